@@ -1,0 +1,46 @@
+"""Build only the Cython extensions; everything else is in pyproject.toml.
+
+Every ``ext/<name>.pyx`` becomes ``crossdesk._native.<name>``. Compiler directives are set here, once.
+``CROSSDESK_NATIVE_DEBUG=1`` turns bounds, wraparound and initialisation checks back on (slower, for
+tracking down an out-of-range index in a kernel).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+DEBUG = os.environ.get("CROSSDESK_NATIVE_DEBUG", "") not in ("", "0")
+
+directives = {
+    "language_level": "3",
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "nonecheck": DEBUG,
+    "embedsignature": True,
+}
+
+compile_args = ["-O3"] if not DEBUG else ["-O0", "-g"]
+if not DEBUG and os.environ.get("CROSSDESK_NATIVE_MARCH", "") not in ("", "0"):
+    compile_args.append("-march=native")
+
+extensions = [
+    Extension(
+        f"crossdesk._native.{pyx.stem}",
+        [str(pyx.relative_to(HERE))],
+        include_dirs=[numpy.get_include(), "ext"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=compile_args + ["-fopenmp"],
+        extra_link_args=["-fopenmp"],
+    )
+    for pyx in sorted((HERE / "ext").glob("*.pyx"))
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives=directives, annotate=False))
