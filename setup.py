@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 HERE = Path(__file__).parent
 DEBUG = os.environ.get("CROSSDESK_NATIVE_DEBUG", "") not in ("", "0")
@@ -43,4 +43,12 @@ extensions = [
     for pyx in sorted((HERE / "ext").glob("*.pyx"))
 ]
 
-setup(ext_modules=cythonize(extensions, compiler_directives=directives, annotate=False))
+# The four folders map onto one import namespace (see package-dir in pyproject.toml). setuptools'
+# automatic discovery cannot follow such a mapping, so subpackages are listed from the folders here.
+ROOTS = {"crossdesk": "core", "crossdesk._native": "ext", "crossdesk.plugins": "plugins", "crossdesk.tui": "tui"}
+packages = []
+for name, folder in ROOTS.items():
+    packages.append(name)
+    packages += [f"{name}.{sub}" for sub in find_packages(folder)]
+
+setup(packages=packages, ext_modules=cythonize(extensions, compiler_directives=directives, annotate=False))

@@ -1,0 +1,299 @@
+"""The domain model: what a seller's desk is made of, and the types plugins exchange with the core.
+
+Storage rows are plain dicts (sqlite-utils); these dataclasses are the typed view the services return and
+the contract types plugins build. Times are UTC epoch seconds (int); money is integer minor units plus an
+ISO 4217 code, never float.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# ---- enumerations (the int values are the native core's codes: keep them stable) -----------------
+
+
+class TicketStatus(enum.IntEnum):
+    NEW = 0
+    OPEN = 1
+    PENDING = 2
+    ON_HOLD = 3
+    SOLVED = 4
+    CLOSED = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | int | TicketStatus) -> TicketStatus:
+        if isinstance(value, str):
+            try:
+                return cls[value.strip().upper()]
+            except KeyError:
+                raise ValueError(
+                    f"unknown ticket status {value!r}; expected one of {', '.join(s.label for s in cls)}"
+                ) from None
+        return cls(int(value))
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+
+
+class Tier(enum.IntEnum):
+    """Customer segments sellers use: new, potential, core, high-value."""
+
+    NEW = 0
+    POTENTIAL = 1
+    CORE = 2
+    HIGH_VALUE = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+class Direction(enum.StrEnum):
+    IN = "in"  # from the buyer
+    OUT = "out"  # to the buyer
+    NOTE = "note"  # internal, never sent
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class CaseType(enum.StrEnum):
+    RETURN = "return"
+    EXCHANGE = "exchange"
+    REFUND = "refund"
+    CANCELLATION = "cancellation"
+    COMPLAINT = "complaint"
+
+
+#: The platforms the native core knows by code (``platform`` int8 column). Plugins may add others;
+#: they score as "other" (code 0).
+PLATFORM_CODES: dict[str, int] = {
+    "other": 0,
+    "amazon": 1,
+    "ebay": 2,
+    "shopee": 3,
+    "shopify": 4,
+    "aliexpress": 5,
+    "web": 6,
+}
+
+#: Capabilities a connector may declare (DESIGN.md, plugins).
+CAPABILITIES = frozenset(
+    {"messages_in", "messages_out", "orders", "returns_in", "returns_decide", "refunds", "cancellations"}
+)
+
+
+# ---- records ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Shop:
+    id: int
+    platform: str
+    external_id: str
+    name: str
+    country: str = ""
+    currency: str = "USD"
+    marketplace: str = ""
+
+
+@dataclass(slots=True)
+class Identity:
+    """One platform account of a buyer (an Amazon buyer id, an eBay user name, a Shopify customer)."""
+
+    platform: str
+    shop_id: int
+    external_id: str
+    handle: str = ""
+    email: str = ""
+
+
+@dataclass(slots=True)
+class Customer:
+    id: int
+    name: str
+    email: str = ""
+    phone: str = ""
+    country: str = ""
+    region: str = ""
+    language: str = ""
+    tier: Tier = Tier.NEW
+    identities: list[Identity] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OrderLine:
+    id: int
+    sku: str
+    title: str
+    quantity: int
+    unit_price_minor: int
+    currency: str
+    delivered_at: int | None = None
+
+
+@dataclass(slots=True)
+class Order:
+    id: int
+    platform: str
+    shop_id: int
+    external_id: str
+    customer_id: int | None
+    currency: str
+    total_minor: int
+    ordered_at: int
+    status: str = "paid"
+    shipped_at: int | None = None
+    delivered_at: int | None = None
+    tracking_number: str = ""
+    carrier: str = ""
+    country: str = ""
+    lines: list[OrderLine] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Message:
+    id: int
+    ticket_id: int
+    direction: Direction
+    body: str
+    created_at: int
+    platform: str = ""
+    language: str = ""
+    translation: str = ""
+    translated_to: str = ""
+    author: str = ""
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: int
+    platform: str
+    shop_id: int
+    external_id: str
+    customer_id: int | None
+    subject: str
+    status: TicketStatus
+    priority: float
+    type: str
+    created_at: int
+    updated_at: int
+    order_id: int | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    language: str = ""
+    intent: str = ""
+    sentiment: float = 0.0
+    tier: Tier = Tier.NEW
+    escalated: bool = False
+    first_reply_due: int | None = None
+    next_reply_due: int | None = None
+    resolution_due: int | None = None
+    sla_due: int | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Agent:
+    id: int
+    name: str
+    role: Role
+    email: str = ""
+    languages: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    capacity: int = 20
+    active: bool = True
+    team_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who performs a service call. Every service call carries one; permissions are checked against it."""
+
+    name: str
+    role: Role
+    agent_id: int | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """The actor for automation, sync and import run by the desk itself (admin rights)."""
+        return cls(name=name, role=Role.ADMIN)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role.value})"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A domain event passed to ``crossdesk_event`` observers and to automation rules."""
+
+    name: str  # ticket_created, message_received, ticket_updated, replied, case_decided, ...
+    object_type: str
+    object_id: int | None
+    actor: str
+    at: int
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# ---- plugin contract types -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """Answer of ``crossdesk_detect_language``: an ISO 639-1 code and a confidence in [0, 1]."""
+
+    language: str
+    confidence: float
+    detector: str = ""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What a platform factory returns. Declares ``capabilities`` and implements only those methods."""
+
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSpec:
+    """Answer of ``crossdesk_platforms``: ``factory(config, client) -> Connector``."""
+
+    name: str
+    display_name: str
+    factory: Callable[[dict, Any], Connector]
+
+
+@runtime_checkable
+class Translator(Protocol):
+    name: str
+    languages: frozenset[str] | Sequence[str]
+
+    def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RuleAction:
+    """An extra automation action: ``run(desk, actor, ticket_id, params) -> dict of changes``."""
+
+    name: str
+    run: Callable[..., Any]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCondition:
+    """An extra rule field: ``value(desk, ticket_row) -> value`` compared with the rule's operator."""
+
+    name: str
+    value: Callable[..., Any]
+    description: str = ""

@@ -1,0 +1,1 @@
+"""Compiled kernels of crossdesk. Import them through :mod:`crossdesk.native`, never directly."""
