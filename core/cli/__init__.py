@@ -1,0 +1,43 @@
+"""The ``crossdesk`` command line (click).
+
+Each area keeps its commands in its own module here and is listed in ``COMMAND_MODULES``; a module defines
+``register(cli)`` that adds its commands to the group. Errors a user can cause raise :class:`UserError`
+(or ``click.ClickException``) and print one line with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+from crossdesk.cli.common import UserError, main_group
+
+#: Modules of crossdesk.cli that add commands. Keep one line per area.
+COMMAND_MODULES = (
+    "crossdesk.cli.desk",  # init, doctor, plugins, import, export, demo, tui
+)
+
+__all__ = ["UserError", "cli", "main"]
+
+
+def _build() -> click.Group:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(main_group)
+    return main_group
+
+
+cli = _build()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crossdesk`` script."""
+    try:
+        cli.main(args=argv, prog_name="crossdesk", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

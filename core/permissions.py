@@ -1,0 +1,86 @@
+"""Roles and the permission matrix, enforced by the service layer (never by the UI).
+
+The matrix is data so a desk can read it, print it and test it. Refund limits are in USD minor units
+(cents) per role; a desk may override them with the ``refund_limits`` setting.
+"""
+
+from __future__ import annotations
+
+from crossdesk.models import Actor, Role
+
+PERMISSIONS = (
+    "view",  # read tickets, customers, orders, cases
+    "reply",  # send replies and notes, apply templates
+    "handle_cases",  # open and move after-sales cases
+    "approve_returns",  # approve or decline returns and exchanges
+    "refund",  # issue refunds, up to the role's limit
+    "bulk",  # act on many tickets or cases at once; batch re-score
+    "manage_rules",  # automation rules and SLA policies
+    "manage_templates",  # reply templates and knowledge base
+    "manage_settings",  # desk settings, shops, agents, teams, import
+    "manage_plugins",  # plugin configuration and translator keys
+)
+
+MATRIX: dict[Role, frozenset[str]] = {
+    Role.AGENT: frozenset({"view", "reply", "handle_cases", "refund"}),
+    Role.SUPERVISOR: frozenset(
+        {
+            "view",
+            "reply",
+            "handle_cases",
+            "approve_returns",
+            "refund",
+            "bulk",
+            "manage_rules",
+            "manage_templates",
+        }
+    ),
+    Role.ADMIN: frozenset(PERMISSIONS),
+}
+
+#: Default refund limit per role in USD cents; None means no limit.
+REFUND_LIMITS_USD_MINOR: dict[Role, int | None] = {
+    Role.AGENT: 50_00,
+    Role.SUPERVISOR: 500_00,
+    Role.ADMIN: None,
+}
+
+
+class PermissionDenied(Exception):
+    """The actor may not do this. Raised before anything is written."""
+
+    def __init__(self, actor: Actor, permission: str, detail: str = "") -> None:
+        self.actor = actor
+        self.permission = permission
+        message = f"{actor.name} ({actor.role.value}) may not {permission.replace('_', ' ')}"
+        if detail:
+            message += f": {detail}"
+        super().__init__(message)
+
+
+def allowed(role: Role, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return permission in MATRIX[role]
+
+
+def check(
+    actor: Actor,
+    permission: str,
+    *,
+    amount_usd_minor: int | None = None,
+    limits: dict[Role, int | None] | None = None,
+) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission`` (and, for refunds, the amount
+    is within the role's limit)."""
+    if not allowed(actor.role, permission):
+        raise PermissionDenied(actor, permission)
+    if permission == "refund" and amount_usd_minor is not None:
+        limit = (limits or REFUND_LIMITS_USD_MINOR).get(actor.role)
+        if limit is not None and amount_usd_minor > limit:
+            raise PermissionDenied(
+                actor,
+                permission,
+                f"USD {amount_usd_minor / 100:.2f} is above the {actor.role.value} limit of USD {limit / 100:.2f}; "
+                "ask a supervisor",
+            )
