@@ -1,0 +1,103 @@
+"""Shared pieces of the command line: the group, the ``--db`` option, the acting user, clean errors."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from crossdesk import __version__
+from crossdesk.db import SchemaError, default_path
+from crossdesk.models import Actor, Role
+
+ENV_ACTOR = "CROSSDESK_ACTOR"
+
+
+class UserError(click.ClickException):
+    """An error the user caused: printed as one line, exit status 1, no traceback."""
+
+
+class _Group(click.Group):
+    """Turns the service layer's expected errors into one clean line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from crossdesk.api import DeskError
+        from crossdesk.permissions import PermissionDenied
+        from crossdesk.plugin_manager import PluginError
+
+        try:
+            return super().invoke(ctx)
+        except (DeskError, PermissionDenied, PluginError, SchemaError, ValueError) as exc:
+            raise UserError(str(exc)) from exc
+        except OSError as exc:
+            raise UserError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="crossdesk")
+def main_group() -> None:
+    """crossdesk: one ranked queue for every marketplace, shop and language you sell in."""
+
+
+def db_option(fn: Callable) -> Callable:
+    """``--db PATH`` (else ``CROSSDESK_DB``, else the default desk in the user data directory)."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Desk database file (default: $CROSSDESK_DB or the user data directory).",
+    )(fn)
+
+
+def resolve_db(db_path: Path | None) -> Path:
+    return db_path if db_path is not None else default_path()
+
+
+def open_desk(db_path: Path | None, *, must_exist: bool = True) -> Any:
+    """Open the desk at ``db_path``; a missing desk is a user error unless ``must_exist`` is False."""
+    from crossdesk.api import Desk
+
+    path = resolve_db(db_path)
+    if must_exist and not path.exists():
+        raise UserError(f"no desk at {path}; create one with 'crossdesk init' or 'crossdesk demo'")
+    return Desk.open(path)
+
+
+def cli_actor(desk: Any = None) -> Actor:
+    """Who the command line acts as: ``CROSSDESK_ACTOR`` names an agent of the desk (their role applies);
+    unset, it is the desk owner (admin), as on a personal desk."""
+    name = os.environ.get(ENV_ACTOR, "").strip()
+    if not name:
+        return Actor(name=os.environ.get("USER", "owner") or "owner", role=Role.ADMIN)
+    if desk is None:
+        raise UserError(f"{ENV_ACTOR} is set but no desk is open")
+    return desk.actor_for(name)
+
+
+def with_desk(fn: Callable) -> Callable:
+    """Decorator: open the desk from ``--db`` and pass ``desk`` and ``actor``; close it afterwards."""
+
+    @db_option
+    @functools.wraps(fn)
+    def wrapper(db_path: Path | None, **kwargs: Any) -> Any:
+        desk = open_desk(db_path)
+        try:
+            return fn(desk=desk, actor=cli_actor(desk), **kwargs)
+        finally:
+            desk.close()
+
+    return wrapper
+
+
+def open_tui(db_path: Path | None, agent: str | None = None) -> None:
+    """Open the agent TUI. Imported by name at run time: the core must not depend on the TUI package."""
+    try:
+        app = importlib.import_module("crossdesk.tui.app")
+    except ImportError as exc:
+        raise UserError(f"the TUI is not available in this installation: {exc}") from exc
+    app.run(resolve_db(db_path), agent=agent)

@@ -1,0 +1,99 @@
+"""Desk commands: ``init``, ``doctor``, ``plugins``."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import sys
+from pathlib import Path
+
+import click
+from crossdesk import __version__
+from crossdesk.cli.common import UserError, db_option, resolve_db
+from rich.console import Console
+from rich.table import Table
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(doctor)
+    cli.add_command(plugins)
+
+
+@click.command()
+@db_option
+@click.option("--owner", default=None, help="Name of the first admin agent (default: your user name).")
+def init(db_path: Path | None, owner: str | None) -> None:
+    """Create a desk database (or bring an existing one up to date)."""
+    import os
+
+    from crossdesk.api import Desk
+    from crossdesk.db import schema_version
+    from crossdesk.models import Actor, Role
+
+    path = resolve_db(db_path)
+    existed = path.exists()
+    desk = Desk.open(path)
+    try:
+        name = owner or os.environ.get("USER") or "owner"
+        if not existed and not desk.db.execute("SELECT 1 FROM agents LIMIT 1").fetchone():
+            desk.create_agent(Actor(name=name, role=Role.ADMIN), name, role=Role.ADMIN)
+        version = schema_version(desk.db)
+    finally:
+        desk.close()
+    verb = "updated" if existed else "created"
+    click.echo(f"desk {verb}: {path} (schema {version})")
+
+
+@click.command()
+@db_option
+def doctor(db_path: Path | None) -> None:
+    """Versions, native backend, database path and schema version, plugins."""
+    import numpy
+    from crossdesk import native
+    from crossdesk.db import connect, known_migrations, schema_version
+    from crossdesk.plugin_manager import describe, plugins_manager
+
+    console = Console()
+    table = Table(show_header=False, box=None)
+    table.add_row("crossdesk", __version__)
+    table.add_row("python", f"{platform.python_version()} ({sys.executable})")
+    table.add_row("numpy", numpy.__version__)
+    table.add_row("native backend", native.BACKEND)
+    path = resolve_db(db_path)
+    table.add_row("database", str(path))
+    newest = known_migrations()[-1][0]
+    if path.exists():
+        db = connect(path, migrate=False)
+        version = schema_version(db)
+        db.conn.close()
+        state = (
+            "up to date" if version == newest else f"behind: crossdesk knows {newest}, run 'crossdesk init'"
+        )
+        table.add_row("schema", f"{version} ({state})")
+    else:
+        table.add_row("schema", "no desk yet: run 'crossdesk init' or 'crossdesk demo'")
+    try:
+        pm = plugins_manager()
+    except Exception as exc:
+        raise UserError(str(exc)) from exc
+    loaded = describe(pm)
+    table.add_row("plugins", f"{len(loaded)} loaded: " + ", ".join(p.name for p in loaded))
+    console.print(table)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins(as_json: bool) -> None:
+    """Loaded plugins: name, version, hooks, where from."""
+    import orjson
+    from crossdesk.plugin_manager import describe, plugins_manager
+
+    loaded = describe(plugins_manager())
+    if as_json:
+        click.echo(orjson.dumps([dataclasses.asdict(p) for p in loaded], option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table("name", "version", "hooks", "from")
+    for p in loaded:
+        table.add_row(p.name, p.version, ", ".join(h.removeprefix("crossdesk_") for h in p.hooks), p.source)
+    Console().print(table)
