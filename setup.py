@@ -45,7 +45,12 @@ extensions = [
 
 # The four folders map onto one import namespace (see package-dir in pyproject.toml). setuptools'
 # automatic discovery cannot follow such a mapping, so subpackages are listed from the folders here.
-ROOTS = {"crossdesk": "core", "crossdesk._native": "ext", "crossdesk.plugins": "plugins", "crossdesk.tui": "tui"}
+ROOTS = {
+    "crossdesk": "core",
+    "crossdesk._native": "ext",
+    "crossdesk.plugins": "plugins",
+    "crossdesk.tui": "tui",
+}
 packages = []
 for name, folder in ROOTS.items():
     packages.append(name)

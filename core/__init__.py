@@ -12,7 +12,7 @@ hookimpl = pluggy.HookimplMarker("crossdesk")
 __all__ = ["__version__", "hookimpl", "plugins_manager"]
 
 
-def plugins_manager(*args, **kwargs):  # noqa: ANN002, ANN003 - thin re-export, see plugin_manager.plugins_manager
+def plugins_manager(*args, **kwargs):
     """Return a new plugin manager with the hookspecs, the built-in plugins and installed plugins."""
     from crossdesk.plugin_manager import plugins_manager as factory
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import pluggy
-
 from crossdesk import hookspecs
 
 GROUP = "crossdesk"
