@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import pluggy
+
 from crossdesk import hookspecs
 
 GROUP = "crossdesk"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlite_utils
+
 from crossdesk import db as storage
 from crossdesk.api import pipeline
 from crossdesk.api.text import clean_text
@@ -889,12 +890,9 @@ class Desk:
             raise DeskError(f"cannot set {', '.join(sorted(unknown))} on a ticket")
         if "status" in changes:
             changes["status"] = int(TicketStatus.parse(changes["status"]))
-        if "assignee_id" in changes and changes["assignee_id"] is not None:
-            if (
-                self.db.execute("SELECT 1 FROM agents WHERE id = ?", [changes["assignee_id"]]).fetchone()
-                is None
-            ):
-                raise NotFound(f"no agent #{changes['assignee_id']}")
+        agent = changes.get("assignee_id")
+        if agent is not None and not self.db.execute("SELECT 1 FROM agents WHERE id = ?", [agent]).fetchone():
+            raise NotFound(f"no agent #{agent}")
         with self.tx():
             before = self._ticket_row(ticket_id)
             diff = {k: v for k, v in changes.items() if before[k] != v}

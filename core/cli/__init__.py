@@ -11,6 +11,7 @@ import importlib
 import sys
 
 import click
+
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from crossdesk import __version__
 from crossdesk.db import SchemaError, default_path
 from crossdesk.models import Actor, Role

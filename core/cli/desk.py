@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import click
-from crossdesk import __version__
-from crossdesk.cli.common import UserError, db_option, resolve_db
 from rich.console import Console
 from rich.table import Table
+
+from crossdesk import __version__
+from crossdesk.cli.common import UserError, db_option, resolve_db
 
 
 def register(cli: click.Group) -> None:
@@ -50,6 +51,7 @@ def init(db_path: Path | None, owner: str | None) -> None:
 def doctor(db_path: Path | None) -> None:
     """Versions, native backend, database path and schema version, plugins."""
     import numpy
+
     from crossdesk import native
     from crossdesk.db import connect, known_migrations, schema_version
     from crossdesk.plugin_manager import describe, plugins_manager
@@ -87,6 +89,7 @@ def doctor(db_path: Path | None) -> None:
 def plugins(as_json: bool) -> None:
     """Loaded plugins: name, version, hooks, where from."""
     import orjson
+
     from crossdesk.plugin_manager import describe, plugins_manager
 
     loaded = describe(plugins_manager())
