@@ -3,8 +3,8 @@
 An in-memory desk with the built-in plugins, a way to register a plugin object for one test, and fixture
 data: shops on several marketplaces, buyers in several countries and languages, orders and messages.
 
-With pytest, the fixtures below are available once crossdesk is installed (it registers this module
-through the ``pytest11`` entry point)::
+With pytest, add ``pytest_plugins = ["crossdesk.testing"]`` to your ``conftest.py`` for the fixtures
+below::
 
     from crossdesk import hookimpl
 

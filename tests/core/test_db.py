@@ -1,0 +1,70 @@
+import sqlite3
+
+import pytest
+
+from crossdesk import db as storage
+
+
+def test_fresh_desk_is_migrated_with_wal_and_foreign_keys(tmp_path):
+    db = storage.connect(tmp_path / "desk.db")
+    assert storage.schema_version(db) == storage.known_migrations()[-1][0]
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    for table in ("tickets", "messages", "messages_fts", "kb_fts", "outbox", "audit", "sync_cursors"):
+        assert table in db.table_names()
+
+
+def test_migrations_run_once(tmp_path):
+    path = tmp_path / "desk.db"
+    storage.connect(path).conn.close()
+    db = storage.connect(path)
+    assert storage.apply_migrations(db) == []
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = storage.connect(tmp_path / "desk.db")
+    db.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
+    with pytest.raises(storage.SchemaError, match="upgrade crossdesk"):
+        storage.apply_migrations(db)
+
+
+def test_platform_records_are_unique_per_shop():
+    db = storage.connect(":memory:")
+    db.execute("INSERT INTO shops (platform, external_id, name, created_at) VALUES ('ebay', 'S', 'S', 0)")
+    row = ("ebay", 1, "O-1", "EUR", 100, 0)
+    sql = "INSERT INTO orders (platform, shop_id, external_id, currency, total_minor, ordered_at) VALUES (?,?,?,?,?,?)"
+    db.execute(sql, row)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(sql, row)
+
+
+def test_transaction_rolls_back_everything_and_savepoints_roll_back_alone():
+    db = storage.connect(":memory:")
+    with pytest.raises(RuntimeError), storage.transaction(db):
+        db.execute("INSERT INTO settings VALUES ('a', '1')")
+        raise RuntimeError
+    assert db.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+    with storage.transaction(db):
+        db.execute("INSERT INTO settings VALUES ('a', '1')")
+        with pytest.raises(RuntimeError), storage.transaction(db):
+            db.execute("INSERT INTO settings VALUES ('b', '1')")
+            raise RuntimeError
+    assert [r[0] for r in db.execute("SELECT key FROM settings")] == ["a"]
+
+
+def test_fts_follows_message_edits():
+    db = storage.connect(":memory:")
+    db.execute("INSERT INTO shops (platform, external_id, name, created_at) VALUES ('ebay', 'S', 'S', 0)")
+    db.execute(
+        "INSERT INTO tickets (platform, shop_id, external_id, created_at, updated_at) VALUES ('ebay',1,'T',0,0)"
+    )
+    db.execute(
+        "INSERT INTO messages (ticket_id, platform, shop_id, external_id, direction, body, created_at) "
+        "VALUES (1, 'ebay', 1, 'M', 'in', 'Paket beschädigt', 0)"
+    )
+    hit = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
+    assert db.execute(hit, ["beschadigt"]).fetchall() == [(1,)]  # diacritics folded
+    db.execute("UPDATE messages SET translation = 'parcel damaged' WHERE id = 1")
+    assert db.execute(hit, ["damaged"]).fetchall() == [(1,)]
+    db.execute("DELETE FROM messages WHERE id = 1")
+    assert db.execute(hit, ["damaged"]).fetchall() == []
