@@ -63,7 +63,8 @@ def plugins_manager(
             pm.register(plugin, name=ep.name)
             pm.dists[ep.name] = ep.dist
     for obj in extra:
-        pm.register(obj)
+        if not pm.is_registered(obj):  # an installed plugin passed again (tests) is already in
+            pm.register(obj)
     pm.check_pending()
     return pm
 
