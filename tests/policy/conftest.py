@@ -1,0 +1,9 @@
+import pytest
+
+from crossdesk.policy import load_policies
+
+
+@pytest.fixture(scope="session")
+def policies():
+    """The built-in policies, loaded once through the plugin manager (the entry points)."""
+    return load_policies()
