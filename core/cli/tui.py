@@ -1,0 +1,36 @@
+"""``crossdesk tui``: open the agent TUI on a desk.
+
+The TUI package is imported by name when the command runs (``open_tui``), never at import time: the core
+must not depend on crossdesk.tui or textual (import-linter contract).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crossdesk.cli.common import UserError, db_option, open_tui, resolve_db
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(tui)
+
+
+@click.command()
+@db_option
+@click.option("--agent", "agent", default=None, metavar="NAME", help="Sign in as this agent of the desk.")
+def tui(db_path: Path | None, agent: str | None) -> None:
+    """Open the agent TUI (inbox, conversation, customer, after-sales, dashboard)."""
+    path = resolve_db(db_path)
+    if not path.exists():
+        raise UserError(f"no desk at {path}; create one with 'crossdesk init' or 'crossdesk demo'")
+    if agent is not None:
+        from crossdesk.api import Desk
+
+        desk = Desk.open(path)
+        try:
+            desk.actor_for(agent)  # a wrong name is a one-line error here, not a TUI that opens on nothing
+        finally:
+            desk.close()
+    open_tui(path, agent=agent)

@@ -1,0 +1,1 @@
+"""Widgets of the agent TUI, in folders by area."""

@@ -1,0 +1,382 @@
+"""The ranked queue as a virtual list: a million rows, only the visible ones rendered, pages fetched on
+demand in worker threads.
+
+The widget knows a row count and a page fetcher; it renders line by line (Textual's line API), shows a
+placeholder for a row whose page is still loading, and keeps a small cache of pages around the cursor. A
+key press therefore touches only the lines on screen, whatever the size of the desk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crossdesk.models import TicketStatus, Tier
+from crossdesk.tui.format import URGENCY_STYLE, countdown, duration
+
+PAGE = 100
+#: Pages kept in memory; older ones are dropped (a page is ~100 small dicts).
+MAX_PAGES = 40
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    right: bool = False
+
+
+COLUMNS = (
+    Column("sel", "", 2),
+    Column("score", "score", 6, True),
+    Column("sla", "SLA", 7, True),
+    Column("platform", "platform", 8),
+    Column("shop", "shop", 14),
+    Column("buyer", "buyer", 14),
+    Column("lang", "lang", 4),
+    Column("intent", "intent", 11),
+    Column("value", "value $", 8, True),
+    Column("age", "age", 5, True),
+    Column("assignee", "assignee", 9),
+    Column("subject", "subject", 0),  # takes what is left
+)
+
+
+def header_text(width: int) -> str:
+    parts = []
+    used = 0
+    for col in COLUMNS:
+        w = col.width or max(0, width - used)
+        cell = col.title.rjust(w) if col.right else col.title.ljust(w)
+        parts.append(set_cell_size(cell, w))
+        used += w + 1
+    return " ".join(parts)
+
+
+class QueueView(ScrollView, can_focus=True):
+    """Ranked tickets, one per line, loaded lazily."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page_down"),
+        Binding("home,g", "first", "First", show=False, id="queue.first"),
+        Binding("end,G", "last", "Last", show=False, id="queue.last"),
+        Binding("space", "toggle_select", "Select", id="queue.select", tooltip="Mark for a bulk action"),
+        Binding("enter", "open", "Open", id="queue.open", tooltip="Open the conversation"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"queue--cursor", "queue--selected", "queue--placeholder"}
+
+    DEFAULT_CSS = """
+    QueueView { height: 1fr; }
+    QueueView > .queue--cursor { background: $accent 40%; text-style: bold; }
+    QueueView:focus > .queue--cursor { background: $accent; }
+    QueueView > .queue--selected { background: $secondary 30%; }
+    QueueView > .queue--placeholder { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Opened(Message):
+        """The agent opened a ticket (Enter)."""
+
+        def __init__(self, ticket_id: int) -> None:
+            self.ticket_id = ticket_id
+            super().__init__()
+
+    class Changed(Message):
+        """Cursor, selection, total or loaded rows changed: the status line redraws."""
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], list[dict]],
+        count: Callable[[], int],
+        now: Callable[[], int],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self._fetch = fetch
+        self._count = count
+        self._now = now
+        self._pages: OrderedDict[int, list[dict]] = OrderedDict()
+        self._loading: set[int] = set()
+        self._generation = 0
+        self.total: int | None = None
+        self.selected: dict[int, dict] = {}  # ticket id -> row, kept across pages and reloads
+        self.error: str | None = None
+
+    # ---- data -------------------------------------------------------------------------------------
+
+    def reload(
+        self, fetch: Callable[[int, int], list[dict]] | None = None, count: Callable[[], int] | None = None
+    ) -> None:
+        """Drop cached pages and start again (new filters, or the data changed)."""
+        if fetch is not None:
+            self._fetch = fetch
+        if count is not None:
+            self._count = count
+        self._generation += 1
+        self._pages.clear()
+        self._loading.clear()
+        self.total = None
+        self.error = None
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self._update_size()
+        self._ensure_pages()
+        gen = self._generation
+        self.run_worker(lambda: self._count_worker(gen), thread=True, group="queue-count", exclusive=True)
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def refresh_rows(self) -> None:
+        """Reload the pages in view, keeping cursor and scroll (after a change to some tickets)."""
+        self._generation += 1
+        self._pages.clear()
+        self._loading.clear()
+        gen = self._generation
+        self._ensure_pages()
+        self.run_worker(lambda: self._count_worker(gen), thread=True, group="queue-count", exclusive=True)
+
+    def row(self, index: int) -> dict | None:
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> dict | None:
+        return self.row(self.cursor)
+
+    @property
+    def known_rows(self) -> int:
+        """Rows the view can show: the total once counted, else what the loaded pages prove exists."""
+        if self.total is not None:
+            return self.total
+        if not self._pages:
+            return 0
+        last = max(self._pages)
+        return last * PAGE + len(self._pages[last]) + (PAGE if len(self._pages[last]) == PAGE else 0)
+
+    def _count_worker(self, gen: int) -> None:
+        try:
+            total = self._count()
+        except Exception as exc:  # shown in the status line; the rows still work
+            self.app.call_from_thread(self._failed, gen, exc)
+            return
+        self.app.call_from_thread(self._counted, gen, total)
+
+    def _counted(self, gen: int, total: int) -> None:
+        if gen != self._generation:
+            return
+        self.total = total
+        self.cursor = min(self.cursor, max(0, total - 1))
+        self._update_size()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def _page_worker(self, gen: int, page: int) -> None:
+        try:
+            rows = self._fetch(page * PAGE, PAGE)
+        except Exception as exc:
+            self.app.call_from_thread(self._failed, gen, exc, page)
+            return
+        self.app.call_from_thread(self._page_loaded, gen, page, rows)
+
+    def _page_loaded(self, gen: int, page: int, rows: list[dict]) -> None:
+        if gen != self._generation:
+            return
+        self._loading.discard(page)
+        self._pages[page] = rows
+        while len(self._pages) > MAX_PAGES:
+            # drop the page farthest from the cursor
+            here = self.cursor // PAGE
+            far = max(self._pages, key=lambda p: abs(p - here))
+            del self._pages[far]
+        self._update_size()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def _failed(self, gen: int, exc: Exception, page: int | None = None) -> None:
+        if gen != self._generation:
+            return
+        if page is not None:
+            self._loading.discard(page)
+        self.error = str(exc)
+        self.post_message(self.Changed())
+
+    def _ensure_pages(self) -> None:
+        """Fetch the pages under the viewport and one either side of the cursor."""
+        if not self.is_mounted:
+            return
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        wanted = {top // PAGE, (top + height) // PAGE, self.cursor // PAGE}
+        wanted |= {self.cursor // PAGE + 1, max(0, self.cursor // PAGE - 1)}
+        limit = self.known_rows if self.total is not None else None
+        gen = self._generation
+        for page in sorted(wanted, key=lambda p: abs(p - self.cursor // PAGE)):
+            if page in self._pages or page in self._loading:
+                continue
+            if limit is not None and page * PAGE >= max(limit, 1):
+                continue
+            if self.total is None and self._pages and page > max(self._pages) + 1:
+                continue
+            self._loading.add(page)
+            self.run_worker(lambda p=page: self._page_worker(gen, p), thread=True, group="queue-pages")
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.known_rows)
+
+    # ---- rendering ----------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_size()
+        self._ensure_pages()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._ensure_pages()
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if index >= self.known_rows:
+            return Strip.blank(width, self.rich_style)
+        row = self.row(index)
+        base = self.rich_style
+        if row is None:
+            style = base + self.get_component_rich_style("queue--placeholder")
+            return Strip([Segment(set_cell_size("  …", width), style)], width)
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("queue--cursor")
+        elif row["id"] in self.selected:
+            base = base + self.get_component_rich_style("queue--selected")
+        return Strip(self._segments(row, width, base), width)
+
+    def _segments(self, row: dict, width: int, base: Style) -> list[Segment]:
+        now = self._now()
+        sla_text, urgency = countdown(row.get("sla_due"), now)
+        values = {
+            "sel": "●" if row["id"] in self.selected else " ",
+            "score": f"{row.get('priority', 0):.1f}",
+            "sla": sla_text,
+            "platform": row.get("platform", ""),
+            "shop": row.get("shop_name", ""),
+            "buyer": row.get("buyer", ""),
+            "lang": row.get("language", ""),
+            "intent": row.get("intent", ""),
+            "value": f"{row.get('order_value_usd') or 0:,.0f}",
+            "age": duration(now - row["created_at"]),
+            "assignee": row.get("assignee", "") or "—",
+            "subject": _subject(row),
+        }
+        segments = []
+        used = 0
+        for col in COLUMNS:
+            w = col.width or max(0, width - used)
+            text = str(values[col.key])
+            text = text.rjust(w) if col.right else text
+            style = base
+            if col.key == "sla":
+                style = base + Style.parse(URGENCY_STYLE[urgency])
+            segments.append(Segment(set_cell_size(text, w), style))
+            used += w + 1
+            if used < width:
+                segments.append(Segment(" ", base))
+        return segments
+
+    # ---- keys ---------------------------------------------------------------------------------------
+
+    def _move_to(self, index: int) -> None:
+        rows = self.known_rows
+        if rows == 0:
+            return
+        self.cursor = max(0, min(index, rows - 1))
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        self._ensure_pages()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(self.known_rows - 1)
+
+    def action_toggle_select(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        if row["id"] in self.selected:
+            del self.selected[row["id"]]
+        else:
+            self.selected[row["id"]] = row
+        self._move_to(self.cursor + 1)
+
+    def select_loaded(self) -> None:
+        """Mark every row on the loaded pages in view (a page at most, so bulk actions stay deliberate)."""
+        page = self._pages.get(self.cursor // PAGE, [])
+        for row in page:
+            self.selected[row["id"]] = row
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row["id"]))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if index < self.known_rows:
+            if event.chain >= 2 and index == self.cursor:
+                self.action_open()
+            else:
+                self._move_to(index)
+
+
+def _subject(row: dict) -> str:
+    status = row.get("status")
+    prefix = ""
+    if status is not None and status != TicketStatus.NEW:
+        prefix = f"[{TicketStatus(status).label}] "
+    tier = row.get("tier")
+    if tier == Tier.HIGH_VALUE:
+        prefix = "★ " + prefix
+    return prefix + " ".join(str(row.get("subject", "")).split())
