@@ -305,7 +305,7 @@ def test_amazon_holiday_extension_beats_the_law(ev):
         requested=date(2026, 1, 20),
     )
     assert v.eligible and v.deadline == date(2026, 1, 31) and v.basis == "Amazon return policy"
-    assert [x.policy for x in v.considered][0] == "amazon.returns"
+    assert v.considered[0].policy == "amazon.returns"
     assert {"eu.crd", "de.bgb"} <= {x.policy for x in v.considered}
     assert not only(v, "eu.crd").eligible
 
@@ -351,7 +351,7 @@ def test_every_applying_policy_is_listed_best_first(ev):
 
 
 def test_unknown_country_is_not_guessed(ev):
-    v = ev(country="CH", delivered=[date(2025, 3, 10)], requested=date(2025, 3, 12))
+    v = ev(country="ZA", delivered=[date(2025, 3, 10)], requested=date(2025, 3, 12))
     assert not v.eligible and v.deadline is None and v.missing and v.kind == "none"
 
 
