@@ -10,7 +10,10 @@ from __future__ import annotations
 from crossdesk import hookimpl
 from crossdesk.policy import StatutoryWithdrawal, Uninformed
 
-EU = frozenset(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"])
+EU = frozenset(
+    {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV"}
+    | {"LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+)
 EEA = frozenset({"IS", "LI", "NO"})  # the directive applies through the EEA Agreement
 
 EXCEPTIONS = {
