@@ -1,0 +1,223 @@
+"""A local fake of Amazon SP-API: LWA token exchange, Orders v0, and the Messaging API.
+
+Same paths, auth and shapes as the real API: ``POST /auth/o2/token`` (form, refresh_token grant) issues
+access tokens; every SP-API call needs ``x-amz-access-token``; ``GET /orders/v0/orders`` pages with an
+opaque ``NextToken`` (which the fake can expire, as Amazon's do); errors are
+``{"errors": [{"code", "message", "details"}]}``; every answer carries ``x-amzn-RateLimit-Limit``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from crossdesk.fakes.marketplace import MarketplaceFake, SeedOrder
+from crossdesk.fakes.server import FakeRequest, FakeResponse
+
+RATE = "0.0167"  # getOrders: one request a minute sustained
+
+
+def iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def _errors(status: int, code: str, message: str) -> FakeResponse:
+    return FakeResponse.json(
+        {"errors": [{"code": code, "message": message, "details": ""}]},
+        status=status,
+        headers={"x-amzn-RateLimit-Limit": RATE},
+    )
+
+
+class FakeAmazon(MarketplaceFake):
+    """Seeded with orders; ``client_id``/``client_secret``/``refresh_token`` are the valid credentials."""
+
+    def __init__(self, *, orders: int = 12, marketplace_id: str = "A1PA6795UKMFR9") -> None:
+        super().__init__("amazon", orders=orders, prefix="302-", currency="EUR")
+        self.marketplace_id = marketplace_id
+        self.client_id = "amzn1.application-oa2-client.fake0001"
+        self.client_secret = "fake-lwa-client-secret-0123456789"
+        self.refresh_token = "Atzr|fake-refresh-token-abcdefghij"
+        self.tokens: set[str] = set()
+        self.next_tokens: dict[str, tuple[int, int, int]] = {}
+        #: message types allowed per order (getMessagingActionsForOrder); default for every order
+        self.allowed_actions: dict[str, list[str]] = {}
+        self.default_actions = ["confirmDeliveryDetails", "unexpectedProblem"]
+        self.add_route("POST", "/auth/o2/token", self.token)
+        self.add_route("GET", "/orders/v0/orders", self.get_orders)
+        self.add_route("GET", "/orders/v0/orders/{order_id}/orderItems", self.get_order_items)
+        self.add_route("GET", "/messaging/v1/orders/{order_id}", self.get_actions)
+        self.add_route("POST", "/messaging/v1/orders/{order_id}/messages/{action}", self.send)
+
+    def credentials(self) -> dict[str, str]:
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": self.refresh_token,
+        }
+
+    def expire_tokens(self) -> None:
+        """Access tokens and NextTokens stop working, as after an hour."""
+        with self._lock:
+            self.tokens.clear()
+            self.next_tokens.clear()
+
+    # ---- auth ----------------------------------------------------------------------------------
+
+    def token(self, req: FakeRequest) -> FakeResponse:
+        form = {k: v[0] for k, v in req.form().items()}
+        if form.get("grant_type") != "refresh_token":
+            return FakeResponse.json({"error": "unsupported_grant_type"}, status=400)
+        if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
+            return FakeResponse.json(
+                {"error": "invalid_client", "error_description": "Client authentication failed"}, status=401
+            )
+        if form.get("refresh_token") != self.refresh_token:
+            return FakeResponse.json(
+                {"error": "invalid_grant", "error_description": "The request has an invalid grant parameter"},
+                status=400,
+            )
+        token = "Atza|" + secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return FakeResponse.json(
+            {
+                "access_token": token,
+                "refresh_token": self.refresh_token,
+                "token_type": "bearer",
+                "expires_in": 3600,
+            }
+        )
+
+    def _auth(self, req: FakeRequest) -> FakeResponse | None:
+        if req.header("x-amz-access-token") not in self.tokens:
+            return _errors(403, "Unauthorized", "Access to requested resource is denied.")
+        return None
+
+    # ---- orders --------------------------------------------------------------------------------
+
+    def _order_json(self, o: SeedOrder) -> dict[str, Any]:
+        return {
+            "AmazonOrderId": o.order_id,
+            "PurchaseDate": iso(o.created),
+            "LastUpdateDate": iso(o.updated),
+            "OrderStatus": "Shipped" if o.status == "shipped" else "Unshipped",
+            "FulfillmentChannel": "MFN",
+            "OrderTotal": {"CurrencyCode": o.currency, "Amount": o.total},
+            "MarketplaceId": self.marketplace_id,
+            "BuyerInfo": {"BuyerEmail": f"{o.buyer_id}@marketplace.amazon.de"},
+            "ShippingAddress": {"CountryCode": o.country},
+        }
+
+    def get_orders(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        if req.arg("MarketplaceIds") != self.marketplace_id:
+            return _errors(400, "InvalidInput", "Invalid Input: MarketplaceIds")
+        token = req.arg("NextToken")
+        if token:
+            if token not in self.next_tokens:
+                return _errors(400, "InvalidInput", "Invalid NextToken")
+            since, offset, limit = self.next_tokens[token]
+        else:
+            after = req.arg("LastUpdatedAfter")
+            if not after:
+                return _errors(
+                    400, "InvalidInput", "Either CreatedAfter or LastUpdatedAfter must be specified"
+                )
+            since, offset = parse_iso(after), 0
+            limit = int(req.arg("MaxResultsPerPage", "100") or 100)
+        matching = sorted(
+            (o for o in self.orders if o.updated >= since), key=lambda o: (o.updated, o.order_id)
+        )
+        page = self.window(matching, offset, limit)
+        payload: dict[str, Any] = {
+            "Orders": [self._order_json(o) for o in page],
+            "LastUpdatedBefore": iso(2**31 - 1),
+        }
+        if offset + limit < len(matching):
+            nxt = secrets.token_urlsafe(16)
+            self.next_tokens[nxt] = (since, offset + limit, limit)
+            payload["NextToken"] = nxt
+        return FakeResponse.json({"payload": payload}, headers={"x-amzn-RateLimit-Limit": RATE})
+
+    def _find(self, order_id: str) -> SeedOrder | None:
+        return next((o for o in self.orders if o.order_id == order_id), None)
+
+    def get_order_items(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        order = self._find(req.path_params["order_id"])
+        if order is None:
+            return _errors(404, "NotFound", "Order not found")
+        from decimal import Decimal
+
+        items = [
+            {
+                "ASIN": f"B0{abs(hash(line.sku)) % 10**8:08d}",
+                "SellerSKU": line.sku,
+                "OrderItemId": line.line_id,
+                "Title": line.title,
+                "QuantityOrdered": line.quantity,
+                "ItemPrice": {
+                    "CurrencyCode": order.currency,
+                    "Amount": str(Decimal(line.unit_price) * line.quantity),
+                },
+            }
+            for line in order.lines
+        ]
+        return FakeResponse.json(
+            {"payload": {"AmazonOrderId": order.order_id, "OrderItems": items}},
+            headers={"x-amzn-RateLimit-Limit": "0.5"},
+        )
+
+    # ---- messaging -----------------------------------------------------------------------------
+
+    def _actions(self, order_id: str) -> list[str]:
+        return self.allowed_actions.get(order_id, self.default_actions)
+
+    def get_actions(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        order_id = req.path_params["order_id"]
+        if self._find(order_id) is None:
+            return _errors(404, "NotFound", "Order not found")
+        base = f"/messaging/v1/orders/{order_id}"
+        actions = [
+            {"href": f"{base}/messages/{name}?marketplaceIds={self.marketplace_id}", "name": name}
+            for name in self._actions(order_id)
+        ]
+        return FakeResponse.json(
+            {
+                "_links": {
+                    "self": {"href": f"{base}?marketplaceIds={self.marketplace_id}"},
+                    "actions": actions,
+                }
+            },
+            headers={"Content-Type": "application/hal+json"},
+        )
+
+    def send(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        order_id, action = req.path_params["order_id"], req.path_params["action"]
+        if self._find(order_id) is None:
+            return _errors(404, "NotFound", "Order not found")
+        if action not in self._actions(order_id):
+            return _errors(403, "Unauthorized", f"{action} is not available for this order")
+        try:
+            body = req.json()
+        except ValueError:
+            return _errors(400, "InvalidInput", "Malformed request body")
+        if not body.get("text"):
+            return _errors(400, "InvalidInput", "text is required")
+        self.actions.append((action, order_id, body))
+        return FakeResponse(status=201, body=b"{}", headers={"Content-Type": "application/json"})
