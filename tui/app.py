@@ -145,6 +145,8 @@ class SignInScreen(Screen):
             self.query_one("#signin-problem", Static).update(
                 "This desk has no agents yet: create one with the CLI, or run `crossdesk demo`."
             )
+        else:
+            options.highlighted = 0
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -542,6 +544,10 @@ class ConversationScreen(DeskScreen):
             data["firings"] = areas.rule_firings(self.gw, self.ticket_id)
         except areas.Absent as exc:
             data["firings"] = exc
+        try:
+            data["sla"] = areas.sla_status(self.gw, self.ticket_id)
+        except areas.Absent:
+            data["sla"] = None
         data["audit"] = desk.audit_trail(actor, "ticket", self.ticket_id, limit=8)
         return data
 
@@ -561,7 +567,7 @@ class ConversationScreen(DeskScreen):
         thread = self.query_one(ThreadView)
         thread.show(t["messages"], side_by_side=self.side_by_side)
         self.query_one("#ctx-order", Static).update(self._order_text(data))
-        self.query_one("#ctx-sla", Static).update(self._sla_text(t, now))
+        self.query_one("#ctx-sla", Static).update(self._sla_text(t, now, data.get("sla")))
         firings = data["firings"]
         if isinstance(firings, areas.Absent):
             rules = f"[b]Rules[/b]\n[dim]{escape(str(firings))}[/dim]"
@@ -597,8 +603,12 @@ class ConversationScreen(DeskScreen):
                 )
         return "\n".join(lines) or "[b]Order[/b]\nno order linked"
 
-    def _sla_text(self, t: dict, now: int) -> str:
+    def _sla_text(self, t: dict, now: int, sla: dict | None) -> str:
         rows = ["[b]SLA clocks[/b]"]
+        if sla and sla.get("policy"):
+            rows[0] += f" · {escape(str(sla['policy']))}"
+            if sla.get("paused_since"):
+                rows.append(f"[yellow]paused since {when(sla['paused_since'])}[/]")
         for label, key in (
             ("first reply", "first_reply_due"),
             ("next reply", "next_reply_due"),
@@ -631,7 +641,11 @@ class ConversationScreen(DeskScreen):
 
     @on(TextArea.Changed, "#reply")
     def _keep_draft(self, event: TextArea.Changed) -> None:
-        self.app.drafts[self.ticket_id] = event.text_area.text  # type: ignore[attr-defined]
+        drafts = self.app.drafts  # type: ignore[attr-defined]
+        if event.text_area.text:
+            drafts[self.ticket_id] = event.text_area.text
+        else:
+            drafts.pop(self.ticket_id, None)
 
     def _draft(self) -> str:
         return self.query_one("#reply", TextArea).text

@@ -106,17 +106,26 @@ def reply_with_template(gw: Gateway, ticket_id: int, name: str) -> str:
 
 
 def rule_firings(gw: Gateway, ticket_id: int) -> list[str]:
+    """The rules that fired on a ticket, newest first, one line each."""
+    from crossdesk.tui.format import when
+
     svc = service(gw, "rules")
     firings = _method(svc, "rules", "firings")
     out = []
     for f in gw.call(firings, gw.actor, ticket_id):
         if isinstance(f, dict):
-            out.append(
-                f"{f.get('rule') or f.get('rule_name') or f.get('name', '?')} → {f.get('actions', '')}"
-            )
+            name = f.get("rule_name") or f.get("rule") or "?"
+            outcome = f.get("outcome", "")
+            out.append(f"{when(f.get('at'))} {name} ({f.get('event', '')}) {outcome}".rstrip())
         else:
             out.append(str(f))
     return out
+
+
+def sla_status(gw: Gateway, ticket_id: int) -> dict[str, Any]:
+    """The ticket's SLA policy, deadlines and pause state (from the SLA service)."""
+    svc = service(gw, "sla")
+    return gw.call(_method(svc, "sla", "status"), gw.actor, ticket_id)
 
 
 def preview_reply(gw: Gateway, ticket_id: int, text: str) -> str:
