@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from crossdesk.models import Actor, Event
 
 #: One line per area, in data-flow order.
-STEPS: tuple[str, ...] = ()
+STEPS: tuple[str, ...] = (
+    "crossdesk.sla:on_event",  # SLA clocks: deadlines, pauses
+    "crossdesk.rules:on_event",  # automation rules
+)
 
 _resolved: list[Callable[..., None]] | None = None
 

@@ -1,0 +1,517 @@
+"""``desk.rules``: storing, loading, listing, dry-running and linting automation rules; time rules."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from crossdesk.models import Actor, TicketStatus
+from crossdesk.rules import engine
+from crossdesk.rules.bulk import BulkEvaluator
+from crossdesk.rules.conditions import (
+    CHANGE_OPS,
+    PRIORITY_RANK,
+    Condition,
+    RuleError,
+    Vocabulary,
+    fold,
+)
+from crossdesk.rules.model import (
+    SETS_FIELD,
+    ActionVocabulary,
+    Rule,
+    load_rules_file,
+    parse_rule,
+)
+
+if TYPE_CHECKING:
+    from crossdesk.api.desk import Desk
+
+
+@dataclass
+class DryRun:
+    """What one rule would do on the desk as it is now."""
+
+    rule: str
+    event: str
+    count: int
+    sample: list[dict[str, Any]]
+    approximate: bool = False  # uses changed* operators, which a dry run can only bound from above
+    seconds: float = 0.0
+
+
+@dataclass
+class LintIssue:
+    kind: str  # conflict, never_fires, auto_reply
+    rule: str
+    message: str
+    other: str = ""
+    overlap: int | None = None  # tickets on the desk that meet both rules' conditions now
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.rule}: {self.message}"
+
+
+@dataclass
+class TimeRun:
+    """What one pass of the time rules did."""
+
+    fired: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    rearmed: int = 0
+
+
+class RuleService:
+    """Automation rules of a desk. Reading needs ``view``; writing needs ``manage_rules``."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # ---- vocabulary ------------------------------------------------------------------------------
+
+    def vocabulary(self) -> tuple[Vocabulary, ActionVocabulary]:
+        return Vocabulary.for_desk(self.desk), ActionVocabulary.for_desk(self.desk)
+
+    def parse(self, raw: Mapping[str, Any]) -> Rule:
+        vocab, actions = self.vocabulary()
+        return parse_rule(raw, "rule", vocab, actions)
+
+    def read_file(self, path: str | Path) -> list[Rule]:
+        """Validate the rules of a TOML or JSON file against this desk's vocabulary (plugins included)."""
+        vocab, actions = self.vocabulary()
+        return load_rules_file(path, vocab, actions)
+
+    # ---- storage -----------------------------------------------------------------------------------
+
+    def save(
+        self, actor: Actor, rules: Sequence[Rule | Mapping[str, Any]], *, replace: bool = False
+    ) -> list[int]:
+        """Insert or update rules by name. ``replace`` deletes the desk's other rules (a file is the truth).
+        Returns the rule ids in the order given."""
+        self.desk.require(actor, "manage_rules")
+        vocab, actions = self.vocabulary()
+        parsed = [
+            r if isinstance(r, Rule) else parse_rule(r, "rule", vocab, actions, default_position=(i + 1) * 10)
+            for i, r in enumerate(rules)
+        ]
+        names = [r.name for r in parsed]
+        if len(set(names)) != len(names):
+            raise RuleError("two rules share a name")
+        now = self.desk.now()
+        ids = []
+        with self.desk.tx():
+            if replace:
+                gone = [
+                    r[0]
+                    for r in self.desk.db.execute(
+                        f"SELECT name FROM rules WHERE name NOT IN ({','.join('?' * len(names))})", names
+                    )
+                ]
+                for name in gone:
+                    self.desk.db.execute("DELETE FROM rules WHERE name = ?", [name])
+                    self.desk.audit(actor, "rule.delete", "rule", None, {"name": name}, None)
+            for rule in parsed:
+                row = rule.as_row()
+                existing = self.desk.db.execute("SELECT * FROM rules WHERE name = ?", [rule.name]).fetchone()
+                if existing is None:
+                    row["created_at"] = row["updated_at"] = now
+                    rule_id = self.desk.db["rules"].insert(row).last_pk
+                    self.desk.audit(actor, "rule.create", "rule", rule_id, None, rule.as_dict())
+                else:
+                    rule_id = existing[0]
+                    before = dict(self.desk.db["rules"].get(rule_id))
+                    if any(before[k] != v for k, v in row.items()):
+                        row["updated_at"] = now
+                        self.desk.db["rules"].update(rule_id, row)
+                        self.desk.audit(
+                            actor, "rule.update", "rule", rule_id, {k: before[k] for k in row}, rule.as_dict()
+                        )
+                ids.append(rule_id)
+        engine.invalidate(self.desk)
+        return ids
+
+    def load_file(self, actor: Actor, path: str | Path, *, replace: bool = False) -> list[int]:
+        """Validate a rules file and store its rules (all or nothing)."""
+        return self.save(actor, self.read_file(path), replace=replace)
+
+    def list(self, actor: Actor, *, event: str | None = None) -> list[Rule]:
+        self.desk.require(actor, "view")
+        vocab, actions = self.vocabulary()
+        sql = "SELECT * FROM rules" + (" WHERE event = ?" if event else "") + " ORDER BY position, id"
+        out = []
+        for row in self.desk.db.query(sql, [event] if event else []):
+            raw = {k: v for k, v in dict(row).items() if k not in ("created_at", "updated_at")}
+            raw["active"], raw["once_per_ticket"] = bool(raw["active"]), bool(raw["once_per_ticket"])
+            out.append(parse_rule(raw, "rule in desk", vocab, actions))
+        return out
+
+    def set_active(self, actor: Actor, name: str, active: bool) -> None:
+        self.desk.require(actor, "manage_rules")
+        with self.desk.tx():
+            row = self.desk.db.execute("SELECT id, active FROM rules WHERE name = ?", [name]).fetchone()
+            if row is None:
+                raise RuleError(f"no rule named {name!r}")
+            if bool(row[1]) != active:
+                self.desk.db["rules"].update(row[0], {"active": int(active), "updated_at": self.desk.now()})
+                self.desk.audit(
+                    actor, "rule.update", "rule", row[0], {"active": bool(row[1])}, {"active": active}
+                )
+        engine.invalidate(self.desk)
+
+    def delete(self, actor: Actor, name: str) -> None:
+        self.desk.require(actor, "manage_rules")
+        with self.desk.tx():
+            row = self.desk.db.execute("SELECT id FROM rules WHERE name = ?", [name]).fetchone()
+            if row is None:
+                raise RuleError(f"no rule named {name!r}")
+            self.desk.db.execute("DELETE FROM rules WHERE id = ?", [row[0]])
+            self.desk.audit(actor, "rule.delete", "rule", row[0], {"name": name}, None)
+        engine.invalidate(self.desk)
+
+    # ---- the firing log ------------------------------------------------------------------------------
+
+    def firings(
+        self, actor: Actor, ticket_id: int | None = None, *, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """The firing log, newest first: rule, ticket, event, depth, outcome and the changes made."""
+        self.desk.require(actor, "view")
+        sql = "SELECT * FROM rule_firings" + (" WHERE ticket_id = ?" if ticket_id is not None else "")
+        rows = [
+            dict(r)
+            for r in self.desk.db.query(
+                sql + " ORDER BY id DESC LIMIT ?", ([ticket_id] if ticket_id is not None else []) + [limit]
+            )
+        ]
+        for row in rows:
+            row["changes"] = orjson.loads(row["changes"])
+        return rows
+
+    # ---- dry run -------------------------------------------------------------------------------------
+
+    def dry_run(
+        self,
+        actor: Actor,
+        rules: Sequence[Rule] | str | Path | None = None,
+        *,
+        sample: int = 5,
+        open_only: bool = False,
+    ) -> list[DryRun]:
+        """How many tickets of the desk each rule's conditions select now, with a sample; changes nothing.
+
+        ``rules`` is a list, a rules file, or None for the desk's own rules. Conditions are evaluated in
+        bulk (SQL, plus one native keyword pass over all buyer messages). ``once_per_ticket`` rules leave out
+        tickets they already fired on (matched by rule name).
+        """
+        self.desk.require(actor, "view")
+        if rules is None:
+            rules = self.list(actor)
+        elif isinstance(rules, str | Path):
+            rules = self.read_file(rules)
+        vocab, _ = self.vocabulary()
+        out = []
+        with BulkEvaluator(self.desk, vocab, self.desk.now(), [r.conditions for r in rules]) as bulk:
+            for rule in rules:
+                started = time.perf_counter()
+                where, params = bulk.where(rule.conditions)
+                if open_only:
+                    where = f"({where}) AND t.status < {int(TicketStatus.SOLVED)}"
+                if rule.once_per_ticket:
+                    where = (
+                        f"({where}) AND NOT EXISTS (SELECT 1 FROM rule_firings f WHERE f.rule_name = ? "
+                        "AND f.ticket_id = t.id AND f.outcome = 'fired')"
+                    )
+                    params = [*params, rule.name]
+                count = self.desk.db.execute(
+                    f"SELECT count(*) FROM tickets t WHERE {where}", params
+                ).fetchone()[0]
+                rows = (
+                    [
+                        dict(r)
+                        for r in self.desk.db.query(
+                            f"SELECT t.id, t.platform, t.language, t.status, t.subject FROM tickets t WHERE {where} "
+                            "ORDER BY t.id LIMIT ?",
+                            [*params, sample],
+                        )
+                    ]
+                    if count and sample
+                    else []
+                )
+                out.append(
+                    DryRun(
+                        rule=rule.name,
+                        event=rule.event,
+                        count=count,
+                        sample=rows,
+                        approximate=any(c.op in CHANGE_OPS for c in rule.conditions),
+                        seconds=time.perf_counter() - started,
+                    )
+                )
+        return out
+
+    # ---- lint ------------------------------------------------------------------------------------------
+
+    def lint(self, actor: Actor, rules: Sequence[Rule] | str | Path | None = None) -> list[LintIssue]:
+        """Conflicts (two rules setting one field to different values on overlapping conditions), rules that
+        can never fire, and auto-replies whose template the platform lint flags."""
+        self.desk.require(actor, "view")
+        if rules is None:
+            rules = [r for r in self.list(actor) if r.active]
+        elif isinstance(rules, str | Path):
+            rules = [r for r in self.read_file(rules) if r.active]
+        issues: list[LintIssue] = []
+        for rule in rules:
+            issues.extend(self._never_fires(rule))
+        issues.extend(self._conflicts(rules))
+        issues.extend(self._auto_replies(rules))
+        return issues
+
+    def _never_fires(self, rule: Rule) -> list[LintIssue]:
+        found = []
+        why = contradiction(rule.conditions.all)
+        if why:
+            found.append(LintIssue("never_fires", rule.name, why))
+        if rule.event != "ticket_updated":
+            if any(c.op in CHANGE_OPS for c in rule.conditions.all):
+                found.append(
+                    LintIssue(
+                        "never_fires",
+                        rule.name,
+                        f"'changed' conditions need event ticket_updated, not {rule.event}",
+                    )
+                )
+            elif rule.conditions.any and all(c.op in CHANGE_OPS for c in rule.conditions.any):
+                found.append(
+                    LintIssue("never_fires", rule.name, "every 'any' condition needs event ticket_updated")
+                )
+        if rule.event == "ticket_created":
+            for c in rule.conditions.all:
+                if c.field == "status" and c.op == "is" and c.value != int(TicketStatus.NEW):
+                    found.append(LintIssue("never_fires", rule.name, "a ticket is created with status new"))
+        for c in rule.conditions.all:
+            if c.field in {"assignee", "team"} and c.op in {"is", "in"}:
+                table = "agents" if c.field == "assignee" else "teams"
+                names = c.value if isinstance(c.value, list) else [c.value]
+                known = {fold(r[0]) for r in self.desk.db.execute(f"SELECT name FROM {table}")}
+                if not any(fold(n) in known for n in names):
+                    found.append(
+                        LintIssue(
+                            "never_fires", rule.name, f"no {c.field} named {', '.join(map(str, names))}"
+                        )
+                    )
+        for action in rule.actions:
+            kind = action["action"]
+            if kind == "reply":
+                exists = self.desk.db.execute(
+                    "SELECT 1 FROM templates WHERE name = ? AND active = 1", [action["template"]]
+                ).fetchone()
+                if not exists:
+                    found.append(
+                        LintIssue(
+                            "never_fires", rule.name, f"reply template {action['template']!r} does not exist"
+                        )
+                    )
+            elif kind in {"assign_team", "assign_agent"}:
+                table, key = ("teams", "team") if kind == "assign_team" else ("agents", "agent")
+                if not self.desk.db.execute(
+                    f"SELECT 1 FROM {table} WHERE name = ?", [action[key]]
+                ).fetchone():
+                    found.append(
+                        LintIssue("never_fires", rule.name, f"{kind}: no {key} named {action[key]!r}")
+                    )
+        return found
+
+    def _conflicts(self, rules: Sequence[Rule]) -> list[LintIssue]:
+        vocab, _ = self.vocabulary()
+        issues = []
+        pairs = []
+        for i, a in enumerate(rules):
+            for b in rules[i + 1 :]:
+                if a.event != b.event:
+                    continue
+                clashes = _clashing_actions(a, b)
+                if clashes and not disjoint(a.conditions.all, b.conditions.all):
+                    pairs.append((a, b, clashes))
+        if not pairs:
+            return issues
+        with BulkEvaluator(self.desk, vocab, self.desk.now(), [r.conditions for r in rules]) as bulk:
+            for a, b, clashes in pairs:
+                wa, pa = bulk.where(a.conditions)
+                wb, pb = bulk.where(b.conditions)
+                overlap = self.desk.db.execute(
+                    f"SELECT count(*) FROM tickets t WHERE ({wa}) AND ({wb})", [*pa, *pb]
+                ).fetchone()[0]
+                last = max((a, b), key=lambda r: (r.position, r.id or 0))
+                issues.append(
+                    LintIssue(
+                        "conflict",
+                        a.name,
+                        f"{'; '.join(clashes)} as {b.name!r} does, on overlapping conditions "
+                        f"({overlap} ticket(s) on this desk meet both now); {last.name!r} runs later and wins",
+                        other=b.name,
+                        overlap=overlap,
+                    )
+                )
+        return issues
+
+    def _auto_replies(self, rules: Sequence[Rule]) -> list[LintIssue]:
+        issues = []
+        for rule in rules:
+            platforms = _platforms_of(rule)
+            for action in rule.actions:
+                if action["action"] != "reply":
+                    continue
+                for problem in self.desk.templates.lint_template(action["template"], platforms=platforms):
+                    issues.append(
+                        LintIssue("auto_reply", rule.name, f"template {action['template']!r}: {problem}")
+                    )
+        return issues
+
+    # ---- time rules -------------------------------------------------------------------------------------
+
+    def run_time_rules(self, actor: Actor) -> TimeRun:
+        """Fire every active ``time`` rule on the tickets that meet its conditions now, once per condition
+        window: a rule that fired on a ticket fires again only after its conditions stopped holding and hold
+        again. Safe to run as often as you like (cron, a systemd timer)."""
+        self.desk.require(actor, "manage_rules")
+        ruleset = engine.load_ruleset(self.desk)
+        result = TimeRun()
+        now = self.desk.now()
+        for rule in ruleset.by_event.get("time", []):
+            with BulkEvaluator(self.desk, ruleset.vocab, now, [rule.conditions]) as bulk:
+                matching = set(bulk.ticket_ids(rule.conditions))
+            armed = {
+                r[0]
+                for r in self.desk.db.execute(
+                    "SELECT ticket_id FROM rule_windows WHERE rule_id = ?", [rule.id]
+                )
+            }
+            closed = armed - matching
+            with self.desk.tx():
+                self.desk.db.conn.executemany(
+                    "DELETE FROM rule_windows WHERE rule_id = ? AND ticket_id = ?",
+                    [(rule.id, t) for t in closed],
+                )
+            result.rearmed += len(closed)
+            for ticket_id in sorted(matching - armed):
+                if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
+                    continue
+                with self.desk.tx():
+                    outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
+                    self.desk.db.execute(
+                        "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
+                        [rule.id, ticket_id, now],
+                    )
+                bucket = result.fired if outcome == "fired" else result.errors
+                bucket[rule.name] = bucket.get(rule.name, 0) + 1
+        return result
+
+
+# ---- static analysis of conditions ---------------------------------------------------------------------
+
+
+def _values(c: Condition) -> set[str] | None:
+    """The values a positive equality condition allows (None when it is not one)."""
+    if c.op in {"is", "in"}:
+        vals = c.value if isinstance(c.value, list) else [c.value]
+        return {fold(v) for v in vals}
+    return None
+
+
+def _interval(conds: Iterable[Condition], name: str) -> tuple[float, float, bool, bool]:
+    lo, hi, lo_open, hi_open = float("-inf"), float("inf"), False, False
+    for c in conds:
+        if c.field != name or c.op not in {"gt", "gte", "lt", "lte"}:
+            continue
+        v = float(PRIORITY_RANK[c.value]) if isinstance(c.value, str) else float(c.value)
+        if c.op in {"gt", "gte"} and (v > lo or (v == lo and c.op == "gt")):
+            lo, lo_open = v, c.op == "gt"
+        if c.op in {"lt", "lte"} and (v < hi or (v == hi and c.op == "lt")):
+            hi, hi_open = v, c.op == "lt"
+    return lo, hi, lo_open, hi_open
+
+
+_SETLIKE = {"intents", "tags", "sku", "keywords"}
+
+
+def contradiction(conds: Sequence[Condition]) -> str:
+    """Why a list of conditions that must all hold can never hold together ('' when it can)."""
+    by_field: dict[str, list[Condition]] = {}
+    for c in conds:
+        by_field.setdefault(c.field, []).append(c)
+    for name, group in by_field.items():
+        if name not in _SETLIKE:
+            allowed: set[str] | None = None
+            for c in group:
+                vals = _values(c)
+                if vals is not None:
+                    allowed = vals if allowed is None else allowed & vals
+            if allowed is not None and not allowed:
+                return f"{name} cannot be {' and '.join(str(c.value) for c in group if _values(c))} at once"
+            if allowed:
+                excluded = {
+                    fold(v)
+                    for c in group
+                    if c.op in {"is_not", "not_in"}
+                    for v in (c.value if isinstance(c.value, list) else [c.value])
+                }
+                if allowed <= excluded:
+                    return f"{name} is required and excluded with the same value"
+        else:
+            required = {fold(c.value) for c in group if c.op in {"is", "contains"}}
+            excluded = {
+                fold(v)
+                for c in group
+                if c.op in {"not_contains", "is_not", "not_in"}
+                for v in (c.value if isinstance(c.value, list) else [c.value])
+            }
+            both = required & excluded
+            if both:
+                return f"{name} must and must not include {sorted(both)[0]!r}"
+        lo, hi, lo_open, hi_open = _interval(group, name)
+        if lo > hi or (lo == hi and (lo_open or hi_open)):
+            return f"{name} has no value between its bounds"
+        if any(c.op == "is_set" for c in group) and any(c.op == "is_not_set" for c in group):
+            return f"{name} cannot be set and unset at once"
+    return ""
+
+
+def disjoint(a: Sequence[Condition], b: Sequence[Condition]) -> bool:
+    """True when no ticket can meet both ``all`` lists (checked statically)."""
+    return bool(contradiction([*a, *b]))
+
+
+def _clashing_actions(a: Rule, b: Rule) -> list[str]:
+    sets_a: dict[str, str] = {}
+    for act in a.actions:
+        if act["action"] in SETS_FIELD:
+            sets_a[SETS_FIELD[act["action"]]] = str(
+                act.get("value") or act.get("team") or act.get("agent") or "1"
+            )
+    clashes = []
+    for act in b.actions:
+        name = act["action"]
+        if name in SETS_FIELD:
+            fieldname = SETS_FIELD[name]
+            value = str(act.get("value") or act.get("team") or act.get("agent") or "1")
+            if fieldname in sets_a and fold(sets_a[fieldname]) != fold(value):
+                clashes.append(f"sets {fieldname} to {sets_a[fieldname]!r}, not {value!r}")
+    tags_added = {fold(x["tag"]) for x in a.actions if x["action"] == "add_tag"}
+    tags_removed = {fold(x["tag"]) for x in a.actions if x["action"] == "remove_tag"}
+    for act in b.actions:
+        if act["action"] == "remove_tag" and fold(act["tag"]) in tags_added:
+            clashes.append(f"adds tag {act['tag']!r} that the other removes")
+        if act["action"] == "add_tag" and fold(act["tag"]) in tags_removed:
+            clashes.append(f"removes tag {act['tag']!r} that the other adds")
+    return clashes
+
+
+def _platforms_of(rule: Rule) -> list[str] | None:
+    for c in rule.conditions.all:
+        if c.field == "platform" and c.op in {"is", "in"}:
+            return [fold(v) for v in (c.value if isinstance(c.value, list) else [c.value])]
+    return None

@@ -1,0 +1,208 @@
+"""Clocks that SLA deadlines are counted on.
+
+A :class:`BusinessCalendar` counts only working time: weekly hours in a team's time zone (zoneinfo, so a
+daylight-saving change moves the UTC hours, not the local ones), minus public holidays from the
+``holidays`` package and any extra closed days. A :class:`WallClock` counts every second, every day, as
+marketplaces do (Amazon's 24 hours are 24 real hours, weekend or not).
+
+Both answer the same two questions: ``add(start, seconds)`` (when does a budget of working seconds that
+starts at ``start`` run out) and ``elapsed(start, end)`` (how much working time lies between two moments).
+Times are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from crossdesk.rules.conditions import RuleError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Weekly hours when a calendar names none: Monday to Friday, 09:00-17:00.
+DEFAULT_HOURS = {d: ["09:00-17:00"] for d in DAYS[:5]}
+#: How far ahead a deadline is searched before the calendar is declared to have no working time.
+MAX_DAYS = 3 * 366
+
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class WallClock:
+    """Every second counts (marketplace clocks, and "24/7" policies)."""
+
+    kind = "wall"
+
+    def add(self, start: int, seconds: int) -> int:
+        return int(start) + int(seconds)
+
+    def elapsed(self, start: int, end: int) -> int:
+        return max(0, int(end) - int(start))
+
+
+@lru_cache(maxsize=256)
+def _holiday_dates(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year).keys())
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Weekly working hours in a time zone, minus public holidays and extra closed days.
+
+    ``hours`` maps weekday index (0 Monday) to sorted (start, end) minute offsets within the local day;
+    an end of 1440 is midnight.
+    """
+
+    timezone: str = "UTC"
+    hours: Mapping[int, tuple[tuple[int, int], ...]] = field(
+        default_factory=lambda: _parse_hours(DEFAULT_HOURS, "calendar")
+    )
+    country: str | None = None
+    subdiv: str | None = None
+    closed: frozenset[date] = frozenset()
+
+    kind = "business"
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any] | None, timezone: str = "UTC", where: str = "calendar"
+    ) -> BusinessCalendar:
+        """Build from a team's calendar JSON::
+
+        {"hours": {"mon": ["09:00-12:00", "13:00-17:00"], ...},   # default Mon-Fri 09:00-17:00
+         "holidays": "DE" or {"country": "DE", "subdiv": "BY"},
+         "closed": ["2026-12-24"]}
+        """
+        config = dict(config or {})
+        extra = set(config) - {"hours", "holidays", "closed", "timezone"}
+        if extra:
+            raise RuleError(f"{where}: unknown key {sorted(extra)[0]!r} (expected hours, holidays, closed)")
+        timezone = config.get("timezone", timezone) or "UTC"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RuleError(f"{where}: unknown time zone {timezone!r}") from None
+        hours = _parse_hours(config.get("hours", DEFAULT_HOURS), where)
+        country = subdiv = None
+        spec = config.get("holidays")
+        if isinstance(spec, str) and spec:
+            country = spec
+        elif isinstance(spec, Mapping):
+            country, subdiv = spec.get("country"), spec.get("subdiv")
+        elif spec not in (None, ""):
+            raise RuleError(f"{where}: holidays must be a country code or {{country, subdiv}}")
+        if country:
+            country = str(country).upper()
+            try:
+                _holiday_dates(country, subdiv, 2026)
+            except NotImplementedError:
+                raise RuleError(
+                    f"{where}: the holidays package has no calendar for {country!r}"
+                    + (f" / {subdiv!r}" if subdiv else "")
+                ) from None
+        closed = set()
+        for raw in config.get("closed", []) or []:
+            try:
+                closed.add(date.fromisoformat(str(raw)))
+            except ValueError:
+                raise RuleError(f"{where}: closed day {raw!r} is not a YYYY-MM-DD date") from None
+        return cls(timezone=timezone, hours=hours, country=country, subdiv=subdiv, closed=frozenset(closed))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_holiday(self, day: date) -> bool:
+        if day in self.closed:
+            return True
+        return bool(self.country) and day in _holiday_dates(self.country, self.subdiv, day.year)  # type: ignore[arg-type]
+
+    def intervals(self, day: date) -> list[tuple[int, int]]:
+        """Working intervals of a local day, as UTC epoch seconds."""
+        spans = self.hours.get(day.weekday(), ())
+        if not spans or self.is_holiday(day):
+            return []
+        zone = self.zone
+        out = []
+        for start, end in spans:
+            out.append((_local_ts(day, start, zone), _local_ts(day, end, zone)))
+        return out
+
+    def _local_day(self, ts: int) -> date:
+        return datetime.fromtimestamp(ts, self.zone).date()
+
+    def add(self, start: int, seconds: int) -> int:
+        """The moment at which ``seconds`` of working time, counted from ``start``, have passed."""
+        remaining = int(seconds)
+        cursor = int(start)
+        day = self._local_day(cursor) - timedelta(days=1)  # a late interval of the previous local day
+        for _ in range(MAX_DAYS):
+            for s, e in self.intervals(day):
+                if e <= cursor:
+                    continue
+                s = max(s, cursor)
+                if remaining <= e - s:
+                    return s + remaining
+                remaining -= e - s
+                cursor = e
+            day += timedelta(days=1)
+        raise RuleError(f"calendar ({self.timezone}) has no working time in {MAX_DAYS} days")
+
+    def elapsed(self, start: int, end: int) -> int:
+        """Working seconds between ``start`` and ``end``."""
+        start, end = int(start), int(end)
+        if end <= start:
+            return 0
+        total = 0
+        day = self._local_day(start) - timedelta(days=1)
+        last = self._local_day(end)
+        while day <= last:
+            for s, e in self.intervals(day):
+                lo, hi = max(s, start), min(e, end)
+                if hi > lo:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total
+
+
+def _local_ts(day: date, minute: int, zone: ZoneInfo) -> int:
+    if minute >= 1440:
+        day, minute = day + timedelta(days=1), minute - 1440
+    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    return int(local.timestamp())
+
+
+def _parse_hours(raw: Any, where: str) -> dict[int, tuple[tuple[int, int], ...]]:
+    if not isinstance(raw, Mapping):
+        raise RuleError(f"{where}: hours must map weekdays (mon..sun) to lists like ['09:00-17:00']")
+    out: dict[int, tuple[tuple[int, int], ...]] = {}
+    for name, spans in raw.items():
+        key = str(name).strip().lower()[:3]
+        if key not in DAYS:
+            raise RuleError(f"{where}: unknown weekday {name!r}")
+        if isinstance(spans, str):
+            spans = [spans]
+        parsed = []
+        for span in spans or []:
+            m = _SPAN.match(str(span))
+            if not m:
+                raise RuleError(f"{where}: {name} hours {span!r} must look like '09:00-17:00'")
+            h1, m1, h2, m2 = map(int, m.groups())
+            start, end = h1 * 60 + m1, h2 * 60 + m2
+            if m1 > 59 or m2 > 59 or start >= end or end > 1440:
+                raise RuleError(f"{where}: {name} hours {span!r} are not a span within one day")
+            parsed.append((start, end))
+        parsed.sort()
+        for (_, e1), (s2, _) in itertools.pairwise(parsed):
+            if s2 < e1:
+                raise RuleError(f"{where}: {name} hours overlap")
+        out[DAYS.index(key)] = tuple(parsed)
+    if not any(out.values()):
+        raise RuleError(f"{where}: a business calendar needs some working hours")
+    return out

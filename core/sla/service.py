@@ -1,0 +1,365 @@
+"""SLA clocks: deadlines per ticket, pause accounting, breach and near-breach events.
+
+Deadlines follow from stored facts, so they are recomputed (never nudged) whenever one of those facts
+changes: when a ticket is created, when a buyer message arrives, when an agent replies, when the status,
+priority or team changes.
+
+- first reply: ``created_at`` + target, until the first agent reply.
+- next reply: the buyer's latest message + target, while the buyer waits (after the first reply); the
+  clock restarts on every buyer message.
+- resolution: ``created_at`` + target + paused time, until solved. Pending and on hold pause it (the
+  pause is recorded in ``sla_pauses`` and summed into ``tickets.sla_paused_seconds``, counted on the
+  policy's clock); a marketplace clock never pauses.
+
+``sla_due`` is the nearest of the three and feeds the queue score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from crossdesk.models import Actor, Event, TicketStatus
+from crossdesk.rules.conditions import Facts, RuleError, Vocabulary, evaluate
+from crossdesk.sla.calendar import BusinessCalendar, WallClock
+from crossdesk.sla.policy import TARGETS, SlaPolicy, parse_policy, read_policies_file
+
+if TYPE_CHECKING:
+    from crossdesk.api.desk import Desk
+
+PAUSED = (int(TicketStatus.PENDING), int(TicketStatus.ON_HOLD))
+CLOSED = (int(TicketStatus.SOLVED), int(TicketStatus.CLOSED))
+BREACH_BITS = {"first_reply": 1, "next_reply": 2, "resolution": 4}
+#: Events after which a ticket's deadlines are recomputed.
+SLA_EVENTS = frozenset({"ticket_created", "message_received", "replied", "ticket_updated"})
+
+
+@dataclass
+class SlaCheck:
+    """What one SLA check found and raised."""
+
+    near_breaches: list[tuple[int, str]] = field(default_factory=list)
+    breaches: list[tuple[int, str]] = field(default_factory=list)
+
+
+class SlaService:
+    """``desk.sla``. Reading needs ``view``; changing policies needs ``manage_rules``."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._policies: list[SlaPolicy] | None = None
+        self._signature: tuple | None = None
+        self._calendars: dict[Any, Any] = {}
+
+    # ---- policies --------------------------------------------------------------------------------
+
+    def _vocab(self) -> Vocabulary:
+        return Vocabulary.for_desk(self.desk)
+
+    def read_file(self, path: str | Path) -> list[SlaPolicy]:
+        return read_policies_file(path, self._vocab())
+
+    def save_policies(
+        self, actor: Actor, policies: Sequence[SlaPolicy | Mapping[str, Any]], *, replace: bool = False
+    ) -> list[int]:
+        """Insert or update policies by name (``replace`` drops the others), then recompute open tickets."""
+        self.desk.require(actor, "manage_rules")
+        vocab = self._vocab()
+        parsed = [
+            p if isinstance(p, SlaPolicy) else parse_policy(p, "policy", vocab, (i + 1) * 10)
+            for i, p in enumerate(policies)
+        ]
+        now = self.desk.now()
+        ids = []
+        with self.desk.tx():
+            if replace:
+                names = [p.name for p in parsed]
+                marks = ",".join("?" * len(names)) or "''"
+                for (pid,) in self.desk.db.execute(
+                    f"SELECT id FROM sla_policies WHERE name NOT IN ({marks})", names
+                ).fetchall():
+                    self.desk.db.execute("DELETE FROM sla_policies WHERE id = ?", [pid])
+                    self.desk.audit(actor, "sla_policy.delete", "sla_policy", pid, None, None)
+            for policy in parsed:
+                row = policy.as_row()
+                row["team_id"] = None
+                if policy.team is not None:
+                    found = self.desk.db.execute(
+                        "SELECT id FROM teams WHERE name = ?", [policy.team]
+                    ).fetchone()
+                    if found is None:
+                        raise RuleError(f"policy {policy.name!r}: no team named {policy.team!r}")
+                    row["team_id"] = found[0]
+                row["updated_at"] = now
+                existing = self.desk.db.execute(
+                    "SELECT id FROM sla_policies WHERE name = ?", [policy.name]
+                ).fetchone()
+                if existing is None:
+                    row["created_at"] = now
+                    pid = self.desk.db["sla_policies"].insert(row).last_pk
+                else:
+                    pid = existing[0]
+                    self.desk.db["sla_policies"].update(pid, row)
+                self.desk.audit(
+                    actor,
+                    "sla_policy.save",
+                    "sla_policy",
+                    pid,
+                    None,
+                    {k: row[k] for k in ("name", "clock", "position")},
+                )
+                ids.append(pid)
+            self._policies = None
+            self.recompute_all(actor)
+        return ids
+
+    def load_file(self, actor: Actor, path: str | Path, *, replace: bool = False) -> list[int]:
+        return self.save_policies(actor, self.read_file(path), replace=replace)
+
+    def policies(self) -> list[SlaPolicy]:
+        """The active policies in position order (cached until the table changes)."""
+        signature = self.desk.db.execute(
+            "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (position + 3) * (active + 1)), 0) FROM sla_policies"
+        ).fetchone()
+        if self._policies is None or signature != self._signature:
+            vocab = self._vocab()
+            out = []
+            for row in self.desk.db.query(
+                "SELECT * FROM sla_policies WHERE active = 1 ORDER BY position, id"
+            ):
+                raw = {k: v for k, v in dict(row).items() if k not in ("created_at", "updated_at", "team_id")}
+                if row["team_id"] is not None:
+                    team = self.desk.db.execute(
+                        "SELECT name FROM teams WHERE id = ?", [row["team_id"]]
+                    ).fetchone()
+                    raw["team"] = team[0] if team else None
+                raw["active"] = bool(raw["active"])
+                out.append(parse_policy(raw, "policy in desk", vocab))
+            self._policies, self._signature = out, signature
+            self._calendars.clear()
+        return self._policies
+
+    def policy_for(self, ticket: Mapping[str, Any]) -> SlaPolicy | None:
+        vocab = None
+        for policy in self.policies():
+            if not policy.conditions.all and not policy.conditions.any:
+                return policy
+            vocab = vocab or self._vocab()
+            if evaluate(policy.conditions, Facts(self.desk, ticket, self.desk.now()), vocab):
+                return policy
+        return None
+
+    def clock_for(self, policy: SlaPolicy, ticket: Mapping[str, Any]) -> BusinessCalendar | WallClock:
+        """The policy's clock: 24/7 for wall and marketplace clocks; else the calendar of the policy's team,
+        else of the ticket's team, else the desk's ``sla_calendar`` setting (default Mon-Fri 9-17 UTC)."""
+        if policy.clock != "business":
+            return WallClock()
+        team_id = None
+        if policy.team is not None:
+            row = self.desk.db.execute("SELECT id FROM teams WHERE name = ?", [policy.team]).fetchone()
+            team_id = row[0] if row else None
+        if team_id is None:
+            team_id = ticket.get("team_id")
+        if team_id not in self._calendars:
+            self._calendars[team_id] = self._calendar(team_id)
+        return self._calendars[team_id]
+
+    def _calendar(self, team_id: int | None) -> BusinessCalendar:
+        if team_id is not None:
+            row = self.desk.db.execute(
+                "SELECT name, timezone, calendar FROM teams WHERE id = ?", [team_id]
+            ).fetchone()
+            if row is not None:
+                return BusinessCalendar.from_config(
+                    orjson.loads(row[2] or "{}"), row[1], f"team {row[0]!r} calendar"
+                )
+        setting = self.desk.get_setting("sla_calendar", None) or {}
+        return BusinessCalendar.from_config(setting, setting.get("timezone", "UTC"), "sla_calendar setting")
+
+    # ---- clocks ------------------------------------------------------------------------------------
+
+    def recompute(self, ticket_id: int) -> dict[str, Any]:
+        """Reconcile a ticket's pause state and deadlines with its facts; returns the fields written.
+
+        Called by the pipeline inside the transaction of the change; needs no actor (it derives, it does
+        not decide)."""
+        ticket = self._row(ticket_id)
+        if ticket is None:
+            return {}
+        now = self.desk.now()
+        policy = self.policy_for(ticket)
+        patch: dict[str, Any] = {"sla_policy_id": policy.id if policy else None}
+        clock = self.clock_for(policy, ticket) if policy else None
+        # Pause accounting first: the resolution deadline depends on it.
+        paused_now = ticket["status"] in PAUSED and policy is not None and policy.pausable
+        paused_at = ticket["sla_paused_at"]
+        paused_seconds = ticket["sla_paused_seconds"]
+        if paused_now and paused_at is None:
+            patch["sla_paused_at"] = paused_at = now
+            self.desk.db["sla_pauses"].insert({"ticket_id": ticket_id, "started_at": now, "seconds": 0})
+        elif not paused_now and paused_at is not None:
+            seconds = clock.elapsed(paused_at, now) if clock is not None and policy.pausable else 0  # type: ignore[union-attr]
+            paused_seconds += seconds
+            patch["sla_paused_at"] = paused_at = None
+            patch["sla_paused_seconds"] = paused_seconds
+            self.desk.db.execute(
+                "UPDATE sla_pauses SET ended_at = ?, seconds = ? WHERE ticket_id = ? AND ended_at IS NULL",
+                [now, seconds, ticket_id],
+            )
+        dues: dict[str, int | None] = dict.fromkeys(TARGETS)
+        if policy is not None and clock is not None and ticket["status"] not in CLOSED:
+            level = ticket["priority_level"] or "normal"
+            first = policy.target(level, "first_reply")
+            if first and ticket["first_replied_at"] is None:
+                dues["first_reply"] = clock.add(ticket["created_at"], first)
+            nxt = policy.target(level, "next_reply")
+            buyer, agent = ticket["last_customer_msg_at"], ticket["last_agent_msg_at"]
+            if (
+                nxt
+                and ticket["first_replied_at"] is not None
+                and buyer is not None
+                and (agent is None or buyer > agent)
+            ):
+                dues["next_reply"] = clock.add(buyer, nxt)
+            resolution = policy.target(level, "resolution")
+            if resolution and paused_at is None:
+                extra = paused_seconds if policy.pausable else 0
+                dues["resolution"] = clock.add(ticket["created_at"], resolution + extra)
+        for which in TARGETS:
+            patch[f"{which}_due"] = dues[which]
+        present = [d for d in dues.values() if d is not None]
+        patch["sla_due"] = min(present) if present else None
+        changed = {k: v for k, v in patch.items() if ticket[k] != v}
+        if changed:
+            self.desk.db["tickets"].update(ticket_id, changed)
+        return changed
+
+    def recompute_all(self, actor: Actor) -> int:
+        """Recompute every open ticket (after policies or calendars change). Returns how many changed."""
+        self.desk.require(actor, "manage_rules")
+        count = 0
+        with self.desk.tx():
+            ids = [
+                r[0]
+                for r in self.desk.db.execute(
+                    "SELECT id FROM tickets WHERE status < ?", [int(TicketStatus.SOLVED)]
+                )
+            ]
+            for ticket_id in ids:
+                if self.recompute(ticket_id):
+                    count += 1
+        return count
+
+    def _row(self, ticket_id: int) -> dict[str, Any] | None:
+        cursor = self.desk.db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id])
+        values = cursor.fetchone()
+        return None if values is None else dict(zip([d[0] for d in cursor.description], values, strict=True))
+
+    # ---- breaches ----------------------------------------------------------------------------------
+
+    def check(self, actor: Actor) -> SlaCheck:
+        """Record and raise ``sla_near_breach`` / ``sla_breached`` events for deadlines that are near or
+        past, once per ticket, target and deadline. Rules on those events run as each is raised."""
+        self.desk.require(actor, "manage_rules")
+        now = self.desk.now()
+        policies = {p.id: p for p in self.policies()}
+        horizon = now + max((p.warn_before for p in policies.values()), default=0)
+        result = SlaCheck()
+        rows = self.desk.db.execute(
+            "SELECT id, sla_policy_id, first_reply_due, next_reply_due, resolution_due FROM tickets "
+            "WHERE status < ? AND sla_due IS NOT NULL AND sla_due <= ? ORDER BY sla_due",
+            [int(TicketStatus.SOLVED), horizon],
+        ).fetchall()
+        for ticket_id, policy_id, *dues in rows:
+            policy = policies.get(policy_id)
+            warn = policy.warn_before if policy else 0
+            for which, due in zip(TARGETS, dues, strict=True):
+                if due is None:
+                    continue
+                kind = "breach" if due <= now else "near_breach" if due - now <= warn else None
+                if kind is None:
+                    continue
+                with self.desk.tx():
+                    inserted = self.desk.db.execute(
+                        "INSERT OR IGNORE INTO sla_events (ticket_id, kind, target, due, at) VALUES (?, ?, ?, ?, ?)",
+                        [ticket_id, kind, which, due, now],
+                    ).rowcount
+                    if not inserted:
+                        continue
+                    if kind == "breach":
+                        self.desk.db.execute(
+                            "UPDATE tickets SET sla_breached = sla_breached | ? WHERE id = ?",
+                            [BREACH_BITS[which], ticket_id],
+                        )
+                        result.breaches.append((ticket_id, which))
+                    else:
+                        result.near_breaches.append((ticket_id, which))
+                    name = "sla_breached" if kind == "breach" else "sla_near_breach"
+                    self.desk.emit(actor, name, "ticket", ticket_id, target=which, due=due)
+        return result
+
+    def status(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        """A ticket's SLA: policy, deadlines, pauses and events."""
+        self.desk.require(actor, "view")
+        ticket = self._row(ticket_id)
+        if ticket is None:
+            from crossdesk.api.desk import NotFound
+
+            raise NotFound(f"no ticket #{ticket_id}")
+        policy = next((p for p in self.policies() if p.id == ticket["sla_policy_id"]), None)
+        return {
+            "policy": policy.name if policy else None,
+            "clock": policy.clock if policy else None,
+            **{f"{t}_due": ticket[f"{t}_due"] for t in TARGETS},
+            "sla_due": ticket["sla_due"],
+            "paused_since": ticket["sla_paused_at"],
+            "paused_seconds": ticket["sla_paused_seconds"],
+            "pauses": [
+                dict(r)
+                for r in self.desk.db.query(
+                    "SELECT * FROM sla_pauses WHERE ticket_id = ? ORDER BY id", [ticket_id]
+                )
+            ],
+            "events": [
+                dict(r)
+                for r in self.desk.db.query(
+                    "SELECT * FROM sla_events WHERE ticket_id = ? ORDER BY id", [ticket_id]
+                )
+            ],
+        }
+
+
+def on_event(desk: Desk, actor: Actor, event: Event) -> None:
+    """Pipeline step: recompute the ticket's deadlines after anything that moves them."""
+    if event.object_type != "ticket" or event.object_id is None or event.name not in SLA_EVENTS:
+        return
+    if event.name == "ticket_updated":
+        changes = event.data.get("changes") or {}
+        # Deadline columns themselves are written here; anything else may move a deadline.
+        if changes and set(changes) <= {
+            "first_reply_due",
+            "next_reply_due",
+            "resolution_due",
+            "sla_due",
+            "priority",
+        }:
+            return
+    desk.sla.recompute(int(event.object_id))
+
+
+def automate(desk: Desk, actor: Actor) -> dict[str, Any]:
+    """One pass of time-based work, for cron or a systemd timer: SLA near-breaches and breaches (raising
+    their events, so rules on them run), then time rules. Safe to run as often as you like."""
+    check = desk.sla.check(actor)
+    time_run = desk.rules.run_time_rules(actor)
+    return {
+        "near_breaches": len(check.near_breaches),
+        "breaches": len(check.breaches),
+        "time_rules_fired": dict(time_run.fired),
+        "time_rule_errors": dict(time_run.errors),
+        "windows_closed": time_run.rearmed,
+    }
