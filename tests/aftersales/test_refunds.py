@@ -76,7 +76,7 @@ def test_no_second_refund_of_the_same_line(world):
     first = received_return(world, order, [{"sku": "BULB-E27", "quantity": 2}])
     desk.cases.refund(world.supervisor, first)
     second = received_return(world, order, [{"sku": "BULB-E27", "quantity": 1}])
-    with pytest.raises(CaseError, match="BULB-E27 of order .* was already refunded"):
+    with pytest.raises(CaseError, match=r"BULB-E27 of order .* was already refunded"):
         desk.cases.refund(world.supervisor, second)
     assert world.count("refund_lines") == 1
 
