@@ -1,0 +1,303 @@
+"""After-sales commands: ``crossdesk returns evaluate`` and ``crossdesk cases list|show|open|act|report|stock``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _print_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(returns)
+    cli.add_command(cases)
+
+
+# ---- returns -------------------------------------------------------------------------------------------
+
+
+@click.group()
+def returns() -> None:
+    """Return law and platform return policies."""
+
+
+@returns.command("evaluate")
+@click.option("--country", required=True, help="Buyer's country, ISO 3166-1 alpha-2 (DE, GB, US...).")
+@click.option(
+    "--region", default=None, help="Buyer's subdivision (BY, CA...), for regional holidays and state law."
+)
+@click.option(
+    "--platform", default=None, help="amazon, ebay, shopee, aliexpress, shopify; omit for the own shop."
+)
+@click.option("--ordered", type=DATE, default=None, help="Order date, YYYY-MM-DD.")
+@click.option("--delivered", type=DATE, multiple=True, help="Delivery date per parcel or lot (repeat).")
+@click.option(
+    "--requested", type=DATE, default=None, help="Day the buyer sent the return or withdrawal notice."
+)
+@click.option("--not-informed", is_flag=True, help="The buyer was never told of the right of withdrawal.")
+@click.option("--informed-on", type=DATE, default=None, help="Day the buyer was told of the right, if late.")
+@click.option(
+    "--regular-delivery", is_flag=True, help="Goods delivered regularly over a period (subscription)."
+)
+@click.option(
+    "--flag", "flags", multiple=True, help="custom_made, perishable, faulty, not_as_described... (repeat)."
+)
+@click.option("--seller-days", type=int, default=None, help="The shop's own posted return window in days.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def evaluate(
+    country: str,
+    region: str | None,
+    platform: str | None,
+    ordered: dt.datetime | None,
+    delivered: tuple[dt.datetime, ...],
+    requested: dt.datetime | None,
+    not_informed: bool,
+    informed_on: dt.datetime | None,
+    regular_delivery: bool,
+    flags: tuple[str, ...],
+    seller_days: int | None,
+    as_json: bool,
+) -> None:
+    """Evaluate a return under the buyer's law, the platform's policy and the shop's own."""
+    from crossdesk.policy import ReturnQuery, evaluate_return
+
+    if not_informed and informed_on:
+        raise UserError("give --not-informed or --informed-on, not both")
+    informed: bool | dt.date = _date(informed_on) or not not_informed
+    query = ReturnQuery(
+        country=country,
+        region=region,
+        platform=platform,
+        ordered=_date(ordered),
+        delivered=[d.date() for d in delivered],
+        requested=_date(requested),
+        informed=informed,
+        regular_delivery=regular_delivery,
+        flags=frozenset(flags),
+        seller_policy_days=seller_days,
+    )
+    verdict = evaluate_return(query)
+    if as_json:
+        _print_json(verdict.to_dict())
+        return
+    click.echo(verdict.summary())
+    for v in verdict.considered:
+        click.echo(f"\n[{v.policy}] {v.summary()}")
+        for reason in v.reasons:
+            click.echo(f"  - {reason}")
+
+
+# ---- cases -----------------------------------------------------------------------------------------------
+
+
+@click.group()
+def cases() -> None:
+    """After-sales cases: returns, exchanges, refunds, cancellations, complaints."""
+
+
+@cases.command("list")
+@db_option
+@click.option("--state", "states", multiple=True, help="Only cases in this state (repeat).")
+@click.option("--type", "case_type", default=None, help="return, exchange, refund, cancellation, complaint.")
+@click.option("--platform", default=None)
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_cases(
+    db_path: Path | None,
+    states: tuple[str, ...],
+    case_type: str | None,
+    platform: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List cases, oldest request first."""
+    desk = open_desk(db_path)
+    rows = desk.cases.list(
+        cli_actor(desk), state=list(states) or None, type=case_type, platform=platform, limit=limit
+    )
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        click.echo("no cases")
+    for r in rows:
+        due = (
+            dt.datetime.fromtimestamp(r["refund_due"], dt.UTC).date().isoformat() if r["refund_due"] else "-"
+        )
+        click.echo(
+            f"{r['id']:>6}  {r['type']:<12} {r['state']:<20} {r['platform']:<10} order {r['order_id']}  "
+            f"refund due {due}  {r['next_step'] or r['exception_reason']}".rstrip()
+        )
+
+
+@cases.command("show")
+@db_option
+@click.argument("case_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def show(db_path: Path | None, case_id: int, as_json: bool) -> None:
+    """One case: state, verdict, lines, refunds and history."""
+    desk = open_desk(db_path)
+    case = desk.cases.get(cli_actor(desk), case_id)
+    if as_json:
+        _print_json(case)
+        return
+    click.echo(
+        f"case {case['id']}: {case['type']} {case['state']} ({case['platform']}, order {case['order_id']})"
+    )
+    if case["next_step"]:
+        click.echo(f"next step: {case['next_step']}")
+    if case["exception_reason"]:
+        click.echo(f"exception: {case['exception_reason']}")
+    verdict = case["verdict"]
+    if verdict:
+        click.echo(
+            f"verdict: {'eligible' if verdict['eligible'] else 'not eligible'} until {verdict['deadline']} - {verdict['basis']}"
+        )
+    for line in case["lines"]:
+        click.echo(
+            f"  {line['quantity']} x {line['sku']}"
+            + (f" -> {line['replacement_sku']}" if line["replacement_sku"] else "")
+        )
+    for refund in case["refunds"]:
+        click.echo(
+            f"  refund {refund['id']}: {refund['amount_minor']} {refund['currency']} by {refund['actor']}"
+        )
+    for event in case["events"]:
+        click.echo(
+            f"  {event['action']}: {event['from_state'] or '-'} -> {event['to_state']} by {event['actor']}"
+        )
+
+
+def _item(text: str) -> dict:
+    sku, _, rest = text.partition(":")
+    qty, _, replacement = rest.partition(":")
+    try:
+        return {"sku": sku, "quantity": int(qty or 1), "replacement_sku": replacement}
+    except ValueError:
+        raise UserError(f"--item {text!r}: expected SKU[:QUANTITY[:REPLACEMENT_SKU]]") from None
+
+
+@cases.command("open")
+@db_option
+@click.option("--order", "order_id", type=int, required=True, help="Order id on this desk.")
+@click.option("--type", "case_type", default="return", show_default=True)
+@click.option("--item", "items", multiple=True, help="SKU[:QUANTITY[:REPLACEMENT_SKU]] (repeat).")
+@click.option("--reason", default="")
+@click.option(
+    "--flag", "flags", multiple=True, help="Facts for the return law: faulty, custom_made... (repeat)."
+)
+def open_case(
+    db_path: Path | None,
+    order_id: int,
+    case_type: str,
+    items: tuple[str, ...],
+    reason: str,
+    flags: tuple[str, ...],
+) -> None:
+    """Open a case for an order; return-type cases are evaluated against the return policies."""
+    desk = open_desk(db_path)
+    case_id = desk.cases.open(
+        cli_actor(desk),
+        type=case_type,
+        order_id=order_id,
+        items=[_item(i) for i in items],
+        reason=reason,
+        flags=flags,
+    )
+    case = desk.cases.get(cli_actor(desk), case_id)
+    click.echo(f"case {case_id} opened: {case['state']}")
+    if case["verdict"]:
+        click.echo(
+            f"verdict: {case['verdict']['basis']}, {'eligible' if case['verdict']['eligible'] else 'not eligible'} until {case['verdict']['deadline']}"
+        )
+
+
+@cases.command("act")
+@db_option
+@click.argument("action")
+@click.argument("case_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", default=None, help="For decline and flag.")
+@click.option("--amount", type=int, default=None, help="Refund amount in minor units (cents).")
+@click.option("--currency", default=None, help="Refund currency; must be the order's.")
+@click.option("--tracking", default=None)
+@click.option("--without-return", is_flag=True, help="Refund a return before the goods are back.")
+def act(
+    db_path: Path | None,
+    action: str,
+    case_ids: tuple[int, ...],
+    reason: str | None,
+    amount: int | None,
+    currency: str | None,
+    tracking: str | None,
+    without_return: bool,
+) -> None:
+    """Do ACTION (approve, decline, issue_label, ship_back, receive, refund, ship_replacement, close, flag)
+    on one case or, as a batch, on several: each case gets its own result."""
+    desk = open_desk(db_path)
+    actor = cli_actor(desk)
+    params: dict[str, Any] = {}
+    if reason is not None:
+        params["reason"] = reason
+    if tracking is not None:
+        params["tracking"] = tracking
+    if action == "refund":
+        params.update(amount_minor=amount, currency=currency, without_return=without_return)
+    elif amount is not None or currency is not None:
+        raise UserError("--amount and --currency go with refund only")
+    if len(case_ids) == 1:
+        desk.cases.act(actor, case_ids[0], action, **params)
+        click.echo(f"case {case_ids[0]}: {action} done")
+        return
+    results = desk.cases.batch(actor, list(case_ids), action, **params)
+    for case_id, result in results.items():
+        click.echo(f"case {case_id}: {result}")
+    failed = sum(1 for r in results.values() if r != "ok")
+    if failed:
+        raise UserError(f"{failed} of {len(results)} cases failed; the others are done")
+
+
+@cases.command("report")
+@db_option
+@click.option(
+    "--days", type=int, default=14, show_default=True, help="Returns not received after this many days."
+)
+@click.option("--json", "as_json", is_flag=True)
+def report(db_path: Path | None, days: int, as_json: bool) -> None:
+    """Exceptions: mismatched requests, returns not received, refunds overdue, cases acted on twice."""
+    desk = open_desk(db_path)
+    rows = desk.cases.exception_report(cli_actor(desk), not_received_days=days)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        click.echo("no exceptions")
+    for r in rows:
+        click.echo(f"case {r['case_id']:>6}  {r['kind']:<15} {r['detail']}")
+
+
+@cases.command("stock")
+@db_option
+@click.argument("sku")
+@click.option("--set", "on_hand", type=int, default=None, help="Set the quantity on hand.")
+def stock(db_path: Path | None, sku: str, on_hand: int | None) -> None:
+    """Show (or set) the stock of a SKU used for exchanges."""
+    desk = open_desk(db_path)
+    actor = cli_actor(desk)
+    row = desk.cases.set_stock(actor, sku, on_hand) if on_hand is not None else desk.cases.stock(actor, sku)
+    click.echo(
+        f"{row['sku']}: on hand {row['on_hand']}, reserved {row['reserved']}, available {row['available']}"
+    )
