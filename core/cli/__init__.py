@@ -18,7 +18,6 @@ from crossdesk.cli.common import UserError, main_group
 COMMAND_MODULES = (
     "crossdesk.cli.desk",  # init, doctor, plugins, import, export, demo, tui
     "crossdesk.cli.tui",  # tui
-    "crossdesk.cli.automation",  # rules test|lint|load, automate, sla, templates, kb
     "crossdesk.cli.aftersales",  # returns evaluate, cases list|show|open|act|report|stock
 )
 
