@@ -19,6 +19,8 @@ import orjson
 
 # Scripts written without spaces between words: a term matches anywhere, not on word boundaries.
 _NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Template placeholders ({{order_id}}, {{ buyer.name }}) are never translated, glossary or not.
+PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
 _SPAN = re.compile(r"""<span\s+translate\s*=\s*["']no["']\s*>(.*?)</span\s*>""", re.S | re.I)
 
 
@@ -63,10 +65,18 @@ class Glossary:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    def protects(self, text: str) -> bool:
+        """Whether anything in ``text`` must be kept out of translation (terms or placeholders)."""
+        return bool(self.terms) or bool(PLACEHOLDER.search(text))
+
     def spans(self, text: str, source: str, target: str) -> list[Span]:
         """Split ``text`` into plain and protected spans for ``source -> target``."""
         hits: list[tuple[int, int, GlossaryTerm]] = []
         taken = [False] * len(text)
+        for m in PLACEHOLDER.finditer(text):
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            hits.append((m.start(), m.end(), GlossaryTerm(m.group(0))))
         for term, pattern in self._compiled:
             if term.language and term.language != source:
                 continue

@@ -1,0 +1,150 @@
+"""Language commands: ``detect``, ``translate``, ``translate-incoming``, ``translators``."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crossdesk.cli.common import UserError, cli_actor, db_option, resolve_db, with_desk
+
+_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(detect)
+    cli.add_command(translate)
+    cli.add_command(translate_incoming)
+    cli.add_command(translators)
+
+
+def _lang(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not _CODE.match(code):
+        raise UserError(f"{option}: {value!r} is not an ISO 639-1 language code (e.g. de, ja, pt)")
+    return code
+
+
+@click.command()
+@click.argument("texts", nargs=-1, required=True)
+@db_option
+def detect(texts: tuple[str, ...], db_path: Path | None) -> None:
+    """Print the language of TEXT: its ISO 639-1 code, then the confidence.
+
+    Several TEXTs give one line each; "-" reads one text per line from standard input.
+    """
+    from crossdesk.language import detect as detect_language
+
+    items: list[str] = []
+    for text in texts:
+        if text == "-":
+            items.extend(line.rstrip("\n") for line in sys.stdin)
+        else:
+            items.append(text)
+    if len(items) == 1 and not items[0].strip():
+        raise UserError("nothing to detect: the text is empty")
+    for text in items:
+        guess = detect_language(text)
+        click.echo(f"{guess.language} {guess.confidence:.2f}")
+
+
+def _desk_for_translation(db_path: Path | None) -> Any:
+    """The desk at ``--db`` when it exists (its cache and glossary are used), else a throwaway one."""
+    from crossdesk.api import Desk
+
+    path = resolve_db(db_path)
+    if path.exists():
+        return Desk.open(path)
+    if db_path is not None:
+        raise UserError(f"no desk at {path}; create one with 'crossdesk init' or leave out --db")
+    return Desk.memory()
+
+
+@click.command()
+@click.argument("text")
+@click.option("--to", "target", required=True, help="Target language, ISO 639-1 (de, ja, pt...).")
+@click.option("--from", "source", default=None, help="Source language (default: detected).")
+@click.option(
+    "--provider", default=None, help="Use only this translator (deepl, google, libretranslate, offline)."
+)
+@click.option("--shop", "shop_id", type=int, default=0, help="Apply this shop's glossary.")
+@db_option
+def translate(
+    text: str, target: str, source: str | None, provider: str | None, shop_id: int, db_path: Path | None
+) -> None:
+    """Print TEXT translated into --to.
+
+    Providers are tried in the configured order with fallbacks unless --provider names one. Parts the
+    offline phrasebook could not translate are kept as written inside ⟦ ⟧.
+    """
+    if not text.strip():
+        raise UserError("nothing to translate: the text is empty")
+    target_code = _lang(target, "--to")
+    source_code = _lang(source, "--from")
+    desk = _desk_for_translation(db_path)
+    try:
+        service = desk.translation
+        result = service.translate(
+            [text], target_code, source=source_code, provider=provider, shop_id=shop_id
+        )[0]
+        for note in service.stats.notes:
+            click.echo(f"note: {note}", err=True)
+        if not result.ok:
+            raise UserError(result.error)
+        click.echo(result.text)
+        if result.untranslated:
+            click.echo(
+                f"note: {result.provider} translated {result.coverage:.0%} of the text; "
+                "the parts in ⟦ ⟧ are left as written",
+                err=True,
+            )
+    finally:
+        desk.translation.close()
+        desk.close()
+
+
+@click.command("translate-incoming")
+@click.option("--to", "target", default=None, help="Target language (default: the agent language).")
+@click.option("--limit", type=int, default=None, help="Translate at most this many messages.")
+@with_desk
+def translate_incoming(desk: Any, actor: Any, target: str | None, limit: int | None) -> None:
+    """Translate buyer messages not yet in the agent's language (cached; safe to re-run)."""
+    service = desk.translation
+    try:
+        report = service.translate_incoming(actor, target=_lang(target, "--to"), limit=limit)
+    finally:
+        service.close()
+    stats = report.stats
+    for note in stats.notes:
+        click.echo(f"note: {note}", err=True)
+    sent = ", ".join(
+        f"{name} {n} in {stats.requests[name]} requests" for name, n in sorted(stats.sent_texts.items())
+    )
+    click.echo(
+        f"{report.messages} messages: {report.translated} translated, {report.same_language} already in the "
+        f"target language, {report.queued} queued for a retry; cache hits {stats.cache_hits}, "
+        f"sent {stats.sent} texts" + (f" ({sent})" if sent else "")
+    )
+
+
+@click.command()
+@db_option
+def translators(db_path: Path | None) -> None:
+    """Installed translators, whether each is ready, and the configured order."""
+    desk = _desk_for_translation(db_path)
+    try:
+        cli_actor(desk)
+        service = desk.translation
+        for p in service.providers():
+            state = "ready" if p.ready else f"not ready: {p.reason}"
+            click.echo(f"{p.name:16} {state}  ({len(p.languages)} languages)")
+        click.echo(
+            f"order: {' -> '.join(service.config.providers)}   agent language: {service.config.agent_language}"
+        )
+    finally:
+        desk.close()
