@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "crossdesk.cli.desk",  # init, doctor, plugins, import, export, demo, tui
     "crossdesk.cli.language",  # detect, translate, translate-incoming, translators
     "crossdesk.cli.tui",  # tui
+    "crossdesk.cli.automation",  # rules test|lint|load, automate, sla, templates, kb
     "crossdesk.cli.aftersales",  # returns evaluate, cases list|show|open|act|report|stock
 )
 

@@ -82,10 +82,12 @@ def _open_case(desk: Desk, actor: Actor, ticket_id: int, action: Mapping[str, An
         raise DeskError(
             "cannot open a case: the after-sales service is not installed in this crossdesk"
         ) from None
-    opener = getattr(cases, "open_from_ticket", None) or getattr(cases, "open", None)
-    if opener is None:
-        raise DeskError("cannot open a case: the after-sales service has no way to open one from a ticket")
-    case_id = opener(actor, ticket_id=ticket_id, type=action["type"], reason=action.get("reason", ""))
+    order = desk.db.execute("SELECT order_id FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    if order is None or order[0] is None:
+        raise DeskError("cannot open a case: the ticket has no order")
+    case_id = cases.open(
+        actor, type=action["type"], order_id=order[0], reason=action.get("reason", ""), ticket_id=ticket_id
+    )
     return {"case_id": case_id, "type": action["type"]}
 
 

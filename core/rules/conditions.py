@@ -274,6 +274,20 @@ BUILTIN_FIELDS: dict[str, FieldSpec] = {
             description="the order's value in USD",
         ),
         FieldSpec(
+            "tracking_number",
+            "text",
+            lambda f: f.cached(
+                "tracking",
+                lambda: (
+                    None
+                    if f.ticket.get("order_id") is None
+                    else f._one("SELECT tracking_number FROM orders WHERE id = ?", [f.ticket["order_id"]])
+                ),
+            ),
+            "(SELECT o.tracking_number FROM orders o WHERE o.id = t.order_id)",
+            description="the order's tracking number; is_set when the parcel can be tracked",
+        ),
+        FieldSpec(
             "sku",
             "set",
             _skus,

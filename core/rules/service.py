@@ -333,7 +333,8 @@ class RuleService:
             for b in rules[i + 1 :]:
                 if a.event != b.event:
                     continue
-                clashes = _clashing_actions(a, b)
+                first, second = sorted((a, b), key=lambda r: (r.position, r.id or 0))
+                clashes = _clashing_actions(first, second)
                 if clashes and not disjoint(a.conditions.all, b.conditions.all):
                     pairs.append((a, b, clashes))
         if not pairs:
@@ -485,20 +486,52 @@ def disjoint(a: Sequence[Condition], b: Sequence[Condition]) -> bool:
     return bool(contradiction([*a, *b]))
 
 
-def _clashing_actions(a: Rule, b: Rule) -> list[str]:
+def _set_value(act: Mapping[str, Any]) -> str:
+    return str(act.get("value") or act.get("team") or act.get("agent") or "1")
+
+
+def _comparable(fieldname: str, value: Any) -> str:
+    if fieldname == "status":
+        try:
+            return str(int(TicketStatus.parse(value)))
+        except ValueError:
+            return fold(value)
+    return fold(value)
+
+
+def _excludes(rule: Rule, fieldname: str, value: str) -> bool:
+    """True when ``rule`` cannot match once ``fieldname`` holds ``value`` (its ``all`` conditions say so)."""
+    target = _comparable(fieldname, value)
+    for c in rule.conditions.all:
+        if c.field != fieldname or c.op not in {"is", "in", "is_not", "not_in"}:
+            continue
+        values = {_comparable(fieldname, v) for v in (c.value if isinstance(c.value, list) else [c.value])}
+        if (c.op in {"is", "in"} and target not in values) or (
+            c.op in {"is_not", "not_in"} and target in values
+        ):
+            return True
+    return False
+
+
+def _clashing_actions(first: Rule, second: Rule) -> list[str]:
+    """What ``second`` (which runs later) undoes of ``first``; a clash is ignored when ``second``'s own
+    conditions rule out the value ``first`` sets (it stops matching once ``first`` has fired)."""
+    a, b = first, second
     sets_a: dict[str, str] = {}
-    for act in a.actions:
+    for act in first.actions:
         if act["action"] in SETS_FIELD:
-            sets_a[SETS_FIELD[act["action"]]] = str(
-                act.get("value") or act.get("team") or act.get("agent") or "1"
-            )
+            sets_a[SETS_FIELD[act["action"]]] = _set_value(act)
     clashes = []
-    for act in b.actions:
+    for act in second.actions:
         name = act["action"]
         if name in SETS_FIELD:
             fieldname = SETS_FIELD[name]
-            value = str(act.get("value") or act.get("team") or act.get("agent") or "1")
-            if fieldname in sets_a and fold(sets_a[fieldname]) != fold(value):
+            value = _set_value(act)
+            if (
+                fieldname in sets_a
+                and _comparable(fieldname, sets_a[fieldname]) != _comparable(fieldname, value)
+                and not _excludes(second, fieldname, sets_a[fieldname])
+            ):
                 clashes.append(f"sets {fieldname} to {sets_a[fieldname]!r}, not {value!r}")
     tags_added = {fold(x["tag"]) for x in a.actions if x["action"] == "add_tag"}
     tags_removed = {fold(x["tag"]) for x in a.actions if x["action"] == "remove_tag"}

@@ -1,0 +1,280 @@
+"""Automation commands: ``rules test|lint|load|list|firings``, ``automate``, ``sla load|show``,
+``templates list|show|render|lint|install-starter``, ``kb suggest``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crossdesk.cli.common import UserError, with_desk
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(rules)
+    cli.add_command(automate)
+    cli.add_command(sla)
+    cli.add_command(templates)
+    cli.add_command(kb)
+
+
+def _user_errors(fn: Any) -> Any:
+    """Rule, policy and template errors are the user's: one line, exit 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from crossdesk.rules import RuleError
+
+        try:
+            return fn(*args, **kwargs)
+        except RuleError as exc:
+            raise UserError(str(exc)) from exc
+
+    return wrapper
+
+
+# ---- rules -----------------------------------------------------------------------------------------
+
+
+@click.group()
+def rules() -> None:
+    """Automation rules: dry-run, lint, load, list, firing log."""
+
+
+@rules.command("test")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sample", default=5, show_default=True, help="Tickets shown per rule.")
+@click.option("--open-only", is_flag=True, help="Only tickets that are not solved or closed.")
+@with_desk
+@_user_errors
+def rules_test(desk: Any, actor: Any, file: Path, sample: int, open_only: bool) -> None:
+    """Dry-run the rules of FILE over the current desk: how many tickets each would touch, with a sample.
+    Changes nothing."""
+    started = time.perf_counter()
+    parsed = desk.rules.read_file(file)
+    results = desk.rules.dry_run(actor, parsed, sample=sample, open_only=open_only)
+    total = desk.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    elapsed = time.perf_counter() - started
+    console = Console()
+    table = Table(title=f"{file} over {total:,} tickets")
+    for col in ("rule", "event", "tickets", "sample"):
+        table.add_column(col, justify="right" if col == "tickets" else "left", overflow="fold")
+    for r in results:
+        shown = ", ".join(f"#{s['id']} {s['platform']}/{s['language'] or '?'}" for s in r.sample)
+        count = f"{r.count:,}" + (" ≤" if r.approximate else "")
+        table.add_row(r.rule, r.event, count, shown)
+    console.print(table)
+    if any(r.approximate for r in results):
+        console.print(
+            "≤: the rule tests a change (changed, changed_from/to); a dry run can only bound it from above."
+        )
+    console.print(f"{len(results)} rules, {total:,} tickets, {elapsed:.2f} s")
+
+
+@rules.command("lint")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_desk
+@_user_errors
+def rules_lint(desk: Any, actor: Any, file: Path | None) -> None:
+    """Find conflicts, rules that can never fire, and auto-replies the template lint flags (the desk's rules,
+    or FILE's). Exits 1 when it finds any."""
+    issues = desk.rules.lint(actor, file)
+    for issue in issues:
+        line = (
+            f"{issue.kind}: {issue.rule}"
+            + (f" <> {issue.other}" if issue.other else "")
+            + f": {issue.message}"
+        )
+        click.echo(line)
+    if issues:
+        raise SystemExit(1)
+    click.echo("no problems found")
+
+
+@rules.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Delete the desk's rules that FILE does not name.")
+@with_desk
+@_user_errors
+def rules_load(desk: Any, actor: Any, file: Path, replace: bool) -> None:
+    """Validate FILE (TOML or JSON) and store its rules; nothing is stored if any rule is invalid."""
+    ids = desk.rules.load_file(actor, file, replace=replace)
+    click.echo(f"loaded {len(ids)} rules from {file}")
+
+
+@rules.command("list")
+@with_desk
+def rules_list(desk: Any, actor: Any) -> None:
+    """The desk's rules in the order they run."""
+    for rule in desk.rules.list(actor):
+        flags = ("" if rule.active else " (inactive)") + (
+            " (once per ticket)" if rule.once_per_ticket else ""
+        )
+        actions = ", ".join(a["action"] for a in rule.actions)
+        click.echo(f"{rule.position:>5}  {rule.name}  [{rule.event}] -> {actions}{flags}")
+
+
+@rules.command("firings")
+@click.option("--ticket", "ticket_id", type=int, default=None, help="Only this ticket's firings.")
+@click.option("--limit", default=50, show_default=True)
+@with_desk
+def rules_firings(desk: Any, actor: Any, ticket_id: int | None, limit: int) -> None:
+    """The firing log, newest first."""
+    import datetime as dt
+
+    for row in desk.rules.firings(actor, ticket_id, limit=limit):
+        at = dt.datetime.fromtimestamp(row["at"], dt.UTC).strftime("%Y-%m-%d %H:%M")
+        changes = "; ".join(
+            c.get("error")
+            or ", ".join(f"{k}={v}" for k, v in c.items() if k != "action")
+            or c.get("action", "")
+            for c in row["changes"]
+        )
+        click.echo(
+            f"{at}  #{row['ticket_id']}  {row['rule_name']}  [{row['event']}/{row['outcome']}]  {changes}"
+        )
+
+
+# ---- automate ---------------------------------------------------------------------------------------
+
+
+@click.command()
+@with_desk
+@_user_errors
+def automate(desk: Any, actor: Any) -> None:
+    """Run time-based rules and SLA checks once (for cron or a systemd timer)."""
+    from crossdesk.sla import automate as run
+
+    started = time.perf_counter()
+    result = run(desk, actor)
+    fired = sum(result["time_rules_fired"].values())
+    errors = sum(result["time_rule_errors"].values())
+    click.echo(
+        f"SLA: {result['breaches']} breach(es), {result['near_breaches']} near-breach(es); "
+        f"time rules: {fired} firing(s), {errors} error(s), {result['windows_closed']} window(s) closed; "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+    for name, count in sorted(result["time_rules_fired"].items()):
+        click.echo(f"  {name}: {count}")
+
+
+# ---- SLA ----------------------------------------------------------------------------------------------
+
+
+@click.group()
+def sla() -> None:
+    """SLA policies and clocks."""
+
+
+@sla.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Delete the desk's policies that FILE does not name.")
+@with_desk
+@_user_errors
+def sla_load(desk: Any, actor: Any, file: Path, replace: bool) -> None:
+    """Validate FILE and store its SLA policies, then recompute open tickets' deadlines."""
+    ids = desk.sla.load_file(actor, file, replace=replace)
+    click.echo(f"loaded {len(ids)} SLA policies from {file}")
+
+
+@sla.command("show")
+@click.argument("ticket_id", type=int)
+@with_desk
+def sla_show(desk: Any, actor: Any, ticket_id: int) -> None:
+    """A ticket's SLA policy, deadlines, pauses and breach events."""
+    import datetime as dt
+
+    def when(ts: int | None) -> str:
+        return "-" if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    status = desk.sla.status(actor, ticket_id)
+    click.echo(f"policy: {status['policy'] or '(none)'} ({status['clock'] or '-'})")
+    for key in ("first_reply_due", "next_reply_due", "resolution_due", "sla_due"):
+        click.echo(f"{key}: {when(status[key])}")
+    click.echo(
+        f"paused: {status['paused_seconds'] // 60} min"
+        + (f", since {when(status['paused_since'])}" if status["paused_since"] else "")
+    )
+    for event in status["events"]:
+        click.echo(f"{event['kind']}: {event['target']} due {when(event['due'])}")
+
+
+# ---- templates -------------------------------------------------------------------------------------------
+
+
+@click.group()
+def templates() -> None:
+    """Reply templates: list, show, render, lint, install the starter set."""
+
+
+@templates.command("list")
+@with_desk
+def templates_list(desk: Any, actor: Any) -> None:
+    for row in desk.templates.list(actor):
+        click.echo(
+            f"{row['name']}  [{row['category'] or '-'}]  {', '.join(row['languages']) or 'default only'}"
+        )
+
+
+@templates.command("show")
+@click.argument("name")
+@with_desk
+def templates_show(desk: Any, actor: Any, name: str) -> None:
+    t = desk.templates.get(actor, name)
+    click.echo(f"# {t['name']} (default)\n{t['body']}")
+    for lang, v in t["variants"].items():
+        click.echo(f"\n# {lang}\n{v['body']}")
+
+
+@templates.command("render")
+@click.argument("name")
+@click.argument("ticket_id", type=int)
+@click.option("--language", default=None, help="Render for this language instead of the buyer's.")
+@with_desk
+def templates_render(desk: Any, actor: Any, name: str, ticket_id: int, language: str | None) -> None:
+    """Show NAME as the buyer of TICKET_ID would read it (sends nothing)."""
+    r = desk.templates.render(actor, name, ticket_id, language=language)
+    click.echo(f"[{r.language or 'default'} / {r.locale}]\n{r.body}")
+
+
+@templates.command("lint")
+@click.option(
+    "--platform", "platforms", multiple=True, help="Only these platforms (default: all linted ones)."
+)
+@with_desk
+def templates_lint(desk: Any, actor: Any, platforms: tuple[str, ...]) -> None:
+    """Check every template against the platforms' messaging rules; exits 1 on findings."""
+    found = desk.templates.lint(actor, platforms=list(platforms) or None)
+    for f in found:
+        click.echo(str(f))
+    if found:
+        raise SystemExit(1)
+    click.echo("no problems found")
+
+
+@templates.command("install-starter")
+@click.option("--overwrite", is_flag=True, help="Replace templates of the same name.")
+@with_desk
+def templates_install(desk: Any, actor: Any, overwrite: bool) -> None:
+    """Install the starter templates (13 languages) and knowledge-base articles."""
+    count = desk.templates.install_starter(actor, overwrite=overwrite)
+    click.echo(f"installed {count} templates")
+
+
+@click.group()
+def kb() -> None:
+    """Knowledge base."""
+
+
+@kb.command("suggest")
+@click.argument("ticket_id", type=int)
+@with_desk
+def kb_suggest(desk: Any, actor: Any, ticket_id: int) -> None:
+    """Articles for a ticket, best first."""
+    for row in desk.templates.kb_suggest(actor, ticket_id):
+        click.echo(f"{row['score']:>7}  #{row['id']} [{row['language']}] {row['title']}")
