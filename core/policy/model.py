@@ -55,7 +55,7 @@ class ReturnQuery:
     lot and is empty when nothing has arrived yet.
     """
 
-    country: str | None
+    country: str | None = None
     region: str | None = None
     platform: str | None = None
     ordered: dt.date | None = None

@@ -46,18 +46,19 @@ class AmazonReturns:
         reasons.append(
             f"Amazon return policy: 30 days from receipt, {fmt(received)}: last day {fmt(deadline)}"
         )
-        ordered = query.ordered
-        if ordered is not None and ordered.month in (11, 12):
-            holiday = dt.date(ordered.year + 1, 1, 31)
-            if holiday > deadline:
-                deadline = holiday
+        holiday = self._holiday_window(query)
+        if holiday is not None:
+            day, why = holiday
+            end = dt.date(day.year + 1, 1, 31)
+            if end > deadline:
+                deadline = end
                 reasons.append(
-                    f"holiday return policy: ordered {fmt(ordered)}, between 1 November and 31 December, so "
-                    f"returnable until {fmt(holiday)}"
+                    f"holiday return policy: {why} {fmt(day)}, between 1 November and 31 December, so returnable "
+                    f"until {fmt(end)}"
                 )
-        elif ordered is None:
+        elif query.ordered is None:
             reasons.append(
-                "no order date: the holiday extension (orders of 1 November - 31 December) was not checked"
+                "no order date: the holiday extension (1 November - 31 December) was checked on delivery only"
             )
         if "sealed_media_opened" in query.flags and not query.defective:
             reasons.append("opened media (music, video, software) may be refunded only in part")
@@ -71,6 +72,18 @@ class AmazonReturns:
         return Verdict(
             eligible=eligible, deadline=deadline, reasons=tuple(reasons), period_start=received, **base
         )
+
+    @staticmethod
+    def _holiday_window(query: ReturnQuery) -> tuple[dt.date, str] | None:
+        """The day that puts the order in the holiday season, if one does: the order date, or - the shipment
+        lies between order and delivery - a first delivery in the season after an order placed before it
+        (or of unknown date). Amazon words it "purchased" or "shipped" depending on the marketplace."""
+        ordered, first = query.ordered, query.first_delivery
+        if ordered is not None and ordered.month in (11, 12):
+            return ordered, "ordered"
+        if first is not None and first.month in (11, 12) and (ordered is None or ordered < first):
+            return first, "shipped by delivery on"
+        return None
 
 
 @hookimpl

@@ -382,3 +382,15 @@ def test_verdict_round_trips_through_json(ev):
     data = orjson.loads(orjson.dumps(v.to_dict()))
     assert Verdict.from_dict(data) == v
     assert data["deadline"] == "2026-01-31" and len(data["considered"]) == len(v.considered)
+
+
+def test_amazon_holiday_season_by_order_or_shipment(ev):
+    late_oct = ev(platform="amazon", ordered=date(2025, 10, 30), delivered=[date(2025, 11, 4)])
+    assert late_oct.deadline == date(2026, 1, 31)  # shipped in November at the latest
+    january = ev(platform="amazon", ordered=date(2026, 1, 2), delivered=[date(2026, 1, 5)])
+    assert january.deadline == date(2026, 2, 4)
+
+
+def test_the_query_needs_only_what_it_has():
+    v = evaluate_return(ReturnQuery(delivered=[date(2025, 3, 10)]))
+    assert not v.eligible and v.missing == ("country",)
