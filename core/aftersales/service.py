@@ -363,6 +363,7 @@ class CaseService:
         A return's goods must be received first unless ``without_return``. Amounts above the actor's limit
         need a supervisor (the permission check says so and writes nothing).
         """
+        self.desk.require(actor, PERMISSIONS["refund"])  # may refund at all; the amount is checked below
         case = self._row(case_id)
         order = self._order(case["order_id"])
         if currency is not None and currency.strip().upper() != order["currency"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from crossdesk.aftersales import CaseError, CaseService
@@ -206,3 +207,18 @@ def test_exception_report_lists_each_kind(world):
     assert "NOPE-1 is not on order" in details and "3 x LAMP-01 asked, 1 ordered" in details
     assert f"the request comes from customer {other_buyer}" in details
     assert "2025-12-24" in details and "refund done 2 times" in details
+
+
+def test_refunds_by_line_and_the_payload_names_them(world):
+    desk = world.desk
+    order = world.order("ebay", lines=LINES)
+    case = desk.cases.open(world.agent, type="refund", order_id=order)
+    desk.cases.approve(world.supervisor, case)
+    desk.cases.refund(world.supervisor, case, lines=[{"sku": "BULB-E27", "quantity": 1}])
+    (item,) = world.desk.db.query("SELECT * FROM outbox WHERE kind = 'ebay.issue_refund'")
+    payload = orjson.loads(item["payload"])
+    assert payload["amount_minor"] == 500 and payload["lines"][0]["sku"] == "BULB-E27"
+    with pytest.raises(CaseError, match="more than the lines are worth"):
+        desk.cases.refund(world.supervisor, case, lines=[{"sku": "LAMP-01"}], amount_minor=4001)
+    with pytest.raises(CaseError, match="not a line of order"):
+        desk.cases.refund(world.supervisor, case, lines=[{"sku": "NOPE"}])
