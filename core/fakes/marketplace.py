@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
-from crossdesk.fakes.server import FakeServer
+from crossdesk.fakes.server import FakeResponse, FakeServer
 
 #: 2025-12-15 10:00:00 UTC, the same "now" as crossdesk.testing.FIXED_NOW.
 BASE_TIME = 1765792800
@@ -201,6 +202,22 @@ class MarketplaceFake(FakeServer):
         self.overlap = 0
         #: writes the fake carried out: (operation, target, body), to assert nothing was sent twice
         self.actions: list[tuple[str, str, dict]] = []
+
+    @staticmethod
+    def _write(h: Any, resp: FakeResponse) -> None:
+        # Headers and body in one write: two small writes on one connection meet Nagle's algorithm and
+        # the client's delayed ACK, which costs ~40 ms a request and made a 30-call sync take a second.
+        try:
+            h.send_response(resp.status)
+            for key, value in resp.headers.items():
+                h.send_header(key, value)
+            h.send_header("Content-Length", str(len(resp.body)))
+            h._headers_buffer.append(b"\r\n")
+            if h.command != "HEAD":
+                h._headers_buffer.append(resp.body)
+            h.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True
 
     def window(self, items: list, offset: int, limit: int) -> list:
         """A page of ``items`` with the configured overlap of the page before it."""

@@ -1,0 +1,126 @@
+"""Connectors for a desk's shops: the platform plugin's factory, the shop's settings, its credentials.
+
+A connector is built from the shop row (``shops.config`` holds only non-secret settings: marketplace id,
+page size, base URL of a sandbox, retry settings) merged with the shop's credentials (environment or
+credentials file, see :mod:`crossdesk.sync.secrets`). Each shop gets its own ``httpx.Client`` so its
+timeout and connection pool are its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from crossdesk.models import Connector, PlatformSpec
+from crossdesk.sync.secrets import check_no_secrets, install_redaction, load_credentials, redact
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionError_(Exception):
+    """A shop cannot be connected (no plugin for its platform, missing credentials, bad config)."""
+
+
+def _platform_specs(pm: Any) -> dict[str, PlatformSpec]:
+    specs: dict[str, PlatformSpec] = {}
+    for answer in pm.hook.crossdesk_platforms():
+        for spec in answer or ():
+            specs.setdefault(spec.name, spec)
+    return specs
+
+
+class Connections:
+    """Builds and caches one connector per shop for one sync or dispatch run; close it afterwards."""
+
+    def __init__(
+        self,
+        desk: Any,
+        *,
+        env: Mapping[str, str] | None = None,
+        credentials_path: Any = None,
+        credentials: Callable[[str, str], Mapping[str, str]] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        install_redaction()
+        self.desk = desk
+        self.specs = _platform_specs(desk.pm)
+        self._env = env
+        self._path = credentials_path
+        self._credentials = credentials
+        self._transport = transport
+        self._cache: dict[int, Connector] = {}
+        self._clients: list[httpx.Client] = []
+
+    def shops(self, platform: str | None = None, shop: str | None = None) -> list[dict]:
+        """Shop rows, filtered by platform name and by shop (id, external id or name)."""
+        rows = [dict(r) for r in self.desk.db.query("SELECT * FROM shops ORDER BY id")]
+        if platform:
+            rows = [r for r in rows if r["platform"] == platform.lower()]
+        if shop:
+            rows = [r for r in rows if shop in (str(r["id"]), r["external_id"], r["name"])]
+        return rows
+
+    def spec(self, platform: str) -> PlatformSpec | None:
+        return self.specs.get(platform)
+
+    def config(self, shop: Mapping[str, Any]) -> dict[str, Any]:
+        settings = orjson.loads(shop.get("config") or "{}")
+        check_no_secrets(shop["platform"], shop["external_id"], settings)
+        if self._credentials is not None:
+            secrets = dict(self._credentials(shop["platform"], shop["external_id"]))
+        else:
+            kwargs = {"env": self._env}
+            if self._path is not None:
+                kwargs["path"] = self._path
+            secrets = load_credentials(shop["platform"], shop["external_id"], **kwargs)
+        config = {
+            "shop_external_id": shop["external_id"],
+            "marketplace": shop.get("marketplace", ""),
+            "country": shop.get("country", ""),
+            "currency": shop.get("currency", ""),
+            "clock": self.desk.clock,
+        }
+        config.update(settings)
+        config.update(secrets)
+        return config
+
+    def connector(self, shop: Mapping[str, Any]) -> Connector:
+        """The connector of ``shop``; raises :class:`ConnectionError_` with a one-line reason."""
+        cached = self._cache.get(shop["id"])
+        if cached is not None:
+            return cached
+        spec = self.spec(shop["platform"])
+        if spec is None:
+            raise ConnectionError_(f"no plugin connects {shop['platform']} (shop {shop['external_id']})")
+        try:
+            config = self.config(shop)
+            client = httpx.Client(
+                timeout=float(config.get("timeout", 30.0)),
+                transport=self._transport,
+                headers={"User-Agent": "crossdesk (helpdesk)"},
+            )
+            self._clients.append(client)
+            connector = spec.factory(config, client)
+        except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
+            raise ConnectionError_(redact(f"{shop['platform']} shop {shop['external_id']}: {exc}")) from None
+        caps = getattr(connector, "capabilities", None)
+        if not isinstance(caps, frozenset | set):
+            raise ConnectionError_(f"{shop['platform']} connector declares no capabilities")
+        self._cache[shop["id"]] = connector
+        return connector
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        self._cache.clear()
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,384 @@
+"""The outbox dispatcher: sends queued replies and after-sales actions to the marketplaces, once.
+
+An outbox item moves ``pending -> sending -> sent``, or to ``failed`` (a refusal that retrying will not
+fix, or too many attempts) or ``manual`` (the marketplace API cannot do it, or we cannot tell whether it
+happened: a person checks on the platform and resolves it).
+
+The guarantee, stated plainly: **an item is never sent twice by the dispatcher**, and never silently
+dropped. How:
+
+1. *Claim before sending.* ``pending -> sending`` is one conditional UPDATE committed before the request
+   goes out, so two dispatchers (a cron job and the TUI) cannot both send an item. ``next_attempt_at`` of
+   a ``sending`` item is its lease: when it passes, the item is considered abandoned.
+2. *Retry only what surely did not happen.* Connectors retry 429s and connection failures themselves;
+   an answer we did not get for a write (timeout, dropped connection, 5xx, unreadable 2xx) is
+   *ambiguous* and is never simply retried.
+3. *Reconcile the ambiguous and the abandoned.* An ambiguous item, or one left ``sending`` by a crash
+   between the platform's "done" and our "mark sent", is checked on the platform with the connector's
+   ``find_sent(kind, action)`` (eBay, Shopee and Shopify can look: the message in the conversation, the
+   return's state, the refund note carrying our idempotency key). Found: ``sent``. Not found: back to
+   ``pending``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
+   item to ``manual`` with a next step, rather than risk a second message to the buyer.
+
+Items whose platform lacks the capability (a free-text Amazon reply, a Shopify message) go to
+``manual`` with the step to take in the platform's own back office.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from crossdesk.api import DeskError, NotFound
+from crossdesk.models import Actor
+from crossdesk.sync.connections import ConnectionError_, Connections
+from crossdesk.sync.secrets import redact
+
+log = logging.getLogger(__name__)
+
+#: outbox kind -> (capability, connector method)
+KINDS: dict[str, tuple[str, str]] = {
+    "message": ("messages_out", "send_message"),
+    "return_decision": ("returns_decide", "decide_return"),
+    "refund": ("refunds", "refund"),
+    "cancellation": ("cancellations", "cancel_order"),
+}
+VERBS = {
+    "message": "send this message",
+    "return_decision": "decide this return",
+    "refund": "issue this refund",
+    "cancellation": "cancel this order",
+}
+
+
+@dataclass
+class DispatchReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    manual: list[int] = field(default_factory=list)
+    reconciled: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # shop id -> why its items waited
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sent": len(self.sent),
+            "retrying": len(self.retrying),
+            "failed": len(self.failed),
+            "manual": len(self.manual),
+            "reconciled": len(self.reconciled),
+        }
+
+
+class OutboxDispatcher:
+    """Sends due outbox items through each shop's connector."""
+
+    def __init__(
+        self,
+        desk: Any,
+        connections: Connections | None = None,
+        *,
+        actor: Actor | None = None,
+        max_attempts: int = 8,
+        backoff: float = 60.0,
+        max_backoff: float = 6 * 3600.0,
+        lease: int = 300,
+    ) -> None:
+        self.desk = desk
+        self.connections = connections or Connections(desk)
+        self.actor = actor or Actor.system("outbox")
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.lease = lease
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def items(self, status: str | None = None, limit: int = 100) -> list[dict]:
+        self.desk.require(self.actor, "view")
+        sql = "SELECT * FROM outbox" + (" WHERE status = ?" if status else "") + " ORDER BY id LIMIT ?"
+        return [dict(r) for r in self.desk.db.query(sql, [status, limit] if status else [limit])]
+
+    def _item(self, item_id: int) -> dict:
+        row = self.desk.db.execute("SELECT * FROM outbox WHERE id = ?", [item_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no outbox item #{item_id}")
+        return dict(self.desk.db["outbox"].get(item_id))
+
+    # ---- running -------------------------------------------------------------------------------
+
+    def run(
+        self, *, platform: str | None = None, shop: str | None = None, limit: int = 100
+    ) -> DispatchReport:
+        """Reconcile abandoned items, then send what is due (oldest first)."""
+        self.desk.require(self.actor, "reply")
+        report = DispatchReport()
+        shops = {row["id"]: row for row in self.connections.shops(platform, shop)}
+        now = self.desk.now()
+        stale = self.desk.db.execute(
+            "SELECT id FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY id", [now]
+        ).fetchall()
+        for (item_id,) in stale:
+            item = self._item(item_id)
+            if item["shop_id"] in shops:
+                self._reconcile(item, shops[item["shop_id"]], report)
+        due = self.desk.db.execute(
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
+            "LIMIT ?",
+            [now, limit],
+        ).fetchall()
+        for (item_id,) in due:
+            item = self._item(item_id)
+            shop_row = shops.get(item["shop_id"])
+            if shop_row is None:
+                continue
+            self._dispatch(item, shop_row, report)
+        return report
+
+    def _connector(self, shop: Mapping[str, Any], report: DispatchReport) -> Any:
+        try:
+            return self.connections.connector(shop)
+        except ConnectionError_ as exc:
+            # A configuration problem, not the item's: it waits, its attempts untouched.
+            report.skipped[shop["id"]] = str(exc)
+            return None
+
+    def _dispatch(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
+        kind = item["kind"]
+        connector = self._connector(shop, report)
+        if connector is None:
+            return
+        spec = KINDS.get(kind)
+        display = getattr(self.connections.spec(shop["platform"]), "display_name", shop["platform"])
+        if spec is None or spec[0] not in connector.capabilities:
+            what = VERBS.get(kind, f"do {kind!r}")
+            self._finish(
+                item,
+                "manual",
+                f"{display} offers no API to {what}: do it in the {display} seller back office, "
+                "then mark this item sent",
+            )
+            report.manual.append(item["id"])
+            return
+        if not self._claim(item):
+            return  # another dispatcher took it
+        action = self._action(item, shop)
+        try:
+            result = getattr(connector, spec[1])(action)
+        except Exception as exc:
+            self._failed_send(item, connector, action, exc, report)
+            return
+        self._mark_sent(item, result or {})
+        report.sent.append(item["id"])
+
+    def _claim(self, item: dict) -> bool:
+        now = self.desk.now()
+        with self.desk.tx():
+            claimed = self.desk.db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ? "
+                "WHERE id = ? AND status = 'pending'",
+                [now + self.lease, item["id"]],
+            ).rowcount
+        if claimed:
+            item["attempts"] += 1
+        return bool(claimed)
+
+    def _failed_send(
+        self, item: dict, connector: Any, action: Mapping[str, Any], exc: Exception, report: DispatchReport
+    ) -> None:
+        message = redact(str(exc)) or type(exc).__name__
+        step = getattr(exc, "manual_step", None)
+        if step:
+            self._finish(item, "manual", redact(step))
+            report.manual.append(item["id"])
+            return
+        if getattr(exc, "ambiguous", False):
+            if hasattr(connector, "find_sent"):
+                # Look later rather than now: the platform may still be processing what it received.
+                self._set(
+                    item,
+                    "sending",
+                    f"unclear outcome, will check on the platform: {message}",
+                    next_at=self.desk.now() + self._delay(item["attempts"], None),
+                )
+                report.retrying.append(item["id"])
+            else:
+                self._finish(item, "manual", self._unverifiable(item, message))
+                report.manual.append(item["id"])
+            return
+        if getattr(exc, "retryable", False) and item["attempts"] < self.max_attempts:
+            delay = self._delay(item["attempts"], getattr(exc, "retry_after", None))
+            self._set(item, "pending", message, next_at=self.desk.now() + delay)
+            report.retrying.append(item["id"])
+            return
+        self._finish(item, "failed", message)
+        report.failed.append(item["id"])
+
+    def _unverifiable(self, item: dict, message: str) -> str:
+        return (
+            f"{message}. It may have reached {item['platform']}, and {item['platform']} gives no way to "
+            "check: look on the platform, then mark this item sent or retry it"
+        )
+
+    def _reconcile(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
+        connector = self._connector(shop, report)
+        if connector is None:
+            return
+        if not hasattr(connector, "find_sent"):
+            self._finish(item, "manual", self._unverifiable(item, "a send was interrupted"))
+            report.manual.append(item["id"])
+            return
+        action = self._action(item, shop)
+        try:
+            found = connector.find_sent(item["kind"], action)
+        except Exception as exc:  # cannot look now: keep it parked, look again next run
+            self._set(
+                item,
+                "sending",
+                f"cannot check yet: {redact(str(exc))}",
+                next_at=self.desk.now() + self._delay(item["attempts"], None),
+            )
+            return
+        if found is not None:
+            self._mark_sent(item, found)
+            report.reconciled.append(item["id"])
+            report.sent.append(item["id"])
+        elif item["attempts"] >= self.max_attempts:
+            self._finish(item, "failed", "not found on the platform after the last attempt")
+            report.failed.append(item["id"])
+        else:
+            self._set(
+                item, "pending", "checked on the platform: not sent; will retry", next_at=self.desk.now()
+            )
+            report.retrying.append(item["id"])
+
+    # ---- state changes -------------------------------------------------------------------------
+
+    def _delay(self, attempts: int, retry_after: float | None) -> int:
+        delay = min(self.max_backoff, self.backoff * (2 ** max(0, attempts - 1)))
+        if retry_after:
+            delay = max(delay, retry_after)
+        return int(delay)
+
+    def _set(self, item: dict, status: str, error: str, *, next_at: int) -> None:
+        with self.desk.tx():
+            self.desk.db.execute(
+                "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                [status, error, next_at, item["id"]],
+            )
+
+    def _finish(self, item: dict, status: str, error: str) -> None:
+        with self.desk.tx():
+            self.desk.db.execute(
+                "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", [status, error, item["id"]]
+            )
+            self.desk.audit(self.actor, f"outbox.{status}", "outbox", item["id"], None, {"reason": error})
+
+    def _mark_sent(self, item: dict, result: Mapping[str, Any]) -> None:
+        external_id = result.get("external_id")
+        with self.desk.tx():
+            self.desk.db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+                [self.desk.now(), item["id"]],
+            )
+            payload = orjson.loads(item["payload"])
+            if item["kind"] == "message" and external_id and payload.get("message_id"):
+                # The platform's id replaces our placeholder, unless that id is somehow already stored.
+                self.desk.db.execute(
+                    "UPDATE messages SET external_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages "
+                    "WHERE platform = ? AND shop_id = ? AND external_id = ?)",
+                    [
+                        str(external_id),
+                        payload["message_id"],
+                        item["platform"],
+                        item["shop_id"],
+                        str(external_id),
+                    ],
+                )
+            self.desk.audit(
+                self.actor, "outbox.sent", "outbox", item["id"], None, {"external_id": external_id}
+            )
+
+    def resolve(self, item_id: int, *, sent: bool) -> None:
+        """A person's answer for a ``manual`` or ``failed`` item: it was done on the platform (``sent``),
+        or it should be tried again."""
+        self.desk.require(self.actor, "reply")
+        with self.desk.tx():
+            item = self._item(item_id)
+            if item["status"] not in ("manual", "failed"):
+                raise DeskError(
+                    f"outbox item #{item_id} is {item['status']}; only manual or failed items are resolved"
+                )
+            if sent:
+                self.desk.db.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", [self.desk.now(), item_id]
+                )
+            else:
+                self.desk.db.execute(
+                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' WHERE id = ?",
+                    [self.desk.now(), item_id],
+                )
+            self.desk.audit(
+                self.actor,
+                "outbox.resolve",
+                "outbox",
+                item_id,
+                {"status": item["status"]},
+                {"status": "sent" if sent else "pending"},
+            )
+
+    # ---- what the connector gets ---------------------------------------------------------------
+
+    def _action(self, item: dict, shop: Mapping[str, Any]) -> dict[str, Any]:
+        """The item's payload plus what a connector needs to address it on the platform."""
+        db = self.desk.db
+        action = dict(orjson.loads(item["payload"]))
+        action.update(
+            kind=item["kind"],
+            idempotency_key=item["idempotency_key"],
+            created_at=item["created_at"],
+            shop_external_id=shop["external_id"],
+        )
+        order_id = customer_id = None
+        if item["ticket_id"] is not None:
+            t = db.execute(
+                "SELECT external_id, order_id, customer_id FROM tickets WHERE id = ?", [item["ticket_id"]]
+            ).fetchone()
+            if t:
+                action.setdefault("thread_id", t[0])
+                order_id, customer_id = t[1], t[2]
+        if item["case_id"] is not None:
+            c = db.execute(
+                "SELECT external_id, order_id, customer_id, currency FROM cases WHERE id = ?",
+                [item["case_id"]],
+            ).fetchone()
+            if c:
+                if c[0]:
+                    action.setdefault("case_external_id", c[0])
+                    action.setdefault("return_external_id", c[0])
+                order_id = order_id or c[1]
+                customer_id = customer_id or c[2]
+                if c[3]:
+                    action.setdefault("currency", c[3])
+        if order_id is not None and "order_external_id" not in action:
+            o = db.execute("SELECT external_id, currency FROM orders WHERE id = ?", [order_id]).fetchone()
+            if o:
+                action["order_external_id"] = o[0]
+                action.setdefault("currency", o[1])
+        if customer_id is not None and "buyer_external_id" not in action:
+            i = db.execute(
+                "SELECT external_id FROM customer_identities WHERE customer_id = ? AND platform = ? AND shop_id = ? "
+                "ORDER BY id LIMIT 1",
+                [customer_id, item["platform"], item["shop_id"]],
+            ).fetchone()
+            if i:
+                action["buyer_external_id"] = i[0]
+        if "amount_minor" in action and "amount" not in action and action.get("currency"):
+            digits = self.desk.minor_digits(action["currency"])
+            action["amount"] = str(Decimal(int(action["amount_minor"])).scaleb(-digits))
+        return action
