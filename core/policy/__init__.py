@@ -100,7 +100,13 @@ def evaluate_return(
     ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
     verdicts = tuple(v for _, _, v in ranked)
     best = verdicts[0]
-    others = [f"also considered: {v.policy} - {v.summary()}" for v in verdicts[1:]]
+    others: list[str] = []
+    for v in verdicts[1:]:
+        others.append(f"also considered: {v.policy} - {v.summary()}")
+        if (v.eligible, v.deadline) == (best.eligible, best.deadline) and v.kind == best.kind:
+            # The same answer under another text (a national law beside its directive): its citations
+            # are as much the reason as the best one's.
+            others.extend(f"{v.policy}: {reason}" for reason in v.reasons)
     return best.with_(considered=verdicts, reasons=best.reasons + tuple(others))
 
 
