@@ -56,4 +56,8 @@ for name, folder in ROOTS.items():
     packages.append(name)
     packages += [f"{name}.{sub}" for sub in find_packages(folder)]
 
-setup(packages=packages, ext_modules=cythonize(extensions, compiler_directives=directives, annotate=False))
+# include_path lets the kernels cimport the shared ext/_types.pxd.
+setup(
+    packages=packages,
+    ext_modules=cythonize(extensions, compiler_directives=directives, annotate=False, include_path=["ext"]),
+)
