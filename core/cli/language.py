@@ -111,12 +111,15 @@ def translate(
 @click.command("translate-incoming")
 @click.option("--to", "target", default=None, help="Target language (default: the agent language).")
 @click.option("--limit", type=int, default=None, help="Translate at most this many messages.")
+@click.option(
+    "--all", "force", is_flag=True, help="Go over every buyer message again (answered from the cache)."
+)
 @with_desk
-def translate_incoming(desk: Any, actor: Any, target: str | None, limit: int | None) -> None:
+def translate_incoming(desk: Any, actor: Any, target: str | None, limit: int | None, force: bool) -> None:
     """Translate buyer messages not yet in the agent's language (cached; safe to re-run)."""
     service = desk.translation
     try:
-        report = service.translate_incoming(actor, target=_lang(target, "--to"), limit=limit)
+        report = service.translate_incoming(actor, target=_lang(target, "--to"), limit=limit, force=force)
     finally:
         service.close()
     stats = report.stats

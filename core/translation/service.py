@@ -555,6 +555,7 @@ class TranslationService:
         limit: int | None = None,
         batch_size: int | None = None,
         ticket_ids: Sequence[int] | None = None,
+        force: bool = False,
     ) -> IncomingReport:
         """Translate buyer messages not yet in ``target`` (default: the agent language), batch by batch.
 
@@ -562,7 +563,8 @@ class TranslationService:
         translate-incoming`` and automation run it too). The original text is never touched: the
         translation goes into ``messages.translation`` with ``translated_to``. A message in the target
         language already is marked done without a translation. Messages no provider could translate
-        are queued and tried again after a growing delay.
+        are queued and tried again after a growing delay. ``force`` goes over every buyer message again
+        (answered from the cache: nothing already translated is sent again).
         """
         if actor is not None:
             self.desk.require(actor, "view")
@@ -570,23 +572,32 @@ class TranslationService:
         size = batch_size or self.config.batch_size
         report = IncomingReport()
         stats = report.stats
+        after = 0  # with force, walk by id instead of by "not yet translated"
         while limit is None or report.messages < limit:
             take = size if limit is None else min(size, limit - report.messages)
-            rows = self._untranslated(target, take, ticket_ids)
+            rows = self._untranslated(target, take, ticket_ids, after if force else None)
             if not rows:
                 break
             report.messages += len(rows)
+            after = rows[-1][0]
             self._translate_rows(rows, target, report, stats)
         self.stats = stats
         return report
 
-    def _untranslated(self, target: str, limit: int, ticket_ids: Sequence[int] | None) -> list[tuple]:
-        sql = (
-            "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m "
-            "LEFT JOIN translation_queue q ON q.message_id = m.id "
-            "WHERE m.direction = 'in' AND m.translated_to <> ? AND (q.message_id IS NULL OR q.next_attempt_at <= ?)"
-        )
-        args: list[Any] = [target, self.desk.now()]
+    def _untranslated(
+        self, target: str, limit: int, ticket_ids: Sequence[int] | None, after: int | None = None
+    ) -> list[tuple]:
+        if after is None:
+            sql = (
+                "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m "
+                "LEFT JOIN translation_queue q ON q.message_id = m.id "
+                "WHERE m.direction = 'in' AND m.translated_to <> ? "
+                "AND (q.message_id IS NULL OR q.next_attempt_at <= ?)"
+            )
+            args: list[Any] = [target, self.desk.now()]
+        else:
+            sql = "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m WHERE m.direction = 'in' AND m.id > ?"
+            args = [after]
         if ticket_ids is not None:
             ids = [int(i) for i in ticket_ids]
             if not ids:
