@@ -31,13 +31,13 @@ POLICY = StatutoryWithdrawal(
         cite=f"{REG} art. 10: not duly informed, the period ends one year after the 14-day period",
     ),
     exceptions={
-        "custom_made": f"{REG} art. 15(1)(ç): goods made to the consumer's wishes or personal needs",
-        "perishable": f"{REG} art. 15(1)(ç): goods that can spoil quickly or pass their use-by date",
-        "sealed_hygiene_opened": f"{REG} art. 15(1)(c): goods whose protective seal was opened after delivery "
+        "custom_made": f"{REG} art. 15(1)(b): goods prepared to the consumer's wishes or personal needs",
+        "perishable": f"{REG} art. 15(1)(c): goods that can spoil quickly or pass their use-by date",
+        "sealed_hygiene_opened": f"{REG} art. 15(1)(ç): goods whose protective seal was opened after delivery "
         "and whose return is unsuitable for health and hygiene",
-        "sealed_media_opened": f"{REG} art. 15(1)(ğ): audio or video recordings, software and computer "
-        "consumables whose protective seal was opened",
-        "newspaper": f"{REG} art. 15(1)(e): newspapers and magazines, except subscriptions",
+        "sealed_media_opened": f"{REG} art. 15(1)(e): books, digital content and computer consumables on a "
+        "tangible medium whose protective seal was opened after delivery",
+        "newspaper": f"{REG} art. 15(1)(f): newspapers and magazines, except those under a subscription",
     },
     refund_days=14,
     refund_from="notice",

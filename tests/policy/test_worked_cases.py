@@ -394,3 +394,56 @@ def test_amazon_holiday_season_by_order_or_shipment(ev):
 def test_the_query_needs_only_what_it_has():
     v = evaluate_return(ReturnQuery(delivered=[date(2025, 3, 10)]))
     assert not v.eligible and v.missing == ("country",)
+
+
+@pytest.mark.parametrize(
+    "country, flag, cite",
+    [
+        ("TR", "sealed_hygiene_opened", "art. 15(1)(ç)"),
+        ("TR", "newspaper", "art. 15(1)(f)"),
+        ("GB", "custom_made", "reg. 28(1)(b)"),
+        ("GB", "sealed_media_opened", "reg. 28(3)(b)"),
+        ("DE", "perishable", "§ 312g(2) Nr. 2"),
+        ("KR", "sealed_media_opened", "art. 17(2) item 4"),
+        ("CN", "sealed_hygiene_opened", "Interim Measures art. 7"),
+        ("US", "perishable", "§ 1723(c)"),
+    ],
+)
+def test_national_exceptions_cite_their_article(ev, country, flag, cite):
+    v = ev(
+        country=country,
+        region="CA" if country == "US" else None,
+        ordered=date(2025, 3, 1),
+        delivered=[date(2025, 3, 10)],
+        requested=date(2025, 3, 11),
+        flags={flag},
+    )
+    assert not v.eligible
+    assert any(cite in r for x in v.considered for r in x.reasons)
+
+
+def test_uk_perishable_faulty_goods_have_no_fixed_count(ev):
+    v = ev(
+        country="GB",
+        delivered=[date(2025, 3, 10)],
+        requested=date(2025, 3, 12),
+        flags={"faulty", "perishable"},
+    )
+    cra = only(v, "uk.cra.s22")
+    assert cra.eligible and cra.deadline is None and any("s22(4)" in r for r in cra.reasons)
+
+
+def test_platform_exceptions_and_missing_delivery(ev):
+    assert not ev(
+        country="SG", platform="shopee", delivered=[date(2025, 3, 10)], flags={"perishable"}
+    ).eligible
+    faulty = ev(
+        country="SG", platform="shopee", delivered=[date(2025, 3, 10)], flags={"perishable", "faulty"}
+    )
+    assert faulty.eligible and faulty.deadline == date(2025, 3, 25)
+    ebay = only(ev(country="US", region="TX", platform="ebay", delivered=[]), "ebay.returns")
+    assert not ebay.eligible and "estimated delivery date" in ebay.missing
+    amazon = only(
+        ev(platform="amazon", delivered=[date(2025, 3, 10)], flags={"custom_made"}), "amazon.returns"
+    )
+    assert not amazon.eligible and amazon.exception == "custom_made"
