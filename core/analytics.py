@@ -215,3 +215,17 @@ def order(desk: Desk, actor: Actor, order_id: int) -> dict:
         dict(r) for r in desk.db.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", [order_id])
     ]
     return out
+
+
+def refundable(desk: Desk, actor: Actor, order_id: int) -> int:
+    """Minor units still refundable on an order: paid minus refunds made (0 on a desk without refunds)."""
+    desk.require(actor, "view")
+    paid = desk.db.execute("SELECT total_minor FROM orders WHERE id = ?", [order_id]).fetchone()
+    if paid is None:
+        return 0
+    if not desk.db["refunds"].exists():
+        return int(paid[0])
+    done = desk.db.execute(
+        "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
+    ).fetchone()
+    return max(0, int(paid[0]) - int(done[0]))

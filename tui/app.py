@@ -502,6 +502,7 @@ class ConversationScreen(DeskScreen):
         self.template: str | None = None
         self.side_by_side = True
         self.reply_translation = ""  # the agent's own text when the reply was translated
+        self._lint_acknowledged: str | None = None
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, f"ticket #{self.ticket_id}")
@@ -512,6 +513,7 @@ class ConversationScreen(DeskScreen):
                 yield Static("", id="ctx-order")
                 yield Static("", id="ctx-sla")
                 yield Static("", id="ctx-rules")
+                yield Static("", id="ctx-kb")
                 yield Static("", id="ctx-audit")
         with Vertical(id="composer"):
             yield Static("", id="composer-info")
@@ -545,6 +547,10 @@ class ConversationScreen(DeskScreen):
         except areas.Absent as exc:
             data["firings"] = exc
         try:
+            data["kb"] = areas.kb_suggestions(self.gw, self.ticket_id)
+        except areas.Absent as exc:
+            data["kb"] = exc
+        try:
             data["sla"] = areas.sla_status(self.gw, self.ticket_id)
         except areas.Absent:
             data["sla"] = None
@@ -576,6 +582,12 @@ class ConversationScreen(DeskScreen):
         else:
             rules = "[b]Rules[/b]\n" + "\n".join(escape(f) for f in firings)
         self.query_one("#ctx-rules", Static).update(rules)
+        kb = data.get("kb")
+        if isinstance(kb, areas.Absent):
+            kb_text = f"[dim]{escape(str(kb))}[/dim]"
+        else:
+            kb_text = "\n".join(f"· {escape(k)}" for k in kb or []) or "no article matches"
+        self.query_one("#ctx-kb", Static).update(f"[b]Knowledge base[/b]\n{kb_text}")
         audit = "\n".join(f"{when(a['at'])} {escape(a['actor'])} {a['action']}" for a in data["audit"])
         self.query_one("#ctx-audit", Static).update(f"[b]Audit[/b]\n{audit or '—'}")
         self._composer_info()
@@ -664,6 +676,23 @@ class ConversationScreen(DeskScreen):
         body = self._draft().strip()
         if not body:
             self.notify("Write a reply first (Tab to the composer).", severity="warning")
+            return
+        platform = (self.ticket or {}).get("platform", "")
+        self.call(
+            self._lint_quietly, body, platform, then=lambda warnings: self._send_checked(body, warnings)
+        )
+
+    def _lint_quietly(self, body: str, platform: str) -> list[str]:
+        try:
+            return areas.lint(self.gw, body, platform)
+        except areas.Absent:
+            return []
+
+    def _send_checked(self, body: str, warnings: list[str]) -> None:
+        if warnings and self._lint_acknowledged != body:
+            # The platform may block or penalise this text: say so once; a second Ctrl+S sends anyway.
+            self._lint_acknowledged = body
+            self._composer_info("lint: " + "; ".join(warnings) + " · Ctrl+S again to send anyway", warn=True)
             return
         self.call(
             self.desk.reply,
@@ -920,7 +949,7 @@ class CustomerScreen(DeskScreen):
 
 
 class AfterSalesScreen(DeskScreen):
-    """Cases of one order: open one from a line, read the policy verdict, decide, refund."""
+    """Cases of one order: open one from a line, read the policy verdict, decide, receive, refund."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="aftersales.back"),
@@ -933,6 +962,7 @@ class AfterSalesScreen(DeskScreen):
         ),
         Binding("y", "approve", "Approve", id="aftersales.approve"),
         Binding("n", "decline", "Decline", id="aftersales.decline"),
+        Binding("v", "receive", "Goods back", id="aftersales.receive", tooltip="The returned goods arrived"),
         Binding("m", "refund", "Refund", id="aftersales.refund"),
         Binding("tab", "app.focus_next", "Next table", id="aftersales.next", show=False),
     ]
@@ -940,6 +970,14 @@ class AfterSalesScreen(DeskScreen):
         "open_case": "handle_cases",
         "approve": "approve_returns",
         "decline": "approve_returns",
+        "receive": "handle_cases",
+        "refund": "refund",
+    }
+    #: Actions on the selected case, by the case action the state machine knows them as.
+    CASE_ACTIONS: ClassVar[dict[str, str]] = {
+        "approve": "approve",
+        "decline": "decline",
+        "receive": "receive",
         "refund": "refund",
     }
 
@@ -948,6 +986,7 @@ class AfterSalesScreen(DeskScreen):
         self.order_id = order_id
         self.ticket_id = ticket_id
         self.data: dict | None = None
+        self._focus_case: int | None = None
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, f"after-sales · order #{self.order_id}")
@@ -955,7 +994,7 @@ class AfterSalesScreen(DeskScreen):
             yield Unavailable("after-sales cases", id="cases-absent")
         yield Static("loading…", id="order-head")
         with Vertical(classes="half"):
-            yield Label("Order lines", classes="section-title")
+            yield Label("Order lines (o opens a case on the selected line)", classes="section-title")
             yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
         with Vertical(classes="half"):
             yield Label("Cases", classes="section-title")
@@ -966,7 +1005,12 @@ class AfterSalesScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.PERMISSIONS and not self.gw.has("cases"):
             return None
-        return super().check_action(action, parameters)
+        allowed = super().check_action(action, parameters)
+        if not allowed or action not in self.CASE_ACTIONS:
+            return allowed
+        case = self._current_case()
+        # Shown but greyed out when the case's state does not allow it (the footer explains by absence).
+        return case is not None and self.CASE_ACTIONS[action] in areas.allowed_actions(case["state"])
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -979,7 +1023,8 @@ class AfterSalesScreen(DeskScreen):
         self.query_one("#lines", DataTable).focus()
         self.load()
 
-    def load(self) -> None:
+    def load(self, focus_case: int | None = None) -> None:
+        self._focus_case = focus_case
         self.call(
             areas.order_cases, self.gw, self.order_id, then=self._show, group="aftersales", exclusive=True
         )
@@ -1008,16 +1053,22 @@ class AfterSalesScreen(DeskScreen):
         cases = self.query_one("#cases", DataTable)
         cases.clear()
         for case in data["cases"]:
+            currency = case["currency"] or order["currency"]
             cases.add_row(
                 f"#{case['id']}",
                 case["type"],
                 case["state"],
                 case.get("lines_text", ""),
-                money(case["requested_minor"], case["currency"] or order["currency"], digits),
-                money(case["refunded_minor"], case["currency"] or order["currency"], digits),
+                money(case["requested_minor"], currency, digits),
+                money(case["refunded_minor"], currency, digits),
                 case.get("verdict_text", ""),
                 key=str(case["id"]),
             )
+        if self._focus_case is not None:
+            index = next((i for i, c in enumerate(data["cases"]) if c["id"] == self._focus_case), None)
+            if index is not None:
+                cases.move_cursor(row=index)
+                cases.focus()
         self._verdict()
 
     @on(DataTable.RowHighlighted, "#cases")
@@ -1028,6 +1079,8 @@ class AfterSalesScreen(DeskScreen):
         if not self.data or not self.data["cases"]:
             return None
         table = self.query_one("#cases", DataTable)
+        if not table.row_count:
+            return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((c for c in self.data["cases"] if str(c["id"]) == str(key)), None)
 
@@ -1036,8 +1089,9 @@ class AfterSalesScreen(DeskScreen):
         box = self.query_one("#verdict", Static)
         if case is None:
             box.update("No case on this order yet. Select a line and press o to open one.")
-            return
-        box.update(areas.verdict_text(case))
+        else:
+            box.update(areas.verdict_text(case))
+        self.refresh_bindings()
 
     def _current_line(self) -> dict | None:
         if not self.data:
@@ -1053,43 +1107,66 @@ class AfterSalesScreen(DeskScreen):
 
     def action_open_case(self) -> None:
         line = self._current_line()
-        if line is None:
+        if line is None or self.data is None:
             return
+        order = self.data["order"]
         types = [
             ("return", "Return"),
             ("exchange", "Exchange"),
-            ("refund", "Refund only"),
+            ("refund", "Refund (no return)"),
             ("cancellation", "Cancellation"),
         ]
+
+        def check_quantity(text: str) -> str | None:
+            if not text.isdigit() or not 1 <= int(text) <= line["quantity"]:
+                return f"a whole number from 1 to {line['quantity']}"
+            return None
 
         def typed(kind: str | None) -> None:
             if not kind:
                 return
 
-            def reasoned(reason: str | None) -> None:
-                if reason is None:
+            def counted(quantity: str | None) -> None:
+                if quantity is None:
                     return
-                what = f"Open a {kind} for {line['quantity']}× {line['sku']} on order {self.data['order']['external_id']}"  # type: ignore[index]
+
+                def reasoned(reason: str | None) -> None:
+                    if reason is None:
+                        return
+                    what = f"Open a {kind} for {quantity}× {line['sku']} on order {order['external_id']}"
+                    self.app.push_screen(
+                        ConfirmModal("Open case", f"{what}?\nReason: {reason}", "Open"),
+                        lambda yes: (
+                            yes
+                            and self.call(
+                                areas.open_case,
+                                self.gw,
+                                kind,
+                                order,
+                                line,
+                                int(quantity),
+                                reason,
+                                self.ticket_id,
+                                then=lambda case_id: self.load(focus_case=case_id),
+                            )
+                        ),
+                    )
+
                 self.app.push_screen(
-                    ConfirmModal("Open case", what + "?"),
-                    lambda yes: (
-                        yes
-                        and self.call(
-                            areas.open_case,
-                            self.gw,
-                            kind,
-                            self.data["order"],
-                            line,
-                            reason,
-                            self.ticket_id,  # type: ignore[index]
-                            then=lambda _: self.load(),
-                        )
-                    ),
+                    PromptModal(f"Reason for the {kind}", placeholder="e.g. wrong size"), reasoned
                 )
 
-            self.app.push_screen(
-                PromptModal(f"Reason for the {kind}", placeholder="e.g. wrong size"), reasoned
-            )
+            if line["quantity"] == 1:
+                counted("1")
+            else:
+                self.app.push_screen(
+                    PromptModal(
+                        f"How many of {line['quantity']}× {line['sku']}?",
+                        value=str(line["quantity"]),
+                        check=check_quantity,
+                    ),
+                    counted,
+                )
 
         self.app.push_screen(PickModal(f"Open a case for {line['sku']}", types), typed)
 
@@ -1100,7 +1177,10 @@ class AfterSalesScreen(DeskScreen):
         self.app.push_screen(
             ConfirmModal("Approve", f"Approve {case['type']} case #{case['id']}?", "Approve"),
             lambda yes: (
-                yes and self.call(areas.decide, self.gw, case["id"], True, "", then=lambda _: self.load())
+                yes
+                and self.call(
+                    areas.decide, self.gw, case["id"], True, "", then=lambda _: self.load(case["id"])
+                )
             ),
         )
 
@@ -1113,25 +1193,48 @@ class AfterSalesScreen(DeskScreen):
             if reason:
                 self.app.push_screen(
                     ConfirmModal(
-                        "Decline", f"Decline {case['type']} case #{case['id']}: {reason}?", "Decline"
+                        "Decline", f"Decline {case['type']} case #{case['id']}?\nReason: {reason}", "Decline"
                     ),
                     lambda yes: (
                         yes
                         and self.call(
-                            areas.decide, self.gw, case["id"], False, reason, then=lambda _: self.load()
+                            areas.decide,
+                            self.gw,
+                            case["id"],
+                            False,
+                            reason,
+                            then=lambda _: self.load(case["id"]),
                         )
                     ),
                 )
 
         self.app.push_screen(PromptModal("Why decline? (the buyer is told)", placeholder="reason"), reasoned)
 
+    def action_receive(self) -> None:
+        case = self._current_case()
+        if case is None:
+            return
+        self.app.push_screen(
+            ConfirmModal("Goods back", f"Record the goods of case #{case['id']} as received?", "Received"),
+            lambda yes: (
+                yes and self.call(areas.receive, self.gw, case["id"], then=lambda _: self.load(case["id"]))
+            ),
+        )
+
     def action_refund(self) -> None:
         case = self._current_case()
         if case is None or self.data is None:
             return
-        currency = case["currency"] or self.data["order"]["currency"]
+        order = self.data["order"]
+        self.call(areas.refundable, self.gw, order, then=lambda left: self._ask_refund(case, order, left))
+
+    def _ask_refund(self, case: dict, order: dict, left: int) -> None:
+        currency = order["currency"]
         digits = self.desk.minor_digits(currency)
-        left = max(0, case["requested_minor"] - case["refunded_minor"]) or self.data["order"]["total_minor"]
+        if left <= 0:
+            self.app.show_error(DeskError(f"nothing is left to refund on order {order['external_id']}"))  # type: ignore[attr-defined]
+            return
+        suggested = min(left, max(0, case["requested_minor"] - case["refunded_minor"]) or left)
 
         def check(text: str) -> str | None:
             try:
@@ -1141,21 +1244,29 @@ class AfterSalesScreen(DeskScreen):
             if minor <= 0:
                 return "the amount must be more than zero"
             if minor > left:
-                return f"at most {money(left, currency, digits)} can be refunded on this case"
+                return f"at most {money(left, currency, digits)} is left to refund on this order"
             return None
 
         def amount(text: str | None) -> None:
             if not text:
                 return
             minor = areas.parse_amount(text, digits)
+            without_return = areas.goods_come_back(case)
+            body = f"Refund {money(minor, currency, digits)} to the buyer on case #{case['id']}?"
+            if without_return:
+                body += "\nThe goods are not back yet: this refunds without waiting for the return."
             self.app.push_screen(
-                ConfirmModal(
-                    "Refund", f"Refund {money(minor, currency, digits)} on case #{case['id']}?", "Refund"
-                ),
+                ConfirmModal("Refund", body, "Refund"),
                 lambda yes: (
                     yes
                     and self.call(
-                        areas.refund, self.gw, case["id"], minor, currency, then=lambda _: self.load()
+                        areas.refund,
+                        self.gw,
+                        case["id"],
+                        minor,
+                        currency,
+                        without_return,
+                        then=lambda _: self.load(case["id"]),
                     )
                 ),
             )
@@ -1163,9 +1274,9 @@ class AfterSalesScreen(DeskScreen):
         self.app.push_screen(
             PromptModal(
                 f"Refund amount in {currency}",
-                value=f"{left / 10**digits:.{digits}f}",
+                value=f"{suggested / 10**digits:.{digits}f}",
                 check=check,
-                help=f"Up to {money(left, currency, digits)}.",
+                help=f"Up to {money(left, currency, digits)} is left to refund on order {order['external_id']}.",
             ),
             amount,
         )

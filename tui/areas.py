@@ -63,42 +63,52 @@ class Rendered:
 
 
 def template_choices(gw: Gateway) -> list[tuple[str, str]]:
+    """(name, label) of the active templates, with the languages each has a variant in."""
     svc = service(gw, "templates")
-    listing = _method(svc, "templates", "list", "list_templates", "all")
-    rows = gw.call(listing, gw.actor)
     out = []
-    for row in rows:
-        name = row["name"] if isinstance(row, dict) else getattr(row, "name", str(row))
-        langs = row.get("languages") if isinstance(row, dict) else getattr(row, "languages", None)
-        label = name + (f"  [{', '.join(langs)}]" if langs else "")
-        out.append((name, label))
+    for row in gw.call(svc.list, gw.actor):
+        if not row.get("active", 1):
+            continue
+        langs = row.get("languages") or []
+        label = row["name"] + (f"  ({row['category']})" if row.get("category") else "")
+        if langs:
+            label += f"  [{', '.join(langs)}]"
+        out.append((row["name"], label))
     return out
 
 
-def render_template(gw: Gateway, ticket_id: int, name: str) -> Rendered:
+def lint(gw: Gateway, text: str, platform: str) -> list[str]:
+    """What the platform would object to in ``text`` (links, e-mail addresses, off-platform contact...)."""
+    service(gw, "templates")
+    from crossdesk.templates.lint import lint_text
+
+    return [str(f) for f in lint_text(text, [platform])]
+
+
+def kb_suggestions(gw: Gateway, ticket_id: int, limit: int = 3) -> list[str]:
     svc = service(gw, "templates")
-    render = _method(svc, "templates", "render_for_ticket", "render")
-    return _rendered(gw.call(render, gw.actor, name, ticket_id=ticket_id))
-
-
-def _rendered(result: Any) -> Rendered:
-    if isinstance(result, str):
-        return Rendered(result)
-    get = result.get if isinstance(result, dict) else lambda k, d=None: getattr(result, k, d)
-    warnings = [str(w) for w in (get("warnings", None) or get("lint", None) or [])]
-    suggestions = [
-        (s.get("title") if isinstance(s, dict) else getattr(s, "title", str(s)))
-        for s in (get("suggestions", None) or get("kb", None) or [])
+    return [
+        f"{a['title']} [{a['language']}]" for a in gw.call(svc.kb_suggest, gw.actor, ticket_id, limit=limit)
     ]
-    return Rendered(str(get("body", "")), str(get("language", "") or ""), warnings, suggestions)
+
+
+def render_template(gw: Gateway, ticket_id: int, name: str) -> Rendered:
+    """The template in the buyer's language with the ticket's values filled in, plus lint and KB hints."""
+    svc = service(gw, "templates")
+    rendered = gw.call(svc.render, gw.actor, name, ticket_id)
+    platform = gw.call(gw.desk.ticket, gw.actor, ticket_id)["platform"]
+    return Rendered(
+        rendered.body,
+        rendered.language,
+        lint(gw, rendered.body, platform),
+        kb_suggestions(gw, ticket_id),
+    )
 
 
 def reply_with_template(gw: Gateway, ticket_id: int, name: str) -> str:
-    """Fill ``name`` for the ticket's buyer and send it; "ok" or the reason it was not sent."""
-    rendered = render_template(gw, ticket_id, name)
-    if not rendered.body.strip():
-        return "error: the template rendered empty"
-    gw.call(gw.desk.reply, gw.actor, ticket_id, rendered.body, language=rendered.language, template=name)
+    """Fill ``name`` for the ticket's buyer and send it; "ok" (errors raise and are reported per item)."""
+    svc = service(gw, "templates")
+    gw.call(svc.send, gw.actor, name, ticket_id)
     return "ok"
 
 
@@ -160,65 +170,90 @@ def parse_amount(text: str, digits: int) -> int:
 
 
 def order_cases(gw: Gateway, order_id: int) -> dict:
+    """The order with its lines and its cases (each with lines and the parsed verdict)."""
     from crossdesk import analytics
 
     order = gw.call(analytics.order, gw.desk, gw.actor, order_id)
     cases: list[dict] = []
     svc = gw.service("cases")
     if svc is not None:
-        listing = _method(svc, "cases", "for_order", "list_cases", "list")
-        cases = [_case_dict(c) for c in gw.call(listing, gw.actor, order_id=order_id)]
+        for row in gw.call(svc.list, gw.actor, order_id=order_id, state=None, limit=100):
+            case = gw.call(svc.get, gw.actor, row["id"])
+            case["lines_text"] = ", ".join(f"{ln['quantity']}× {ln['sku']}" for ln in case.get("lines", []))
+            verdict = case.get("verdict") or {}
+            if verdict:
+                case["verdict_text"] = ("eligible" if verdict.get("eligible") else "not eligible") + (
+                    f" until {verdict['deadline']}" if verdict.get("deadline") else ""
+                )
+            cases.append(case)
     return {"order": order, "cases": cases}
 
 
-def _case_dict(case: Any) -> dict:
-    return dict(case) if isinstance(case, dict) else dict(vars(case))
+def allowed_actions(state: str) -> set[str]:
+    """Case actions the state machine allows from ``state`` (the service checks again)."""
+    from crossdesk.aftersales.states import TRANSITIONS
+
+    return {action for action, (sources, _) in TRANSITIONS.items() if state in sources}
+
+
+def goods_come_back(case: dict) -> bool:
+    from crossdesk.aftersales.states import GOODS_COME_BACK
+
+    return case["type"] in GOODS_COME_BACK and case.get("received_at") is None
 
 
 def verdict_text(case: dict) -> str:
+    """The policy verdict of a case: outcome, deadline, basis and the reasons it cites."""
     from rich.markup import escape
 
-    verdict = case.get("verdict") or {}
-    if isinstance(verdict, str):
-        import orjson
+    from crossdesk.tui.format import when
 
-        verdict = orjson.loads(verdict) if verdict.strip() else {}
+    verdict = case.get("verdict") or {}
     head = f"[b]Case #{case['id']}[/b] {case['type']} · {case['state']}"
     if case.get("reason"):
         head += f" · reason: {escape(case['reason'])}"
-    if not verdict:
-        return head + "\n[dim]no policy verdict recorded[/dim]"
     lines = [head]
-    outcome = (
-        verdict.get("outcome")
-        or verdict.get("decision")
-        or ("eligible" if verdict.get("eligible") else "not eligible")
-    )
+    if case.get("exception_reason"):
+        lines.append(f"[red]exception: {escape(case['exception_reason'])}[/red]")
+    if not verdict:
+        lines.append("[dim]no policy verdict for this case[/dim]")
+        return "\n".join(lines)
+    ok = verdict.get("eligible")
+    outcome = "[green]eligible[/green]" if ok else "[red]not eligible[/red]"
+    deadline = f" until [b]{verdict['deadline']}[/b]" if verdict.get("deadline") else ""
     lines.append(
-        f"verdict: [b]{escape(str(outcome))}[/b]"
-        + (f" · policy {escape(str(verdict['policy']))}" if verdict.get("policy") else "")
+        f"verdict: {outcome}{deadline} · {escape(str(verdict.get('policy', '')))} · {escape(str(verdict.get('basis', '')))}"
     )
-    deadline = verdict.get("deadline")
-    if deadline:
-        from crossdesk.tui.format import when
-
-        lines.append(
-            f"deadline: {when(int(deadline)) if isinstance(deadline, int | float) else escape(str(deadline))}"
+    extra = []
+    if verdict.get("return_by"):
+        extra.append(f"goods back by {verdict['return_by']}")
+    if verdict.get("refund_due"):
+        extra.append(f"refund due {verdict['refund_due']}")
+    elif verdict.get("refund_days") is not None:
+        extra.append(
+            f"refund within {verdict['refund_days']} days of {verdict.get('refund_from') or 'notice'}"
         )
+    if case.get("refund_due"):
+        extra.append(f"refund deadline {when(case['refund_due'])}")
+    if verdict.get("missing"):
+        extra.append("missing: " + ", ".join(verdict["missing"]))
+    if extra:
+        lines.append(escape(" · ".join(extra)))
     for reason in verdict.get("reasons", []):
         lines.append(f"  · {escape(str(reason))}")
     return "\n".join(lines)
 
 
-def open_case(gw: Gateway, kind: str, order: dict, line: dict, reason: str, ticket_id: int | None) -> Any:
+def open_case(
+    gw: Gateway, kind: str, order: dict, line: dict, quantity: int, reason: str, ticket_id: int | None
+) -> int:
     svc = service(gw, "cases")
-    opener = _method(svc, "cases", "open", "open_case")
     return gw.call(
-        opener,
+        svc.open,
         gw.actor,
-        kind,
+        type=kind,
         order_id=order["id"],
-        lines=[{"order_line_id": line["id"], "quantity": line["quantity"]}],
+        items=[{"order_line_id": line["id"], "sku": line["sku"], "quantity": quantity}],
         reason=reason,
         ticket_id=ticket_id,
     )
@@ -227,12 +262,29 @@ def open_case(gw: Gateway, kind: str, order: dict, line: dict, reason: str, tick
 def decide(gw: Gateway, case_id: int, approve: bool, reason: str) -> Any:
     svc = service(gw, "cases")
     if approve:
-        return gw.call(_method(svc, "cases", "approve"), gw.actor, case_id)
-    return gw.call(_method(svc, "cases", "decline"), gw.actor, case_id, reason=reason)
+        return gw.call(svc.approve, gw.actor, case_id)
+    return gw.call(svc.decline, gw.actor, case_id, reason)
 
 
-def refund(gw: Gateway, case_id: int, amount_minor: int, currency: str) -> Any:
+def receive(gw: Gateway, case_id: int) -> Any:
+    svc = service(gw, "cases")
+    return gw.call(svc.receive, gw.actor, case_id)
+
+
+def refund(gw: Gateway, case_id: int, amount_minor: int, currency: str, without_return: bool) -> int:
     svc = service(gw, "cases")
     return gw.call(
-        _method(svc, "cases", "refund"), gw.actor, case_id, amount_minor=amount_minor, currency=currency
+        svc.refund,
+        gw.actor,
+        case_id,
+        amount_minor=amount_minor,
+        currency=currency,
+        without_return=without_return,
     )
+
+
+def refundable(gw: Gateway, order: dict) -> int:
+    """What is left to refund on the order (the service checks again when refunding)."""
+    from crossdesk import analytics
+
+    return gw.call(analytics.refundable, gw.desk, gw.actor, order["id"])

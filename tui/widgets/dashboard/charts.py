@@ -8,7 +8,7 @@ from textual_plotext import PlotextPlot
 class VolumeChart(PlotextPlot):
     """Tickets created per hour of the day (UTC)."""
 
-    def show(self, per_hour: list[int], title: str = "Tickets created today, per hour (UTC)") -> None:
+    def show(self, per_hour: list[int], title: str = "New tickets per hour (UTC)") -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
