@@ -9,6 +9,7 @@ anywhere leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -501,7 +502,16 @@ class CaseService:
         """Run one step by name (the CLI and batch use this)."""
         if action not in self.ACTIONS:
             raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
-        return getattr(self, action)(actor, case_id, **params)
+        method = getattr(self, action)
+        accepted = set(inspect.signature(method).parameters) - {"actor", "case_id"}
+        if "reason" in params and "reason" not in accepted and "note" in accepted:
+            params["note"] = params.pop("reason")  # an approval's reason is its note
+        unknown = sorted(k for k, v in params.items() if k not in accepted and v is not None)
+        if unknown:
+            raise CaseError(
+                f"{action} takes no {', '.join(unknown)}; it takes {', '.join(sorted(accepted)) or 'nothing'}"
+            )
+        return method(actor, case_id, **{k: v for k, v in params.items() if k in accepted})
 
     def batch(self, actor: Actor, case_ids: Sequence[int], action: str, **params: Any) -> dict[int, str]:
         """Run ``action`` on many cases; each in its own savepoint, so a case that fails is left untouched

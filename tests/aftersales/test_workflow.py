@@ -221,3 +221,12 @@ def test_not_received_report_after_n_days(world):
         if r["kind"] == "not_received"
     ]
     assert row["case_id"] == case and "15 days" in row["detail"]
+
+
+def test_act_maps_and_checks_parameters(world):
+    desk = world.desk
+    case = desk.cases.open(world.agent, type="return", order_id=world.order(), items=[{"sku": "SHOE-42"}])
+    with pytest.raises(CaseError, match="approve takes no tracking"):
+        desk.cases.act(world.supervisor, case, "approve", tracking="X")
+    desk.cases.act(world.supervisor, case, "approve", reason="fine by policy")
+    assert desk.cases.get(world.agent, case)["events"][-1]["data"] == {"note": "fine by policy"}
