@@ -234,6 +234,25 @@ class CaseService:
             self.desk.audit(actor, "case.evaluate", "case", case_id, None, {"verdict": verdict.summary()})
         return verdict
 
+    def evaluate_missing(self, actor: Actor) -> dict[int, str]:
+        """Evaluate every open case that has no verdict yet (cases the marketplace sync created), each on its
+        own; returns ``{case_id: verdict summary or "error: ..."}``."""
+        self.desk.require(actor, "handle_cases")
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM cases WHERE verdict = '{}' AND type <> 'complaint' AND state <> 'closed' "
+                "AND order_id IS NOT NULL ORDER BY id"
+            ).fetchall()
+        ]
+        out: dict[int, str] = {}
+        for case_id in ids:
+            try:
+                out[case_id] = self.evaluate(actor, case_id).summary()
+            except (DeskError, ValueError) as exc:
+                out[case_id] = f"error: {exc}"
+        return out
+
     def query_for(self, case_id: int) -> ReturnQuery:
         """The :class:`ReturnQuery` a case is judged on, from its order, lines, shop and request."""
         case = self._row(case_id)

@@ -270,6 +270,23 @@ def act(
         raise UserError(f"{failed} of {len(results)} cases failed; the others are done")
 
 
+@cases.command("evaluate")
+@db_option
+@click.argument("case_ids", type=int, nargs=-1)
+def evaluate_cases(db_path: Path | None, case_ids: tuple[int, ...]) -> None:
+    """Judge cases against the return policies again (no ids: every open case without a verdict yet)."""
+    desk = open_desk(db_path)
+    actor = cli_actor(desk)
+    if case_ids:
+        results = {case_id: desk.cases.evaluate(actor, case_id).summary() for case_id in case_ids}
+    else:
+        results = desk.cases.evaluate_missing(actor)
+    if not results:
+        click.echo("no cases to evaluate")
+    for case_id, summary in results.items():
+        click.echo(f"case {case_id}: {summary}")
+
+
 @cases.command("report")
 @db_option
 @click.option(

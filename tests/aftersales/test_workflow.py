@@ -230,3 +230,15 @@ def test_act_maps_and_checks_parameters(world):
         desk.cases.act(world.supervisor, case, "approve", tracking="X")
     desk.cases.act(world.supervisor, case, "approve", reason="fine by policy")
     assert desk.cases.get(world.agent, case)["events"][-1]["data"] == {"note": "fine by policy"}
+
+
+def test_cases_created_without_a_verdict_are_evaluated_later(world):
+    desk = world.desk
+    case = desk.cases.open(world.agent, type="return", order_id=world.order(), items=[{"sku": "SHOE-42"}])
+    desk.db.execute(
+        "UPDATE cases SET verdict = '{}' WHERE id = ?", [case]
+    )  # as the marketplace sync inserts it
+    results = desk.cases.evaluate_missing(world.agent)
+    assert list(results) == [case] and results[case].startswith("eligible until")
+    assert desk.cases.get(world.agent, case)["verdict"]["considered"]
+    assert desk.cases.evaluate_missing(world.agent) == {}
