@@ -332,29 +332,49 @@ class SyncEngine:
             "platform_state": rec.get("state") or "",
             "lines": list(rec.get("lines") or []),
         }
+        existing = self.desk.db.execute(
+            "SELECT id FROM cases WHERE platform = ? AND shop_id = ? AND external_id = ?",
+            [fields["platform"], fields["shop_id"], fields["external_id"]],
+        ).fetchone()
+        if existing is not None:
+            return "same"  # the case's state is the after-sales service's business from here on
         service = self._case_service()
-        if service is not None:
-            _case_id, new = service.record_platform_return(self.actor, **fields)
-            return "new" if new else "same"
+        if service is not None and order_id is not None:
+            items = []
+            for line in fields["lines"]:
+                line_id = self._order_line(order_id, line)
+                qty = max(1, int(line.get("quantity") or 1))
+                items.append(
+                    {"order_line_id": line_id, "quantity": qty}
+                    if line_id
+                    else {"sku": line.get("sku"), "quantity": qty}
+                )
+            service.open(
+                self.actor,
+                type="return",
+                order_id=order_id,
+                items=items,
+                reason=fields["reason"],
+                customer_id=customer_id,
+                requested_at=fields["requested_at"],
+                external_id=fields["external_id"],
+                requested_minor=requested_minor if amount not in (None, "") else None,
+            )
+            return "new"
+        # No after-sales service, or a return for an order older than the synced window: file the request
+        # as a plain case row so an agent sees it.
         return self._store_case_row(fields)
 
     def _case_service(self) -> Any:
-        """The after-sales service when it offers ``record_platform_return``; else the engine files the
-        request as a plain case row itself."""
+        """The after-sales service (``desk.cases``), when it is installed."""
         try:
             service = self.desk.cases
         except ImportError:
             return None
-        return service if hasattr(service, "record_platform_return") else None
+        return service if hasattr(service, "open") else None
 
     def _store_case_row(self, fields: dict[str, Any]) -> str:
         db = self.desk.db
-        row = db.execute(
-            "SELECT id FROM cases WHERE platform = ? AND shop_id = ? AND external_id = ?",
-            [fields["platform"], fields["shop_id"], fields["external_id"]],
-        ).fetchone()
-        if row is not None:
-            return "same"  # the case's state is the after-sales service's business from here on
         ticket = None
         if fields["order_id"] is not None:
             ticket = db.execute(

@@ -48,12 +48,38 @@ KINDS: dict[str, tuple[str, str]] = {
     "refund": ("refunds", "refund"),
     "cancellation": ("cancellations", "cancel_order"),
 }
+#: The after-sales service queues platform-named kinds (``ebay.return_decide``...): kind -> (generic kind,
+#: decision it implies, if any).
+PLATFORM_ACTIONS: dict[str, tuple[str, str | None]] = {
+    "return_decide": ("return_decision", None),
+    "return_approve": ("return_decision", "approve"),
+    "return_confirm": ("return_decision", "approve"),
+    "return_decline": ("return_decision", "decline"),
+    "return_dispute": ("return_decision", "decline"),
+    "issue_refund": ("refund", None),
+    "refund_create": ("refund", None),
+    "refund": ("refund", None),
+    "cancel": ("cancellation", None),
+    "cancel_order": ("cancellation", None),
+    "message": ("message", None),
+    "send_message": ("message", None),
+}
+DECISION_WORDS = {"accept": "approve", "approve": "approve", "decline": "decline", "reject": "decline"}
+
 VERBS = {
     "message": "send this message",
     "return_decision": "decide this return",
     "refund": "issue this refund",
     "cancellation": "cancel this order",
 }
+
+
+def generic_kind(kind: str) -> tuple[str, str | None]:
+    """``ebay.return_decide`` -> ``("return_decision", None)``; ``message`` -> ``("message", None)``."""
+    if kind in KINDS:
+        return kind, None
+    action = kind.split(".", 1)[1] if "." in kind else kind
+    return PLATFORM_ACTIONS.get(action, (kind, None))
 
 
 @dataclass
@@ -149,7 +175,7 @@ class OutboxDispatcher:
             return None
 
     def _dispatch(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
-        kind = item["kind"]
+        kind = generic_kind(item["kind"])[0]
         connector = self._connector(shop, report)
         if connector is None:
             return
@@ -235,7 +261,7 @@ class OutboxDispatcher:
             return
         action = self._action(item, shop)
         try:
-            found = connector.find_sent(item["kind"], action)
+            found = connector.find_sent(action["kind"], action)
         except Exception as exc:  # cannot look now: keep it parked, look again next run
             self._set(
                 item,
@@ -338,8 +364,22 @@ class OutboxDispatcher:
         """The item's payload plus what a connector needs to address it on the platform."""
         db = self.desk.db
         action = dict(orjson.loads(item["payload"]))
+        kind, decision = generic_kind(item["kind"])
+        # The after-sales service's names for the same things.
+        if decision or action.get("decision"):
+            word = str(decision or action.get("decision")).lower()
+            action["decision"] = DECISION_WORDS.get(word, word)
+        if action.get("return_id"):
+            action.setdefault("return_external_id", action["return_id"])
+        if action.get("order_id"):
+            action.setdefault("order_external_id", action["order_id"])
+        if action.get("note") and not action.get("comment"):
+            action["comment"] = action["note"]
+        for line in action.get("lines") or []:
+            if isinstance(line, dict) and line.get("external_id"):
+                line.setdefault("line_external_id", line["external_id"])
         action.update(
-            kind=item["kind"],
+            kind=kind,
             idempotency_key=item["idempotency_key"],
             created_at=item["created_at"],
             shop_external_id=shop["external_id"],

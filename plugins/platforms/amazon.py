@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import logging
 import time
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import httpx
