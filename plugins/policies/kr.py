@@ -28,7 +28,7 @@ WITHDRAWAL = StatutoryWithdrawal(
     roll_rule="Civil Act art. 161",
     before_delivery=f"{ACT} art. 17(1): the period runs from the contract document or, if later, supply",
     exceptions={
-        "custom_made": f"{ACT} art. 17(2) item 5 and Enforcement Decree art. 21: goods made individually "
+        "custom_made": f"{ACT} art. 17(2) item 6 and Enforcement Decree art. 21: goods made individually "
         "to order, when the consumer was told and agreed in writing",
         "sealed_hygiene_opened": f"{ACT} art. 17(2) item 2: value fell sharply through the consumer's use or "
         "partial consumption",

@@ -13,7 +13,7 @@ from crossdesk.policy import ReturnQuery, StatutoryWithdrawal, Uninformed, Verdi
 EXCEPTIONS = {
     "custom_made": "CCR 2013 reg. 28(1)(b): goods made to the consumer's specifications or clearly personalised",
     "perishable": "CCR 2013 reg. 28(1)(c): goods liable to deteriorate or expire rapidly",
-    "newspaper": "CCR 2013 reg. 28(1)(d): newspapers, periodicals or magazines, except subscription contracts",
+    "newspaper": "CCR 2013 reg. 28(1)(f): newspapers, periodicals or magazines, except subscription contracts",
     "sealed_hygiene_opened": "CCR 2013 reg. 28(3)(a): sealed goods unsuitable for return for health "
     "protection or hygiene reasons, unsealed after delivery",
     "sealed_media_opened": "CCR 2013 reg. 28(3)(b): sealed audio or video recordings or computer software, "
@@ -29,8 +29,8 @@ CCR = StatutoryWithdrawal(
     days=14,
     cite_period="CCR 2013 reg. 29(1), 30(1)",
     cite_start_one="CCR 2013 reg. 30(3): the day the goods come into the consumer's physical possession",
-    cite_start_several="CCR 2013 reg. 30(4)-(5): multiple goods or lots delivered on different days, the last",
-    cite_start_regular="CCR 2013 reg. 30(5): regular delivery, the first of the goods",
+    cite_start_several="CCR 2013 reg. 30(3)-(5): multiple goods or lots delivered on different days, the last",
+    cite_start_regular="CCR 2013 reg. 30(3)-(5): regular delivery, the first of the goods",
     roll="none",
     before_delivery="CCR 2013 reg. 30(1): the cancellation period begins when the contract is entered into",
     uninformed=Uninformed(
