@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from crossdesk.cli.common import UserError, with_desk
 
@@ -60,20 +58,21 @@ def rules_test(desk: Any, actor: Any, file: Path, sample: int, open_only: bool) 
     results = desk.rules.dry_run(actor, parsed, sample=sample, open_only=open_only)
     total = desk.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
     elapsed = time.perf_counter() - started
-    console = Console()
-    table = Table(title=f"{file} over {total:,} tickets")
-    for col in ("rule", "event", "tickets", "sample"):
-        table.add_column(col, justify="right" if col == "tickets" else "left", overflow="fold")
+    click.echo(f"{file} over {total:,} tickets")
+    width = max((len(f"{r.count:,}") for r in results), default=1) + 2
     for r in results:
-        shown = ", ".join(f"#{s['id']} {s['platform']}/{s['language'] or '?'}" for s in r.sample)
-        count = f"{r.count:,}" + (" ≤" if r.approximate else "")
-        table.add_row(r.rule, r.event, count, shown)
-    console.print(table)
+        count = f"{r.count:,}" + ("≤" if r.approximate else "")
+        click.echo(f"{count:>{width}}  {r.rule}  [{r.event}]")
+        if r.sample:
+            shown = ", ".join(
+                f"#{s['id']} {s['platform']}/{s['language'] or '?'} {s['subject'][:40]!r}" for s in r.sample
+            )
+            click.echo(f"{'':>{width}}  e.g. {shown}")
     if any(r.approximate for r in results):
-        console.print(
-            "≤: the rule tests a change (changed, changed_from/to); a dry run can only bound it from above."
+        click.echo(
+            "≤: the rule tests a change (changed, changed_from/to), which a dry run can only bound from above."
         )
-    console.print(f"{len(results)} rules, {total:,} tickets, {elapsed:.2f} s")
+    click.echo(f"{len(results)} rules, {total:,} tickets, {elapsed:.2f} s")
 
 
 @rules.command("lint")

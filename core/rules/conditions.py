@@ -484,6 +484,8 @@ def _normalise_value(spec: FieldSpec, op: str, value: Any, where: str) -> Any:
 
 def _normalise_one(spec: FieldSpec, op: str, value: Any, where: str) -> Any:
     kind = spec.kind
+    if kind == "plugin":
+        return value  # the plugin's own values (true/false, numbers, names) compare as given
     if kind == "status":
         try:
             return int(TicketStatus.parse(value))

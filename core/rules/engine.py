@@ -155,6 +155,24 @@ def fire(desk: Desk, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet,
     depth = cascade.depth
     changes: list[dict] = []
     outcome = "fired"
+    # The log row goes in first, so firings read in the order rules started (a chained rule after the
+    # rule whose action set it off); its outcome and changes are filled in once the actions have run.
+    firing_id = (
+        desk.db["rule_firings"]
+        .insert(
+            {
+                "rule_id": rule.id,
+                "rule_name": rule.name,
+                "ticket_id": ticket_id,
+                "event": event.name,
+                "depth": depth,
+                "outcome": outcome,
+                "changes": "[]",
+                "at": desk.now(),
+            }
+        )
+        .last_pk
+    )
     cascade.depth = depth + 1
     current = ""
     try:
@@ -169,17 +187,9 @@ def fire(desk: Desk, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet,
         log.warning("rule %r failed on ticket #%s: %s", rule.name, ticket_id, exc)
     finally:
         cascade.depth = depth
-    desk.db["rule_firings"].insert(
-        {
-            "rule_id": rule.id,
-            "rule_name": rule.name,
-            "ticket_id": ticket_id,
-            "event": event.name,
-            "depth": depth,
-            "outcome": outcome,
-            "changes": orjson.dumps(changes).decode(),
-            "at": desk.now(),
-        }
+    desk.db.execute(
+        "UPDATE rule_firings SET outcome = ?, changes = ? WHERE id = ?",
+        [outcome, orjson.dumps(changes).decode(), firing_id],
     )
     return outcome
 
