@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import orjson
 import pytest
 
 from crossdesk.fakes.server import Fault
@@ -182,18 +183,21 @@ def test_crash_mid_page_resumes_from_last_committed_page(
 
 
 def test_refused_record_is_audited_not_lost(harness: Harness) -> None:
-    harness.fake.orders[2].lines[0].quantity = 0 if harness.platform != "amazon" else -1
-    if harness.platform == "amazon":  # Amazon drops zero-quantity (cancelled) lines itself; break the SKU
-        harness.fake.orders[2].lines[0].quantity = 1
-        harness.fake.orders[2].lines[0].sku = ""
-        harness.fake.orders[2].lines[0].line_id = "L-bad"
+    bad = harness.fake.orders[2]
+    bad.lines[0].unit_price = "-5.00"  # the desk refuses negative prices
     result = harness.sync()
-    assert result.resources["orders"].rejected <= 1
-    rejects = harness.desk.db.execute("SELECT after FROM audit WHERE action = 'sync.reject'").fetchall()
-    stored_orders = harness.count("orders")
-    # Either the desk refused it (and says so in the audit trail) or it stored it: never both, never neither.
-    assert stored_orders + len(rejects) == len(harness.fake.orders)
-    assert result.resources["orders"].complete
+    assert result.ok and result.resources["orders"].complete
+    assert result.resources["orders"].rejected >= 1
+    rejects = [
+        orjson.loads(r[0])
+        for r in harness.desk.db.execute("SELECT after FROM audit WHERE action = 'sync.reject'")
+    ]
+    assert {r["external_id"] for r in rejects} == {
+        harness.fake.order_gid(bad.order_id) if harness.platform == "shopify" else bad.order_id
+    }
+    assert "negative price" in rejects[0]["error"]
+    # Everything else arrived; the refused order is on record, not silently dropped.
+    assert harness.count("orders") == len(harness.fake.orders) - 1
 
 
 # ---- platform specifics ----------------------------------------------------------------------------
