@@ -26,7 +26,7 @@ DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl",
 # What says nothing about the language and can mislead on a short text: links, addresses, and tokens
 # with digits (order numbers, tracking numbers, SKUs, prices).
 _NOISE = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\w+|(?<![^\W\d_])#?[A-Za-z]*\d[A-Za-z0-9\-/.:,]*",
+    r"https?://\S+|www\.\S+|\S+@\S+\.\w+|#?[A-Za-z]*\d[A-Za-z0-9\-/.:,]*",
     re.UNICODE,
 )
 

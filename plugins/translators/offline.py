@@ -62,7 +62,8 @@ def _punct_for(target: str, mark: str) -> str:
         return ""
     half = "".join(_HALF_WIDTH.get(c, c) for c in mark)
     if target in NO_SPACE_LANGS:
-        return "".join(_FULL_WIDTH.get(c, c) for c in half)
+        wide = "".join(_FULL_WIDTH.get(c, c) for c in half)
+        return wide.replace("，", "、") if target == "ja" else wide  # Japanese writes its comma as 、
     if target == "ar":
         return half.replace("?", "؟").replace(",", "،")
     return half
@@ -311,7 +312,7 @@ class OfflineTranslator:
         """`` (refund, order)``: the known terms of an untranslated piece, in the target language."""
         if not self.hints:
             return ""
-        seen: list[str] = []
+        found: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
         for pattern, concept in book.term_patterns[source]:
             for m in pattern.finditer(chunk):
@@ -319,8 +320,9 @@ class OfflineTranslator:
                     continue
                 taken.append((m.start(), m.end()))
                 forms = book.terms[target].get(concept)
-                if forms and forms[0] not in seen:
-                    seen.append(forms[0])
+                if forms:
+                    found.append((m.start(), forms[0]))
+        seen = list(dict.fromkeys(term for _, term in sorted(found)))  # in the order the buyer wrote them
         if not seen:
             return ""
         sep = "、" if target in NO_SPACE_LANGS else ", "
