@@ -1,0 +1,299 @@
+"""SLA clocks on tickets: policies, first and next reply, pauses, marketplace clocks, breaches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crossdesk.models import TicketStatus
+from crossdesk.rules import RuleError
+from crossdesk.sla import automate
+
+HOUR = 3600
+DAY = 86400
+
+
+def ts(*args: int) -> int:
+    return int(datetime(*args, tzinfo=UTC).timestamp())
+
+
+def _row(h, ticket):
+    return dict(h.desk.db["tickets"].get(ticket))
+
+
+def _policies(h, *policies):
+    return h.desk.sla.save_policies(h.admin, list(policies))
+
+
+def test_first_match_by_position_and_targets_per_priority(h):
+    _policies(
+        h,
+        {
+            "name": "everyone",
+            "position": 20,
+            "clock": "wall",
+            "targets": {"normal": {"first_reply": "8h"}, "urgent": {"first_reply": "1h"}},
+        },
+        {
+            "name": "amazon",
+            "position": 10,
+            "clock": "marketplace",
+            "all": [{"field": "platform", "op": "is", "value": "amazon"}],
+            "targets": {"normal": {"first_reply": "24h"}},
+        },
+    )
+    amazon = h.ticket("hi", platform="amazon")
+    ebay = h.ticket("hi", platform="ebay")
+    now = h.clock.now
+    assert h.desk.sla.status(h.admin, amazon)["policy"] == "amazon"
+    assert _row(h, amazon)["first_reply_due"] == now + 24 * HOUR
+    assert _row(h, ebay)["first_reply_due"] == now + 8 * HOUR
+    # Priority changes move the deadline; a level without targets falls back to normal.
+    from crossdesk.rules.actions import set_priority_level
+
+    set_priority_level(h.desk, h.admin, ebay, "urgent")
+    assert _row(h, ebay)["first_reply_due"] == now + HOUR
+    set_priority_level(h.desk, h.admin, ebay, "low")
+    assert _row(h, ebay)["first_reply_due"] == now + 8 * HOUR
+    assert _row(h, ebay)["sla_due"] == now + 8 * HOUR
+
+
+def test_no_matching_policy_means_no_deadline(h):
+    _policies(
+        h,
+        {
+            "name": "ebay only",
+            "all": [{"field": "platform", "op": "is", "value": "ebay"}],
+            "targets": {"normal": {"first_reply": "8h"}},
+        },
+    )
+    ticket = h.ticket("hi", platform="amazon")
+    row = _row(h, ticket)
+    assert row["sla_policy_id"] is None and row["sla_due"] is None
+
+
+def test_first_reply_then_next_reply_restarting_on_every_buyer_message(h):
+    _policies(
+        h,
+        {"name": "wall", "clock": "wall", "targets": {"normal": {"first_reply": "24h", "next_reply": "12h"}}},
+    )
+    start = h.clock.now
+    ticket = h.ticket("hello")
+    assert _row(h, ticket)["first_reply_due"] == start + 24 * HOUR
+    h.clock.advance(HOUR)
+    h.desk.reply(h.admin, ticket, "Hi, on it", status="open")
+    row = _row(h, ticket)
+    assert row["first_reply_due"] is None and row["next_reply_due"] is None and row["sla_due"] is None
+    h.clock.advance(4 * HOUR)
+    h.message(ticket, "any news?")
+    assert _row(h, ticket)["next_reply_due"] == start + 5 * HOUR + 12 * HOUR
+    h.clock.advance(HOUR)
+    h.message(ticket, "hello??")
+    assert _row(h, ticket)["next_reply_due"] == start + 6 * HOUR + 12 * HOUR  # restarted
+    h.clock.advance(HOUR)
+    h.desk.reply(h.admin, ticket, "Here it is")
+    assert _row(h, ticket)["next_reply_due"] is None
+
+
+def _friday_9am(h):
+    # The fixture clock is Monday 2025-12-15 10:00 UTC; move to Friday 2025-12-19 09:00 UTC.
+    h.clock.now = ts(2025, 12, 19, 9)
+
+
+def test_pending_over_a_weekend_pauses_the_resolution_clock_in_business_time(h):
+    _policies(h, {"name": "business", "clock": "business", "targets": {"normal": {"resolution": "16h"}}})
+    _friday_9am(h)
+    ticket = h.ticket("My lamp is broken")
+    # 16 business hours from Friday 09:00 (Mon-Fri 09-17 UTC, the desk default): Monday 17:00
+    assert _row(h, ticket)["resolution_due"] == ts(2025, 12, 22, 17)
+    h.clock.now = ts(2025, 12, 19, 10)
+    h.desk.reply(h.admin, ticket, "Could you send a photo?")  # pending: the clock stops
+    row = _row(h, ticket)
+    assert row["status"] == TicketStatus.PENDING and row["sla_paused_at"] == ts(2025, 12, 19, 10)
+    assert row["resolution_due"] is None
+    h.clock.now = ts(2025, 12, 22, 10)  # Monday: the buyer answers, the ticket reopens
+    h.message(ticket, "here is the photo")
+    row = _row(h, ticket)
+    # Paused: Friday 10-17 (7 h) + Monday 09-10 (1 h) = 8 business hours, the weekend counts for nothing
+    assert row["sla_paused_at"] is None and row["sla_paused_seconds"] == 8 * HOUR
+    assert row["resolution_due"] == ts(2025, 12, 23, 17)  # 16 h + 8 h from Friday 09:00
+    (pause,) = h.desk.sla.status(h.admin, ticket)["pauses"]
+    assert (pause["started_at"], pause["ended_at"], pause["seconds"]) == (
+        ts(2025, 12, 19, 10),
+        ts(2025, 12, 22, 10),
+        8 * HOUR,
+    )
+
+
+def test_on_hold_pauses_too_and_pauses_add_up(h):
+    _policies(h, {"name": "wall", "clock": "wall", "targets": {"normal": {"resolution": "48h"}}})
+    start = h.clock.now
+    ticket = h.ticket("hi")
+    for status in ("on_hold", "open", "pending", "open"):
+        h.clock.advance(2 * HOUR)
+        h.desk.update_ticket(h.admin, ticket, status=status)
+    row = _row(h, ticket)
+    assert row["sla_paused_seconds"] == 4 * HOUR
+    assert row["resolution_due"] == start + 52 * HOUR
+    assert len(h.desk.sla.status(h.admin, ticket)["pauses"]) == 2
+
+
+def test_a_marketplace_clock_never_pauses(h):
+    _policies(h, {"name": "amazon", "clock": "marketplace", "targets": {"normal": {"resolution": "48h"}}})
+    _friday_9am(h)
+    start = h.clock.now
+    ticket = h.ticket("hi")
+    h.clock.advance(HOUR)
+    h.desk.reply(h.admin, ticket, "On it")
+    row = _row(h, ticket)
+    assert row["status"] == TicketStatus.PENDING
+    assert row["sla_paused_at"] is None and row["resolution_due"] == start + 48 * HOUR
+    h.clock.advance(2 * DAY)
+    h.message(ticket, "and?")
+    row = _row(h, ticket)
+    assert row["sla_paused_seconds"] == 0 and row["resolution_due"] == start + 48 * HOUR
+    assert h.desk.sla.status(h.admin, ticket)["pauses"] == []
+
+
+def test_solving_stops_every_clock(h):
+    _policies(
+        h, {"name": "wall", "clock": "wall", "targets": {"normal": {"first_reply": "1h", "resolution": "8h"}}}
+    )
+    ticket = h.ticket("hi")
+    h.desk.update_ticket(h.admin, ticket, status="solved")
+    row = _row(h, ticket)
+    assert (row["first_reply_due"], row["resolution_due"], row["sla_due"]) == (None, None, None)
+
+
+def test_team_calendar_with_time_zone_and_holidays(h):
+    team = h.desk.create_team(
+        h.admin,
+        "Berlin",
+        timezone="Europe/Berlin",
+        calendar={
+            "hours": {
+                "mon": "09:00-17:00",
+                "tue": "09:00-17:00",
+                "wed": "09:00-17:00",
+                "thu": "09:00-17:00",
+                "fri": "09:00-17:00",
+            },
+            "holidays": "DE",
+        },
+    )
+    _policies(
+        h,
+        {
+            "name": "berlin",
+            "clock": "business",
+            "team": "Berlin",
+            "targets": {"normal": {"first_reply": "2h"}},
+        },
+    )
+    h.clock.now = ts(2025, 12, 24, 15)  # Christmas Eve, 16:00 Berlin
+    ticket = h.ticket("Wo ist mein Paket?", language="de")
+    assert _row(h, ticket)["first_reply_due"] == ts(2025, 12, 29, 9)
+    assert team
+
+
+def test_breach_and_near_breach_events_once_each_and_rules_can_use_them(h):
+    _policies(
+        h,
+        {"name": "wall", "clock": "wall", "warn_before": "30m", "targets": {"normal": {"first_reply": "2h"}}},
+    )
+    h.rules(
+        {"name": "warned", "event": "sla_near_breach", "actions": [{"action": "add_tag", "tag": "near"}]},
+        {
+            "name": "breached",
+            "event": "sla_breached",
+            "actions": [{"action": "set_priority", "value": "urgent"}],
+        },
+    )
+    ticket = h.ticket("hello")
+    assert automate(h.desk, h.admin)["near_breaches"] == 0
+    h.clock.advance(100 * 60)
+    assert automate(h.desk, h.admin)["near_breaches"] == 1
+    assert automate(h.desk, h.admin)["near_breaches"] == 0
+    assert h.tags(ticket) == ["near"]
+    h.clock.advance(30 * 60)
+    result = automate(h.desk, h.admin)
+    assert (result["breaches"], result["near_breaches"]) == (1, 0)
+    assert automate(h.desk, h.admin)["breaches"] == 0
+    row = _row(h, ticket)
+    assert row["sla_breached"] & 1 and row["priority_level"] == "urgent"
+    kinds = [(e["kind"], e["target"]) for e in h.desk.sla.status(h.admin, ticket)["events"]]
+    assert kinds == [("near_breach", "first_reply"), ("breach", "first_reply")]
+
+
+def test_policies_load_from_a_file(h, tmp_path: Path):
+    path = tmp_path / "sla.toml"
+    path.write_text(
+        """
+[[policies]]
+name = "Amazon"
+clock = "marketplace"
+all = [{ field = "platform", op = "is", value = "amazon" }]
+warn_before = "2h"
+[policies.targets.normal]
+first_reply = "24h"
+next_reply = "24h"
+
+[[policies]]
+name = "Business hours"
+[policies.targets.normal]
+first_reply = "1d"
+resolution = 4320
+[policies.targets.urgent]
+first_reply = "1h30m"
+""",
+        encoding="utf-8",
+    )
+    ids = h.desk.sla.load_file(h.admin, path)
+    assert len(ids) == 2
+    amazon, business = h.desk.sla.policies()
+    assert amazon.warn_before == 2 * HOUR and amazon.targets["normal"]["first_reply"] == 24 * HOUR
+    assert (
+        business.targets["urgent"]["first_reply"] == 90 * 60
+        and business.targets["normal"]["resolution"] == 72 * HOUR
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            {"name": "p", "clock": "sundial", "targets": {"normal": {"first_reply": "1h"}}},
+            "clock must be one of",
+        ),
+        ({"name": "p", "targets": {"normal": {"first_reply": "soon"}}}, "is not a duration"),
+        ({"name": "p", "targets": {"normal": {"first_reply": 0}}}, "must be positive"),
+        ({"name": "p", "targets": {"critical": {"first_reply": "1h"}}}, "unknown priority 'critical'"),
+        ({"name": "p", "targets": {"normal": {"lunch": "1h"}}}, "unknown target 'lunch'"),
+        ({"name": "p"}, "needs targets"),
+        (
+            {"name": "p", "clock": "wall", "team": "Berlin", "targets": {"normal": {"first_reply": "1h"}}},
+            "only a business clock",
+        ),
+        (
+            {
+                "name": "p",
+                "all": [{"field": "status", "op": "changed"}],
+                "targets": {"normal": {"first_reply": "1h"}},
+            },
+            "cannot use 'changed'",
+        ),
+        (
+            {
+                "name": "p",
+                "all": [{"field": "hours_since_created", "op": "gt", "value": 1}],
+                "targets": {"normal": {"first_reply": "1h"}},
+            },
+            "cannot depend on",
+        ),
+    ],
+)
+def test_bad_policies_are_refused(h, policy, message):
+    with pytest.raises(RuleError, match=message):
+        h.desk.sla.save_policies(h.admin, [policy])
