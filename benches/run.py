@@ -1,0 +1,134 @@
+"""Run the bench suites and print each kernel's time and its ratios to its baselines (``make bench``).
+
+All timings come from one pytest-benchmark run on the same data; the table uses each bench's minimum
+(the least disturbed round). Extra arguments go to pytest, e.g. ``benches/run.py -k score``.
+Sizes can be lowered for a quick look with CROSSDESK_BENCH_SCORE_N, CROSSDESK_BENCH_MESSAGES, ...
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).parent
+
+
+def _times(report: dict) -> dict[str, dict]:
+    return {b["name"]: b for b in report["benchmarks"]}
+
+
+def _min(b: dict | None) -> float | None:
+    return None if b is None else float(b["stats"]["min"])
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
+    """(work, kernel time, baseline, baseline time, result, target) per line of the table."""
+    t = _times(report)
+    out = []
+
+    def ratio_row(work, kernel, baseline, label, target_ratio, target_text):
+        k, b = _min(t.get(kernel)), _min(t.get(baseline))
+        if k is None or b is None:
+            return
+        ratio = b / k
+        met = "met" if ratio >= target_ratio else "MISSED"
+        out.append((work, _fmt(k), label, _fmt(b), f"{ratio:.1f}x ({met})", target_text))
+
+    n = (t.get("test_score_native") or {}).get("extra_info", {}).get("n", "?")
+    ratio_row(
+        f"score {n:,} tickets" if isinstance(n, int) else "score",
+        "test_score_native",
+        "test_score_reference",
+        "numpy reference",
+        10,
+        ">= 10x",
+    )
+    k, probe = _min(t.get("test_score_native")), t.get("test_score_bandwidth_probe")
+    if k is not None and probe is not None:
+        p = _min(probe)
+        nbytes = probe["extra_info"]["bytes"]
+        share = p / k
+        out.append(
+            (
+                "score: share of bandwidth",
+                _fmt(k),
+                f"probe reading the same {nbytes / 1e6:,.0f} MB ({nbytes / p / 1e9:.1f} GB/s)",
+                _fmt(p),
+                f"{share:.0%} ({'met' if share >= 0.5 else 'MISSED'})",
+                ">= 50%",
+            )
+        )
+    ratio_row(
+        "match", "test_match_native", "test_match_pyahocorasick", "pyahocorasick, same pairs", 1.5, ">= 1.5x"
+    )
+    ratio_row("match", "test_match_native", "test_match_re", "one re alternation", 20, ">= 20x")
+    ratio_row("assign", "test_assign_native", "test_assign_reference", "python reference", 1, "-")
+    a = _min(t.get("test_assign_native"))
+    if a is not None:
+        out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))
+    r = _min(t.get("test_rescore_end_to_end"))
+    if r is not None:
+        info = t["test_rescore_end_to_end"].get("extra_info", {})
+        n = info.get("tickets", 0)
+        out.append(
+            (f"rescore {n:,} tickets end to end", _fmt(r), "", "", "met" if r < 10 else "MISSED", "< 10 s")
+        )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        report_path = Path(tmp) / "bench.json"
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(HERE),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-columns=min,median,max,rounds",
+            f"--benchmark-json={report_path}",
+            *argv,
+        ]
+        env = dict(os.environ)
+        code = subprocess.call(cmd, env=env)
+        if not report_path.exists():
+            return code or 1
+        report = orjson.loads(report_path.read_bytes())
+    machine = report.get("machine_info", {})
+    table = Table(
+        title=f"crossdesk benches ({machine.get('cpu', {}).get('brand_raw', '?')}, "
+        f"{os.cpu_count()} cores, backend {_backend()})"
+    )
+    for col in ("work", "kernel", "baseline", "baseline time", "ratio / result", "target"):
+        table.add_column(col)
+    for row in rows(report):
+        table.add_row(*row)
+    Console(width=160).print(table)
+    return code
+
+
+def _backend() -> str:
+    from crossdesk import native
+
+    return native.BACKEND
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
