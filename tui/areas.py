@@ -139,16 +139,22 @@ def sla_status(gw: Gateway, ticket_id: int) -> dict[str, Any]:
 
 
 def preview_reply(gw: Gateway, ticket_id: int, text: str) -> str:
+    """The agent's reply translated into the buyer's language, for the agent to check before sending."""
+    from crossdesk.api import DeskError
+
     svc = service(gw, "translation")
-    preview = _method(svc, "translation", "preview_reply")
-    result = gw.call(preview, gw.actor, ticket_id, text)
-    return result if isinstance(result, str) else str(getattr(result, "text", result))
+    preview = gw.call(svc.preview_reply, gw.actor, ticket_id, text)
+    if preview.text is None:
+        raise DeskError(
+            f"no translator could translate the reply ({preview.error or 'no provider'}); write it yourself"
+        )
+    return preview.text
 
 
 def translate_incoming(gw: Gateway, ticket_id: int) -> Any:
+    """Translate the ticket's buyer messages into the agent's language (cached, idempotent)."""
     svc = service(gw, "translation")
-    translate = _method(svc, "translation", "translate_ticket", "translate_incoming")
-    return gw.call(translate, gw.actor, ticket_id)
+    return gw.call(svc.translate_incoming, gw.actor, ticket_ids=[ticket_id])
 
 
 # ---- after-sales ---------------------------------------------------------------------------------------

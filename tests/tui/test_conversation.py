@@ -133,3 +133,21 @@ async def test_status_change_from_the_conversation(desk, make_app, settle):
         await settle(pilot)
         assert desk.ticket(app.gateway.actor, screen.ticket_id)["status"] == 2
         assert isinstance(screen.query_one(ThreadView), ThreadView)
+
+
+async def test_translate_incoming_in_a_worker(desk, ids, make_app, settle):
+    tid = ids.tickets["de_wismo"]
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConversationScreen(tid))
+        await settle(pilot)
+        screen = app.screen
+        assert not screen.query(".message-translation")
+        await pilot.press("i")
+        await settle(pilot)
+        stored = desk.ticket(app.gateway.actor, tid)["messages"][0]
+        assert stored["translated_to"] == "en" and stored["translation"]
+        shown = screen.query_one(".message-translation")
+        assert str(shown.render()) == stored["translation"]
+        assert "Paket" in str(screen.query_one(".message-original").render())  # the original stays beside it
