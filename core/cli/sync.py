@@ -43,6 +43,9 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                 raise UserError(f"no shop matches {what}; add shops first (crossdesk import or the TUI)")
             for result in SyncEngine(desk, conn, actor=actor).run(platform=platform_name, shop=shop):
                 label = f"{result.platform} {result.shop}"
+                if result.skipped:
+                    click.echo(f"{label}: skipped, {result.skipped}")
+                    continue
                 if result.error:
                     failed = True
                     click.echo(f"{label}: {result.error}", err=True)

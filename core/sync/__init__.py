@@ -11,7 +11,7 @@ See docs/platforms.md for the connector contract and what each marketplace API d
 
 from __future__ import annotations
 
-from crossdesk.sync.connections import ConnectionError_, Connections
+from crossdesk.sync.connections import ConnectionError_, Connections, NoConnector
 from crossdesk.sync.engine import RESOURCES, ResourceResult, ShopResult, SyncEngine, to_minor
 from crossdesk.sync.outbox import KINDS, DispatchReport, OutboxDispatcher
 from crossdesk.sync.secrets import (
@@ -29,6 +29,7 @@ __all__ = [
     "Connections",
     "CredentialsError",
     "DispatchReport",
+    "NoConnector",
     "OutboxDispatcher",
     "ResourceResult",
     "Secret",

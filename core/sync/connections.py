@@ -26,6 +26,10 @@ class ConnectionError_(Exception):
     """A shop cannot be connected (no plugin for its platform, missing credentials, bad config)."""
 
 
+class NoConnector(ConnectionError_):
+    """No installed plugin connects this shop's platform (an own web shop, a marketplace without one)."""
+
+
 _SSL_CONTEXT: ssl.SSLContext | None = None
 
 
@@ -41,6 +45,12 @@ def _ssl_context() -> ssl.SSLContext:
         except ImportError:
             _SSL_CONTEXT = ssl.create_default_context()
     return _SSL_CONTEXT
+
+
+def _env_hint(platform: str, shop: str) -> str:
+    import re
+
+    return f"CROSSDESK_{platform.upper()}_<KEY> or CROSSDESK_{platform.upper()}_{re.sub(r'[^A-Za-z0-9]', '_', shop).upper()}_<KEY>"
 
 
 def _platform_specs(pm: Any) -> dict[str, PlatformSpec]:
@@ -113,7 +123,7 @@ class Connections:
             return cached
         spec = self.spec(shop["platform"])
         if spec is None:
-            raise ConnectionError_(f"no plugin connects {shop['platform']} (shop {shop['external_id']})")
+            raise NoConnector(f"no installed plugin connects {shop['platform']}")
         try:
             config = self.config(shop)
             client = httpx.Client(

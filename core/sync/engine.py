@@ -27,7 +27,7 @@ from typing import Any
 
 from crossdesk.api import DeskError
 from crossdesk.models import Actor
-from crossdesk.sync.connections import ConnectionError_, Connections
+from crossdesk.sync.connections import ConnectionError_, Connections, NoConnector
 from crossdesk.sync.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class ShopResult:
     resources: dict[str, ResourceResult] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)
     error: str = ""
+    skipped: str = ""  # why this shop was not synced when that is not a failure (no plugin for it)
 
     @property
     def ok(self) -> bool:
@@ -145,6 +146,9 @@ class SyncEngine:
         result = ShopResult(shop_id=shop["id"], platform=shop["platform"], shop=shop["name"])
         try:
             connector = self.connections.connector(shop)
+        except NoConnector as exc:
+            result.skipped = str(exc)
+            return result
         except ConnectionError_ as exc:
             result.error = str(exc)
             log.warning("sync: %s", exc)

@@ -202,7 +202,7 @@ class EbayConnector:
         records = [self._order(o) for o in orders]
         for order in orders:
             hwm = max(hwm, iso_to_epoch(order.get("lastModifiedDate")) or 0)
-        offset += len(orders)
+        offset += self.page_size  # eBay's offset counts records skipped, page by page
         more = bool(body.get("next")) and bool(orders)
         if more:
             return Page(
@@ -298,7 +298,7 @@ class EbayConnector:
                         },
                     }
                 )
-        offset += len(conversations)
+        offset += self.page_size
         if body.get("next") and conversations:
             return Page(
                 records, dump_cursor({"since": since, "until": until, "offset": offset, "hwm": hwm}), True
@@ -315,7 +315,7 @@ class EbayConnector:
             )
             messages = body.get("messages") or []
             out.extend(messages)
-            offset += len(messages)
+            offset += 50
             if not body.get("next") or not messages:
                 return out
 
