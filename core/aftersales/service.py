@@ -715,24 +715,27 @@ class CaseService:
         self, actor: Actor, case: dict, step: str, payload: Mapping[str, Any], key: str | None = None
     ) -> None:
         """Queue the platform's own action for this step, or set the manual next step where it has none."""
-        kind = actions.outbox_kind(case["platform"], step)
-        if kind is not None:
+        found = actions.platform_step(
+            case["platform"], step, case["type"], has_return_id=bool(case["external_id"])
+        )
+        if found.kind is not None:
             order = self._order(case["order_id"])
             self.desk.enqueue_outbox(
                 actor,
-                kind=kind,
+                kind=found.kind,
                 platform=case["platform"],
                 shop_id=case["shop_id"],
                 ticket_id=case["ticket_id"],
                 case_id=case["id"],
                 key=key or f"case:{case['id']}:{step}",
-                payload={**payload, "return_id": case["external_id"], "order_id": order["external_id"]},
+                payload={
+                    **payload,
+                    **dict(found.payload),
+                    "return_id": case["external_id"],
+                    "order_id": order["external_id"],
+                },
             )
-            self._update_case(case["id"], {"next_step": ""})
-            return
-        manual = actions.manual_step(case["platform"], step)
-        if manual:
-            self._update_case(case["id"], {"next_step": manual})
+        self._update_case(case["id"], {"next_step": found.manual})
 
     def _evaluate(self, case_id: int) -> Verdict:
         if self._policies is None:

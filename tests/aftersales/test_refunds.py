@@ -211,11 +211,11 @@ def test_exception_report_lists_each_kind(world):
 
 def test_refunds_by_line_and_the_payload_names_them(world):
     desk = world.desk
-    order = world.order("ebay", lines=LINES)
+    order = world.order("shopify", lines=LINES)
     case = desk.cases.open(world.agent, type="refund", order_id=order)
     desk.cases.approve(world.supervisor, case)
     desk.cases.refund(world.supervisor, case, lines=[{"sku": "BULB-E27", "quantity": 1}])
-    (item,) = world.desk.db.query("SELECT * FROM outbox WHERE kind = 'ebay.issue_refund'")
+    (item,) = world.desk.db.query("SELECT * FROM outbox WHERE kind = 'shopify.refund_create'")
     payload = orjson.loads(item["payload"])
     assert payload["amount_minor"] == 500 and payload["lines"][0]["sku"] == "BULB-E27"
     with pytest.raises(CaseError, match="more than the lines are worth"):

@@ -242,3 +242,20 @@ def test_cases_created_without_a_verdict_are_evaluated_later(world):
     assert list(results) == [case] and results[case].startswith("eligible until")
     assert desk.cases.get(world.agent, case)["verdict"]["considered"]
     assert desk.cases.evaluate_missing(world.agent) == {}
+
+
+def test_cancellations_cancel_the_order_not_a_return(world):
+    desk = world.desk
+    shopify = desk.cases.open(
+        world.agent, type="cancellation", order_id=world.order("shopify", delivered=None)
+    )
+    desk.cases.approve(world.supervisor, shopify)
+    (item,) = outbox(world)
+    assert item["kind"] == "shopify.cancel_order" and orjson.loads(item["payload"])["refund"] is False
+    amazon = desk.cases.open(world.agent, type="cancellation", order_id=world.order("amazon", delivered=None))
+    assert "Cancel the order in Seller Central" in desk.cases.approve(world.supervisor, amazon)["next_step"]
+    refund_request = desk.cases.open(world.agent, type="refund", order_id=world.order("ebay"))
+    assert desk.cases.approve(world.supervisor, refund_request)["next_step"] == ""
+    desk.cases.refund(world.supervisor, refund_request, amount_minor=500)
+    assert "Seller Hub" in desk.cases.get(world.agent, refund_request)["next_step"]
+    assert len(outbox(world)) == 1  # nothing pretended: only the Shopify cancellation was queued
