@@ -181,6 +181,18 @@ def sla_load(desk: Any, actor: Any, file: Path, replace: bool) -> None:
     click.echo(f"loaded {len(ids)} SLA policies from {file}")
 
 
+@sla.command("calendars")
+@with_desk
+def sla_calendars(desk: Any, actor: Any) -> None:
+    """Check every team calendar and the desk's sla_calendar setting; exits 1 on problems."""
+    problems = desk.sla.check_calendars(actor)
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise SystemExit(1)
+    click.echo("all calendars are valid")
+
+
 @sla.command("show")
 @click.argument("ticket_id", type=int)
 @with_desk

@@ -80,9 +80,24 @@ class BusinessCalendar:
          "closed": ["2026-12-24"]}
         """
         config = dict(config or {})
-        extra = set(config) - {"hours", "holidays", "closed", "timezone"}
+        extra = set(config) - {"hours", "holidays", "closed", "timezone", "weekdays", "start", "end"}
         if extra:
             raise RuleError(f"{where}: unknown key {sorted(extra)[0]!r} (expected hours, holidays, closed)")
+        if {"weekdays", "start", "end"} & set(config):
+            # The short form: the same hours on each listed weekday (0 Monday, or names).
+            if "hours" in config:
+                raise RuleError(f"{where}: give either hours or weekdays/start/end, not both")
+            days = config.pop("weekdays", [0, 1, 2, 3, 4])
+            span = f"{config.pop('start', '09:00')}-{config.pop('end', '17:00')}"
+            names = []
+            for day in days if isinstance(days, list) else [days]:
+                if isinstance(day, int) and not isinstance(day, bool) and 0 <= day < 7:
+                    names.append(DAYS[day])
+                elif isinstance(day, str):
+                    names.append(day)
+                else:
+                    raise RuleError(f"{where}: weekday {day!r} is not 0-6 or a day name")
+            config["hours"] = {name: [span] for name in names}
         timezone = config.get("timezone", timezone) or "UTC"
         try:
             ZoneInfo(timezone)

@@ -16,6 +16,7 @@ priority or team changes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from crossdesk.sla.policy import TARGETS, SlaPolicy, parse_policy, read_policies
 
 if TYPE_CHECKING:
     from crossdesk.api.desk import Desk
+
+log = logging.getLogger("crossdesk.sla")
 
 PAUSED = (int(TicketStatus.PENDING), int(TicketStatus.ON_HOLD))
 CLOSED = (int(TicketStatus.SOLVED), int(TicketStatus.CLOSED))
@@ -174,11 +177,34 @@ class SlaService:
                 "SELECT name, timezone, calendar FROM teams WHERE id = ?", [team_id]
             ).fetchone()
             if row is not None:
-                return BusinessCalendar.from_config(
-                    orjson.loads(row[2] or "{}"), row[1], f"team {row[0]!r} calendar"
-                )
+                try:
+                    return BusinessCalendar.from_config(
+                        orjson.loads(row[2] or "{}"), row[1], f"team {row[0]!r} calendar"
+                    )
+                except RuleError as exc:
+                    # A broken team calendar must not stop buyer messages from being stored: count on the
+                    # desk's calendar and say so (``crossdesk sla calendars`` lists every problem).
+                    log.warning("%s; using the desk calendar instead", exc)
         setting = self.desk.get_setting("sla_calendar", None) or {}
         return BusinessCalendar.from_config(setting, setting.get("timezone", "UTC"), "sla_calendar setting")
+
+    def check_calendars(self, actor: Actor) -> list[str]:
+        """Problems of every team calendar and of the desk's ``sla_calendar`` setting, one line each."""
+        self.desk.require(actor, "view")
+        problems = []
+        for name, tz, raw in self.desk.db.execute(
+            "SELECT name, timezone, calendar FROM teams ORDER BY name"
+        ).fetchall():
+            try:
+                BusinessCalendar.from_config(orjson.loads(raw or "{}"), tz, f"team {name!r} calendar")
+            except RuleError as exc:
+                problems.append(str(exc))
+        setting = self.desk.get_setting("sla_calendar", None) or {}
+        try:
+            BusinessCalendar.from_config(setting, setting.get("timezone", "UTC"), "sla_calendar setting")
+        except RuleError as exc:
+            problems.append(str(exc))
+        return problems
 
     # ---- clocks ------------------------------------------------------------------------------------
 

@@ -97,3 +97,13 @@ def test_extra_closed_days_and_split_hours():
 def test_bad_calendars_are_refused(config, message):
     with pytest.raises(RuleError, match=message):
         BusinessCalendar.from_config(config, config.get("timezone", "UTC"))
+
+
+def test_short_form_with_weekdays_start_and_end():
+    cal = BusinessCalendar.from_config(
+        {"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00", "holidays": "JP"}, "Asia/Tokyo"
+    )
+    # Friday 2025-12-19 17:00 Tokyo (08:00 UTC) + 2 h: 1 h on Friday, Monday 09:00-10:00 Tokyo (01:00 UTC)
+    assert cal.add(ts(2025, 12, 19, 8), 2 * HOUR) == ts(2025, 12, 22, 1)
+    with pytest.raises(RuleError, match="either hours or weekdays"):
+        BusinessCalendar.from_config({"weekdays": [0], "hours": {"mon": "09:00-17:00"}})

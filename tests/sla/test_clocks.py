@@ -297,3 +297,24 @@ first_reply = "1h30m"
 def test_bad_policies_are_refused(h, policy, message):
     with pytest.raises(RuleError, match=message):
         h.desk.sla.save_policies(h.admin, [policy])
+
+
+def test_a_broken_team_calendar_never_blocks_intake(h, caplog):
+    team = h.desk.create_team(h.admin, "Broken", calendar={"hours": {"mon": "all day"}})
+    _policies(
+        h,
+        {
+            "name": "business",
+            "clock": "business",
+            "team": "Broken",
+            "targets": {"normal": {"first_reply": "1h"}},
+        },
+    )
+    with caplog.at_level("WARNING", logger="crossdesk.sla"):
+        ticket = h.ticket("hello")  # Monday 10:00 UTC: the desk calendar (Mon-Fri 09-17 UTC) applies
+    assert _row(h, ticket)["first_reply_due"] == h.clock.now + HOUR
+    assert "must look like '09:00-17:00'" in caplog.text
+    assert h.desk.sla.check_calendars(h.admin) == [
+        "team 'Broken' calendar: mon hours 'all day' must look like '09:00-17:00'"
+    ]
+    assert team
