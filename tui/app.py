@@ -214,6 +214,8 @@ class InboxScreen(DeskScreen):
         queue = self.query_one(QueueView)
         queue.focus()
         queue.reload()
+        # Names for the filter line, fetched off the UI thread so the first filter does not wait.
+        self.call(self._names, group="inbox-names")
 
     def on_resize(self) -> None:
         self._draw_header()

@@ -25,6 +25,7 @@ AREAS = {
     "rules": "automation rules",
     "sla": "SLA clocks",
     "translation": "translation",
+    "sync": "marketplace sync",
 }
 
 
@@ -49,7 +50,7 @@ class Gateway:
         try:
             with self.lock:
                 return getattr(self.desk, name)
-        except ImportError:
+        except (ImportError, AttributeError):
             return None
 
     def has(self, name: str, method: str | None = None) -> bool:
