@@ -51,7 +51,8 @@ class ReturnQuery:
     """The facts a return or withdrawal is judged on. Dates are the buyer's calendar days.
 
     ``informed`` is True when the buyer was told of the right of withdrawal before or at delivery, False
-    when never, or the date the information reached the buyer. ``delivered`` holds one date per parcel or
+    when never, or the date the information reached the buyer; None when it is not known (the verdict then
+    says when the answer depends on it). ``delivered`` holds one date per parcel or
     lot and is empty when nothing has arrived yet.
     """
 
@@ -61,7 +62,7 @@ class ReturnQuery:
     ordered: dt.date | None = None
     delivered: tuple[dt.date, ...] = ()
     requested: dt.date | None = None
-    informed: bool | dt.date = True
+    informed: bool | dt.date | None = True
     regular_delivery: bool = False
     flags: frozenset[str] = frozenset()
     seller_policy_days: int | None = None
@@ -88,10 +89,8 @@ class ReturnQuery:
             self, "delivered", tuple(sorted(_as_date(d, "delivered") for d in delivered if d is not None))
         )
         informed = self.informed
-        if not isinstance(informed, bool):
+        if informed is not None and not isinstance(informed, bool):
             informed = _as_date(informed, "informed")
-            if informed is None:
-                informed = False
         object.__setattr__(self, "informed", informed)
         flags = frozenset(self.flags or ())
         unknown = flags - FLAGS
@@ -125,7 +124,7 @@ class ReturnQuery:
             "ordered": _iso(self.ordered),
             "delivered": [d.isoformat() for d in self.delivered],
             "requested": _iso(self.requested),
-            "informed": self.informed if isinstance(self.informed, bool) else self.informed.isoformat(),
+            "informed": self.informed.isoformat() if isinstance(self.informed, dt.date) else self.informed,
             "regular_delivery": self.regular_delivery,
             "flags": sorted(self.flags),
             "seller_policy_days": self.seller_policy_days,

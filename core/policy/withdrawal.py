@@ -152,10 +152,18 @@ class StatutoryWithdrawal:
         else:
             eligible = False
             reasons.append(f"notice sent {fmt(query.requested)}: after the last day, {fmt(deadline)}")
+        missing: tuple[str, ...] = ()
+        if query.informed is None and self.uninformed is not None and not eligible:
+            missing = ("informed",)
+            reasons.append(
+                "it is not known whether the buyer was informed of the right: counted as informed; if they were "
+                f"not, the period is longer ({self.uninformed.cite})"
+            )
         if query.defective and self.defect_note:
             reasons.append(self.defect_note)
         reasons.extend(self.notes)
         verdict = Verdict(
+            missing=missing,
             eligible=eligible,
             deadline=deadline,
             reasons=tuple(reasons),
@@ -203,7 +211,7 @@ class StatutoryWithdrawal:
     ) -> tuple[Period, bool]:
         rule = self.uninformed
         informed = query.informed
-        if rule is None or informed is True:
+        if rule is None or informed is True or informed is None:
             return initial, False
         if isinstance(informed, dt.date) and informed <= start:
             reasons.append(f"informed of the right on {fmt(informed)}, by the day of delivery")

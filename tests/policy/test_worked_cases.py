@@ -447,3 +447,11 @@ def test_platform_exceptions_and_missing_delivery(ev):
         ev(platform="amazon", delivered=[date(2025, 3, 10)], flags={"custom_made"}), "amazon.returns"
     )
     assert not amazon.eligible and amazon.exception == "custom_made"
+
+
+def test_unknown_information_matters_only_when_it_changes_the_answer(ev):
+    in_time = ev(delivered=[date(2025, 3, 10)], informed=None, requested=date(2025, 3, 20))
+    assert in_time.eligible and not in_time.missing
+    late = ev(country="FR", delivered=[date(2025, 3, 10)], informed=None, requested=date(2025, 4, 20))
+    assert not late.eligible and "informed" in late.missing and late.deadline == date(2025, 3, 24)
+    assert ReturnQuery(country="FR", informed=None).to_dict()["informed"] is None
