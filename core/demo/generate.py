@@ -1,0 +1,808 @@
+"""Generating the demo desk's rows, one chunk of tickets at a time.
+
+A chunk is generated from its own seed (``seed`` and the chunk number), so chunks can be made in worker
+processes in any order and the same seed always gives the same desk. Rows use chunk-local ids for
+customers, orders, tickets and messages; the writer turns them into desk ids as it inserts the chunks
+in order (see :mod:`crossdesk.demo.build`). Everything that must be unique across the desk (phone
+numbers, e-mail addresses, platform ids) is derived from the buyer's or order's global ordinal through a
+bijection, so uniqueness holds by construction rather than by luck.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from bisect import bisect
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+
+import orjson
+import phonenumbers
+
+from crossdesk.demo import world
+from crossdesk.demo.phrases import PhraseBank, strip_accents
+from crossdesk.models import TicketStatus
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+#: Column order of each generated table. ``*_local`` columns hold chunk-local ids (see REFS).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": (
+        "id",
+        "name",
+        "email",
+        "phone",
+        "country",
+        "region",
+        "language",
+        "tier",
+        "created_at",
+        "updated_at",
+    ),
+    "customer_identities": ("customer_id", "platform", "shop_id", "external_id", "handle", "email"),
+    "orders": (
+        "id",
+        "platform",
+        "shop_id",
+        "external_id",
+        "customer_id",
+        "status",
+        "currency",
+        "total_minor",
+        "ordered_at",
+        "shipped_at",
+        "delivered_at",
+        "tracking_number",
+        "carrier",
+        "country",
+        "region",
+    ),
+    "order_lines": (
+        "order_id",
+        "external_id",
+        "sku",
+        "title",
+        "quantity",
+        "unit_price_minor",
+        "currency",
+        "delivered_at",
+    ),
+    "tickets": (
+        "id",
+        "platform",
+        "shop_id",
+        "external_id",
+        "customer_id",
+        "order_id",
+        "subject",
+        "status",
+        "type",
+        "assignee_id",
+        "team_id",
+        "language",
+        "tier",
+        "order_value_usd",
+        "escalated",
+        "created_at",
+        "updated_at",
+        "last_customer_msg_at",
+        "last_agent_msg_at",
+        "first_replied_at",
+        "solved_at",
+    ),
+    "messages": (
+        "id",
+        "ticket_id",
+        "platform",
+        "shop_id",
+        "external_id",
+        "direction",
+        "author",
+        "body",
+        "language",
+        "translation",
+        "created_at",
+    ),
+    "ticket_tags": ("ticket_id", "tag"),
+    # Sent replies, turned into outbox rows by the writer once message ids are known.
+    "replies": ("message_id", "ticket_id", "platform", "shop_id", "thread_id", "body", "created_at"),
+}
+
+#: Which columns hold chunk-local ids of which kind of row.
+REFS: dict[str, dict[str, str]] = {
+    "customers": {"id": "customer"},
+    "customer_identities": {"customer_id": "customer"},
+    "orders": {"id": "order", "customer_id": "customer"},
+    "order_lines": {"order_id": "order"},
+    "tickets": {"id": "ticket", "customer_id": "customer", "order_id": "order"},
+    "messages": {"id": "message", "ticket_id": "ticket"},
+    "ticket_tags": {"ticket_id": "ticket"},
+    "replies": {"message_id": "message", "ticket_id": "ticket"},
+}
+
+# ---- proportions ------------------------------------------------------------------------------------
+
+_STATUS = (
+    TicketStatus.NEW,
+    TicketStatus.OPEN,
+    TicketStatus.PENDING,
+    TicketStatus.ON_HOLD,
+    TicketStatus.SOLVED,
+    TicketStatus.CLOSED,
+)
+#: Share of each status, per intent (a desk's history is mostly closed; thank-yous rarely stay open).
+_STATUS_SHARES = {
+    "default": (0.12, 0.13, 0.10, 0.04, 0.16, 0.45),
+    "complaint": (0.15, 0.20, 0.10, 0.10, 0.15, 0.30),
+    "praise": (0.22, 0.04, 0.0, 0.0, 0.30, 0.44),
+    "shipping_status": (0.14, 0.14, 0.12, 0.06, 0.14, 0.40),
+}
+#: Age of the ticket at ``now``, in hours, per status.
+_AGE_HOURS = {
+    TicketStatus.NEW: (0.05, 30),
+    TicketStatus.OPEN: (2, 96),
+    TicketStatus.PENDING: (6, 144),
+    TicketStatus.ON_HOLD: (24, 240),
+    TicketStatus.SOLVED: (24, 480),
+    TicketStatus.CLOSED: (120, 3600),
+}
+#: Conversation shapes per status: b buyer, f buyer chasing, r agent reply, a buyer acknowledgement,
+#: n internal note. Every conversation has 1-4 messages.
+_PLANS = {
+    TicketStatus.NEW: ((0.75, "b"), (0.25, "bf")),
+    TicketStatus.OPEN: ((0.45, "b"), (0.35, "brf"), (0.20, "bf")),
+    TicketStatus.PENDING: ((0.70, "br"), (0.15, "brfr"), (0.15, "bfr")),
+    TicketStatus.ON_HOLD: ((0.60, "brn"), (0.40, "brfr")),
+    TicketStatus.SOLVED: ((0.55, "br"), (0.35, "bra"), (0.10, "bfr")),
+    TicketStatus.CLOSED: ((0.55, "br"), (0.35, "bra"), (0.10, "bfr")),
+}
+_GAP_HOURS = {"r": (0.5, 20), "f": (18, 72), "a": (0.2, 10), "n": (0.1, 2)}
+#: Tickets per buyer: most write once, a few are regulars.
+_TICKETS_PER_BUYER = ((0.76, 1), (0.17, 2), (0.05, 3), (0.02, 4))
+#: Share of buyers with more than one ticket who wrote from a second platform.
+_CROSS_PLATFORM = 0.14
+_HAS_ORDER = {"product_question": 0.25}
+_TAGS = {
+    "damaged_item": "replacement-sent",
+    "wrong_item": "exchange",
+    "return_request": "return-label-sent",
+    "refund_request": "refund-issued",
+    "cancellation": "cancelled",
+    "complaint": "chargeback-risk",
+}
+_NOTES = (
+    "Asked {carrier} to open a trace for {tracking}; waiting for their answer.",
+    "Buyer sent photos; claim filed with {carrier}. Waiting for the carrier's decision before refunding.",
+    "Checked stock for the replacement: back in the warehouse on Monday. Hold until then.",
+    "Escalated to the supervisor: buyer mentions a chargeback.",
+)
+#: Platforms that pass on the buyer's phone (Shopee masks contact details) or real e-mail address.
+_GIVES_PHONE = frozenset({"amazon", "ebay", "shopify"})
+_GIVES_EMAIL = frozenset({"shopify"})
+
+
+def _cum(weights: list[float] | tuple[float, ...]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return [x / total for x in out]
+
+
+@cache
+def _multiplier(modulus: int) -> int:
+    a = int(modulus * 0.6180339887498949) | 1
+    while math.gcd(a, modulus) != 1:
+        a += 2
+    return a
+
+
+#: Ordinals stay below this (tickets, buyers and identities of a desk of up to MAX_SIZE tickets).
+_SPAN = 1 << 22
+
+
+def _seq(ordinal: int, modulus: int, salt: int) -> int:
+    """An id in ``[0, modulus)`` that grows with ``ordinal`` (one slot of ``modulus // _SPAN`` numbers
+    per ordinal, jittered inside it), so ids are unique by construction and arrive nearly sorted: the
+    unique indexes on (platform, shop, external id) are appended to rather than split at random places,
+    which is most of the bulk-insert cost. Real platforms' ids grow over time too."""
+    stride = modulus // _SPAN
+    jitter = (ordinal * 2654435761 + salt) % stride
+    return (salt * 0x9E3779B97F4A7C15 + ordinal * stride + jitter) % modulus
+
+
+def _mix(ordinal: int, modulus: int, salt: int) -> int:
+    """A bijection of ``[0, modulus)``: distinct ordinals give distinct, random-looking numbers (the
+    multiplier is prime to the modulus and about 0.618 of it, so neighbours land far apart)."""
+    return (ordinal * _multiplier(modulus) + salt) % modulus
+
+
+def _price_minor(usd: float, rate: float, digits: int, currency: str) -> int:
+    """A list price in local currency with the endings sellers use there (x.99, x.90, ¥x80)."""
+    local = usd / rate
+    if digits == 0:
+        step = 100 if currency == "KRW" else 10
+        return max(step, round(local / step) * step - (20 if currency == "JPY" else 0))
+    if local >= 100:
+        whole = round(local)
+        return (whole - 1) * 100 + 99 if currency not in ("TWD", "PHP", "THB") else whole * 100
+    return int(local) * 100 + (99 if currency != "CHF" else 90)
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    id: int
+    platform: str
+    external_id: str
+    country: str
+    currency: str
+    digits: int
+    usd_rate: float
+    domain: str
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    id: int
+    name: str
+    team_id: int | None
+    languages: tuple[str, ...]
+    skills: tuple[str, ...] = ()
+
+
+@dataclass
+class Context:
+    """What every chunk needs: the shops and agents already on the desk, the seed and the clock."""
+
+    seed: int
+    now: int
+    chunk_size: int
+    shops: list[ShopRow]
+    agents: list[AgentRow]
+    phone_schemes: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    @cached_property
+    def phrases(self) -> PhraseBank:
+        return PhraseBank(self.seed)
+
+    @cached_property
+    def names(self) -> dict:
+        from importlib import resources
+
+        return orjson.loads(resources.files("crossdesk.demo").joinpath("names.json").read_bytes())
+
+    @cached_property
+    def tables(self) -> _Tables:
+        return _Tables(self)
+
+
+def phone_schemes() -> dict[str, tuple[str, int]]:
+    """Per country: an E.164 prefix of a mobile range and how many trailing digits are free.
+
+    Built from phonenumbers' example mobile number of each country, keeping as many free trailing digits
+    as stay valid in a seeded sample, so the numbers we make look and validate like real ones.
+    """
+    rng = random.Random("phones")
+    out = {}
+    for spec in world.COUNTRIES:
+        example = phonenumbers.example_number_for_type(spec.code, phonenumbers.PhoneNumberType.MOBILE)
+        national = str(example.national_number)
+        for free in (7, 6, 5, 4):
+            prefix = f"+{example.country_code}{national[:-free]}"
+            if all(
+                phonenumbers.is_valid_number(
+                    phonenumbers.parse(f"{prefix}{rng.randrange(10**free):0{free}d}")
+                )
+                for _ in range(48)
+            ):
+                out[spec.code] = (prefix, free)
+                break
+    return out
+
+
+class _Tables:
+    """Lookup tables derived once per process from the context."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.shop_by_ext = {s.external_id: s for s in ctx.shops}
+        self.countries = list(world.COUNTRIES)
+        self.country_cum = _cum([c.weight for c in self.countries])
+        self.country_langs = [
+            ([lang for lang, _ in c.languages], _cum([w for _, w in c.languages])) for c in self.countries
+        ]
+        self.country_shops = [
+            ([self.shop_by_ext[ext] for ext, _ in c.shops], _cum([w for _, w in c.shops]))
+            for c in self.countries
+        ]
+        eu = {"DE", "AT", "FR", "BE", "NL", "ES", "IT", "PL", "IE", "PT", "CH"}
+        self.fallback_store = {
+            c.code: self.shop_by_ext[world.EU_STORE if c.code in eu else world.US_STORE]
+            for c in self.countries
+        }
+        self.names = {}
+        for key, pool in ctx.names.items():
+            roman = pool.get("romanize", {})
+
+            def split(entry: str, roman: dict = roman) -> tuple[str, str]:
+                native, _, latin = entry.partition("|")
+                latin = latin or roman.get(native) or native
+                return native, strip_accents(latin).lower().replace(" ", "").replace("'", "").replace("-", "")
+
+            self.names[key] = (
+                [split(e) for e in pool["first"]],
+                [split(e) for e in pool["last"]],
+                bool(pool.get("family_first")),
+                pool.get("sep", " "),
+            )
+        self.intents = [name for name, _ in world.INTENTS]
+        self.intent_cum = _cum([w for _, w in world.INTENTS])
+        self.status_cum = {k: _cum(v) for k, v in _STATUS_SHARES.items()}
+        self.plans = {s: ([p for _, p in v], _cum([w for w, _ in v])) for s, v in _PLANS.items()}
+        self.per_buyer = ([n for _, n in _TICKETS_PER_BUYER], _cum([w for w, _ in _TICKETS_PER_BUYER]))
+        self.products = list(world.CATALOG)
+        self.sized = [i for i, p in enumerate(self.products) if p.sized]
+        self.size_cum = _cum(world.SIZE_WEIGHTS)
+        self.short = [" ".join(p.title.split(",")[0].split()[1:4]) for p in self.products]
+        self.prices = {
+            (i, s.currency): _price_minor(p.usd, s.usd_rate, s.digits, s.currency)
+            for i, p in enumerate(self.products)
+            for s in ctx.shops
+        }
+        by_lang: dict[str, list[AgentRow]] = {}
+        for agent in ctx.agents:
+            for lang in agent.languages:
+                by_lang.setdefault(lang, []).append(agent)
+        #: Who answers a (language, platform) ticket: speakers with the platform skill, else any speaker.
+        self.agents_for = {
+            (lang, s.platform): [a for a in agents if s.platform in a.skills] or agents
+            for lang, agents in by_lang.items()
+            for s in ctx.shops
+        }
+        self.fallback_agents = {
+            s.platform: [a for a in by_lang.get("en", ctx.agents) if s.platform in a.skills]
+            or by_lang.get("en")
+            or list(ctx.agents)
+            for s in ctx.shops
+        }
+
+
+class Chunk:
+    """The rows of one chunk, per table, as tuples in :data:`COLUMNS` order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+
+    def columns(self) -> dict[str, list[tuple]]:
+        """Column-wise (cheaper to send between processes)."""
+        return {name: list(zip(*rows, strict=True)) if rows else [] for name, rows in self.rows.items()}
+
+
+def generate_chunk(ctx: Context, index: int, n_tickets: int) -> Chunk:
+    """The rows of ``n_tickets`` tickets (with their buyers, orders and messages) for chunk ``index``."""
+    return _Generator(ctx, index).run(n_tickets)
+
+
+class _Generator:
+    def __init__(self, ctx: Context, index: int) -> None:
+        self.ctx = ctx
+        self.t = ctx.tables
+        self.pb = ctx.phrases
+        self.rng = random.Random(f"{ctx.seed}:chunk:{index}")
+        self.base = index * ctx.chunk_size  # global ordinals: unique across chunks
+        self.chunk = Chunk()
+        self.rows = self.chunk.rows
+        self.n_messages = 0
+
+    def pick(self, cum: list[float]) -> int:
+        return bisect(cum, self.rng.random() * cum[-1])
+
+    def hours(self, lo: float, hi: float) -> int:
+        return int((lo + (hi - lo) * self.rng.random()) * HOUR)
+
+    def run(self, n_tickets: int) -> Chunk:
+        made = 0
+        while made < n_tickets:
+            tickets, cum = self.t.per_buyer
+            k = min(tickets[self.pick(cum)], n_tickets - made)
+            self.buyer(k)
+            made += k
+        return self.chunk
+
+    # ---- buyers --------------------------------------------------------------------------------------
+
+    def buyer(self, k: int) -> None:
+        rng, t = self.rng, self.t
+        local = len(self.rows["customers"])
+        ordinal = self.base + local
+        ci = self.pick(t.country_cum)
+        country = t.countries[ci]
+        langs, lcum = t.country_langs[ci]
+        language = langs[self.pick(lcum)]
+        firsts, lasts, family_first, sep = t.names[country.names]
+        r = rng.random
+        (first, first_r), (last, last_r) = firsts[int(r() * len(firsts))], lasts[int(r() * len(lasts))]
+        name = f"{last}{sep}{first}" if family_first else f"{first} {last}"
+        region = country.regions[int(r() * len(country.regions))]
+        prefix, free = self.ctx.phone_schemes.get(country.code, ("", 0))
+        phone = f"{prefix}{_mix(ordinal, 10**free, 7919):0{free}d}" if free else ""
+        form = ordinal % 3
+        local_part = (
+            f"{first_r}.{last_r}{ordinal}"
+            if form == 0
+            else f"{first_r}{last_r}{ordinal}"
+            if form == 1
+            else f"{first_r[:1]}{last_r}{ordinal}"
+        )
+        email = f"{local_part}@{country.email_domains[ordinal % len(country.email_domains)]}"
+        tier_roll = rng.random()
+        tier = (
+            (1 if tier_roll < 0.2 else 0)
+            if k == 1
+            else (2 if tier_roll < 0.3 else 1)
+            if k == 2
+            else (3 if tier_roll < 0.3 else 2)
+        )
+        shops, scum = t.country_shops[ci]
+        home = shops[self.pick(scum)]
+        cross = None
+        if k > 1 and home.platform in _GIVES_PHONE and rng.random() < _CROSS_PLATFORM:
+            others = [s for s in shops if s.platform != home.platform and s.platform in _GIVES_PHONE]
+            cross = rng.choice(others) if others else t.fallback_store[country.code]
+            if cross.platform == home.platform:
+                cross = None
+        identities: dict[int, str] = {}
+        profile = {"email": "", "phone": ""}
+        first_seen = self.ctx.now
+        buyer = {
+            "local": local,
+            "ordinal": ordinal,
+            "name": name,
+            "first": first,
+            "first_r": first_r,
+            "last_r": last_r,
+            "language": language,
+            "country": country,
+            "region": region,
+            "tier": tier,
+        }
+        for j in range(k):
+            shop = cross if (cross is not None and j == k - 1) else home
+            if shop.id not in identities:
+                identities[shop.id] = self.identity(buyer, shop, phone, email, profile, len(identities))
+            first_seen = min(first_seen, self.ticket(buyer, shop))
+        self.rows["customers"].append(
+            (
+                local,
+                name,
+                profile["email"],
+                profile["phone"],
+                country.code,
+                region,
+                language,
+                tier,
+                first_seen,
+                first_seen,
+            )
+        )
+
+    def identity(self, buyer: dict, shop: ShopRow, phone: str, email: str, profile: dict, nth: int) -> str:
+        ordinal = buyer["ordinal"] * 2 + nth
+        platform = shop.platform
+        if platform == "amazon":
+            ext, handle = f"A{_seq(ordinal, 16**12, 104729):012X}", ""
+        elif platform == "ebay":
+            ext = handle = f"{buyer['first_r']}_{buyer['last_r'][:1]}{ordinal}"
+        elif platform == "shopee":
+            ext = str(100_000_000 + _seq(ordinal, 900_000_000, 15485863))
+            handle = f"{buyer['first_r']}.{buyer['last_r']}{ordinal % 1000}"
+        else:
+            ext, handle = f"7{_seq(ordinal, 10**12, 32452843):012d}", email
+        given_email = email if platform in _GIVES_EMAIL else ""
+        # What the service layer's identity merge leaves on the profile: the first non-empty value.
+        if given_email and not profile["email"]:
+            profile["email"] = given_email
+        if platform in _GIVES_PHONE and not profile["phone"]:
+            profile["phone"] = phone
+        self.rows["customer_identities"].append((buyer["local"], platform, shop.id, ext, handle, given_email))
+        return ext
+
+    # ---- tickets -------------------------------------------------------------------------------------
+
+    def ticket(self, buyer: dict, shop: ShopRow) -> int:
+        """Append one ticket with its order and messages; return the earliest time the buyer was seen."""
+        rng, t, now = self.rng, self.t, self.ctx.now
+        local = len(self.rows["tickets"])
+        ordinal = self.base + local
+        intent = t.intents[self.pick(t.intent_cum)]
+        status = _STATUS[self.pick(t.status_cum.get(intent, t.status_cum["default"]))]
+        created = now - self.hours(*_AGE_HOURS[status])
+        language = buyer["language"]
+        order = None
+        if rng.random() < _HAS_ORDER.get(intent, 0.97):
+            order = self.order(buyer, shop, intent, status, created, ordinal)
+        seen = order["ordered_at"] if order else created
+
+        plans, pcum = t.plans[status]
+        plan = plans[self.pick(pcum)]
+        if intent == "praise":
+            plan = "b" if status == TicketStatus.NEW else "br"
+        times = [created]
+        for step in plan[1:]:
+            times.append(times[-1] + self.hours(*_GAP_HOURS[step]))
+        latest = now - 60
+        if times[-1] > latest:  # squeeze the conversation into the time since it started
+            span = times[-1] - created
+            room = max(0, latest - created)
+            times = [created + (x - created) * room // span for x in times] if span else times
+
+        speakers = t.agents_for.get((language, shop.platform))
+        pool = speakers or t.fallback_agents[shop.platform]
+        r = rng.random
+        agent = pool[int(r() * len(pool))]
+        translated = not speakers  # the reply went through the translator; the agent's text is kept
+        thread = self.thread_id(shop, ordinal)
+        if order:
+            item, size, ref = order["item"], order["size"], order["ref"]
+            days = max(1, (created - order["ordered_at"]) // DAY)
+            carrier, tracking = order["carrier"], order["tracking"]
+        else:
+            item = t.short[int(r() * len(t.short))]
+            size = world.SIZES[self.pick(t.size_cum)]
+            ref, days, carrier, tracking = "", 2 + int(r() * 8), "", ""
+        values = {
+            "order": ref,
+            "item": item,
+            "days": days,
+            "size": size,
+            "name": buyer["first"],
+            "agent": agent.name.split()[0],
+            "carrier": carrier,
+            "tracking": tracking,
+        }
+        subject = ""
+        last_in = last_out = first_reply = None
+        for j, (step, at) in enumerate(zip(plan, times, strict=True)):
+            if step in "bfa":
+                if step == "b":
+                    pool = self.pb.buyer[language, intent]
+                    text, subj = pool[int(r() * len(pool))]
+                    subject = subj.format(**values)[:120]
+                elif step == "f":
+                    pool = self.pb.followup[language]
+                    text = pool[int(r() * len(pool))]
+                else:
+                    pool = self.pb.ack[language]
+                    text = pool[int(r() * len(pool))]
+                self.message(
+                    local,
+                    shop,
+                    f"{thread}:{j + 1}",
+                    "in",
+                    buyer["name"],
+                    text.format(**values),
+                    language,
+                    "",
+                    at,
+                )
+                last_in = at
+            elif step == "r":
+                body = self.pb.reply[language, intent].format(**values)
+                translation = self.pb.reply["en", intent].format(**values) if translated else ""
+                mid = self.message(local, shop, None, "out", agent.name, body, language, translation, at)
+                self.rows["replies"].append((mid, local, shop.platform, shop.id, thread, body, at))
+                last_out = at
+                first_reply = first_reply or at
+            else:
+                note = _NOTES[int(r() * len(_NOTES))].format(**values)
+                self.message(local, shop, None, "note", agent.name, note, "", "", at)
+        end = times[-1]
+        solved_at = None
+        if status >= TicketStatus.SOLVED:
+            solved_at = min(latest, end + self.hours(0.1, 4)) if latest > end else end
+        assigned = status != TicketStatus.NEW and (first_reply is not None or rng.random() < 0.4)
+        escalated = int(
+            intent == "complaint"
+            and status in (TicketStatus.OPEN, TicketStatus.ON_HOLD)
+            and rng.random() < 0.3
+        )
+        value = round(order["total"] / 10**shop.digits * shop.usd_rate, 2) if order else 0.0
+        self.rows["tickets"].append(
+            (
+                local,
+                shop.platform,
+                shop.id,
+                thread,
+                buyer["local"],
+                order["local"] if order else None,
+                subject,
+                int(status),
+                "question",
+                agent.id if assigned else None,
+                agent.team_id if assigned else None,
+                language,
+                buyer["tier"],
+                value,
+                escalated,
+                created,
+                max(end, solved_at or 0),
+                last_in,
+                last_out,
+                first_reply,
+                solved_at,
+            )
+        )
+        tag = _TAGS.get(intent)
+        if tag and (first_reply is not None or intent == "complaint") and rng.random() < 0.5:
+            self.rows["ticket_tags"].append((local, tag))
+        return seen
+
+    def thread_id(self, shop: ShopRow, ordinal: int) -> str:
+        if shop.platform == "amazon":
+            return f"amzn1.thread.{_seq(ordinal, 16**20, 999331):020x}"
+        if shop.platform == "ebay":
+            return str(10**11 + _seq(ordinal, 9 * 10**11, 6700417))
+        if shop.platform == "shopee":
+            return str(10**17 + _seq(ordinal, 9 * 10**17, 2147483647))
+        return f"conv_{_seq(ordinal, 16**14, 1000003):014x}"
+
+    def message(
+        self,
+        ticket: int,
+        shop: ShopRow,
+        external_id: str | None,
+        direction: str,
+        author: str,
+        body: str,
+        language: str,
+        translation: str,
+        at: int,
+    ) -> int:
+        mid = self.n_messages
+        self.n_messages += 1
+        self.rows["messages"].append(
+            (
+                mid,
+                ticket,
+                shop.platform,
+                shop.id,
+                external_id,
+                direction,
+                author,
+                body,
+                language,
+                translation,
+                at,
+            )
+        )
+        return mid
+
+    # ---- orders --------------------------------------------------------------------------------------
+
+    def order(
+        self, buyer: dict, shop: ShopRow, intent: str, status: TicketStatus, created: int, ordinal: int
+    ) -> dict:
+        rng, t = self.rng, self.t
+        r = rng.random
+        local = len(self.rows["orders"])
+        solved = status >= TicketStatus.SOLVED
+        if intent == "cancellation":
+            ordered = created - self.hours(0.2, 30)
+            shipped = delivered = None
+            state = "cancelled" if solved else "paid"
+        elif intent == "shipping_status":
+            ordered = created - self.hours(4 * 24, 20 * 24)
+            shipped = ordered + self.hours(6, 60)
+            # Some trackings say delivered while the buyer says nothing arrived.
+            delivered = shipped + self.hours(48, 120) if rng.random() < 0.15 else None
+            if delivered is not None and delivered > created:
+                delivered = None
+            state = "delivered" if delivered else "shipped"
+        elif intent == "product_question":
+            ordered = created - self.hours(24, 60 * 24)
+            shipped = ordered + self.hours(6, 48)
+            delivered = shipped + self.hours(36, 150)
+            state = "delivered"
+        else:
+            back = (10 * 24, 45 * 24) if intent == "refund_request" else (3 * 24, 28 * 24)
+            ordered = created - self.hours(*back)
+            shipped = ordered + self.hours(6, 48)
+            delivered = min(shipped + self.hours(36, 150), created - HOUR)
+            state = "refunded" if intent in ("refund_request", "complaint") and solved else "delivered"
+        n_lines = 1 if rng.random() < 0.75 else (2 if rng.random() < 0.8 else 3)
+        lines = []
+        item = size = ""
+        total = 0
+        for n in range(n_lines):
+            if n == 0 and intent == "wrong_item" and rng.random() < 0.8:
+                pi = t.sized[int(r() * len(t.sized))]
+            else:
+                pi = int(r() * len(t.products))
+            product = t.products[pi]
+            line_size = world.SIZES[self.pick(t.size_cum)]
+            sku = product.sku.format(size=line_size) if product.sized else product.sku
+            title = f"{product.title}, size {line_size}" if product.sized else product.title
+            qty = 1 if rng.random() < 0.88 else (2 if rng.random() < 0.8 else 3)
+            price = t.prices[pi, shop.currency]
+            total += qty * price
+            lines.append((local, str(n + 1), sku, title, qty, price, shop.currency, delivered))
+            if n == 0:
+                item, size = t.short[pi], line_size
+        ext, ref = self.order_number(shop, ordinal, ordered)
+        country = buyer["country"]
+        carrier = country.carriers[int(r() * len(country.carriers))] if shipped else ""
+        tracking = self.tracking(carrier) if shipped else ""
+        self.rows["orders"].append(
+            (
+                local,
+                shop.platform,
+                shop.id,
+                ext,
+                buyer["local"],
+                state,
+                shop.currency,
+                total,
+                ordered,
+                shipped,
+                delivered,
+                tracking,
+                carrier,
+                country.code,
+                buyer["region"],
+            )
+        )
+        self.rows["order_lines"].extend(lines)
+        return {
+            "local": local,
+            "ordered_at": ordered,
+            "item": item,
+            "size": size,
+            "ref": ref,
+            "total": total,
+            "carrier": carrier,
+            "tracking": tracking,
+        }
+
+    def order_number(self, shop: ShopRow, ordinal: int, ordered: int) -> tuple[str, str]:
+        """The platform's order id, and how the buyer quotes it."""
+        if shop.platform == "amazon":
+            n = _seq(ordinal, 10**15, 48271)
+            head = {"US": "11", "JP": "25", "GB": "20"}.get(shop.country, "30")
+            ext = f"{head}{n // 10**14}-{n // 10**7 % 10**7:07d}-{n % 10**7:07d}"
+            return ext, ext
+        if shop.platform == "ebay":
+            n = _seq(ordinal, 10**12, 3571)
+            ext = f"{n // 10**10:02d}-{n // 10**5 % 10**5:05d}-{n % 10**5:05d}"
+            return ext, ext
+        if shop.platform == "shopee":
+            day = time.strftime("%y%m%d", time.gmtime(ordered))
+            ext = f"{day}{_seq(ordinal, 16**8, 7):08X}"
+            return ext, ext
+        ext = str(5 * 10**12 + _seq(ordinal, 10**12, 65537))
+        return ext, f"#{1001 + ordinal}"
+
+    def tracking(self, carrier: str) -> str:
+        bits = self.rng.getrandbits
+        parts = []
+        for kind, n in _tracking_format(carrier):
+            if kind == "D":
+                parts.append(f"{bits(4 * n) % 10**n:0{n}d}")
+            elif kind == "A":
+                parts.append(f"{bits(4 * n):0{n}X}")
+            else:
+                parts.append(kind)
+        return "".join(parts)
+
+
+@cache
+def _tracking_format(carrier: str) -> tuple[tuple[str, int], ...]:
+    """``("1Z", "A16", "")`` -> ``(("1Z", 0), ("A", 16))``: literal parts and random digit/hex runs."""
+    prefix, body, suffix = world.TRACKING.get(carrier, ("", "D12", ""))
+    parts: list[tuple[str, int]] = [(prefix, 0)] if prefix else []
+    for kind, n in re.findall(r"([AD])(\d+)", body):
+        parts.append((kind, int(n)))
+    if suffix:
+        parts.append((suffix, 0))
+    return tuple(parts)

@@ -1,0 +1,482 @@
+"""Importing JSON Lines: one record per line, through the desk's service calls.
+
+Each line is its own unit: it is checked, then applied inside a savepoint, so a bad line rolls back alone,
+is reported with its number and the reason, and the import goes on. Lines are committed in batches (one
+transaction per batch, a savepoint per line) because a commit per line costs more than the line. The
+service calls are idempotent by the platform's uniqueness keys, so importing the same file twice adds
+nothing. The file is read line by line, never loaded whole; a line longer than :data:`MAX_LINE_BYTES` is
+skipped without being held in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from crossdesk.api import Desk, DeskError, NotFound
+from crossdesk.api.text import clean_text
+from crossdesk.io.records import RECORD_TYPES, RecordError, integer, mapping, strings, text, timestamp
+from crossdesk.models import Actor, Direction, TicketStatus
+from crossdesk.permissions import PermissionDenied
+
+#: Longest line read, in bytes. The largest message the desk accepts (1,000,000 characters) fits with
+#: room for JSON escapes; anything longer is not a message but a broken or hostile file.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+BATCH = 500
+
+
+@dataclass
+class ImportReport:
+    """What an import did: records added, updated and unchanged per type, and the bad lines."""
+
+    added: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    bad: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+
+    @property
+    def imported(self) -> int:
+        """Lines that were applied (added, updated or already there)."""
+        return sum(self.added.values()) + sum(self.updated.values()) + sum(self.unchanged.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "added": dict(self.added),
+            "updated": dict(self.updated),
+            "unchanged": dict(self.unchanged),
+            "bad": [{"line": n, "reason": r} for n, r in self.bad],
+        }
+
+
+def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """``(line number, bytes, None)`` per non-blank line, or ``(number, None, reason)`` for a line too
+    long to read; CR/LF endings and a leading byte-order mark are dropped."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest without holding it
+                line = stream.readline(1 << 20)
+            yield number, None, f"line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB"
+            continue
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        line = line.rstrip(b"\r\n")
+        if line.strip():
+            yield number, line, None
+
+
+def parse_line(line: bytes) -> dict:
+    """The record on one line, or :class:`RecordError` saying what is wrong with it."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(
+            f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+        ) from None
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise RecordError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(record, dict):
+        raise RecordError("a record must be a JSON object")
+    kind = record.get("type")
+    if kind not in RECORD_TYPES:
+        raise RecordError(
+            f"unknown record type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
+            if kind is not None
+            else "field 'type' is missing"
+        )
+    return record
+
+
+class Importer:
+    """Applies records to a desk as one actor; keeps the lookups of shops it has seen."""
+
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        self.desk = desk
+        self.actor = actor
+        self._shops: dict[tuple[str, str], int] = {}
+
+    # ---- references ----------------------------------------------------------------------------------
+
+    def shop(self, record: dict) -> tuple[str, int]:
+        platform = text(record, "platform", required=True).lower()
+        ext = text(record, "shop", required=True)
+        key = (platform, ext)
+        if key not in self._shops:
+            try:
+                self._shops[key] = self.desk.shop_id(platform, ext)
+            except NotFound:
+                raise RecordError(f"unknown shop {platform}/{ext} (a shop record must come first)") from None
+        return platform, self._shops[key]
+
+    def customer_id(self, platform: str, shop_id: int, ext: str) -> int:
+        row = self.desk.db.execute(
+            "SELECT customer_id FROM customer_identities WHERE platform = ? AND shop_id = ? AND external_id = ?",
+            [platform, shop_id, ext],
+        ).fetchone()
+        if row is None:
+            raise RecordError(f"unknown customer {ext!r} on this shop (a customer record must come first)")
+        return row[0]
+
+    def order_id(self, platform: str, shop_id: int, ext: str) -> int:
+        found = self.desk.order_id(platform, shop_id, ext)
+        if found is None:
+            raise RecordError(f"unknown order {ext!r} on this shop (an order record must come first)")
+        return found
+
+    def ticket_id(self, platform: str, shop_id: int, thread: str) -> int:
+        row = self.desk.db.execute(
+            "SELECT id FROM tickets WHERE platform = ? AND shop_id = ? AND external_id = ?",
+            [platform, shop_id, thread],
+        ).fetchone()
+        if row is None:
+            raise RecordError(f"unknown thread {thread!r} (a conversation starts with a buyer message)")
+        return row[0]
+
+    # ---- records -------------------------------------------------------------------------------------
+
+    def apply(self, record: dict) -> str:
+        """Apply one record; return "added", "updated" or "unchanged"."""
+        handler = getattr(self, f"_{record['type']}")
+        audit_before = self._audit_mark()
+        existed = handler(record)
+        if not existed:
+            return "added"
+        return "updated" if self._audit_mark() != audit_before else "unchanged"
+
+    def _audit_mark(self) -> int:
+        # Every change a service call makes writes an audit row: a new audit row means the line changed
+        # something that was already there.
+        return self.desk.db.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
+
+    def _shop(self, record: dict) -> bool:
+        platform = text(record, "platform", required=True).lower()
+        ext = text(record, "external_id", required=True)
+        existed = self._exists("shops", "platform = ? AND external_id = ?", [platform, ext])
+        currency = text(record, "currency", default="USD")
+        if len(currency) != 3 or not currency.isalpha():
+            raise RecordError(f"{currency!r} is not an ISO 4217 currency code")
+        self._shops[platform, ext] = self.desk.upsert_shop(
+            self.actor,
+            platform=platform,
+            external_id=ext,
+            name=text(record, "name"),
+            country=text(record, "country"),
+            currency=currency,
+            marketplace=text(record, "marketplace"),
+            config=mapping(record, "config"),
+        )
+        return existed
+
+    def _customer(self, record: dict) -> bool:
+        platform, shop_id = self.shop(record)
+        ext = text(record, "external_id", required=True)
+        existed = self._exists(
+            "customer_identities",
+            "platform = ? AND shop_id = ? AND external_id = ?",
+            [platform, shop_id, ext],
+        )
+        tier = integer(record, "tier")
+        if tier is not None and not 0 <= tier <= 3:
+            raise RecordError(f"tier must be 0-3 (new, potential, core, high-value), not {tier}")
+        self.desk.upsert_customer(
+            self.actor,
+            platform=platform,
+            shop_id=shop_id,
+            external_id=ext,
+            name=text(record, "name"),
+            email=text(record, "email"),
+            phone=text(record, "phone"),
+            country=text(record, "country"),
+            region=text(record, "region"),
+            language=text(record, "language"),
+            handle=text(record, "handle"),
+            tier=tier,
+        )
+        return existed
+
+    def _order(self, record: dict) -> bool:
+        platform, shop_id = self.shop(record)
+        ext = text(record, "external_id", required=True)
+        existed = self.desk.order_id(platform, shop_id, ext) is not None
+        customer = text(record, "customer")
+        customer_id = self.customer_id(platform, shop_id, customer) if customer else None
+        raw_lines = record.get("lines")
+        if not isinstance(raw_lines, list) or not raw_lines:
+            raise RecordError("field 'lines' must be a non-empty list of order lines")
+        lines = []
+        for i, line in enumerate(raw_lines, 1):
+            if not isinstance(line, dict):
+                raise RecordError(f"order line {i} must be an object")
+            try:
+                lines.append(
+                    {
+                        "external_id": text(line, "external_id") or str(i),
+                        "sku": text(line, "sku", required=True),
+                        "title": text(line, "title"),
+                        "quantity": integer(line, "quantity", default=1),
+                        "unit_price_minor": integer(line, "unit_price_minor", required=True),
+                        "delivered_at": timestamp(line, "delivered_at"),
+                    }
+                )
+            except RecordError as exc:
+                raise RecordError(f"order line {i}: {exc}") from None
+        delivered = timestamp(record, "delivered_at")
+        for line in lines:
+            if line["delivered_at"] is None:
+                line["delivered_at"] = delivered
+        self.desk.upsert_order(
+            self.actor,
+            platform=platform,
+            shop_id=shop_id,
+            external_id=ext,
+            customer_id=customer_id,
+            currency=text(record, "currency", required=True),
+            ordered_at=timestamp(record, "ordered_at", required=True),
+            lines=lines,
+            status=text(record, "status", default="paid"),
+            shipped_at=timestamp(record, "shipped_at"),
+            delivered_at=delivered,
+            tracking_number=text(record, "tracking_number"),
+            carrier=text(record, "carrier"),
+            country=text(record, "country"),
+            region=text(record, "region"),
+            total_minor=integer(record, "total_minor"),
+        )
+        return existed
+
+    def _message(self, record: dict) -> bool:
+        platform, shop_id = self.shop(record)
+        ext = text(record, "external_id", required=True)
+        thread = text(record, "thread_id", required=True)
+        direction = text(record, "direction", default="in")
+        if direction not in ("in", "out", "note"):
+            raise RecordError(f"direction must be in, out or note, not {direction!r}")
+        body = record.get("body")
+        if not isinstance(body, str):
+            raise RecordError(
+                "field 'body' is missing"
+                if body is None
+                else f"field 'body' must be a string, not a {type(body).__name__}"
+            )
+        created = timestamp(record, "created_at", required=True)
+        existed = self._exists(
+            "messages", "platform = ? AND shop_id = ? AND external_id = ?", [platform, shop_id, ext]
+        )
+        if existed:
+            return True
+        if direction != "in":
+            self._history(record, platform, shop_id, thread, ext, Direction(direction), body, created)
+            return False
+        customer = text(record, "customer")
+        order = text(record, "order")
+        self.desk.receive_message(
+            self.actor,
+            platform=platform,
+            shop_id=shop_id,
+            thread_id=thread,
+            external_id=ext,
+            body=body,
+            created_at=created,
+            customer_id=self.customer_id(platform, shop_id, customer) if customer else None,
+            order_id=self.order_id(platform, shop_id, order) if order else None,
+            subject=text(record, "subject"),
+            language=text(record, "language"),
+            author=text(record, "author"),
+        )
+        return False
+
+    def _history(
+        self,
+        record: dict,
+        platform: str,
+        shop_id: int,
+        thread: str,
+        ext: str,
+        direction: Direction,
+        body: str,
+        created: int,
+    ) -> None:
+        """A reply or note that was already sent or written elsewhere: stored on its thread as history.
+        Unlike ``Desk.reply`` nothing is queued for sending: the platform has it already."""
+        body, _ = clean_text(body)
+        if not body.strip():
+            raise RecordError("field 'body' is empty")
+        from crossdesk.api.desk import MAX_BODY_CHARS
+
+        if len(body) > MAX_BODY_CHARS:
+            raise RecordError(f"message {ext} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}")
+        ticket_id = self.ticket_id(platform, shop_id, thread)
+        desk = self.desk
+        with desk.tx():
+            row = {
+                "ticket_id": ticket_id,
+                "platform": platform,
+                "shop_id": shop_id,
+                "external_id": ext,
+                "direction": direction.value,
+                "author": text(record, "author"),
+                "body": body,
+                "language": text(record, "language"),
+                "translation": text(record, "translation"),
+                "created_at": created,
+            }
+            message_id = desk.db.execute(
+                f"INSERT INTO messages ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            ).lastrowid
+            if direction is Direction.OUT:
+                ticket = desk.db.execute(
+                    "SELECT first_replied_at, last_agent_msg_at, updated_at FROM tickets WHERE id = ?",
+                    [ticket_id],
+                ).fetchone()
+                patch = {
+                    "first_replied_at": created if ticket[0] is None else min(ticket[0], created),
+                    "last_agent_msg_at": created if ticket[1] is None else max(ticket[1], created),
+                    "updated_at": max(ticket[2], created),
+                }
+                desk.db.execute(
+                    "UPDATE tickets SET first_replied_at = ?, last_agent_msg_at = ?, updated_at = ? WHERE id = ?",
+                    [patch["first_replied_at"], patch["last_agent_msg_at"], patch["updated_at"], ticket_id],
+                )
+            desk.audit(
+                self.actor,
+                f"ticket.import_{direction.value}",
+                "ticket",
+                ticket_id,
+                None,
+                {"message_id": message_id},
+            )
+
+    def _ticket(self, record: dict) -> bool:
+        platform, shop_id = self.shop(record)
+        thread = text(record, "thread_id", required=True)
+        ticket_id = self.ticket_id(platform, shop_id, thread)
+        changes: dict[str, Any] = {}
+        if record.get("status") is not None:
+            try:
+                changes["status"] = int(TicketStatus.parse(text(record, "status")))
+            except ValueError as exc:
+                raise RecordError(str(exc)) from None
+        if record.get("subject") is not None:
+            changes["subject"] = text(record, "subject")
+        tags = strings(record, "tags")
+        if changes:
+            # Restoring state, not an agent's action: no ticket_updated event, so no rule fires on history.
+            self.desk.update_ticket(self.actor, ticket_id, event=False, **changes)
+        if tags:
+            self.desk.add_tags(self.actor, ticket_id, tags)
+        return True
+
+    def _exists(self, table: str, where: str, args: list) -> bool:
+        return self.desk.db.execute(f"SELECT 1 FROM {table} WHERE {where}", args).fetchone() is not None
+
+
+def import_jsonl(
+    desk: Desk,
+    actor: Actor,
+    source: str | os.PathLike | BinaryIO,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+) -> ImportReport:
+    """Import a JSON Lines file (path or binary stream) of shop, customer, order, message and ticket
+    records. Bad lines are reported in :attr:`ImportReport.bad` as ``(line number, reason)`` and skipped;
+    the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read."""
+    desk.require(actor, "manage_settings")
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        with path.open("rb") as stream:
+            return _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
+    return _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+
+
+def _import(
+    desk: Desk,
+    actor: Actor,
+    stream: BinaryIO,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    batch: int,
+    name: str,
+) -> ImportReport:
+    report = ImportReport()
+    importer = Importer(desk, actor)
+    pending = 0
+    tx = None
+    try:
+        for number, line, problem in read_lines(stream):
+            report.lines = number
+            if tx is None:
+                tx = desk.tx()
+                tx.__enter__()
+            if problem is not None:
+                report.bad.append((number, problem))
+                continue
+            try:
+                record = parse_line(line)  # type: ignore[arg-type]
+                with desk.tx():  # a savepoint: a failing line takes only itself back
+                    outcome = importer.apply(record)
+            except PermissionDenied:
+                raise
+            except (RecordError, DeskError, ValueError, TypeError, KeyError) as exc:
+                what = _describe(line)
+                report.bad.append((number, f"{what}{exc}" if what else str(exc)))
+                continue
+            getattr(report, outcome)[record["type"]] += 1
+            pending += 1
+            if pending >= batch:
+                tx.__exit__(None, None, None)
+                tx, pending = None, 0
+                if progress and total:
+                    progress(_tell(stream), total)
+        with desk.tx():
+            summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
+            desk.audit(actor, "import", "file", None, None, summary)
+        if tx is not None:
+            tx.__exit__(None, None, None)
+            tx = None
+    except BaseException as exc:
+        if tx is not None:
+            tx.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if progress and total:
+        progress(total, total)
+    return report
+
+
+def _describe(line: bytes | None) -> str:
+    """``"order 302-1234567-7654321: "`` when the line is a readable record, to put the reason in context."""
+    if not line:
+        return ""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(record, dict):
+        return ""
+    kind, ext = record.get("type"), record.get("external_id")
+    if isinstance(kind, str) and isinstance(ext, str | int) and not isinstance(ext, bool):
+        return f"{kind} {ext}: "
+    return ""
+
+
+def _tell(stream: BinaryIO) -> int:
+    try:
+        return stream.tell()
+    except (OSError, io.UnsupportedOperation):
+        return 0
