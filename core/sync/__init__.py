@@ -21,6 +21,7 @@ from crossdesk.sync.secrets import (
     load_credentials,
     redact,
 )
+from crossdesk.sync.service import SyncService
 
 __all__ = [
     "KINDS",
@@ -35,6 +36,7 @@ __all__ = [
     "Secret",
     "ShopResult",
     "SyncEngine",
+    "SyncService",
     "install_redaction",
     "load_credentials",
     "redact",

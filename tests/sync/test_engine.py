@@ -174,3 +174,14 @@ def test_reset_starts_over_without_duplicates(desk: Any) -> None:
 )
 def test_to_minor(text: str, digits: int, minor: int) -> None:
     assert to_minor(text, digits) == minor
+
+
+def test_sync_service_for_the_tui(desk: Any) -> None:
+    from crossdesk.sync import SyncService
+
+    seen: list[tuple[int, int]] = []
+    out = SyncService(desk, env={}, credentials=lambda p, s: {}).run(
+        ADMIN, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1, 1)]
+    assert out["shops"][0].ok and out["outbox"].counts()["sent"] == 0
