@@ -30,6 +30,8 @@ from crossdesk.translation.glossary import Span
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar")
 NO_SPACE_LANGS = frozenset({"ja", "zh"})
+# Scripts whose marks are part of the letter (kana voicing, Hangul): keys keep them.
+ACCENTED_KEYS = frozenset({"ja", "zh", "ko"})
 OPEN, CLOSE = "⟦", "⟧"
 SLOT = "\ue000"  # stands for a {ref} while matching; a private-use character no buyer types
 
@@ -37,9 +39,10 @@ SLOT = "\ue000"  # stands for a {ref} while matching; a private-use character no
 _REF = re.compile(
     r"(?<![0-9A-Za-z])#?(?=[0-9A-Za-z\-_/.]*\d)[0-9A-Za-z][0-9A-Za-z\-_/]*(?:\.\d+)*(?![0-9A-Za-z])"
 )
-_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|\n+|$)")
+_LINES = re.compile(r"(\n+)")
+_SENTENCE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)|[.!?。！？]+")
 _CLAUSE = re.compile(r"([,;:，、；،]\s*)")
-_END = re.compile(r"[\s.!?。！？؟¿¡]+$")
+_END = re.compile(r"[\s.!?。！？؟¿¡,;:，、；：،]+$")
 
 # Sentence and clause punctuation as each target writes it.
 _FULL_WIDTH = {".": "。", "?": "？", "!": "！", ",": "，", ";": "；", ":": "："}
@@ -98,6 +101,10 @@ def normalise(text: str, lang: str) -> str:
         else:
             kept.append(ch)
     out = " ".join("".join(kept).split())
+    if lang not in ACCENTED_KEYS:
+        # Buyers on a keyboard without the right layout drop accents: match "reçu" and "recu" alike.
+        out = "".join(ch for ch in unicodedata.normalize("NFD", out) if unicodedata.category(ch) != "Mn")
+        out = unicodedata.normalize("NFC", out)
     if lang in NO_SPACE_LANGS:
         out = out.replace(" ", "")
     return out
@@ -211,34 +218,27 @@ class OfflineTranslator:
         if source == target:
             restored, _ = slots.restore(text, 0)
             return OfflineResult(restored, 1.0, [])
-        out: list[str] = []
         untranslated: list[str] = []
         total = sum(1 for ch in text if not ch.isspace()) or 1
         missed = 0
         next_slot = 0
-        # Whole text first (a one-line message is the common case), then sentence by sentence.
-        for sentence in _SENTENCE.findall(text) or [text]:
-            if not sentence.strip():
-                out.append(sentence)
-                continue
-            translated, next_slot, lost = self._sentence(sentence, source, target, book, slots, next_slot)
-            out.append(translated)
-            missed += lost[0]
-            untranslated.extend(lost[1])
-        result = self._join(out, target)
-        return OfflineResult(result, max(0.0, 1.0 - missed / total), untranslated)
-
-    def _join(self, parts: list[str], target: str) -> str:
         sep = "" if target in NO_SPACE_LANGS else " "
-        cleaned = [p.strip() for p in parts]
-        text = ""
-        for p in cleaned:
-            if not p:
+        lines: list[str] = []
+        # Line breaks stay where the buyer put them; sentences within a line are translated one by one.
+        for part in _LINES.split(text):
+            if not part or part.startswith("\n"):
+                lines.append(part)
                 continue
-            if text and not text.endswith("\n"):
-                text += sep
-            text += p
-        return text
+            out: list[str] = []
+            for sentence in _SENTENCE.findall(part):
+                if not sentence.strip():
+                    continue
+                translated, next_slot, lost = self._sentence(sentence, source, target, book, slots, next_slot)
+                out.append(translated)
+                missed += lost[0]
+                untranslated.extend(lost[1])
+            lines.append(sep.join(o for o in out if o))
+        return OfflineResult("".join(lines), max(0.0, 1.0 - missed / total), untranslated)
 
     def _lookup(self, chunk: str, source: str, target: str, book: Phrasebook) -> str | None:
         key = normalise(chunk, source)
@@ -263,6 +263,9 @@ class OfflineTranslator:
         end = end_match.group(0) if end_match else ""
         core = body[: len(body) - len(end)] if end else body
         core = core.lstrip("¿¡ ")
+        if not any(ch.isalpha() for ch in core):
+            kept, next_slot = slots.restore(body.strip(), next_slot)
+            return kept, next_slot, (0, [])
         whole = self._lookup(core, source, target, book)
         if whole is not None:
             text, next_slot = slots.restore(whole, next_slot)
@@ -277,6 +280,12 @@ class OfflineTranslator:
                 continue
             if _CLAUSE.fullmatch(piece):
                 out.append(_punct_for(target, piece) + ("" if target in NO_SPACE_LANGS else " "))
+                continue
+            if not any(ch.isalpha() for ch in piece):
+                kept, next_slot = slots.restore(
+                    piece.strip(), next_slot
+                )  # emoji, numbers: nothing to translate
+                out.append(kept + " ")
                 continue
             found = self._lookup(piece, source, target, book)
             if found is not None:
