@@ -72,6 +72,8 @@ class StatutoryWithdrawal:
     refund_days: int | None = None
     refund_from: str = "notice"  # "notice" or "receipt" (of the goods back)
     refund_business_days: bool = False
+    #: the refund counts from the notice when nothing was delivered yet (UK CCR reg. 34(6))
+    refund_from_notice_if_undelivered: bool = False
     refund_cite: str = ""
     withhold_cite: str = ""
     return_days: int | None = None
@@ -253,9 +255,12 @@ class StatutoryWithdrawal:
         changes: dict = {}
         reasons = list(verdict.reasons)
         if self.refund_days is not None:
-            changes.update(refund_days=self.refund_days, refund_from=self.refund_from)
+            refund_from = self.refund_from
+            if refund_from == "receipt" and not query.delivered and self.refund_from_notice_if_undelivered:
+                refund_from = "notice"  # no goods to wait for
+            changes.update(refund_days=self.refund_days, refund_from=refund_from)
             unit = "business days" if self.refund_business_days else "days"
-            if self.refund_from == "notice" and query.requested is not None:
+            if refund_from == "notice" and query.requested is not None:
                 if self.refund_business_days and cal is not None:
                     due = query.requested
                     for _ in range(self.refund_days):
@@ -266,7 +271,7 @@ class StatutoryWithdrawal:
                 reasons.append(
                     f"refund due by {fmt(due)}: {self.refund_days} {unit} from the notice ({self.refund_cite})"
                 )
-            elif self.refund_from == "receipt":
+            elif refund_from == "receipt":
                 reasons.append(
                     f"refund due within {self.refund_days} {unit} of receiving the goods back ({self.refund_cite})"
                 )

@@ -42,7 +42,9 @@ CCR = StatutoryWithdrawal(
     exceptions=EXCEPTIONS,
     refund_days=14,
     refund_from="receipt",
-    refund_cite="CCR 2013 reg. 34(4)-(6): 14 days after the goods are back, or after proof of sending if earlier",
+    refund_from_notice_if_undelivered=True,
+    refund_cite="CCR 2013 reg. 34(4)-(6): 14 days after the goods are back or proof of sending, whichever is "
+    "earlier; 14 days after the notice when no goods were supplied",
     return_days=14,
     return_cite="CCR 2013 reg. 35(4)",
     defect_note="faulty or not-as-described goods also have the Consumer Rights Act 2015 remedies "

@@ -455,3 +455,10 @@ def test_unknown_information_matters_only_when_it_changes_the_answer(ev):
     late = ev(country="FR", delivered=[date(2025, 3, 10)], informed=None, requested=date(2025, 4, 20))
     assert not late.eligible and "informed" in late.missing and late.deadline == date(2025, 3, 24)
     assert ReturnQuery(country="FR", informed=None).to_dict()["informed"] is None
+
+
+def test_uk_refund_before_delivery_counts_from_the_notice(ev):
+    v = ev(country="GB", delivered=[], requested=date(2025, 3, 3))
+    assert v.eligible and v.refund_from == "notice" and v.refund_due == date(2025, 3, 17)
+    after = ev(country="GB", delivered=[date(2025, 3, 1)], requested=date(2025, 3, 3))
+    assert after.refund_from == "receipt" and after.refund_due is None and after.refund_days == 14
