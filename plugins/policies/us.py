@@ -19,7 +19,7 @@ STATUTES = {
             "custom_made": "§ 1723(c): customized goods received in the condition ordered",
             "sealed_hygiene_opened": "§ 1723(c): goods that cannot be resold for health considerations",
         },
-        refund="a cash refund or credit, at the buyer's option (§ 1723(b))",
+        refund="a refund of the purchase price (§ 1723(b))",
     ),
     "NY": dict(
         cite="New York General Business Law § 218-a",
@@ -30,7 +30,7 @@ STATUTES = {
             "custom_made": "§ 218-a: custom-made or special-order goods",
             "sealed_hygiene_opened": "§ 218-a: goods used or damaged after purchase",
         },
-        refund="a cash refund or credit, at the buyer's option (§ 218-a)",
+        refund="a refund of the purchase price (§ 218-a)",
     ),
 }
 
