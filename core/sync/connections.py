@@ -17,7 +17,13 @@ import httpx
 import orjson
 
 from crossdesk.models import Connector, PlatformSpec
-from crossdesk.sync.secrets import check_no_secrets, install_redaction, load_credentials, redact
+from crossdesk.sync.secrets import (
+    check_no_secrets,
+    credentials_path,
+    install_redaction,
+    load_credentials,
+    redact,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +141,13 @@ class Connections:
             self._clients.append(client)
             connector = spec.factory(config, client)
         except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
-            raise ConnectionError_(redact(f"{shop['platform']} shop {shop['external_id']}: {exc}")) from None
+            hint = ""
+            if any(word in str(exc) for word in ("credential", "missing", "needs")):
+                hint = (
+                    f" (set {_env_hint(shop['platform'], shop['external_id'])}, or add a "
+                    f'[{shop["platform"]}."{shop["external_id"]}"] table to {credentials_path(self._env)})'
+                )
+            raise ConnectionError_(redact(f"{exc}{hint}")) from None
         caps = getattr(connector, "capabilities", None)
         if not isinstance(caps, frozenset | set):
             raise ConnectionError_(f"{shop['platform']} connector declares no capabilities")

@@ -151,7 +151,7 @@ class SyncEngine:
             return result
         except ConnectionError_ as exc:
             result.error = str(exc)
-            log.warning("sync: %s", exc)
+            log.info("sync %s %s: %s", shop["platform"], shop["external_id"], exc)
             return result
         for resource, (capability, method) in RESOURCES.items():
             if resources and resource not in resources:
@@ -164,7 +164,8 @@ class SyncEngine:
                 self._sync_resource(shop, resource, getattr(connector, method), result, res)
             except Exception as exc:  # the platform failed after its retries: stop here, resume next run
                 res.error = redact(str(exc)) or type(exc).__name__
-                log.warning("sync %s %s %s: %s", shop["platform"], shop["external_id"], resource, res.error)
+                # Reported in the result; info, not warning, so the CLI does not print it twice.
+                log.info("sync %s %s %s: %s", shop["platform"], shop["external_id"], resource, res.error)
         return result
 
     def _sync_resource(

@@ -67,7 +67,12 @@ class ShopeeConnector:
         self.partner_id = int(config["partner_id"])
         self._partner_key = str(config["partner_key"])
         self._access_token = str(config["access_token"])
-        self.shop_id = int(config.get("shop_id") or config["shop_external_id"])
+        raw_shop = str(config.get("shop_id") or config.get("shop_external_id") or "")
+        if not raw_shop.isdigit():
+            raise PlatformError(
+                f"shopee: {raw_shop!r} is not a Shopee shop_id (a number); set shop_id in the shop config"
+            )
+        self.shop_id = int(raw_shop)
         self.endpoint = str(config.get("base_url") or DEFAULT_ENDPOINT).rstrip("/")
         self.page_size = int(config.get("page_size", 50))
         self.initial_since = int(config.get("initial_since", time.time() - 30 * 86400))
