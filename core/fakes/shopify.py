@@ -209,6 +209,18 @@ class FakeShopify(MarketplaceFake):
         status = self.return_status.get(rid)
         return {"return": None if status is None else {"id": rid, "status": status}}
 
+    def op_transactions(self, variables: dict[str, Any]) -> dict[str, Any]:
+        gid = variables.get("id")
+        if not any(self.order_gid(o.order_id) == gid for o in self.orders):
+            return {"order": None}
+        sale = {
+            "id": f"{gid.replace('Order', 'OrderTransaction')}1",
+            "gateway": "shopify_payments",
+            "kind": "SALE",
+            "status": "SUCCESS",
+        }
+        return {"order": {"id": gid, "transactions": [sale]}}
+
     def op_refunds(self, variables: dict[str, Any]) -> dict[str, Any]:
         gid = variables.get("id")
         if not any(self.order_gid(o.order_id) == gid for o in self.orders):

@@ -143,6 +143,9 @@ class OutboxDispatcher:
     ) -> DispatchReport:
         """Reconcile abandoned items, then send what is due (oldest first)."""
         self.desk.require(self.actor, "reply")
+        if self.desk.db.conn.in_transaction:
+            # A claim must be committed before its request goes out, or a crash could resend it.
+            raise DeskError("the outbox cannot be dispatched inside an open transaction")
         report = DispatchReport()
         shops = {row["id"]: row for row in self.connections.shops(platform, shop)}
         now = self.desk.now()

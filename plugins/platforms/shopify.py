@@ -107,6 +107,7 @@ mutation Cancel($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!, $
   }
 }
 """
+TRANSACTIONS = "query Transactions($id: ID!) { order(id: $id) { id transactions(first: 20) { id gateway kind status } } }"
 RETURN_STATUS = "query Status($id: ID!) { return(id: $id) { id status } }"
 ORDER_REFUNDS = "query Refunds($id: ID!) { order(id: $id) { id cancelledAt refunds(first: 50) { id note } } }"
 
@@ -346,12 +347,15 @@ class ShopifyConnector:
         ]
         if lines:
             refund_input["refundLineItems"] = lines
-        if action.get("amount") is not None and action.get("gateway"):
+        if action.get("amount") is not None:
+            # Money moves only with a REFUND transaction against the payment that was captured.
+            parent = self._captured_payment(order_id)
             refund_input["transactions"] = [
                 {
                     "orderId": order_id,
+                    "parentId": parent["id"],
                     "amount": str(action["amount"]),
-                    "gateway": action["gateway"],
+                    "gateway": parent["gateway"],
                     "kind": "REFUND",
                 }
             ]
@@ -359,6 +363,17 @@ class ShopifyConnector:
         result = data.get("refundCreate")
         self._user_errors(result, "refundCreate")
         return {"external_id": ((result or {}).get("refund") or {}).get("id")}
+
+    def _captured_payment(self, order_id: str) -> dict[str, Any]:
+        data = self._graphql(TRANSACTIONS, {"id": order_id}, what="order transactions")
+        for tx in ((data.get("order") or {}).get("transactions")) or []:
+            if tx.get("status") == "SUCCESS" and tx.get("kind") in ("SALE", "CAPTURE"):
+                return tx
+        raise PlatformError(
+            f"shopify refund: order {order_id} has no captured payment to refund through the API; "
+            "refund it in the Shopify admin",
+            manual_step=f"Refund order {order_id} in the Shopify admin (no captured payment found by the API)",
+        )
 
     def cancel_order(self, action: Mapping[str, Any]) -> dict[str, Any]:
         order_id = action.get("order_external_id")

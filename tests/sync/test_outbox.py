@@ -335,6 +335,9 @@ def test_shopify_refund_reconciled_by_note_key(shopify: Harness, monkeypatch: py
     [(_, _, body)] = shopify.fake.actions_of("refundCreate")
     assert "[crossdesk:refund:7]" in body["note"]
     assert body["refundLineItems"] == [{"lineItemId": line, "quantity": 1}]
+    [money] = body["transactions"]
+    assert money["amount"] == "5.00" and money["kind"] == "REFUND" and money["gateway"] == "shopify_payments"
+    assert money["parentId"].startswith("gid://shopify/OrderTransaction/")
 
 
 def test_shopify_return_decisions_and_user_errors(shopify: Harness) -> None:
@@ -405,3 +408,12 @@ def test_payload_is_never_changed_by_dispatch(ebay: Harness) -> None:
     before = status(ebay, item_id)["payload"]
     ebay.dispatch()
     assert orjson.loads(status(ebay, item_id)["payload"]) == orjson.loads(before)
+
+
+def test_dispatch_refuses_to_run_inside_a_transaction(ebay: Harness) -> None:
+    from crossdesk.api import DeskError
+
+    reply_item(ebay)
+    with pytest.raises(DeskError, match="inside an open transaction"), ebay.desk.tx():
+        ebay.dispatch()
+    assert ebay.fake.actions_of("send_message") == []
