@@ -37,7 +37,7 @@ def test_hook_crossdesk_detect_language(pm):
     never = Never()
     pm.register(never)
     try:
-        assert detect("Wo ist meine Bestellung?", pm=pm).detector == "lingua"
+        assert detect("Mein Paket ist seit Tagen unterwegs", pm=pm).detector == "lingua"
         always = Always()
         pm.register(always)
         try:
@@ -130,3 +130,31 @@ def test_pipeline_step_fills_message_ticket_and_customer_language(pm):
     on_event(
         desk, admin, Event("ticket_updated", "ticket", ticket_id, "system", 1, {})
     )  # other events: no-op
+
+
+@pytest.mark.parametrize(
+    "text,lang,detector",
+    [
+        ("merci", "fr", "phrasebook"),  # lingua alone says Italian
+        ("Hello!", "en", "phrasebook"),  # lingua alone says Italian
+        ("bedankt", "nl", "phrasebook"),
+        ("Vielen Dank im Voraus", "de", "phrasebook"),
+        ("ok", None, "lingua+phrasebook"),  # in many phrasebooks: lingua chooses among those only
+    ],
+)
+def test_one_word_messages_use_the_phrasebook(pm, text, lang, detector):
+    guess = detect(text, pm=pm)
+    assert guess.detector == detector
+    if lang:
+        assert guess.language == lang
+    else:
+        from crossdesk.plugins.language import lexicon
+
+        assert guess.language in lexicon()["ok"]
+
+
+def test_phrasebook_answers_respect_the_candidate_languages(monkeypatch):
+    from crossdesk.plugins.language import crossdesk_detect_language
+
+    monkeypatch.setenv("CROSSDESK_DETECT_LANGUAGES", "en,de,it")
+    assert crossdesk_detect_language("merci").language in {"en", "de", "it"}
