@@ -403,6 +403,8 @@ class EbayConnector:
         return_id = action.get("return_external_id") or action.get("case_external_id")
         if not return_id:
             raise PlatformError("ebay refund: only refunds of an eBay return can be issued through the API")
+        if action.get("amount") is None or not action.get("currency"):
+            raise PlatformError("ebay refund: the amount and currency to refund are missing")
         amount = {"value": str(action["amount"]), "currency": action["currency"]}
         body = {
             "refundDetail": {
