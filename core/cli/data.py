@@ -132,7 +132,8 @@ def _print_summary(out: Console, s: Any) -> None:
     out.print(
         f"[bold]demo desk[/bold] {s.path}: {s.tickets:,} tickets, {s.messages:,} messages, {s.orders:,} orders, "
         f"{s.customers:,} buyers ({s.cross_platform_customers:,} on two platforms) in {len(s.by_country)} "
-        f"countries, {s.shops} shops, {s.agents} agents in {s.teams} teams; built in {s.seconds:.1f} s (seed {s.seed})"
+        f"countries, {s.shops} shops, {s.agents} agents in {s.teams} teams; built in {s.seconds:.1f} s (seed {s.seed})",
+        soft_wrap=True,
     )
     # Side by side when the terminal is wide enough, one under the other otherwise.
     tables = [

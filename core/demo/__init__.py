@@ -10,6 +10,6 @@ multilingual corpus (:func:`crossdesk.demo.phrases.corpus`).
 from __future__ import annotations
 
 from crossdesk.demo.build import DEFAULT_SIZE, MAX_SIZE, DemoSummary, build_demo, summarize
-from crossdesk.demo.enrich import enrich
+from crossdesk.demo.enrichment import enrich
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "DemoSummary", "build_demo", "enrich", "summarize"]
