@@ -69,7 +69,9 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):  # skip the rest without holding it
                 line = stream.readline(1 << 20)
-            yield number, None, f"line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB"
+            limit = MAX_LINE_BYTES
+            size = f"{limit // (1 << 20)} MiB" if limit % (1 << 20) == 0 else f"{limit:,} bytes"
+            yield number, None, f"line is longer than {size}"
             continue
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
