@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
 DEFAULT_LWA = "https://api.amazon.com/auth/o2/token"
+TEXTLESS = frozenset({"negativeFeedbackRemoval", "legalDisclosure", "sendInvoice"})
 NO_FREE_TEXT = (
     "Amazon's SP-API has no free-text reply to a buyer: send this answer from Seller Central "
     "(Messages) or reply to the buyer's relay e-mail, then mark the outbox item sent"
@@ -273,6 +274,17 @@ class AmazonConnector:
         actions = (body.get("_links") or {}).get("actions") or []
         return [a.get("name", "") for a in actions if a.get("name")]
 
+    @staticmethod
+    def _message_body(kind: str, action: Mapping[str, Any]) -> dict[str, Any]:
+        """Each message type has its own body: most take ``text``, some only ``attachments`` (uploaded
+        first through the Uploads API), negativeFeedbackRemoval takes nothing."""
+        body: dict[str, Any] = {}
+        if kind not in TEXTLESS and action.get("body"):
+            body["text"] = action["body"]
+        if action.get("attachments"):
+            body["attachments"] = list(action["attachments"])
+        return body
+
     def send_message(self, action: Mapping[str, Any]) -> dict[str, Any]:
         """Send one of the order-bound message types. ``action["amazon_action"]`` names it; a plain reply
         (no action) cannot go through SP-API and comes back as a manual step."""
@@ -294,11 +306,10 @@ class AmazonConnector:
             path,
             write=True,
             params={"marketplaceIds": self.marketplace_id},
-            json={"text": action.get("body", "")},
+            json=self._message_body(kind, action),
         )
         if response.status_code != 201:
-            error = _error(response, f"amazon {kind}")
-            raise error
+            raise _error(response, f"amazon {kind}")
         # Amazon returns no message id; the buyer sees it in their Buyer-Seller Messages.
         return {"external_id": None}
 

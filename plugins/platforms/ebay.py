@@ -84,6 +84,9 @@ class EbayConnector:
         self.client = client
         self.endpoint = str(config.get("base_url") or DEFAULT_ENDPOINT).rstrip("/")
         self.seller = str(config.get("seller_username") or "")
+        # eBay marketplace ids look like EBAY_US, EBAY_DE; Post-Order wants the one the order was sold on.
+        marketplace = str(config.get("marketplace") or "")
+        self.marketplace = marketplace if marketplace.startswith("EBAY_") else "EBAY_US"
         self.page_size = int(config.get("page_size", 50))
         self.initial_since = int(config.get("initial_since", time.time() - 30 * 86400))
         self.policy = RetryPolicy.from_config(config)
@@ -135,7 +138,7 @@ class EbayConnector:
             scheme = "IAF" if post_order else "Bearer"  # Post-Order predates eBay's Bearer convention
             headers = {"Authorization": f"{scheme} {self._token()}", "Accept": "application/json"}
             if post_order:
-                headers["X-EBAY-C-MARKETPLACE-ID"] = "EBAY_US"
+                headers["X-EBAY-C-MARKETPLACE-ID"] = self.marketplace
             response = request(
                 self.client,
                 method,

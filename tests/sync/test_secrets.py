@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import string
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crossdesk.fakes.server import Fault
 from crossdesk.sync import CredentialsError, Secret, load_credentials, redact
@@ -98,3 +101,16 @@ def test_check_no_secrets_allows_settings() -> None:
     check_no_secrets("ebay", "s", {"page_size": 5, "seller_username": "acme", "base_url": "http://x"})
     with pytest.raises(CredentialsError):
         check_no_secrets("shopee", "s", {"partner_key": "k"})
+
+
+# The characters real tokens are made of (never "*", the mask itself).
+_token = st.text(alphabet=string.ascii_letters + string.digits + "-_.|~+/=^#", min_size=8, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(secret=_token, before=st.text(max_size=30), after=st.text(max_size=30))
+def test_a_registered_secret_never_survives_redaction(secret: str, before: str, after: str) -> None:
+    from crossdesk.sync.secrets import REDACTOR
+
+    REDACTOR.register(secret)
+    assert secret not in redact(before + secret + after)
