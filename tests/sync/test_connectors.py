@@ -323,3 +323,28 @@ def test_shopify_graphql_error_is_reported(shopify: Harness) -> None:
     )
     result = shopify.sync()
     assert "bogus" in result.resources["orders"].error
+
+
+@pytest.mark.parametrize("platform_fixture", ["ebay", "shopee"])
+def test_crash_mid_messages_resumes_without_loss_or_duplicates(
+    platform_fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h: Harness = request.getfixturevalue(platform_fixture)
+    real = h.desk.receive_message
+    calls = {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 11:  # the first page of conversations holds ten buyer messages
+            raise KeyboardInterrupt("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(h.desk, "receive_message", dying)
+    with pytest.raises(KeyboardInterrupt):
+        h.sync()
+    assert h.count("messages") == 10
+    monkeypatch.setattr(h.desk, "receive_message", real)
+    assert h.sync().ok
+    assert_exact(h)
+    ids = [r[0] for r in h.desk.db.execute("SELECT external_id FROM messages")]
+    assert len(ids) == len(set(ids))
