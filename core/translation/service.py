@@ -557,7 +557,8 @@ class TranslationService:
         ticket_ids: Sequence[int] | None = None,
         force: bool = False,
     ) -> IncomingReport:
-        """Translate buyer messages not yet in ``target`` (default: the agent language), batch by batch.
+        """Translate buyer messages not yet in ``target`` (default: the acting agent's first language, else
+        the configured agent language), batch by batch.
 
         Idempotent and cache-backed: run it as often as you like (the TUI runs it in a worker, ``crossdesk
         translate-incoming`` and automation run it too). The original text is never touched: the
@@ -568,7 +569,7 @@ class TranslationService:
         """
         if actor is not None:
             self.desk.require(actor, "view")
-        target = (target or self.config.agent_language).lower()
+        target = (target or self.agent_language(actor)).lower()
         size = batch_size or self.config.batch_size
         report = IncomingReport()
         stats = report.stats

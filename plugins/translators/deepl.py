@@ -196,6 +196,8 @@ class DeepLTranslator(HttpTranslator):
             headers={**headers, "Content-Type": "application/json"},
             content=orjson.dumps(body),
         )
+        if glossary and response.status_code == 400:
+            self._glossaries.clear()  # deleted on DeepL's side, perhaps: look it up again next time
         self._raise_for(response)
         data = json_body(response, self.name)
         try:

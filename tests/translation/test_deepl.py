@@ -127,3 +127,14 @@ def test_malformed_answer_is_provider_unavailable(deepl):
     deepl.inject(Fault.malformed(b'{"translations": [{"text": "only one"}]}'))
     with pytest.raises(ProviderUnavailable, match="got 1"):
         translator(deepl).translate(["a", "b"], "en", "de")
+
+
+def test_a_glossary_deleted_on_deepls_side_is_made_again(deepl):
+    spans = [Span("The "), Span("Zauberstab", True, "magic wand")]
+    t = translator(deepl)
+    t.translate_spans([spans], "en", "de")
+    deepl.glossaries.clear()
+    with pytest.raises(BadRequest, match="Invalid glossary id"):
+        t.translate_spans([spans], "en", "de")
+    assert t.translate_spans([spans], "en", "de") == ["The~de Zauberstab"]
+    assert len(deepl.glossaries) == 1

@@ -367,3 +367,13 @@ def test_keys_never_reach_logs_errors_or_the_database(desk, deepl, google, libre
         assert key not in text
         assert key not in dump
     assert any(r.name == "httpx" for r in caplog.records)  # httpx did log its requests: without keys
+
+
+def test_incoming_goes_into_the_acting_agents_language(desk):
+    ids = add_messages(desk, ["Where is my order?"])
+    agent_id = desk.create_agent(ADMIN, "jonas", Role.AGENT, languages=["de", "en"])
+    jonas = Actor("jonas", Role.AGENT, agent_id)
+    report = TranslationService(desk).translate_incoming(jonas)
+    assert report.translated == 1
+    row = desk.db.execute("SELECT translation, translated_to FROM messages WHERE id = ?", ids).fetchone()
+    assert row == ("Wo ist meine Bestellung?", "de")
