@@ -40,6 +40,8 @@ from crossdesk.translation.glossary import Glossary, GlossaryTerm, Span, honoure
 
 UNTRANSLATED = re.compile(r"⟦(.*?)⟧", re.S)
 QUOTA_PAUSE = 3600  # seconds a provider over quota is left alone when it does not say for how long
+DOWN_PAUSE = 300  # seconds a provider that is down or rate limited is skipped (a TUI session runs for hours)
+AUTH_PAUSE = 3600  # seconds a provider whose key was refused is skipped
 MAX_BACKOFF = 24 * 3600
 
 
@@ -155,7 +157,9 @@ class TranslationService:
         self._config = config
         self._given = list(translators) if translators is not None else None
         self._translators: dict[str, Any] | None = None
-        self._down: dict[str, str] = {}  # provider -> why, for this service's lifetime (rate limit, outage)
+        self._down: dict[
+            str, tuple[str, int]
+        ] = {}  # provider -> (why, skipped until): outage, rate limit, key
         self.stats = RunStats()
 
     # ---- configuration -------------------------------------------------------------------------------
@@ -229,6 +233,18 @@ class TranslationService:
                 [name, now + int(seconds), reason, now],
             )
 
+    def _mark_down(self, name: str, reason: str, seconds: float) -> None:
+        self._down[name] = (reason, self.desk.now() + int(seconds))
+
+    def _is_down(self, name: str) -> bool:
+        entry = self._down.get(name)
+        if entry is None:
+            return False
+        if entry[1] <= self.desk.now():
+            del self._down[name]
+            return False
+        return True
+
     def resume(self, name: str) -> None:
         """Use a stopped provider again (after raising its quota, fixing its key)."""
         self._down.pop(name, None)
@@ -242,8 +258,8 @@ class TranslationService:
         missing = t.missing() if hasattr(t, "missing") else ""
         if missing:
             return missing
-        if name in self._down:
-            return self._down[name]
+        if self._is_down(name):
+            return self._down[name][0]
         stopped = self._stopped(name)
         if stopped:
             return stopped
@@ -414,7 +430,8 @@ class TranslationService:
                     _, missed = coverage_of(t, translation)
                     done[t] = Translation(t, translation, src_key, target, name, True, coverage, missed)
                     break
-        stats.cache_hits += sum(texts.count(t) for t in done)
+        counts = Counter(texts)
+        stats.cache_hits += sum(counts[t] for t in done)
         pending = [t for t in unique if t not in done]
         errors: list[str] = []
         # 2. providers in route order
@@ -429,7 +446,7 @@ class TranslationService:
             spans = {t: glossary.spans(t, src_key, target) for t in pending}
             leftover: list[str] = []
             for chunk in self._chunks(pending, translator):
-                if name in self._down or self._stopped(name):
+                if self._is_down(name) or self._stopped(name):
                     leftover.extend(chunk)
                     continue
                 try:
@@ -441,7 +458,7 @@ class TranslationService:
                     leftover.extend(chunk)
                     continue
                 except AuthFailed as exc:
-                    self._down[name] = f"key refused ({exc})"
+                    self._mark_down(name, f"key refused ({exc})", AUTH_PAUSE)
                     stats.note(f"{name} stopped: key refused ({exc}); fix its key")
                     errors.append(str(exc))
                     leftover.extend(chunk)
@@ -451,7 +468,8 @@ class TranslationService:
                     leftover.extend(chunk)
                     continue
                 except TranslationError as exc:  # rate limited, down, malformed answers
-                    self._down[name] = str(exc)
+                    wait = getattr(exc, "retry_after", None) or DOWN_PAUSE
+                    self._mark_down(name, str(exc), max(wait, DOWN_PAUSE))
                     stats.note(f"{name} unavailable: {exc}; the next provider takes over")
                     errors.append(str(exc))
                     leftover.extend(chunk)

@@ -377,3 +377,13 @@ def test_incoming_goes_into_the_acting_agents_language(desk):
     assert report.translated == 1
     row = desk.db.execute("SELECT translation, translated_to FROM messages WHERE id = ?", ids).fetchone()
     assert row == ("Wo ist meine Bestellung?", "de")
+
+
+def test_a_provider_down_is_tried_again_after_a_pause(desk, deepl, google, clock):
+    deepl.go_down()
+    svc = make_service(desk, ["deepl", "google"], deepl=deepl, google=google)
+    assert svc.translate(["eins"], "en", source="de")[0].provider == "google"
+    deepl.come_back()
+    assert svc.translate(["zwei"], "en", source="de")[0].provider == "google"  # still paused
+    clock.now += 301
+    assert svc.translate(["drei"], "en", source="de")[0].provider == "deepl"
