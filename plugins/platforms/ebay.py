@@ -38,6 +38,7 @@ from crossdesk.plugins.platforms._http import (
     request,
 )
 
+CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://api.ebay.com"
 SCOPES = (
     "https://api.ebay.com/oauth/api_scope/sell.fulfillment "
@@ -429,7 +430,9 @@ class EbayConnector:
     def find_sent(self, kind: str, action: Mapping[str, Any]) -> dict[str, Any] | None:
         """Whether an action whose outcome we did not hear already happened on eBay."""
         if kind == "message":
-            since = int(action.get("created_at") or 0)
+            # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
+            # carry a platform time slightly before our queue time.
+            since = int(action.get("created_at") or 0) - CLOCK_SKEW
             for msg in self._conversation_messages(action["thread_id"]):
                 if (
                     msg.get("messageBody") == action["body"]

@@ -43,6 +43,7 @@ from crossdesk.plugins.platforms._http import (
     request,
 )
 
+CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://partner.shopeemobile.com"
 MAX_WINDOW = 15 * 86400  # get_order_list refuses wider time ranges
 RETRYABLE_ERRORS = {"error_server", "error_busy", "error_inner", "error_system_busy"}
@@ -411,7 +412,9 @@ class ShopeeConnector:
 
     def find_sent(self, kind: str, action: Mapping[str, Any]) -> dict[str, Any] | None:
         if kind == "message":
-            since = int(action.get("created_at") or 0)
+            # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
+            # carry a platform time slightly before our queue time.
+            since = int(action.get("created_at") or 0) - CLOCK_SKEW
             for msg in self._messages(str(action["thread_id"])):
                 if (
                     int(msg.get("from_shop_id") or 0) == self.shop_id
