@@ -49,7 +49,7 @@ class Desk:
     """A desk: the database, the plugin manager, and every service over them.
 
     Area services hang off the desk as attributes (``desk.cases``, ``desk.queue``, ``desk.rules``,
-    ``desk.templates``, ``desk.sla``, ``desk.translation``) and follow the same rules: actor first,
+    ``desk.templates``, ``desk.sla``, ``desk.translation``, ``desk.sync``) and follow the same rules: actor first,
     permission checked first, audit row in the same transaction.
     """
 
@@ -126,6 +126,12 @@ class Desk:
         from crossdesk.sla import SlaService
 
         return SlaService(self)
+
+    @cached_property
+    def sync(self) -> Any:
+        from crossdesk.sync import SyncService
+
+        return SyncService(self)
 
     @cached_property
     def translation(self) -> Any:
