@@ -1,29 +1,29 @@
 """Building a demo desk: shops, teams and agents through the services, then tickets in bulk.
 
 The few configuration rows (shops, teams, agents, the demo marker) go through the :class:`Desk` service
-calls like any admin's. The bulk (buyers, orders, tickets, messages) bypasses the per-call services,
-which cost a transaction and several lookups per row, and is written with ``executemany`` in chunks, one
-transaction per chunk; it produces the rows the services would (same columns, uniqueness keys, JSON
-conventions, outbox rows for sent replies) and one audit row for the whole build. While loading, the
-secondary indexes and the full-text trigger are dropped and ``synchronous`` is off; they are rebuilt
-and restored at the end. Chunks are generated in worker processes when the desk is large, and written in
-order, so memory stays bounded by a few chunks whatever the size.
+calls like any admin's. The bulk (buyers, orders, tickets, messages) bypasses the per-call services, which
+cost a transaction and several lookups per row: chunks of tickets are generated (in worker processes when
+the desk is large) into scratch SQLite files, and the writer merges each into the desk with
+``INSERT ... SELECT`` in one transaction per chunk, so the single writer runs SQLite's C code rather than
+Python per value. The rows are the ones the services would write (same columns, uniqueness keys, JSON
+conventions, outbox rows for sent replies) plus one audit row for the whole build. While loading, the
+secondary indexes and the full-text trigger are dropped and ``synchronous`` is off; they are rebuilt and
+restored at the end. Memory stays bounded by a few chunks whatever the size.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
-
-import orjson
 
 from crossdesk.api import Desk, DeskError
 from crossdesk.demo import world
@@ -263,7 +263,7 @@ class _BulkLoad:
 
 
 class _Writer:
-    """Inserts chunks in order, turning chunk-local ids into desk ids."""
+    """Merges chunk shards in order, turning chunk-local ids into desk ids as SQLite copies the rows."""
 
     def __init__(self, desk: Desk) -> None:
         self.conn = desk.db.conn
@@ -276,74 +276,61 @@ class _Writer:
                 ("message", "messages"),
             )
         }
-        self.sql = {
-            table: f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-            for table, cols in COLUMNS.items()
-            if table != "replies"
-        }
-        self.outbox_sql = (
-            "INSERT INTO outbox (kind, platform, shop_id, ticket_id, payload, idempotency_key, status, attempts, "
-            "created_at, next_attempt_at, sent_at) VALUES ('message', ?, ?, ?, ?, ?, 'sent', 1, ?, ?, ?)"
-        )
         self.counts: Counter[str] = Counter()
 
-    def write(self, columns: dict[str, list[tuple]]) -> None:
-        base = dict(self.next_id)
-        shifted: dict[str, list] = {}
-        for table, cols in columns.items():
-            if not cols:
-                shifted[table] = []
-                continue
-            names = COLUMNS[table]
-            cols = list(cols)
-            for col, kind in REFS.get(table, {}).items():
-                i = names.index(col)
-                b = base[kind]
-                cols[i] = [None if v is None else v + b for v in cols[i]]
-            shifted[table] = cols
-        msgs = shifted["messages"]
-        if msgs:
-            ids, ext = msgs[0], msgs[COLUMNS["messages"].index("external_id")]
-            # Our own messages are known by our id until the platform assigns one (as Desk.reply does).
-            msgs[COLUMNS["messages"].index("external_id")] = [
-                e if e is not None else f"crossdesk:{i}" for i, e in zip(ids, ext, strict=True)
-            ]
+    def merge(self, shard: str, counts: dict[str, int]) -> None:
+        # Local ids are 0-based per chunk; the desk's ids continue from the last chunk's.
+        base = {kind: next_id for kind, next_id in self.next_id.items()}
         conn = self.conn
-        conn.execute("BEGIN")
-        for table in (
-            "customers",
-            "customer_identities",
-            "orders",
-            "order_lines",
-            "tickets",
-            "messages",
-            "ticket_tags",
-        ):
-            cols = shifted[table]
-            if cols:
-                conn.executemany(self.sql[table], zip(*cols, strict=True))
-                self.counts[table] += len(cols[0])
-        if shifted["replies"]:
-            conn.executemany(self.outbox_sql, self._outbox(shifted["replies"]))
-        conn.execute("COMMIT")
+        conn.execute("ATTACH DATABASE ? AS shard", [shard])
+        try:
+            conn.execute("BEGIN")
+            for table in (
+                "customers",
+                "customer_identities",
+                "orders",
+                "order_lines",
+                "tickets",
+                "messages",
+                "ticket_tags",
+            ):
+                cols = COLUMNS[table]
+                refs = REFS.get(table, {})
+                exprs = [f"{col} + {base[refs[col]]}" if col in refs else col for col in cols]
+                if table == "messages":
+                    # Our own messages are known by our id until the platform assigns one (as Desk.reply).
+                    i = cols.index("external_id")
+                    exprs[i] = f"coalesce(external_id, 'crossdesk:' || (id + {base['message']}))"
+                conn.execute(
+                    f"INSERT INTO main.{table} ({', '.join(cols)}) "
+                    f"SELECT {', '.join(exprs)} FROM shard.{table} ORDER BY rowid"
+                )
+                self.counts[table] += counts[table]
+            # Sent replies leave the outbox row Desk.reply would have queued, already sent; the payload is
+            # the same JSON (keys sorted, compact) the service layer writes.
+            m, t = base["message"], base["ticket"]
+            conn.execute(
+                "INSERT INTO main.outbox (kind, platform, shop_id, ticket_id, payload, idempotency_key, status, "
+                "attempts, created_at, next_attempt_at, sent_at) "
+                f"SELECT 'message', platform, shop_id, ticket_id + {t}, json_object('body', body, 'message_id', "
+                f"message_id + {m}, 'template', NULL, 'thread_id', thread_id), 'message:' || (message_id + {m}), "
+                "'sent', 1, created_at, created_at, created_at FROM shard.replies ORDER BY rowid"
+            )
+            self.counts["outbox"] += counts["replies"]
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute("DETACH DATABASE shard")
         for kind, table in (
             ("customer", "customers"),
             ("order", "orders"),
             ("ticket", "tickets"),
             ("message", "messages"),
         ):
-            if columns[table]:
-                self.next_id[kind] += len(columns[table][0])
-
-    @staticmethod
-    def _outbox(cols: list) -> Iterator[tuple]:
-        dumps = orjson.dumps
-        for mid, tid, platform, shop_id, thread, body, at in zip(*cols, strict=True):
-            payload = dumps(
-                {"body": body, "message_id": mid, "template": None, "thread_id": thread},
-                option=orjson.OPT_SORT_KEYS,
-            ).decode()
-            yield platform, shop_id, tid, payload, f"message:{mid}", at, at, at
+            self.next_id[kind] += counts[table]
 
 
 # ---- chunk production -----------------------------------------------------------------------------------
@@ -354,33 +341,45 @@ _CTX: Context | None = None
 def _init_worker(ctx: Context) -> None:
     global _CTX
     _CTX = ctx
-    ctx.tables  # build lookups once per worker  # noqa: B018
+    ctx.tables  # build the lookups once per worker  # noqa: B018
 
 
-def _work(task: tuple[int, int]) -> dict[str, list[tuple]]:
+def _make_shard(task: tuple[int, int, str]) -> tuple[int, str, dict[str, int]]:
+    index, n_tickets, path = task
     assert _CTX is not None
-    return generate_chunk(_CTX, *task).columns()
+    return n_tickets, path, generate_chunk(_CTX, index, n_tickets).save(path)
 
 
-def _chunks(ctx: Context, size: int, workers: int) -> Iterator[tuple[int, dict[str, list[tuple]]]]:
-    """Column-wise chunks in order, with the number of tickets in each."""
+def _shards(ctx: Context, size: int, workers: int, scratch: str) -> Iterator[tuple[int, str, dict[str, int]]]:
+    """Chunk shards in chunk order, as ``(tickets, shard path, row counts)``."""
+    n_chunks = (size + ctx.chunk_size - 1) // ctx.chunk_size
     tasks = [
-        (i, min(ctx.chunk_size, size - i * ctx.chunk_size))
-        for i in range((size + ctx.chunk_size - 1) // ctx.chunk_size)
+        (i, min(ctx.chunk_size, size - i * ctx.chunk_size), os.path.join(scratch, f"chunk{i:05d}.db"))
+        for i in range(n_chunks)
     ]
     if workers <= 1 or size < _PARALLEL_FROM:
+        _init_worker(ctx)
         for task in tasks:
-            yield task[1], generate_chunk(ctx, *task).columns()
+            yield _make_shard(task)
         return
     # fork is cheapest, but not once threads run (the rich progress bar has one): a forked child could
     # inherit a lock held by another thread.
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    method = "fork" if forkable else "spawn"
-    mp = multiprocessing.get_context(method)
+    mp = multiprocessing.get_context("fork" if forkable else "spawn")
     with mp.Pool(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        # imap keeps order; chunksize 1 and the writer consuming as it goes keep few chunks in flight.
-        for task, cols in zip(tasks, pool.imap(_work, tasks, chunksize=1), strict=True):
-            yield task[1], cols
+        # A bounded window of chunks in flight: shards wait on disk only until the writer catches up.
+        window: deque = deque()
+        pending = iter(tasks)
+        for task in pending:
+            window.append(pool.apply_async(_make_shard, (task,)))
+            if len(window) >= 2 * workers:
+                break
+        while window:
+            result = window.popleft().get()
+            task = next(pending, None)
+            if task is not None:
+                window.append(pool.apply_async(_make_shard, (task,)))
+            yield result
 
 
 def _workers() -> int:
@@ -454,9 +453,10 @@ def _build(
     done = 0
     if progress:
         progress("tickets", 0, size)
-    with _BulkLoad(desk) as bulk:
-        for n, cols in _chunks(ctx, size, _workers()):
-            writer.write(cols)
+    with tempfile.TemporaryDirectory(prefix="crossdesk-demo-") as scratch, _BulkLoad(desk) as bulk:
+        for n, shard, counts in _shards(ctx, size, _workers(), scratch):
+            writer.merge(shard, counts)
+            os.unlink(shard)
             done += n
             if progress:
                 progress("tickets", done, size)

@@ -346,3 +346,15 @@ def test_cli_demo_headless_prints_the_summary(tmp_path):
         assert word in result.output
     again = runner.invoke(cli, ["demo", "--db", str(path), "--size", "100", "--headless", "--no-enrich"])
     assert again.exit_code == 0 and "100 tickets" in again.output
+
+
+def test_outbox_payloads_are_the_service_layers_json(demo):
+    from crossdesk.api.desk import _json
+
+    rows = demo.db.execute(
+        "SELECT o.payload, m.id, m.body, t.external_id FROM outbox o JOIN messages m ON o.idempotency_key = "
+        "'message:' || m.id JOIN tickets t ON t.id = m.ticket_id LIMIT 500"
+    ).fetchall()
+    assert len(rows) > 100
+    for payload, mid, body, thread in rows:
+        assert payload == _json({"thread_id": thread, "body": body, "message_id": mid, "template": None})
