@@ -72,6 +72,9 @@ class Translation:
     coverage: float = 1.0
     untranslated: list[str] = field(default_factory=list)
     error: str = ""
+    # A partial translation made because a better provider on the route was down or over quota: worth
+    # trying again later (translate_incoming queues the message while showing this one meanwhile).
+    upgradable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -232,6 +235,10 @@ class TranslationService:
                 "reason = excluded.reason, updated_at = excluded.updated_at",
                 [name, now + int(seconds), reason, now],
             )
+
+    def _temporarily_out(self, name: str) -> bool:
+        """Down, paused or over quota now, but expected back (unlike a missing key or language)."""
+        return self._is_down(name) or bool(self._stopped(name))
 
     def _mark_down(self, name: str, reason: str, seconds: float) -> None:
         self._down[name] = (reason, self.desk.now() + int(seconds))
@@ -418,8 +425,12 @@ class TranslationService:
         unique = list(dict.fromkeys(texts))
         keys = {t: (text_hash(t), glossary.key(t, src_key, target)) for t in unique}
         done: dict[str, Translation] = {}
-        # 1. cache, preferring the provider earliest on the route
+        # 1. cache, preferring the provider earliest on the route. A partial translation is not taken
+        #    from the cache while a provider before it on the route is usable again: that one may do better.
         cached = self._cache_lookup([keys[t] for t in unique], src_key, target)
+        ready_before: dict[str, bool] = {}
+        for i, name in enumerate(route):
+            ready_before[name] = any(not self._unusable(n, source, target) for n in route[:i])
         for t in unique:
             found = cached.get(keys[t])
             if not found:
@@ -428,12 +439,15 @@ class TranslationService:
                 if name in found:
                     translation, coverage = found[name]
                     _, missed = coverage_of(t, translation)
+                    if missed and ready_before.get(name):
+                        break
                     done[t] = Translation(t, translation, src_key, target, name, True, coverage, missed)
                     break
         counts = Counter(texts)
         stats.cache_hits += sum(counts[t] for t in done)
         pending = [t for t in unique if t not in done]
         errors: list[str] = []
+        held_back = False  # a provider before the current one is down, paused or over quota, for now
         # 2. providers in route order
         for name in route:
             if not pending:
@@ -441,12 +455,14 @@ class TranslationService:
             reason = self._unusable(name, source, target)
             if reason:
                 errors.append(f"{name}: {reason}")
+                held_back = held_back or self._temporarily_out(name)
                 continue
             translator = self.translators[name]
             spans = {t: glossary.spans(t, src_key, target) for t in pending}
             leftover: list[str] = []
             for chunk in self._chunks(pending, translator):
                 if self._is_down(name) or self._stopped(name):
+                    held_back = True
                     leftover.extend(chunk)
                     continue
                 try:
@@ -485,6 +501,10 @@ class TranslationService:
                     rows.append((keys[t][0], src_key, target, keys[t][1], name, out, coverage))
                 self._cache_store(rows)
             pending = leftover
+            held_back = held_back or self._temporarily_out(name)
+        if held_back:
+            for t in done.values():
+                t.upgradable = bool(t.untranslated)
         out: list[Translation] = []
         for t in texts:
             if t in done:
@@ -607,11 +627,13 @@ class TranslationService:
         self, target: str, limit: int, ticket_ids: Sequence[int] | None, after: int | None = None
     ) -> list[tuple]:
         if after is None:
+            # Not yet in the target language, or queued (untranslated, or partly translated while a
+            # better provider was out) and due for another try.
             sql = (
                 "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m "
                 "LEFT JOIN translation_queue q ON q.message_id = m.id "
-                "WHERE m.direction = 'in' AND m.translated_to <> ? "
-                "AND (q.message_id IS NULL OR q.next_attempt_at <= ?)"
+                "WHERE m.direction = 'in' AND ((m.translated_to <> ? AND q.message_id IS NULL) "
+                "OR q.next_attempt_at <= ?)"
             )
             args: list[Any] = [target, self.desk.now()]
         else:
@@ -673,8 +695,9 @@ class TranslationService:
                         "UPDATE messages SET translation = ?, translated_to = ? WHERE id = ?",
                         [t.text, target, mid],
                     )
-                    db.execute("DELETE FROM translation_queue WHERE message_id = ?", [mid])
-                else:
+                    if not t.upgradable:
+                        db.execute("DELETE FROM translation_queue WHERE message_id = ?", [mid])
+                if not t.ok or t.upgradable:
                     report.queued += 1
                     prev = db.execute(
                         "SELECT attempts FROM translation_queue WHERE message_id = ?", [mid]

@@ -387,3 +387,25 @@ def test_a_provider_down_is_tried_again_after_a_pause(desk, deepl, google, clock
     assert svc.translate(["zwei"], "en", source="de")[0].provider == "google"  # still paused
     clock.now += 301
     assert svc.translate(["drei"], "en", source="de")[0].provider == "deepl"
+
+
+def test_phrasebook_stands_in_while_deepl_is_down_then_deepl_replaces_it(desk, deepl, clock):
+    body = "Hallo, wo ist meine Bestellung? Der Hund hat den Karton gefressen."
+    (mid,) = add_messages(desk, [body])
+    deepl.go_down()
+    report = make_service(desk, ["deepl", "offline"], deepl=deepl).translate_incoming()
+    assert (report.translated, report.queued) == (1, 1)  # shown now, and queued for a better translation
+    shown = desk.db.execute("SELECT translation FROM messages WHERE id = ?", [mid]).fetchone()[0]
+    assert shown.startswith("Hello, where is my order? ⟦Der Hund hat den Karton gefressen.⟧")
+    deepl.come_back()
+    clock.now += 301
+    report = make_service(desk, ["deepl", "offline"], deepl=deepl).translate_incoming()
+    assert (report.translated, report.queued) == (1, 0)
+    row = desk.db.execute("SELECT body, translation FROM messages WHERE id = ?", [mid]).fetchone()
+    assert row == (body, pseudo_translate(body, "en"))
+    assert desk.db.execute("SELECT count(*) FROM translation_queue").fetchone()[0] == 0
+    # A complete phrasebook translation is final: nothing to upgrade.
+    (mid2,) = add_messages(desk, ["Wo ist meine Bestellung?"], shop="S2")
+    deepl.go_down()
+    report = make_service(desk, ["deepl", "offline"], deepl=deepl).translate_incoming()
+    assert (report.translated, report.queued) == (1, 0)
