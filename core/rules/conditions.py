@@ -334,7 +334,7 @@ BUILTIN_FIELDS: dict[str, FieldSpec] = {
             lambda f: f.ticket["flags"],
             "t.flags",
             change_key="flags",
-            description="the classification flag bits; use op 'has_bits'",
+            description="threat flags from classification: has_bits chargeback, legal, bad_review (or a mask)",
         ),
         FieldSpec(
             "hours_since_created",
@@ -506,6 +506,13 @@ def _normalise_one(spec: FieldSpec, op: str, value: Any, where: str) -> Any:
         if key not in PRIORITY_RANK:
             raise RuleError(f"{where}: unknown priority {value!r}; known: {', '.join(PRIORITY_LEVELS)}")
         return key
+    if op == "has_bits" and isinstance(value, str):
+        from crossdesk.classify import FLAG_BAD_REVIEW, FLAG_CHARGEBACK, FLAG_LEGAL
+
+        names = {"chargeback": FLAG_CHARGEBACK, "legal": FLAG_LEGAL, "bad_review": FLAG_BAD_REVIEW}
+        if value.strip().lower() not in names:
+            raise RuleError(f"{where}: unknown flag {value!r}; known: {', '.join(names)} (or a bit mask)")
+        return names[value.strip().lower()]
     if kind == "number" or op in NUMBER_OPS or op == "has_bits":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise RuleError(f"{where}: {spec.name!r} needs a number, not {value!r}")

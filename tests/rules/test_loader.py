@@ -178,3 +178,26 @@ def test_loading_again_updates_by_name_and_replace_drops_the_rest(h, tmp_path):
     assert h.desk.rules.load_file(h.admin, second, replace=True) == ids[:1]
     (only,) = h.desk.rules.list(h.admin)
     assert (only.name, only.position) == ("a", 99)
+
+
+def test_flag_names_from_classification(h):
+    from crossdesk.classify import FLAG_CHARGEBACK
+
+    rule = h.desk.rules.parse(
+        {
+            "name": "cb",
+            "event": "time",
+            "all": [{"field": "flags", "op": "has_bits", "value": "chargeback"}],
+            "actions": [{"action": "escalate"}],
+        }
+    )
+    assert rule.conditions.all[0].value == FLAG_CHARGEBACK
+    with pytest.raises(RuleError, match="unknown flag 'fraud'"):
+        h.desk.rules.parse(
+            {
+                "name": "x",
+                "event": "time",
+                "all": [{"field": "flags", "op": "has_bits", "value": "fraud"}],
+                "actions": [{"action": "escalate"}],
+            }
+        )
