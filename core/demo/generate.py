@@ -126,6 +126,7 @@ REFS: dict[str, dict[str, str]] = {
 
 # ---- proportions ------------------------------------------------------------------------------------
 
+_NEW, _OPEN, _ON_HOLD, _SOLVED = 0, 1, 3, 4
 _STATUS = (
     TicketStatus.NEW,
     TicketStatus.OPEN,
@@ -538,22 +539,26 @@ class _Generator:
         rng, t, now = self.rng, self.t, self.ctx.now
         local = len(self.rows["tickets"])
         ordinal = self.base + local
-        intent = t.intents[self.pick(t.intent_cum)]
-        status = _STATUS[self.pick(t.status_cum.get(intent, t.status_cum["default"]))]
-        created = now - self.hours(*_AGE_HOURS[status])
+        r = rng.random
+        intent = t.intents[bisect(t.intent_cum, r())]
+        # Plain ints from here on: IntEnum comparisons cost a Python call each, per ticket.
+        status = int(_STATUS[bisect(t.status_cum.get(intent, t.status_cum["default"]), r())])
+        lo, hi = _AGE_HOURS[status]
+        created = now - int((lo + (hi - lo) * r()) * HOUR)
         language = buyer["language"]
         order = None
-        if rng.random() < _HAS_ORDER.get(intent, 0.97):
+        if r() < _HAS_ORDER.get(intent, 0.97):
             order = self.order(buyer, shop, intent, status, created, ordinal)
         seen = order["ordered_at"] if order else created
 
         plans, pcum = t.plans[status]
-        plan = plans[self.pick(pcum)]
+        plan = plans[bisect(pcum, r())]
         if intent == "praise":
-            plan = "b" if status == TicketStatus.NEW else "br"
+            plan = "b" if status == _NEW else "br"
         times = [created]
         for step in plan[1:]:
-            times.append(times[-1] + self.hours(*_GAP_HOURS[step]))
+            lo, hi = _GAP_HOURS[step]
+            times.append(times[-1] + int((lo + (hi - lo) * r()) * HOUR))
         latest = now - 60
         if times[-1] > latest:  # squeeze the conversation into the time since it started
             span = times[-1] - created
@@ -562,7 +567,6 @@ class _Generator:
 
         speakers = t.agents_for.get((language, shop.platform))
         pool = speakers or t.fallback_agents[shop.platform]
-        r = rng.random
         agent = pool[int(r() * len(pool))]
         translated = not speakers  # the reply went through the translator; the agent's text is kept
         thread = self.thread_id(shop, ordinal)
@@ -586,50 +590,59 @@ class _Generator:
         }
         subject = ""
         last_in = last_out = first_reply = None
+        pb = self.pb
+        messages = self.rows["messages"].append
+        replies = self.rows["replies"].append
+        platform, shop_id, author = shop.platform, shop.id, buyer["name"]
         for j, (step, at) in enumerate(zip(plan, times, strict=True)):
-            if step in "bfa":
-                if step == "b":
-                    pool = self.pb.buyer[language, intent]
-                    text, subj = pool[int(r() * len(pool))]
-                    subject = subj.format(**values)[:120]
-                elif step == "f":
-                    pool = self.pb.followup[language]
-                    text = pool[int(r() * len(pool))]
-                else:
-                    pool = self.pb.ack[language]
-                    text = pool[int(r() * len(pool))]
-                self.message(
+            mid = self.n_messages
+            self.n_messages += 1
+            if step == "b":
+                pool = pb.buyer[language, intent]
+                text, subj = pool[int(r() * len(pool))]
+                subject = subj.format_map(values)[:120]
+            elif step == "f":
+                pool = pb.followup[language]
+                text = pool[int(r() * len(pool))]
+            elif step == "a":
+                pool = pb.ack[language]
+                text = pool[int(r() * len(pool))]
+            elif step == "r":
+                body = pb.reply[language, intent].format_map(values)
+                translation = pb.reply["en", intent].format_map(values) if translated else ""
+                messages(
+                    (mid, local, platform, shop_id, None, "out", agent.name, body, language, translation, at)
+                )
+                replies((mid, local, platform, shop_id, thread, body, at))
+                last_out = at
+                first_reply = first_reply or at
+                continue
+            else:
+                note = _NOTES[int(r() * len(_NOTES))].format_map(values)
+                messages((mid, local, platform, shop_id, None, "note", agent.name, note, "", "", at))
+                continue
+            messages(
+                (
+                    mid,
                     local,
-                    shop,
+                    platform,
+                    shop_id,
                     f"{thread}:{j + 1}",
                     "in",
-                    buyer["name"],
-                    text.format(**values),
+                    author,
+                    text.format_map(values),
                     language,
                     "",
                     at,
                 )
-                last_in = at
-            elif step == "r":
-                body = self.pb.reply[language, intent].format(**values)
-                translation = self.pb.reply["en", intent].format(**values) if translated else ""
-                mid = self.message(local, shop, None, "out", agent.name, body, language, translation, at)
-                self.rows["replies"].append((mid, local, shop.platform, shop.id, thread, body, at))
-                last_out = at
-                first_reply = first_reply or at
-            else:
-                note = _NOTES[int(r() * len(_NOTES))].format(**values)
-                self.message(local, shop, None, "note", agent.name, note, "", "", at)
+            )
+            last_in = at
         end = times[-1]
         solved_at = None
-        if status >= TicketStatus.SOLVED:
-            solved_at = min(latest, end + self.hours(0.1, 4)) if latest > end else end
-        assigned = status != TicketStatus.NEW and (first_reply is not None or rng.random() < 0.4)
-        escalated = int(
-            intent == "complaint"
-            and status in (TicketStatus.OPEN, TicketStatus.ON_HOLD)
-            and rng.random() < 0.3
-        )
+        if status >= _SOLVED:
+            solved_at = min(latest, end + int((0.1 + 3.9 * r()) * HOUR)) if latest > end else end
+        assigned = status != _NEW and (first_reply is not None or r() < 0.4)
+        escalated = int(intent == "complaint" and status in (_OPEN, _ON_HOLD) and r() < 0.3)
         value = round(order["total"] / 10**shop.digits * shop.usd_rate, 2) if order else 0.0
         self.rows["tickets"].append(
             (
@@ -640,7 +653,7 @@ class _Generator:
                 buyer["local"],
                 order["local"] if order else None,
                 subject,
-                int(status),
+                status,
                 "question",
                 agent.id if assigned else None,
                 agent.team_id if assigned else None,
@@ -657,7 +670,7 @@ class _Generator:
             )
         )
         tag = _TAGS.get(intent)
-        if tag and (first_reply is not None or intent == "complaint") and rng.random() < 0.5:
+        if tag and (first_reply is not None or intent == "complaint") and r() < 0.5:
             self.rows["ticket_tags"].append((local, tag))
         return seen
 
@@ -670,46 +683,13 @@ class _Generator:
             return str(10**17 + _seq(ordinal, 9 * 10**17, 2147483647))
         return f"conv_{_seq(ordinal, 16**14, 1000003):014x}"
 
-    def message(
-        self,
-        ticket: int,
-        shop: ShopRow,
-        external_id: str | None,
-        direction: str,
-        author: str,
-        body: str,
-        language: str,
-        translation: str,
-        at: int,
-    ) -> int:
-        mid = self.n_messages
-        self.n_messages += 1
-        self.rows["messages"].append(
-            (
-                mid,
-                ticket,
-                shop.platform,
-                shop.id,
-                external_id,
-                direction,
-                author,
-                body,
-                language,
-                translation,
-                at,
-            )
-        )
-        return mid
-
     # ---- orders --------------------------------------------------------------------------------------
 
-    def order(
-        self, buyer: dict, shop: ShopRow, intent: str, status: TicketStatus, created: int, ordinal: int
-    ) -> dict:
+    def order(self, buyer: dict, shop: ShopRow, intent: str, status: int, created: int, ordinal: int) -> dict:
         rng, t = self.rng, self.t
         r = rng.random
         local = len(self.rows["orders"])
-        solved = status >= TicketStatus.SOLVED
+        solved = status >= _SOLVED
         if intent == "cancellation":
             ordered = created - self.hours(0.2, 30)
             shipped = delivered = None
