@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from crossdesk.models import Actor, Event, TicketStatus
-from crossdesk.rules.conditions import Facts, RuleError, Vocabulary, evaluate
+from crossdesk.rules.conditions import Facts, KeywordIndex, RuleError, Vocabulary, evaluate
 from crossdesk.sla.calendar import BusinessCalendar, WallClock
 from crossdesk.sla.policy import TARGETS, SlaPolicy, parse_policy, read_policies_file
 
@@ -57,6 +57,8 @@ class SlaService:
         self._policies: list[SlaPolicy] | None = None
         self._signature: tuple | None = None
         self._calendars: dict[Any, Any] = {}
+        self._vocabulary = Vocabulary()
+        self._keywords = KeywordIndex(())
 
     # ---- policies --------------------------------------------------------------------------------
 
@@ -126,7 +128,9 @@ class SlaService:
     def policies(self) -> list[SlaPolicy]:
         """The active policies in position order (cached until the table changes)."""
         signature = self.desk.db.execute(
-            "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (position + 3) * (active + 1)), 0) FROM sla_policies"
+            "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (position + 3) * (active + 1)), 0), "
+            # team calendars are cached with the policies: a changed calendar must be noticed too
+            "(SELECT group_concat(id || timezone || calendar, '|') FROM teams) FROM sla_policies"
         ).fetchone()
         if self._policies is None or signature != self._signature:
             vocab = self._vocab()
@@ -143,16 +147,16 @@ class SlaService:
                 raw["active"] = bool(raw["active"])
                 out.append(parse_policy(raw, "policy in desk", vocab))
             self._policies, self._signature = out, signature
+            self._vocabulary = vocab
+            self._keywords = KeywordIndex.for_conditions([p.conditions for p in out], vocab)
             self._calendars.clear()
         return self._policies
 
     def policy_for(self, ticket: Mapping[str, Any]) -> SlaPolicy | None:
-        vocab = None
-        for policy in self.policies():
-            if not policy.conditions.all and not policy.conditions.any:
-                return policy
-            vocab = vocab or self._vocab()
-            if evaluate(policy.conditions, Facts(self.desk, ticket, self.desk.now()), vocab):
+        policies = self.policies()
+        facts = Facts(self.desk, ticket, self.desk.now())
+        for policy in policies:
+            if evaluate(policy.conditions, facts, self._vocabulary, self._keywords):
                 return policy
         return None
 

@@ -318,3 +318,34 @@ def test_a_broken_team_calendar_never_blocks_intake(h, caplog):
         "team 'Broken' calendar: mon hours 'all day' must look like '09:00-17:00'"
     ]
     assert team
+
+
+def test_policy_conditions_can_use_keywords_and_calendar_changes_are_seen(h):
+    team = h.desk.create_team(
+        h.admin, "Support", calendar={"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}
+    )
+    _policies(
+        h,
+        {
+            "name": "disputes",
+            "clock": "wall",
+            "all": [{"field": "keywords", "op": "contains", "value": ["chargeback"]}],
+            "targets": {"normal": {"first_reply": "2h"}},
+        },
+        {
+            "name": "business",
+            "clock": "business",
+            "team": "Support",
+            "targets": {"normal": {"first_reply": "8h"}},
+        },
+    )
+    dispute = h.ticket("I will file a chargeback")
+    calm = h.ticket("Where is my parcel?")
+    assert h.desk.sla.status(h.admin, dispute)["policy"] == "disputes"
+    assert _row(h, calm)["first_reply_due"] == ts(2025, 12, 16, 10)  # Monday 10:00 + 8 business hours
+    # The team now works until 18:00: the next recompute counts on the new hours.
+    h.desk.db["teams"].update(
+        team, {"calendar": '{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}'}
+    )
+    h.desk.update_ticket(h.admin, calm, type="question2")
+    assert _row(h, calm)["first_reply_due"] == ts(2025, 12, 15, 18)
