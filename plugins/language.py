@@ -5,10 +5,12 @@ of the chosen languages takes about 2.5 s once per process, then a short message
 millisecond. High-accuracy mode: on short buyer messages it is clearly better than low-accuracy mode
 (see ``python -m crossdesk.language.evaluate``), and the speed is ample for a help desk.
 
-Lingua is weak on one- or two-word messages ("merci" comes out Italian). So a text that is, as a whole,
-a sentence or term of the offline phrasebook (``translators/phrasebook/*.json``: greetings, thanks,
-after-sales sentences in 13 languages, written by hand) is answered from it when only one language has it;
-when several do ("hallo": de and nl), lingua chooses among those only.
+Lingua is weak on one- to three-word messages ("merci" comes out Italian) and on Japanese written in
+kanji only. So: a text that is, as a whole, a sentence or term of the offline phrasebook
+(``translators/phrasebook/*.json``) is answered from it when one language has it, and lingua chooses among
+those languages when several do (then a prior by how often sellers hear each language breaks close calls);
+two or three words that all belong to one language's phrasebook decide it; and Han-only text is checked
+for Japanese-only and simplified-only characters and shop words. See docs/translation.md for the figures.
 
 The candidate languages default to the 13 the desk supports end to end (phrasebook, templates, demo);
 ``CROSSDESK_DETECT_LANGUAGES`` widens or narrows them (a comma-separated list of ISO 639-1 codes, or
@@ -102,39 +104,95 @@ def lexicon() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items() if k}
 
 
+# Han-only text (no kana) is where lingua mistakes Japanese for Chinese: "返品希望", "配送遅延". These are
+# Japanese shinjitai that simplified Chinese writes differently, and Japanese and Chinese shop words.
+_JA_HAN = frozenset("遅払込売円様気変発帰戻済読続対応検険広転伝労働込駅営歳黒図薬楽")
+_ZH_HAN = frozenset("们这么还没发货谢请问时给说让对个吗呢吧买卖钱价运达门开关东车长见现样点进过后里为从单")
+_JA_WORDS = ("返品", "注文", "在庫", "未着", "配達", "確認", "連絡", "至急", "到着", "返金", "交換希望")
+_ZH_WORDS = ("订单", "退货", "发货", "快递", "请问", "谢谢", "什么", "没有", "怎么", "退款", "物流")
+
+
+def _han_only_lean(text: str) -> str:
+    """ "ja" or "zh" when Han-only text leans clearly one way, else ""."""
+    if any("\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7af" for ch in text):
+        return ""
+    score = sum(ch in _JA_HAN for ch in text) - sum(ch in _ZH_HAN for ch in text)
+    score += 2 * (sum(w in text for w in _JA_WORDS) - sum(w in text for w in _ZH_WORDS))
+    return "ja" if score > 0 else "zh" if score < 0 else ""
+
+
+def _word_votes(cleaned: str) -> frozenset[str]:
+    """For a message of at most three words: the languages every phrasebook word in it belongs to
+    ("hola buenas" -> {es}; "Hallo, danke" -> {de}); empty when no word is known or they disagree."""
+    words = _key(cleaned).split()
+    if not 1 < len(words) <= 3:
+        return frozenset()
+    known = [lexicon()[w] for w in words if w in lexicon()]
+    if not known:
+        return frozenset()
+    return frozenset.intersection(*known)
+
+
+# When a word is shared by several languages and lingua cannot separate them either, the language more
+# sellers hear from wins ("hallo": German before Dutch, "pedido": Spanish before Portuguese).
+PRIOR = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar")
+CLOSE_CALL = 0.25
+
+
+def _best_of(d: Any, cleaned: str, codes: frozenset[str]) -> tuple[str, float]:
+    from lingua import IsoCode639_1, Language
+
+    scored = sorted(
+        (
+            (
+                float(
+                    d.compute_language_confidence(
+                        cleaned, Language.from_iso_code_639_1(IsoCode639_1.from_str(c))
+                    )
+                ),
+                c,
+            )
+            for c in codes
+        ),
+        reverse=True,
+    )
+    (top, lang), runner_up = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)
+    if top - runner_up < CLOSE_CALL:
+        rank = {c: i for i, c in enumerate(PRIOR)}
+        lang = min(codes, key=lambda c: (rank.get(c, len(PRIOR)), c))
+        top = dict((c, v) for v, c in scored)[lang]
+    return lang, top
+
+
 def guess(text: str, languages: tuple[str, ...] | None = DEFAULT_LANGUAGES) -> LanguageGuess | None:
     """Detect ``text``'s language among ``languages``; None when there is nothing to judge by."""
     cleaned = clean(text)
     if not any(ch.isalpha() for ch in cleaned):
         return None
     d = detector(languages)
-    known = lexicon().get(_key(cleaned), frozenset())
-    if languages is not None:
-        known = known & set(languages)
-    if len(known) == 1:
-        return LanguageGuess(
-            language=next(iter(known)), confidence=PHRASEBOOK_CONFIDENCE, detector="phrasebook"
-        )
-    if known:
-        from lingua import IsoCode639_1, Language
-
-        scored = [
-            (
-                d.compute_language_confidence(
-                    cleaned, Language.from_iso_code_639_1(IsoCode639_1.from_str(c))
-                ),
-                c,
-            )
-            for c in sorted(known)
-        ]
-        confidence, lang = max(scored)
-        return LanguageGuess(language=lang, confidence=float(confidence), detector="lingua+phrasebook")
+    allowed = None if languages is None else set(languages)
+    for how, known in (
+        ("phrasebook", lexicon().get(_key(cleaned), frozenset())),
+        ("words", _word_votes(cleaned)),
+    ):
+        if allowed is not None:
+            known = known & allowed
+        if len(known) == 1:
+            return LanguageGuess(language=next(iter(known)), confidence=PHRASEBOOK_CONFIDENCE, detector=how)
+        if known:
+            lang, confidence = _best_of(d, cleaned, known)
+            return LanguageGuess(language=lang, confidence=confidence, detector=f"lingua+{how}")
     # detect_language_of plus one confidence is ~15x faster than computing every language's value.
     best = d.detect_language_of(cleaned)
     if best is None:
         return None
+    code = best.iso_code_639_1.name.lower()
     confidence = float(d.compute_language_confidence(cleaned, best))
-    return LanguageGuess(language=best.iso_code_639_1.name.lower(), confidence=confidence, detector="lingua")
+    if code in ("zh", "ja") and (allowed is None or {"zh", "ja"} <= allowed):
+        lean = _han_only_lean(cleaned)
+        if lean and lean != code:
+            return LanguageGuess(language=lean, confidence=0.8, detector="lingua+han")
+    return LanguageGuess(language=code, confidence=confidence, detector="lingua")
 
 
 @hookimpl(trylast=True)
