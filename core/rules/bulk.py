@@ -110,6 +110,12 @@ class BulkEvaluator:
 
     # ---- plugin fields -----------------------------------------------------------------------------
 
+    def forget_plugin_values(self) -> None:
+        """Drop the plugin answers computed so far (they may depend on columns that have changed)."""
+        for name in self._plugin_tables.values():
+            self.desk.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self._plugin_tables.clear()
+
     def _plugin_table(self, spec: FieldSpec, cond: Condition) -> str:
         key = (cond.field, NEGATIVE.get(cond.op, cond.op), repr(cond.value))
         if key in self._plugin_tables:

@@ -17,8 +17,10 @@ from crossdesk.rules.conditions import (
     CHANGE_OPS,
     PRIORITY_RANK,
     Condition,
+    Facts,
     RuleError,
     Vocabulary,
+    evaluate,
     fold,
 )
 from crossdesk.rules.model import (
@@ -389,33 +391,46 @@ class RuleService:
         ruleset = engine.load_ruleset(self.desk)
         result = TimeRun()
         now = self.desk.now()
-        for rule in ruleset.by_event.get("time", []):
-            with BulkEvaluator(self.desk, ruleset.vocab, now, [rule.conditions]) as bulk:
+        time_rules = ruleset.by_event.get("time", [])
+        if not time_rules:
+            return result
+        # One evaluator for every time rule: buyer messages (keywords, intents) are read once. Ticket
+        # columns are read live by each rule's query, so a rule sees what the rules before it changed.
+        with BulkEvaluator(self.desk, ruleset.vocab, now, [r.conditions for r in time_rules]) as bulk:
+            for rule in time_rules:
+                bulk.forget_plugin_values()
                 matching = set(bulk.ticket_ids(rule.conditions))
-            armed = {
-                r[0]
-                for r in self.desk.db.execute(
-                    "SELECT ticket_id FROM rule_windows WHERE rule_id = ?", [rule.id]
-                )
-            }
-            closed = armed - matching
-            with self.desk.tx():
-                self.desk.db.conn.executemany(
-                    "DELETE FROM rule_windows WHERE rule_id = ? AND ticket_id = ?",
-                    [(rule.id, t) for t in closed],
-                )
-            result.rearmed += len(closed)
-            for ticket_id in sorted(matching - armed):
-                if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
-                    continue
-                with self.desk.tx():
-                    outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
-                    self.desk.db.execute(
-                        "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
-                        [rule.id, ticket_id, now],
+                armed = {
+                    r[0]
+                    for r in self.desk.db.execute(
+                        "SELECT ticket_id FROM rule_windows WHERE rule_id = ?", [rule.id]
                     )
-                bucket = result.fired if outcome == "fired" else result.errors
-                bucket[rule.name] = bucket.get(rule.name, 0) + 1
+                }
+                closed = armed - matching
+                with self.desk.tx():
+                    self.desk.db.conn.executemany(
+                        "DELETE FROM rule_windows WHERE rule_id = ? AND ticket_id = ?",
+                        [(rule.id, t) for t in closed],
+                    )
+                result.rearmed += len(closed)
+                for ticket_id in sorted(matching - armed):
+                    if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
+                        continue
+                    with self.desk.tx():
+                        # Checked again on the ticket as it is now: a firing before this one may have
+                        # changed it since the bulk query ran.
+                        ticket = engine._ticket(self.desk, ticket_id)
+                        if ticket is None or not evaluate(
+                            rule.conditions, Facts(self.desk, ticket, now), ruleset.vocab, ruleset.keywords
+                        ):
+                            continue
+                        outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
+                        self.desk.db.execute(
+                            "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
+                            [rule.id, ticket_id, now],
+                        )
+                    bucket = result.fired if outcome == "fired" else result.errors
+                    bucket[rule.name] = bucket.get(rule.name, 0) + 1
         return result
 
 
