@@ -158,3 +158,10 @@ def test_phrasebook_answers_respect_the_candidate_languages(monkeypatch):
 
     monkeypatch.setenv("CROSSDESK_DETECT_LANGUAGES", "en,de,it")
     assert crossdesk_detect_language("merci").language in {"en", "de", "it"}
+
+
+def test_accuracy_on_the_fresh_set(pm):
+    """A second set written after the detection choices; measured once at 65/65."""
+    rows = heldout("fresh")
+    assert {lang for lang, _ in rows} == DEMO_LANGUAGES and len(rows) == 65
+    assert evaluate(lambda t: detect(t, pm=pm), rows).accuracy >= 0.95
