@@ -157,22 +157,12 @@ def fire(desk: Desk, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet,
     outcome = "fired"
     # The log row goes in first, so firings read in the order rules started (a chained rule after the
     # rule whose action set it off); its outcome and changes are filled in once the actions have run.
-    firing_id = (
-        desk.db["rule_firings"]
-        .insert(
-            {
-                "rule_id": rule.id,
-                "rule_name": rule.name,
-                "ticket_id": ticket_id,
-                "event": event.name,
-                "depth": depth,
-                "outcome": outcome,
-                "changes": "[]",
-                "at": desk.now(),
-            }
-        )
-        .last_pk
-    )
+    # Raw SQL on this hot path: sqlite-utils' table helpers introspect the schema on every call.
+    firing_id = desk.db.execute(
+        "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
+        "VALUES (?, ?, ?, ?, ?, 'fired', '[]', ?)",
+        [rule.id, rule.name, ticket_id, event.name, depth, desk.now()],
+    ).lastrowid
     cascade.depth = depth + 1
     current = ""
     try:
@@ -203,17 +193,16 @@ def _log_capped(desk: Desk, event: Event, cascade: Cascade) -> None:
         cascade.depth,
         event.name,
     )
-    desk.db["rule_firings"].insert(
-        {
-            "rule_id": None,
-            "rule_name": "(chain limit)",
-            "ticket_id": event.object_id,
-            "event": event.name,
-            "depth": cascade.depth,
-            "outcome": "capped",
-            "changes": orjson.dumps([{"error": f"chained firing stopped at depth {MAX_DEPTH}"}]).decode(),
-            "at": desk.now(),
-        }
+    desk.db.execute(
+        "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
+        "VALUES (NULL, '(chain limit)', ?, ?, ?, 'capped', ?, ?)",
+        [
+            event.object_id,
+            event.name,
+            cascade.depth,
+            orjson.dumps([{"error": f"chained firing stopped at depth {MAX_DEPTH}"}]).decode(),
+            desk.now(),
+        ],
     )
 
 

@@ -66,6 +66,7 @@ class BusinessCalendar:
     country: str | None = None
     subdiv: str | None = None
     closed: frozenset[date] = frozenset()
+    _days: dict[date, list[tuple[int, int]]] = field(default_factory=dict, compare=False, repr=False)
 
     kind = "business"
 
@@ -139,14 +140,19 @@ class BusinessCalendar:
         return bool(self.country) and day in _holiday_dates(self.country, self.subdiv, day.year)  # type: ignore[arg-type]
 
     def intervals(self, day: date) -> list[tuple[int, int]]:
-        """Working intervals of a local day, as UTC epoch seconds."""
+        """Working intervals of a local day, as UTC epoch seconds (memoised: deadlines of a desk fall on
+        the same few hundred days)."""
+        cached = self._days.get(day)
+        if cached is not None:
+            return cached
         spans = self.hours.get(day.weekday(), ())
-        if not spans or self.is_holiday(day):
-            return []
-        zone = self.zone
-        out = []
-        for start, end in spans:
-            out.append((_local_ts(day, start, zone), _local_ts(day, end, zone)))
+        out: list[tuple[int, int]] = []
+        if spans and not self.is_holiday(day):
+            zone = self.zone
+            out = [(_local_ts(day, start, zone), _local_ts(day, end, zone)) for start, end in spans]
+        if len(self._days) > 20_000:  # a long-running process must not grow without bound
+            self._days.clear()
+        self._days[day] = out
         return out
 
     def _local_day(self, ts: int) -> date:

@@ -230,7 +230,9 @@ class SlaService:
         paused_seconds = ticket["sla_paused_seconds"]
         if paused_now and paused_at is None:
             patch["sla_paused_at"] = paused_at = now
-            self.desk.db["sla_pauses"].insert({"ticket_id": ticket_id, "started_at": now, "seconds": 0})
+            self.desk.db.execute(
+                "INSERT INTO sla_pauses (ticket_id, started_at, seconds) VALUES (?, ?, 0)", [ticket_id, now]
+            )
         elif not paused_now and paused_at is not None:
             seconds = clock.elapsed(paused_at, now) if clock is not None and policy.pausable else 0  # type: ignore[union-attr]
             paused_seconds += seconds
@@ -265,7 +267,9 @@ class SlaService:
         patch["sla_due"] = min(present) if present else None
         changed = {k: v for k, v in patch.items() if ticket[k] != v}
         if changed:
-            self.desk.db["tickets"].update(ticket_id, changed)
+            # Raw SQL: this runs on every event, and sqlite-utils' update() introspects the table each call.
+            sets = ", ".join(f"{k} = ?" for k in changed)
+            self.desk.db.execute(f"UPDATE tickets SET {sets} WHERE id = ?", [*changed.values(), ticket_id])
         return changed
 
     def recompute_all(self, actor: Actor) -> int:
