@@ -129,19 +129,22 @@ def run_rules(desk: Desk, event: Event, rules: list[Rule], ruleset: RuleSet, cas
     """Run ``rules`` in order on the event's ticket; returns the names of those that fired."""
     ticket_id = int(event.object_id)  # type: ignore[arg-type]
     fired = []
+    facts: Facts | None = None  # what is known of the ticket, reloaded only after a rule changed it
     for rule in rules:
         if (rule.id, ticket_id) in cascade.fired:
             continue
         if rule.once_per_ticket and _fired_before(desk, rule, ticket_id):
             continue
-        ticket = _ticket(desk, ticket_id)
-        if ticket is None:  # deleted by an earlier rule's plugin action
-            break
-        facts = Facts(desk, ticket, desk.now(), event)
+        if facts is None:
+            ticket = _ticket(desk, ticket_id)
+            if ticket is None:  # deleted by an earlier rule's plugin action
+                break
+            facts = Facts(desk, ticket, desk.now(), event)
         if not evaluate(rule.conditions, facts, ruleset.vocab, ruleset.keywords):
             continue
         fire(desk, rule, ticket_id, event, ruleset, cascade)
         fired.append(rule.name)
+        facts = None
     return fired
 
 
