@@ -126,3 +126,51 @@ def routing(n_tickets: int = 100_000, n_agents: int = 500, seed: int = 3) -> dic
         "load": rng.integers(0, 20, n_agents).astype(np.int32),
         "last_assigned": rng.integers(NOW - 3600, NOW, n_agents).astype(np.int64),
     }
+
+
+def synth_desk(db, n: int, seed: int = 4) -> None:
+    """Fill a desk database (``crossdesk.db.connect`` result) with ``n`` tickets written directly, the way
+    a large imported desk looks to the queue: six shops, every status, most tickets with an SLA."""
+    from crossdesk.classify.intents import INTENT_NAMES
+
+    rng = np.random.default_rng(seed)
+    day = 86_400
+    platforms = ["amazon", "ebay", "shopee", "shopify", "aliexpress", "web"]
+    conn = db.conn
+    conn.execute("BEGIN")
+    for i, p in enumerate(platforms, start=1):
+        conn.execute(
+            "INSERT OR IGNORE INTO shops (id, platform, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
+            [i, p, f"S{i}", f"shop {i}", NOW - 400 * day],
+        )
+    langs = ["en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar"]
+    step = 100_000
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        shop = rng.integers(1, 7, m)
+        created = NOW - rng.integers(0, 60 * day, m)
+        sla = created + rng.integers(6 * 3600, 3 * day, m)
+        no_sla = rng.random(m) < 0.1
+        rows = zip(
+            [platforms[s - 1] for s in shop.tolist()],
+            shop.tolist(),
+            [f"T{start + k}" for k in range(m)],
+            rng.choice([0, 1, 1, 1, 2, 3, 4, 5], m).tolist(),
+            [INTENT_NAMES[k] for k in rng.integers(0, len(INTENT_NAMES), m).tolist()],
+            rng.uniform(-1, 1, m).round(3).tolist(),
+            rng.integers(0, 4, m).tolist(),
+            rng.lognormal(3.5, 1.2, m).round(2).tolist(),
+            (rng.random(m) < 0.05).astype(int).tolist(),
+            created.tolist(),
+            (created + rng.integers(0, day, m)).tolist(),
+            [None if x else int(v) for x, v in zip(no_sla.tolist(), sla.tolist(), strict=True)],
+            [langs[k] for k in rng.integers(0, len(langs), m).tolist()],
+            strict=True,
+        )
+        conn.executemany(
+            "INSERT INTO tickets (platform, shop_id, external_id, status, intent, sentiment, tier, "
+            "order_value_usd, escalated, created_at, updated_at, last_customer_msg_at, sla_due, language) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((*r[:11], r[10], *r[11:]) for r in rows),
+        )
+    conn.execute("COMMIT")

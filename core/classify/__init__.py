@@ -24,7 +24,6 @@ import numpy as np
 import orjson
 
 from crossdesk.classify.intents import INTENT_CODES, INTENT_NAMES, INTENTS, intent_code
-from crossdesk.native import KeywordMatcher
 
 __all__ = [
     "FLAG_BAD_REVIEW",
@@ -113,6 +112,9 @@ class Classifier:
     """One matcher over every keyword of every lexicon; classify batches of messages with it."""
 
     def __init__(self, lexicons: Iterable[dict]) -> None:
+        # Imported here: crossdesk.native reads the intent table of this package for its default weights.
+        from crossdesk.native import KeywordMatcher
+
         names = list(INTENT_NAMES)
         patterns: list[str] = []
         kind: list[int] = []

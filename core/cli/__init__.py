@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "crossdesk.cli.automation",  # rules test|lint|load, automate, sla, templates, kb
     "crossdesk.cli.aftersales",  # returns evaluate, cases list|show|open|act|report|stock
     "crossdesk.cli.sync",  # sync, outbox list|send|resolve
+    "crossdesk.cli.rescore",  # rescore
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -1,0 +1,576 @@
+"""The queue: which open ticket to answer first.
+
+:class:`QueueService` (``desk.queue``) keeps a column snapshot of the open tickets (numpy arrays, one row
+per ticket), follows changes through ``tickets.updated_at`` and re-reads only the rows that changed, scores
+with the native kernel (:func:`crossdesk.native.score`) and serves the top N for a filter (platform, shop,
+status, intent, tier, language, assignee) with :func:`crossdesk.native.rank` (partial selection).
+
+:func:`rescore` is the operator's batch (``crossdesk rescore``): it re-scores the whole desk from the
+database and writes ``tickets.priority`` back in chunks, each chunk and the run's cursor in one
+transaction, so an interrupted run resumes where it stopped with the same clock and ends with the same
+priorities as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from crossdesk import native
+from crossdesk.classify.intents import INTENT_CODES
+from crossdesk.models import PLATFORM_CODES, Actor, TicketStatus
+from crossdesk.native import INT64_MAX
+
+__all__ = ["QueueEntry", "QueueService", "RescoreReport", "rescore"]
+
+#: Columns read per ticket, in this order; NULL deadlines mean "no SLA", a ticket without a buyer message
+#: waits since it was created.
+_SELECT = (
+    f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}), COALESCE(last_customer_msg_at, created_at), "
+    "order_value_usd, tier, intent, sentiment, platform, escalated, created_at, shop_id, language, "
+    "COALESCE(assignee_id, -1) FROM tickets"
+)
+OPEN = int(TicketStatus.SOLVED)  # statuses below this are in the queue
+RESCORE_KEY = "queue.rescore"  # settings row of a rescore run in progress
+#: A full re-score of the snapshot happens when the clock has moved this far since the last one: scores
+#: drift with time (deadlines approach, waits grow), slowly enough that a minute is invisible.
+DRIFT_SECONDS = 60
+
+
+class _Codes:
+    """A growing str -> int dictionary; names the static tables do not know get codes past them, which
+    the score kernel reads as weight 0."""
+
+    def __init__(self, fixed: dict[str, int]) -> None:
+        self.codes = dict(fixed)
+        self.next = max(fixed.values(), default=-1) + 1
+
+    def __call__(self, name: str | None) -> int:
+        name = name or ""
+        code = self.codes.get(name)
+        if code is None:
+            code = self.codes[name] = self.next
+            self.next += 1
+        return code
+
+    def many(self, names: Iterable[str | None]) -> list[int]:
+        get = self.codes.get
+        out = []
+        for name in names:
+            code = get(name or "")
+            out.append(code if code is not None else self(name))
+        return out
+
+
+@dataclass
+class _Columns:
+    id: np.ndarray
+    status: np.ndarray
+    sla_due: np.ndarray
+    last_customer_msg_at: np.ndarray
+    order_value_usd: np.ndarray
+    tier: np.ndarray
+    intent: np.ndarray
+    sentiment: np.ndarray
+    platform: np.ndarray
+    escalated: np.ndarray
+    created_at: np.ndarray
+    shop_id: np.ndarray
+    language: np.ndarray
+    assignee_id: np.ndarray
+
+    def score_cols(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in native.SCORE_COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+_DTYPES = {
+    "id": np.int64,
+    "status": np.int8,
+    "sla_due": np.int64,
+    "last_customer_msg_at": np.int64,
+    "order_value_usd": np.float32,
+    "tier": np.int8,
+    "intent": np.int16,
+    "sentiment": np.float32,
+    "platform": np.int8,
+    "escalated": np.uint8,
+    "created_at": np.int64,
+    "shop_id": np.int64,
+    "language": np.int16,
+    "assignee_id": np.int64,
+}
+
+
+def _columns(rows: Sequence[tuple], intents: _Codes, platforms: _Codes, languages: _Codes) -> _Columns:
+    """Rows of ``_SELECT`` -> typed columns."""
+    names = list(_DTYPES)
+    if not rows:
+        return _Columns(**{n: np.empty(0, dtype=_DTYPES[n]) for n in names})
+    cols = list(zip(*rows, strict=True))
+    out: dict[str, np.ndarray] = {}
+    for i, name in enumerate(names):
+        values: Any = cols[i]
+        if name == "intent":
+            values = intents.many(values)
+        elif name == "platform":
+            values = platforms.many(values)
+        elif name == "language":
+            values = languages.many(values)
+        dtype = _DTYPES[name]
+        if dtype in (np.float32,):
+            out[name] = np.array(values, dtype=np.float64).astype(dtype)
+        elif name in ("tier", "status", "escalated"):
+            # Out-of-range codes in a hand-edited row must not wrap around: clip into the column type.
+            info = np.iinfo(dtype)
+            out[name] = np.clip(np.array(values, dtype=np.int64), info.min, info.max).astype(dtype)
+        else:
+            out[name] = np.array(values, dtype=dtype)
+    return _Columns(**out)
+
+
+def _platform_codes() -> _Codes:
+    # Unknown platforms score as "other" (code 0) but still filter by their own name.
+    return _Codes(dict(PLATFORM_CODES))
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    ticket_id: int
+    priority: float
+
+
+class QueueService:
+    """The live queue of one desk (``desk.queue``)."""
+
+    def __init__(self, desk: Any, weights: native.ScoreWeights | None = None) -> None:
+        self.desk = desk
+        self.weights = weights
+        self._intents = _Codes(dict(INTENT_CODES))
+        self._platforms = _platform_codes()
+        self._languages = _Codes({"": 0})
+        self._cols: _Columns | None = None
+        self._scores = np.empty(0, dtype=np.float32)
+        self._row: dict[int, int] = {}
+        self._watermark = 0
+        self._scored_at = 0
+
+    # ---- the snapshot ------------------------------------------------------------------------------
+
+    def _read(self, where: str = "", params: Sequence[Any] = ()) -> _Columns:
+        rows = self.desk.db.execute(f"{_SELECT} {where}", list(params)).fetchall()
+        return _columns(rows, self._intents, self._platforms, self._languages)
+
+    def refresh(self) -> int:
+        """Rebuild the snapshot from the database; returns the number of open tickets."""
+        now = self.desk.now()
+        self._watermark = now
+        self._cols = self._read("WHERE status < ?", [OPEN])
+        self._row = {tid: i for i, tid in enumerate(self._cols.id.tolist())}
+        self._rescore_all(now)
+        return len(self._cols)
+
+    def _rescore_all(self, now: int) -> None:
+        assert self._cols is not None
+        self._scores = native.score(self._cols.score_cols(), self.weights, now)
+        self._scored_at = now
+
+    def changed(self, ticket_ids: Iterable[int]) -> None:
+        """Re-read and re-score these tickets (new, changed, solved or closed ones alike)."""
+        if self._cols is None:
+            self.refresh()
+            return
+        ids = sorted({int(t) for t in ticket_ids})
+        if not ids:
+            return
+        fresh: list[_Columns] = []
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            part = ids[start : start + 500]
+            fresh.append(self._read(f"WHERE id IN ({','.join('?' * len(part))})", part))
+        self._apply(_concat(fresh))
+
+    def _apply(self, new: _Columns) -> None:
+        assert self._cols is not None
+        cols = self._cols
+        now = self.desk.now()
+        scores = native.score(new.score_cols(), self.weights, self._scored_at or now)
+        appended = []
+        for j, tid in enumerate(new.id.tolist()):
+            i = self._row.get(tid)
+            if i is None:
+                if new.status[j] < OPEN:
+                    appended.append(j)
+                continue
+            for name in _DTYPES:
+                getattr(cols, name)[i] = getattr(new, name)[j]
+            self._scores[i] = scores[j]
+        if appended:
+            take = np.array(appended, dtype=np.int64)
+            base = len(cols)
+            self._cols = _Columns(
+                **{n: np.concatenate([getattr(cols, n), getattr(new, n)[take]]) for n in _DTYPES}
+            )
+            self._scores = np.concatenate([self._scores, scores[take]])
+            for k, tid in enumerate(new.id[take].tolist()):
+                self._row[tid] = base + k
+        # Solved and closed rows stay in place with status >= OPEN (score -inf, never served) until the
+        # next refresh compacts them; removing them one by one would move every later row.
+
+    def sync(self) -> int:
+        """Pick up every ticket changed since the last look; returns how many rows were re-read."""
+        if self._cols is None:
+            return self.refresh()
+        now = self.desk.now()
+        ids = [
+            r[0]
+            for r in self.desk.db.execute("SELECT id FROM tickets WHERE updated_at >= ?", [self._watermark])
+        ]
+        self._watermark = now
+        self.changed(ids)
+        if now - self._scored_at >= DRIFT_SECONDS:
+            self._rescore_all(now)
+        return len(ids)
+
+    # ---- serving -------------------------------------------------------------------------------------
+
+    def top(
+        self,
+        actor: Actor,
+        n: int = 50,
+        *,
+        platform: str | Sequence[str] | None = None,
+        shop: int | Sequence[int] | None = None,
+        status: str | int | Sequence[str | int] | None = None,
+        intent: str | Sequence[str] | None = None,
+        tier: int | Sequence[int] | None = None,
+        language: str | Sequence[str] | None = None,
+        assignee: int | Sequence[int] | None = None,
+    ) -> list[QueueEntry]:
+        """The ``n`` open tickets to answer first, best first, among those matching every filter given.
+        Each filter takes one value or several; ``assignee=0`` means unassigned."""
+        self.desk.require(actor, "view")
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        self.sync()
+        assert self._cols is not None
+        cols = self._cols
+        mask = cols.status < OPEN
+        if platform is not None:
+            mask &= np.isin(cols.platform, [self._platforms(p) for p in _many(platform)])
+        if shop is not None:
+            mask &= np.isin(cols.shop_id, [int(s) for s in _many(shop)])
+        if status is not None:
+            mask &= np.isin(cols.status, [int(TicketStatus.parse(s)) for s in _many(status)])
+        if intent is not None:
+            mask &= np.isin(cols.intent, [self._intents(i) for i in _many(intent)])
+        if tier is not None:
+            mask &= np.isin(cols.tier, [int(t) for t in _many(tier)])
+        if language is not None:
+            mask &= np.isin(cols.language, [self._languages(lang) for lang in _many(language)])
+        if assignee is not None:
+            wanted = [-1 if int(a) == 0 else int(a) for a in _many(assignee)]
+            mask &= np.isin(cols.assignee_id, wanted)
+        rows = np.flatnonzero(mask)
+        best = native.rank(self._scores[rows], n, cols.created_at[rows])
+        picked = rows[best]
+        return [
+            QueueEntry(int(t), float(s))
+            for t, s in zip(cols.id[picked].tolist(), self._scores[picked].tolist(), strict=True)
+        ]
+
+    def rescore(
+        self, actor: Actor, *, chunk: int = 50_000, progress: Callable[[str, int, int], None] | None = None
+    ) -> RescoreReport:
+        """The batch re-score of the whole desk (see :func:`rescore`), then a fresh snapshot."""
+        report = rescore(self.desk, actor, chunk=chunk, progress=progress, weights=self.weights)
+        if self._cols is not None:
+            self.refresh()
+        return report
+
+
+def _many(value: Any) -> list[Any]:
+    if isinstance(value, (str, int)):
+        return [value]
+    return list(value)
+
+
+def _concat(parts: list[_Columns]) -> _Columns:
+    return _Columns(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in _DTYPES})
+
+
+# ---- the batch -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    tickets: int  # rows scored by this call
+    written: int  # rows whose priority changed
+    resumed: bool  # this call finished a run an earlier call had started
+    now: int  # the clock every score of the run used
+    seconds: float
+
+    def __str__(self) -> str:
+        again = " (resumed)" if self.resumed else ""
+        return f"{self.tickets:,} tickets scored, {self.written:,} priorities changed{again} in {self.seconds:.1f} s"
+
+
+#: Columns the batch reads: the score columns, the id and the stored priority (to skip unchanged rows).
+_RESCORE_SELECT = (
+    f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}), COALESCE(last_customer_msg_at, created_at), "
+    "order_value_usd, tier, intent, sentiment, platform, escalated, priority FROM tickets "
+    "WHERE id > ? ORDER BY id LIMIT ?"
+)
+#: Above this many tickets the batch drops the indexes that contain ``priority`` while it writes and
+#: builds them again at the end: one sorted build is several times cheaper than a million random index
+#: updates (two such indexes exist: the queue's and the inbox's).
+REBUILD_INDEXES_ABOVE = 200_000
+
+
+def _priority_indexes(db: Any) -> list[tuple[str, str]]:
+    return [
+        (name, sql)
+        for name, sql in db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets' "
+            "AND sql IS NOT NULL AND sql LIKE '%priority%'"
+        ).fetchall()
+    ]
+
+
+def _restore_indexes(desk: Any, state: dict) -> None:
+    dropped = state.get("dropped_indexes") or []
+    if not dropped:
+        return
+    with desk.tx():
+        for _name, sql in dropped:
+            desk.db.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        state["dropped_indexes"] = []
+        _save_state(desk, state)
+
+
+def rescore(
+    desk: Any,
+    actor: Actor,
+    *,
+    chunk: int = 50_000,
+    progress: Callable[[str, int, int], None] | None = None,
+    weights: native.ScoreWeights | None = None,
+    stop_after: int | None = None,
+    rebuild_indexes: bool | None = None,
+) -> RescoreReport:
+    """Re-score every ticket of the desk and write ``tickets.priority``; needs the "bulk" permission.
+
+    Streams the tickets in id order, ``chunk`` at a time; each chunk's priorities and the run's cursor
+    are committed together, so a run stopped at any point (Ctrl-C, a crash, ``stop_after`` chunks in
+    tests) resumes from its cursor on the next call, with the clock of the run it resumes, and ends with
+    the priorities an uninterrupted run would have written. ``progress`` is called as
+    ``progress("rescore", done, total)`` after each chunk. Large desks (``rebuild_indexes`` None: more
+    than ``REBUILD_INDEXES_ABOVE`` tickets) have their priority indexes dropped for the run and built
+    again at its end; the run's state remembers them, so an interrupted run rebuilds them when it
+    resumes, and a Ctrl-C rebuilds them on the way out.
+    """
+    desk.require(actor, "bulk")
+    if chunk < 1:
+        raise ValueError("chunk must be at least 1")
+    started = time.perf_counter()
+    state = desk.get_setting(RESCORE_KEY, None)
+    resumed = bool(state)
+    if not state:
+        total = desk.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        state = {
+            "now": desk.now(),
+            "cursor": 0,
+            "done": 0,
+            "total": total,
+            "written": 0,
+            "dropped_indexes": [],
+        }
+        if rebuild_indexes is None:
+            rebuild_indexes = total > REBUILD_INDEXES_ABOVE
+        with desk.tx():
+            if rebuild_indexes:
+                state["dropped_indexes"] = _priority_indexes(desk.db)
+                for name, _sql in state["dropped_indexes"]:
+                    desk.db.execute(f'DROP INDEX IF EXISTS "{name}"')
+            _save_state(desk, state)
+    conn = desk.db.conn
+    pragmas = {
+        name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "threads")
+    }
+    # A large page cache and in-memory temp storage for the run: the index builds sort a million keys,
+    # and the sorter may use a helper thread.
+    conn.execute("PRAGMA cache_size = -262144")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA threads = 2")
+    try:
+        return _run(desk, actor, state, chunk, progress, weights, stop_after, resumed, started)
+    except BaseException:
+        # Interrupted: keep the cursor (the next call resumes), but never leave the desk without its
+        # indexes longer than necessary. A kill -9 skips this; the resuming run rebuilds them instead.
+        if stop_after is None:
+            _restore_indexes(desk, state)
+        raise
+    finally:
+        for name, value in pragmas.items():
+            conn.execute(f"PRAGMA {name} = {int(value)}")
+
+
+class _ChunkReader:
+    """Reads and converts the next chunk of tickets, on its own connection and thread when the desk is a
+    file (WAL lets it read while the main connection writes), inline for an in-memory desk."""
+
+    def __init__(self, db: Any, chunk: int) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.chunk = chunk
+        self.intents, self.platforms = _Codes(dict(INTENT_CODES)), _platform_codes()
+        self._future = Future
+        path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+        self.conn = None
+        self.pool = None
+        self.main = db.conn
+        if path:
+            import sqlite3
+
+            self.conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self.conn.execute("PRAGMA cache_size = -65536")
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossdesk-rescore")
+
+    def submit(self, cursor: int) -> Any:
+        if self.pool is None:
+            fut = self._future()
+            fut.set_result(self._read(self.main, cursor))
+            return fut
+        assert self.conn is not None
+        return self.pool.submit(self._read, self.conn, cursor)
+
+    def _read(self, conn: Any, cursor: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray] | None:
+        rows = conn.execute(_RESCORE_SELECT, [cursor, self.chunk]).fetchall()
+        if not rows:
+            return None
+        c = list(zip(*rows, strict=True))
+        ids = np.array(c[0], dtype=np.int64)
+        cols = {
+            "status": np.clip(np.array(c[1], dtype=np.int64), -128, 127).astype(np.int8),
+            "sla_due": np.array(c[2], dtype=np.int64),
+            "last_customer_msg_at": np.array(c[3], dtype=np.int64),
+            "order_value_usd": np.array(c[4], dtype=np.float64).astype(np.float32),
+            "tier": np.clip(np.array(c[5], dtype=np.int64), -128, 127).astype(np.int8),
+            "intent": np.array(self.intents.many(c[6]), dtype=np.int16),
+            "sentiment": np.array(c[7], dtype=np.float64).astype(np.float32),
+            "platform": np.array(self.platforms.many(c[8]), dtype=np.int8),
+            "escalated": (np.array(c[9], dtype=np.int64) != 0).astype(np.uint8),
+        }
+        old = np.array(c[10], dtype=np.float64).astype(np.float32)
+        return ids, cols, old
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.conn is not None:
+            self.conn.close()
+
+
+def _write_chunk(
+    desk: Any,
+    conn: Any,
+    state: dict,
+    ids: np.ndarray,
+    cols: dict[str, np.ndarray],
+    old: np.ndarray,
+    weights: native.ScoreWeights | None,
+    now: int,
+    done: int,
+    scored: int,
+    written_total: int,
+) -> tuple[int, int, int, int]:
+    scores = native.score(cols, weights, now)
+    # Rows whose priority is already right (a resumed or repeated run, solved tickets at -inf) are not
+    # written again.
+    changed = np.flatnonzero(old != scores)
+    cursor = int(ids[-1])
+    done += len(ids)
+    scored += len(ids)
+    written_total += len(changed)
+    state.update(cursor=cursor, done=done, written=written_total)
+    with desk.tx():
+        if len(changed):
+            conn.executemany(
+                "UPDATE tickets SET priority = ? WHERE id = ?",
+                zip(scores[changed].astype(np.float64).tolist(), ids[changed].tolist(), strict=True),
+            )
+        _save_state(desk, state)
+    return cursor, done, scored, written_total
+
+
+def _run(
+    desk: Any,
+    actor: Actor,
+    state: dict,
+    chunk: int,
+    progress: Callable[[str, int, int], None] | None,
+    weights: native.ScoreWeights | None,
+    stop_after: int | None,
+    resumed: bool,
+    started: float,
+) -> RescoreReport:
+    now = int(state["now"])
+    cursor = int(state["cursor"])
+    done = int(state["done"])
+    total = int(state["total"])
+    written_total = int(state.get("written", 0))
+    scored = 0
+    conn = desk.db.conn
+    chunks = 0
+    if progress is not None:
+        progress("rescore", done, total)
+    reader = _ChunkReader(desk.db, chunk)
+    try:
+        pending = reader.submit(cursor)
+        while True:
+            got = pending.result()
+            if got is None:
+                break
+            ids, cols, old = got
+            # Read the next chunk on a second connection while this one is scored and written: SQLite
+            # releases the GIL while it steps, so the read and the write overlap on two cores.
+            pending = reader.submit(int(ids[-1]))
+            cursor, done, scored, written_total = _write_chunk(
+                desk, conn, state, ids, cols, old, weights, now, done, scored, written_total
+            )
+            chunks += 1
+            if progress is not None:
+                progress("rescore", done, total)
+            if stop_after is not None and chunks >= stop_after:
+                return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
+    finally:
+        reader.close()
+    if progress is not None and state.get("dropped_indexes"):
+        progress("indexes", 0, 1)
+    _restore_indexes(desk, state)
+    with desk.tx():
+        desk.db.execute("DELETE FROM settings WHERE key = ?", [RESCORE_KEY])
+        desk.audit(
+            actor,
+            "queue.rescore",
+            "desk",
+            None,
+            None,
+            {"tickets": done, "written": written_total, "now": now},
+        )
+    return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
+
+
+def _save_state(desk: Any, state: dict) -> None:
+    # Written directly rather than through Desk.set_setting: one settings row per chunk must not add an
+    # audit row per chunk (the run is audited once, at the end).
+    desk.db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [RESCORE_KEY, orjson.dumps(state).decode()],
+    )
