@@ -35,16 +35,30 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crossdesk-bench-") as tmp:
         path = args.keep or Path(tmp) / "demo.db"
         started = time.perf_counter()
-        summary = build_demo(path, size=args.size, seed=args.seed, progress=not args.quiet)
+        phases: dict[str, float] = {}
+
+        def note_phase(phase: str, done: int, total: int) -> None:
+            phases.setdefault(phase, time.perf_counter() - started)
+
+        summary = build_demo(
+            path, size=args.size, seed=args.seed, progress=note_phase if args.quiet else True
+        )
         seconds = time.perf_counter() - started
         size = path.stat().st_size
-    main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    main_rss, child_rss = me.ru_maxrss, children.ru_maxrss  # KiB on Linux
+    main_cpu, child_cpu = me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
     print(
         f"demo desk: {summary.tickets:,} tickets, {summary.messages:,} messages, {summary.orders:,} orders, "
         f"{summary.customers:,} buyers"
     )
     print(f"time:        {seconds:.1f} s  ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+    # CPU seconds do not depend on what else the machine runs: on an idle machine the build takes about
+    # max(writer, (writer + generators) / CPUs).
+    print(f"cpu:         {main_cpu:.1f} s writer, {child_cpu:.1f} s generators")
+    if phases:
+        marks = ", ".join(f"{name} from {at:.1f} s" for name, at in phases.items())
+        print(f"phases:      {marks}")
     print(f"peak memory: {main_rss / 1024:.0f} MiB (writer), {child_rss / 1024:.0f} MiB (largest generator)")
     print(f"file size:   {size / (1 << 20):.0f} MiB")
     return 0

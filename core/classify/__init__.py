@@ -34,6 +34,7 @@ __all__ = [
     "ClassifiedColumns",
     "Classifier",
     "classifier",
+    "classify_desk",
     "classify_texts",
     "flag_names",
     "intent_code",
@@ -236,3 +237,54 @@ def classify_texts(
 
 # Keep the name importable for callers that map intent names to score codes.
 INTENT_CODE = INTENT_CODES
+
+
+def classify_desk(desk: Any, actor: Any, *, chunk: int = 20_000, progress: Any = None) -> str:
+    """Classify every buyer message of the desk again (after a lexicon change, or for an imported desk)
+    and fold the results into the tickets as the pipeline step does; needs the "bulk" permission.
+
+    Messages are read in id order, ``chunk`` at a time, one native matching pass per chunk; each chunk is
+    written in one transaction. ``progress(phase, done, total)`` is called after each chunk.
+    """
+    from crossdesk.classify.pipeline import stronger
+
+    desk.require(actor, "bulk")
+    c = classifier(desk.pm)
+    conn = desk.db.conn
+    total = conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'").fetchone()[0]
+    cursor = done = 0
+    tickets: dict[int, list[Any]] = {}  # ticket id -> [intent, sentiment or None, flags]
+    while True:
+        rows = conn.execute(
+            "SELECT id, ticket_id, body, language FROM messages WHERE direction = 'in' AND id > ? "
+            "ORDER BY id LIMIT ?",
+            [cursor, chunk],
+        ).fetchall()
+        if not rows:
+            break
+        results = c.classify_texts([r[2] for r in rows], [r[3] or None for r in rows])
+        with desk.tx():
+            conn.executemany(
+                "UPDATE messages SET intents = ?, sentiment = ?, flags = ? WHERE id = ?",
+                [
+                    (orjson.dumps(list(res.intents)).decode(), res.sentiment, res.flags, row[0])
+                    for row, res in zip(rows, results, strict=True)
+                ],
+            )
+        for row, res in zip(rows, results, strict=True):
+            agg = tickets.setdefault(row[1], ["", None, 0])
+            agg[0] = stronger(agg[0], res.intent)
+            if res.intents or res.sentiment:
+                agg[1] = res.sentiment
+            agg[2] |= res.flags
+        cursor = rows[-1][0]
+        done += len(rows)
+        if progress is not None:
+            progress("classify", done, total)
+    with desk.tx():
+        conn.executemany(
+            "UPDATE tickets SET intent = ?, sentiment = COALESCE(?, sentiment), flags = ? WHERE id = ?",
+            [(a[0], a[1], a[2], tid) for tid, a in tickets.items()],
+        )
+        desk.audit(actor, "classify.desk", "desk", None, None, {"messages": done, "tickets": len(tickets)})
+    return f"{done:,} messages, {len(tickets):,} tickets"

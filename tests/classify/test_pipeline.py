@@ -58,3 +58,21 @@ def test_stronger():
     assert stronger("", "praise") == "praise"
     assert stronger("chargeback_threat", "product_question") == "chargeback_threat"
     assert stronger("product_question", "item_not_received") == "item_not_received"
+
+
+def test_classify_desk_reclassifies_everything(crossdesk_seeded):
+    from crossdesk.classify import classify_desk
+
+    desk, seeded = crossdesk_seeded
+    shop = next(iter(seeded.shops.values()))
+    ticket, m1 = receive(desk, shop, "T-9", "M-9", "I will call my lawyer, the item is broken", "en")
+    desk.db.execute("UPDATE messages SET intents = '[]', flags = 0 WHERE id = ?", [m1])
+    desk.db.execute("UPDATE tickets SET intent = '', flags = 0 WHERE id = ?", [ticket])
+    out = classify_desk(desk, Actor.system("test"), chunk=2)
+    assert "messages" in out
+    assert desk.db.execute("SELECT intent, flags FROM tickets WHERE id = ?", [ticket]).fetchone() == (
+        "legal_threat",
+        FLAG_LEGAL,
+    )
+    row = desk.db.execute("SELECT intents FROM messages WHERE id = ?", [m1]).fetchone()
+    assert "damaged_item" in orjson.loads(row[0])
