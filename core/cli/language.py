@@ -1,4 +1,4 @@
-"""Language commands: ``detect``, ``translate``, ``translate-incoming``, ``translators``."""
+"""Language commands: ``detect``, ``translate``, ``translate-incoming``, ``translators``, ``glossary``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(translate)
     cli.add_command(translate_incoming)
     cli.add_command(translators)
+    cli.add_command(glossary)
 
 
 def _lang(value: str | None, option: str) -> str | None:
@@ -151,3 +152,67 @@ def translators(db_path: Path | None) -> None:
         )
     finally:
         desk.close()
+
+
+@click.group()
+def glossary() -> None:
+    """Terms never translated (brands, products, SKUs) or always translated one way, per shop."""
+
+
+@glossary.command("list")
+@click.option("--shop", "shop_id", type=int, default=0, help="Shop id (0: the terms for every shop).")
+@with_desk
+def glossary_list(desk: Any, actor: Any, shop_id: int) -> None:
+    """List the glossary terms that apply to a shop."""
+    desk.require(actor, "view")
+    terms = desk.translation.glossary_terms(shop_id)
+    if not terms:
+        click.echo("no glossary terms")
+    for t in sorted(terms, key=lambda t: t.term.casefold()):
+        fixed = ", ".join(f"{k}={v}" for k, v in sorted(t.translations.items())) or "never translated"
+        where = f"shop {t.shop_id}" if t.shop_id else "every shop"
+        lang = f" [{t.language}]" if t.language else ""
+        click.echo(f"{t.term}{lang}: {fixed} ({where})")
+
+
+@glossary.command("set")
+@click.argument("term")
+@click.option(
+    "--to", "translations", multiple=True, metavar="LANG=TEXT", help="A fixed translation; repeatable."
+)
+@click.option("--shop", "shop_id", type=int, default=0, help="Shop id (0: every shop).")
+@click.option("--from", "language", default="", help="Only when the text is in this language.")
+@with_desk
+def glossary_set(
+    desk: Any, actor: Any, term: str, translations: tuple[str, ...], shop_id: int, language: str
+) -> None:
+    """Add or change TERM: without --to it is never translated."""
+    fixed: dict[str, str] = {}
+    for item in translations:
+        lang, sep, text = item.partition("=")
+        if not sep or not text.strip():
+            raise UserError(f"--to {item!r}: write it as LANG=TEXT, e.g. --to de=Rücksendeetikett")
+        fixed[_lang(lang, "--to") or ""] = text.strip()
+    desk.translation.set_term(
+        actor,
+        term,
+        shop_id=shop_id,
+        translations=fixed,
+        language=_lang(language, "--from") or "" if language else "",
+    )
+    click.echo(
+        f"glossary: {term} "
+        + (", ".join(f"{k}={v}" for k, v in fixed.items()) if fixed else "never translated")
+    )
+
+
+@glossary.command("remove")
+@click.argument("term")
+@click.option("--shop", "shop_id", type=int, default=0, help="Shop id (0: every shop).")
+@click.option("--from", "language", default="", help="The term's language, if it was set with one.")
+@with_desk
+def glossary_remove(desk: Any, actor: Any, term: str, shop_id: int, language: str) -> None:
+    """Remove TERM from the glossary."""
+    if not desk.translation.remove_term(actor, term, shop_id=shop_id, language=language.strip().lower()):
+        raise UserError(f"no glossary term {term!r} for shop {shop_id}")
+    click.echo(f"removed: {term}")

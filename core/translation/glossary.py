@@ -26,7 +26,8 @@ _SPAN = re.compile(r"""<span\s+translate\s*=\s*["']no["']\s*>(.*?)</span\s*>""",
 
 @dataclass(frozen=True)
 class GlossaryTerm:
-    """One glossary row. ``translations`` empty means: never translate ``term``."""
+    """One glossary row. ``translations`` empty means: never translate ``term``; otherwise it becomes
+    ``translations[target]`` in the languages listed and is translated like any word into the others."""
 
     term: str
     translations: Mapping[str, str] = field(default_factory=dict)
@@ -80,6 +81,8 @@ class Glossary:
         for term, pattern in self._compiled:
             if term.language and term.language != source:
                 continue
+            if term.translations and target not in term.translations:
+                continue  # fixed for other languages only: translated like any word into this one
             for m in pattern.finditer(text):
                 if any(taken[m.start() : m.end()]):
                     continue
@@ -126,8 +129,15 @@ def from_markup(text: str) -> str:
     return html.unescape(_SPAN.sub(lambda m: m.group(1), text))
 
 
+_KEPT = re.compile(r"⟦(.*?)⟧", re.S)
+
+
 def honoured(spans: Sequence[Span], translated: str) -> bool:
     """Whether every protected span's text is in the translation (case-insensitive: an engine may
-    capitalise a term at the start of a sentence)."""
+    capitalise a term at the start of a sentence). A term inside a part left untranslated (``⟦ ⟧``) may
+    stay as the buyer wrote it."""
     low = translated.casefold()
-    return all(s.text.casefold() in low for s in spans if s.protected)
+    kept = " ".join(_KEPT.findall(translated)).casefold()
+    return all(
+        s.text.casefold() in low or (s.source_text or s.text).casefold() in kept for s in spans if s.protected
+    )

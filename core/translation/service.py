@@ -236,6 +236,12 @@ class TranslationService:
                 [name, now + int(seconds), reason, now],
             )
 
+    def _cache_name(self, name: str) -> str:
+        """The provider as recorded in the cache: with its ``version`` when it has one (the phrasebook
+        does: a better phrasebook must not be hidden behind what an older one said)."""
+        version = getattr(self.translators.get(name), "version", "")
+        return f"{name}@{version}" if version else name
+
     def _temporarily_out(self, name: str) -> bool:
         """Down, paused or over quota now, but expected back (unlike a missing key or language)."""
         return self._is_down(name) or bool(self._stopped(name))
@@ -436,8 +442,8 @@ class TranslationService:
             if not found:
                 continue
             for name in route:
-                if name in found:
-                    translation, coverage = found[name]
+                if self._cache_name(name) in found:
+                    translation, coverage = found[self._cache_name(name)]
                     _, missed = coverage_of(t, translation)
                     if missed and ready_before.get(name):
                         break
@@ -498,7 +504,9 @@ class TranslationService:
                         continue
                     coverage, missed = coverage_of(t, out)
                     done[t] = Translation(t, out, src_key, target, name, False, coverage, missed)
-                    rows.append((keys[t][0], src_key, target, keys[t][1], name, out, coverage))
+                    rows.append(
+                        (keys[t][0], src_key, target, keys[t][1], self._cache_name(name), out, coverage)
+                    )
                 self._cache_store(rows)
             pending = leftover
             held_back = held_back or self._temporarily_out(name)

@@ -17,6 +17,7 @@ order number, tracking number or product term.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import unicodedata
@@ -110,6 +111,20 @@ def normalise(text: str, lang: str) -> str:
     return out
 
 
+#: Bumped when the matching rules change; the phrasebook's own contents are hashed into ``version`` too.
+RULES_VERSION = "2"
+
+
+@functools.cache
+def phrasebook_version() -> str:
+    """A short hash of the rules and every phrasebook file: the cache keeps results per version."""
+    base = resources.files("crossdesk.plugins.translators") / "phrasebook"
+    digest = hashlib.sha256(RULES_VERSION.encode())
+    for lang in LANGUAGES:
+        digest.update((base / f"{lang}.json").read_bytes())
+    return digest.hexdigest()[:10]
+
+
 @functools.cache
 def load_phrasebook() -> Phrasebook:
     """Read ``phrasebook/*.json`` once."""
@@ -151,11 +166,13 @@ class _Slots:
     """Replaces references and protected spans by SLOT while matching, and gives them back in order."""
 
     def __init__(self, spans: Sequence[Span]) -> None:
-        self.values: list[str] = []
+        self.values: list[str] = []  # what goes into a translated sentence (a glossary term's translation)
+        self.originals: list[str] = []  # what goes back into a sentence kept as written
         parts = []
         for span in spans:
             if span.protected:
                 self.values.append(span.text)
+                self.originals.append(span.source_text or span.text)
                 parts.append(SLOT)
             else:
                 parts.append(_REF.sub(self._take, span.text))
@@ -163,14 +180,17 @@ class _Slots:
 
     def _take(self, m: re.Match[str]) -> str:
         self.values.append(m.group(0))
+        self.originals.append(m.group(0))
         return SLOT
 
-    def restore(self, text: str, start: int) -> tuple[str, int]:
-        """Fill the SLOTs of ``text`` with values from ``start`` on; returns (text, next start)."""
+    def restore(self, text: str, start: int, *, original: bool = False) -> tuple[str, int]:
+        """Fill the SLOTs of ``text`` from ``start`` on (with the source text when ``original``: for the
+        parts kept as written); returns (text, next start)."""
+        values = self.originals if original else self.values
         out = []
         for ch in text:
-            if ch == SLOT and start < len(self.values):
-                out.append(self.values[start])
+            if ch == SLOT and start < len(values):
+                out.append(values[start])
                 start += 1
             else:
                 out.append(ch)
@@ -187,6 +207,10 @@ class OfflineTranslator:
 
     def configure(self, settings: dict) -> None:
         self.hints = bool(settings.get("hints", True))
+
+    @property
+    def version(self) -> str:
+        return phrasebook_version() + ("" if self.hints else "-nohints")
 
     def __init__(self) -> None:
         self.hints = True
@@ -229,15 +253,20 @@ class OfflineTranslator:
             if not part or part.startswith("\n"):
                 lines.append(part)
                 continue
-            out: list[str] = []
+            line = ""
             for sentence in _SENTENCE.findall(part):
                 if not sentence.strip():
                     continue
                 translated, next_slot, lost = self._sentence(sentence, source, target, book, slots, next_slot)
-                out.append(translated)
                 missed += lost[0]
                 untranslated.extend(lost[1])
-            lines.append(sep.join(o for o in out if o))
+                if line and translated:
+                    # A space between sentences where the buyer left one (or wrote Japanese/Chinese, which
+                    # has none), never where the target language writes none.
+                    spaced = sentence[:1].isspace() or source in NO_SPACE_LANGS
+                    line += sep if spaced else ""
+                line += translated
+            lines.append(line)
         return OfflineResult("".join(lines), max(0.0, 1.0 - missed / total), untranslated)
 
     def _lookup(self, chunk: str, source: str, target: str, book: Phrasebook) -> str | None:
@@ -294,7 +323,7 @@ class OfflineTranslator:
                     text = text[0].lower() + text[1:]  # mid-sentence clause; German nouns keep their capital
                 out.append(text)
             else:
-                original, next_slot = slots.restore(piece.strip(), next_slot)
+                original, next_slot = slots.restore(piece.strip(), next_slot, original=True)
                 missed += sum(1 for ch in piece if not ch.isspace())
                 lost.append(original)
                 out.append(f"{OPEN}{original}{CLOSE}" + self._hint(piece, source, target, book))
@@ -303,7 +332,7 @@ class OfflineTranslator:
             return self._finish("".join(out).rstrip(), end, target), next_slot, (0, [])
         if len(lost) == 1 and len(out) == 1:
             # Nothing in the sentence was known: keep its own punctuation inside the marks.
-            original, _ = slots.restore(body.strip(), next_slot - core.count(SLOT))
+            original, _ = slots.restore(body.strip(), next_slot - core.count(SLOT), original=True)
             hint = self._hint(core, source, target, book)
             missed = sum(1 for ch in body if not ch.isspace())
             return f"{OPEN}{original}{CLOSE}{hint}", next_slot, (missed, [original])

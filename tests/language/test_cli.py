@@ -89,3 +89,31 @@ def test_translate_incoming_twice_then_all_from_cache(run, tmp_path):
 def test_translators_lists_readiness(run):
     out = run("translators").output
     assert "offline          ready" in out and "deepl            not ready: no auth_key" in out
+
+
+def test_glossary_commands(run, tmp_path):
+    path = str(tmp_path / "g.db")
+    Desk.open(path).close()
+    assert (
+        run("glossary", "set", "AcmePhone", "--db", path).output == "glossary: AcmePhone never translated\n"
+    )
+    assert (
+        run(
+            "glossary", "set", "return label", "--to", "de=Retourenschein", "--from", "en", "--db", path
+        ).exit_code
+        == 0
+    )
+    listed = run("glossary", "list", "--db", path).output.splitlines()
+    assert listed == [
+        "AcmePhone: never translated (every shop)",
+        "return label [en]: de=Retourenschein (every shop)",
+    ]
+    bad = run("glossary", "set", "x", "--to", "de", "--db", path)
+    assert bad.exit_code == 1 and "LANG=TEXT" in bad.output
+    assert run("glossary", "remove", "AcmePhone", "--db", path).output == "removed: AcmePhone\n"
+    assert run("glossary", "remove", "AcmePhone", "--db", path).exit_code == 1
+    # The phrasebook has this sentence, but not with the shop's own word for the term: it keeps it as written.
+    out = run("translate", "Please send me a return label", "--to", "de", "--from", "en", "--db", path)
+    assert out.stdout == "⟦Please send me a return label⟧\n"
+    out = run("translate", "Please send me a return label", "--to", "fr", "--from", "en", "--db", path)
+    assert out.stdout == "Merci de m'envoyer une étiquette de retour\n"  # no French entry: the phrasebook's

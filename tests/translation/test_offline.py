@@ -9,6 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossdesk.plugins.translators.offline import (
+    _REF as REFERENCE,
+)
+from crossdesk.plugins.translators.offline import (
     LANGUAGES,
     OfflineTranslator,
     load_phrasebook,
@@ -132,6 +135,6 @@ def test_never_invents_text(text, source, target):
         for variant in (p, p[:1].lower() + p[1:]):
             if variant:
                 residue = residue.replace(variant, " ")
-    for ref in T.translate_detailed([[Span(text)]], source, source)[0].text.split():
+    for ref in REFERENCE.findall(text):  # order numbers and the like are carried over as they are
         residue = residue.replace(ref, " ")
     assert all(not ch.isalpha() for ch in residue), (text, r.text, residue)
