@@ -260,7 +260,7 @@ def test_progress_reports_every_phase():
     seen = []
     build_demo(Desk.memory(), size=50, seed=1, now=NOW, progress=lambda *a: seen.append(a))
     assert ("tickets", 50, 50) in seen and seen[0] == ("tickets", 0, 50)
-    assert {p for p, _, _ in seen} == {"tickets", "indexes", "search"}
+    assert {p for p, _, _ in seen} == {"tickets", "indexes"}
 
 
 def test_replaces_an_earlier_demo_but_never_a_real_desk(tmp_path):
