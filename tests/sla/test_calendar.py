@@ -107,3 +107,40 @@ def test_short_form_with_weekdays_start_and_end():
     assert cal.add(ts(2025, 12, 19, 8), 2 * HOUR) == ts(2025, 12, 22, 1)
     with pytest.raises(RuleError, match="either hours or weekdays"):
         BusinessCalendar.from_config({"weekdays": [0], "hours": {"mon": "09:00-17:00"}})
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BAVARIA = BusinessCalendar.from_config(
+    {
+        "hours": {
+            "mon": ["08:00-12:00", "13:00-18:00"],
+            "tue": "09:00-17:00",
+            "wed": "09:00-17:00",
+            "thu": "09:00-17:00",
+            "fri": "09:00-15:00",
+            "sat": "10:00-12:00",
+        },
+        "holidays": {"country": "DE", "subdiv": "BY"},
+        "closed": ["2026-03-30"],
+    },
+    "Europe/Berlin",
+)
+_MOMENTS = st.integers(ts(2025, 12, 1), ts(2026, 11, 30))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    starts=st.lists(_MOMENTS, min_size=1, max_size=20),
+    seconds=st.lists(st.integers(1, 200 * HOUR), min_size=20, max_size=20),
+)
+def test_vectorised_add_and_elapsed_match_the_scalar_ones(starts, seconds):
+    import numpy as np
+
+    secs = seconds[: len(starts)]
+    got = _BAVARIA.add_many(np.array(starts), np.array(secs))
+    assert got.tolist() == [_BAVARIA.add(s, d) for s, d in zip(starts, secs, strict=True)]
+    ends = [s + d for s, d in zip(starts, secs, strict=True)]
+    got = _BAVARIA.elapsed_many(np.array(starts), np.array(ends))
+    assert got.tolist() == [_BAVARIA.elapsed(s, e) for s, e in zip(starts, ends, strict=True)]
