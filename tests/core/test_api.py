@@ -162,7 +162,8 @@ def test_merge_candidates_suggest_similar_names(crossdesk_seeded):
     assert {i["platform"] for i in profile["identities"]} == {"amazon", "ebay", "shopify"}
 
 
-def test_events_reach_observers_only_after_commit(crossdesk_desk):
+def test_hook_crossdesk_event(crossdesk_desk):
+    """Observers hear of events only after the change that raised them commits; a rollback raises none."""
     from crossdesk import hookimpl
     from crossdesk.testing import plugin_registered
 
