@@ -413,25 +413,34 @@ class RuleService:
                         [(rule.id, t) for t in closed],
                     )
                 result.rearmed += len(closed)
-                for ticket_id in sorted(matching - armed):
-                    if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
-                        continue
+                due = sorted(matching - armed)
+                # Firings are grouped a few hundred to a transaction (each still has its own savepoint): a
+                # commit per firing would dominate a first run over a large backlog.
+                for start in range(0, len(due), 200):
                     with self.desk.tx():
-                        # Checked again on the ticket as it is now: a firing before this one may have
-                        # changed it since the bulk query ran.
-                        ticket = engine._ticket(self.desk, ticket_id)
-                        if ticket is None or not evaluate(
-                            rule.conditions, Facts(self.desk, ticket, now), ruleset.vocab, ruleset.keywords
-                        ):
-                            continue
-                        outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
-                        self.desk.db.execute(
-                            "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
-                            [rule.id, ticket_id, now],
-                        )
-                    bucket = result.fired if outcome == "fired" else result.errors
-                    bucket[rule.name] = bucket.get(rule.name, 0) + 1
+                        for ticket_id in due[start : start + 200]:
+                            outcome = self._fire_time_rule(rule, ticket_id, ruleset, now)
+                            if outcome is not None:
+                                bucket = result.fired if outcome == "fired" else result.errors
+                                bucket[rule.name] = bucket.get(rule.name, 0) + 1
         return result
+
+    def _fire_time_rule(self, rule: Rule, ticket_id: int, ruleset: engine.RuleSet, now: int) -> str | None:
+        if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
+            return None
+        # Checked again on the ticket as it is now: a firing before this one may have changed it since the
+        # bulk query ran.
+        ticket = engine._ticket(self.desk, ticket_id)
+        if ticket is None or not evaluate(
+            rule.conditions, Facts(self.desk, ticket, now), ruleset.vocab, ruleset.keywords
+        ):
+            return None
+        outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
+        self.desk.db.execute(
+            "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
+            [rule.id, ticket_id, now],
+        )
+        return outcome
 
 
 # ---- static analysis of conditions ---------------------------------------------------------------------
