@@ -18,12 +18,15 @@ The budget (DESIGN.md) is first paint < 1 s and a key press answered < 50 ms.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
-import sys
 import time
-from pathlib import Path
+
+PROCESS_START = time.perf_counter()  # before the heavy imports, which a user waits for too
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 
 def _stats(samples: list[float]) -> str:
@@ -44,41 +47,61 @@ def ensure_desk(path: Path, size: int) -> None:
 
 
 async def measure(path: Path, presses: int, agent: str | None) -> dict[str, object]:
+    from textual import events
+
     from crossdesk.api import Desk
     from crossdesk.tui.app import ConversationScreen, CrossdeskApp, InboxScreen
     from crossdesk.tui.widgets.inbox.queue_view import QueueView
 
+    out: dict[str, object] = {"imports_s": time.perf_counter() - PROCESS_START}
     started = time.perf_counter()
     desk = Desk.open(path)
     if agent is None:
-        agent = desk.db.execute(
+        row = desk.db.execute(
             "SELECT name FROM agents WHERE role = 'supervisor' AND active = 1 LIMIT 1"
         ).fetchone()
-        agent = agent[0] if agent else desk.db.execute("SELECT name FROM agents LIMIT 1").fetchone()[0]
+        agent = row[0] if row else desk.db.execute("SELECT name FROM agents LIMIT 1").fetchone()[0]
     app = CrossdeskApp(desk, agent, blink=False)
-    out: dict[str, object] = {}
+
+    frames: list[float] = []
+    first_rows: list[float] = []
+    display = app._display
+
+    def record(screen, renderable):  # every frame the app produces passes here
+        if renderable is not None:
+            now = time.perf_counter()
+            frames.append(now)
+            if not first_rows and isinstance(screen, InboxScreen) and screen.query_one(QueueView).row(0):
+                first_rows.append(now)
+        return display(screen, renderable)
+
+    app._display = record  # type: ignore[method-assign]
+
     async with app.run_test(size=(120, 40)) as pilot:
-        queue: QueueView | None = None
-        while True:
-            await asyncio.sleep(0.002)
-            if isinstance(app.screen, InboxScreen):
-                queue = app.screen.query_one(QueueView)
-                if queue.row(0) is not None:
-                    await pilot.pause()  # the frame with the rows
-                    break
+        while not first_rows:
+            await asyncio.sleep(0.001)
             if time.perf_counter() - started > 60:
                 raise RuntimeError("the inbox did not paint within 60 s")
-        out["first_paint_s"] = time.perf_counter() - started
-        assert queue is not None
+        out["first_paint_s"] = first_rows[0] - started
+        out["first_paint_process_s"] = first_rows[0] - PROCESS_START
+        queue = app.screen.query_one(QueueView)
         while queue.total is None:
             await asyncio.sleep(0.005)
         out["count_s"] = time.perf_counter() - started
         out["tickets_in_queue"] = queue.total
+        await app.workers.wait_for_complete()
 
         async def timed(key: str) -> float:
+            """From the key event entering the app to the first frame produced after it."""
+            await pilot.pause()
+            frames.clear()
             t0 = time.perf_counter()
-            await pilot.press(key)
-            return time.perf_counter() - t0
+            app._driver.send_message(events.Key(key, None))  # type: ignore[union-attr]
+            while not frames:
+                await asyncio.sleep(0)
+                if time.perf_counter() - t0 > 5:
+                    raise RuntimeError(f"no frame within 5 s of pressing {key}")
+            return frames[0] - t0
 
         out["down"] = [await timed("down") for _ in range(presses)]
         page_jumps, fills = [], []
@@ -92,12 +115,15 @@ async def measure(path: Path, presses: int, agent: str | None) -> dict[str, obje
         out["page_fill"] = fills
         opens, backs = [], []
         for _ in range(5):
+            await pilot.pause()
             t0 = time.perf_counter()
-            await pilot.press("enter")
+            app._driver.send_message(events.Key("enter", "\r"))  # type: ignore[union-attr]
             while not (isinstance(app.screen, ConversationScreen) and app.screen.ticket is not None):
                 await asyncio.sleep(0.001)
-            await pilot.pause()
-            opens.append(time.perf_counter() - t0)
+            frames.clear()
+            while not frames:
+                await asyncio.sleep(0)
+            opens.append(frames[0] - t0)
             backs.append(await timed("escape"))
             await timed("down")
         out["open_conversation"] = opens

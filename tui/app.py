@@ -195,6 +195,9 @@ class InboxScreen(DeskScreen):
         self.query_text = ""
         self.filters: dict[str, Any] = {}
         self._lookups: dict[str, dict[str, int]] | None = None
+        self._warmed = False
+        self._header = ""
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
@@ -241,11 +244,25 @@ class InboxScreen(DeskScreen):
     def _count(self) -> int:
         return self.gw.call(analytics.count_tickets, self.desk, self.actor, **self.filters)
 
+    def _warm_up(self, ticket_id: int) -> None:
+        """After the first rows are on screen, load the area services (their code, policies, calendars)
+        once in the background, so the first conversation the agent opens is as quick as the next one.
+        Each step takes the desk lock on its own, so paging is never held up for long."""
+        for step in (areas.rule_firings, areas.sla_status, areas.kb_suggestions):
+            try:
+                step(self.gw, ticket_id)
+            except Exception:  # warming is best effort; the real call reports its own errors
+                continue
+
     # ---- events -------------------------------------------------------------------------------------
 
     @on(QueueView.Changed)
     def _status(self) -> None:
         queue = self.query_one(QueueView)
+        if not self._warmed and queue.current is not None:
+            self._warmed = True
+            ticket_id = queue.current["id"]
+            self.run_worker(lambda: self._warm_up(ticket_id), thread=True, group="warm-up")
         self._draw_header()
         total = "counting…" if queue.total is None else f"{queue.total:,}"
         parts = [f"row {queue.cursor + 1:,} of {total}" if queue.known_rows else f"no tickets ({total})"]
@@ -256,10 +273,12 @@ class InboxScreen(DeskScreen):
         status = self.query_one("#inbox-status", Static)
         if queue.error:
             parts.append(f"error: {queue.error}")
-            status.add_class("problem")
-        else:
-            status.remove_class("problem")
-        status.update(escape(" · ".join(parts)))
+        status.set_class(bool(queue.error), "problem")
+        text = " · ".join(parts)
+        if text != self._status_text:
+            # One line, fixed height: a repaint, never a relayout, on every key press.
+            self._status_text = text
+            status.update(escape(text), layout=False)
 
     @on(QueueView.Opened)
     def _open(self, event: QueueView.Opened) -> None:
@@ -282,7 +301,8 @@ class InboxScreen(DeskScreen):
         except query.QueryError as exc:
             status = self.query_one("#inbox-status", Static)
             status.add_class("problem")
-            status.update(escape(str(exc)))
+            self._status_text = str(exc)
+            status.update(escape(str(exc)), layout=False)
             return
         self.query_text = parsed.text()
         self.filters = filters

@@ -5,8 +5,18 @@ Update after an intended change with ``pytest tests/tui/test_snapshots.py --snap
 
 from __future__ import annotations
 
-from crossdesk.models import Actor
-from crossdesk.tui.app import AfterSalesScreen, ConversationScreen, CustomerScreen, DashboardScreen
+import datetime as dt
+
+from crossdesk import hookimpl
+from crossdesk.policy import ReturnQuery, Verdict
+from crossdesk.testing import make_desk, seed
+from crossdesk.tui.app import (
+    AfterSalesScreen,
+    ConversationScreen,
+    CrossdeskApp,
+    CustomerScreen,
+    DashboardScreen,
+)
 
 SIZE = (120, 36)
 
@@ -37,9 +47,7 @@ def test_inbox(snap_compare, make_app):
     assert snap_compare(make_app(agent="sam"), terminal_size=SIZE, run_before=settled(select))
 
 
-def test_conversation(snap_compare, make_app, desk, ids):
-    desk.templates.install_starter(Actor.system())
-
+def test_conversation(snap_compare, make_app, ids):
     async def open_ticket(pilot):
         pilot.app.push_screen(ConversationScreen(ids.tickets["fr_broken"]))
 
@@ -53,7 +61,38 @@ def test_customer(snap_compare, make_app, ids):
     assert snap_compare(make_app(agent="ana"), terminal_size=SIZE, run_before=settled(open_customer))
 
 
-def test_after_sales(snap_compare, make_app, desk, ids):
+class ShopPolicy:
+    """A fixed 30-day policy, so the after-sales snapshot does not move when a law's wording changes."""
+
+    id = "test.shop"
+    kind = "seller"
+    priority = 100
+
+    def applies(self, query: ReturnQuery) -> bool:
+        return True
+
+    def evaluate(self, query: ReturnQuery) -> Verdict:
+        last = query.delivered[0] + dt.timedelta(days=30)
+        return Verdict(
+            policy=self.id,
+            eligible=query.requested <= last,
+            deadline=last,
+            basis="shop policy: 30 days from delivery",
+            reasons=(f"delivered {query.delivered[0]}, last day {last}", f"asked {query.requested}: in time"),
+            kind="seller",
+        )
+
+
+class ShopPolicyPlugin:
+    @hookimpl
+    def crossdesk_return_policies(self):
+        return [ShopPolicy()]
+
+
+def test_after_sales(snap_compare, clock, tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSDESK_TUI_CONFIG", str(tmp_path / "tui.toml"))
+    desk = make_desk(ShopPolicyPlugin(), builtins=False, clock=clock)
+    ids = seed(desk)
     sam = desk.actor_for("sam")
     order = desk.customer(sam, ids.customers["us_return"])["orders"][0]
     items = [{"order_line_id": order["lines"][0]["id"], "quantity": 1}]
@@ -62,7 +101,8 @@ def test_after_sales(snap_compare, make_app, desk, ids):
     async def open_cases(pilot):
         pilot.app.push_screen(AfterSalesScreen(ids.orders["us_return"], ticket_id=ids.tickets["us_return"]))
 
-    assert snap_compare(make_app(agent="sam"), terminal_size=SIZE, run_before=settled(open_cases))
+    app = CrossdeskApp(desk, "sam", blink=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled(open_cases))
 
 
 def test_dashboard(snap_compare, make_app):

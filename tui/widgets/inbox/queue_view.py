@@ -122,6 +122,10 @@ class QueueView(ScrollView, can_focus=True):
         self.total: int | None = None
         self.selected: dict[int, dict] = {}  # ticket id -> row, kept across pages and reloads
         self.error: str | None = None
+        self._counting = False
+        # Rendered lines by (row id, cursor?, selected?, width, now, version): a key press redraws two lines.
+        self._strips: OrderedDict[tuple, Strip] = OrderedDict()
+        self._version = 0
 
     # ---- data -------------------------------------------------------------------------------------
 
@@ -136,14 +140,15 @@ class QueueView(ScrollView, can_focus=True):
         self._generation += 1
         self._pages.clear()
         self._loading.clear()
+        self._counting = False
         self.total = None
         self.error = None
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._update_size()
-        self._ensure_pages()
-        gen = self._generation
-        self.run_worker(lambda: self._count_worker(gen), thread=True, group="queue-count", exclusive=True)
+        # The page under the cursor first: counting the queue and prefetching neighbours wait for it, so
+        # they never hold the desk lock while the first rows are on their way.
+        self._ensure_pages(only_cursor=True)
         self.refresh()
         self.post_message(self.Changed())
 
@@ -152,9 +157,8 @@ class QueueView(ScrollView, can_focus=True):
         self._generation += 1
         self._pages.clear()
         self._loading.clear()
-        gen = self._generation
-        self._ensure_pages()
-        self.run_worker(lambda: self._count_worker(gen), thread=True, group="queue-count", exclusive=True)
+        self._counting = False
+        self._ensure_pages(only_cursor=True)
 
     def row(self, index: int) -> dict | None:
         page = self._pages.get(index // PAGE)
@@ -207,6 +211,11 @@ class QueueView(ScrollView, can_focus=True):
             return
         self._loading.discard(page)
         self._pages[page] = rows
+        self._version += 1
+        if not self._counting:
+            self._counting = True
+            self.run_worker(lambda: self._count_worker(gen), thread=True, group="queue-count", exclusive=True)
+        self._ensure_pages()
         while len(self._pages) > MAX_PAGES:
             # drop the page farthest from the cursor
             here = self.cursor // PAGE
@@ -224,14 +233,14 @@ class QueueView(ScrollView, can_focus=True):
         self.error = str(exc)
         self.post_message(self.Changed())
 
-    def _ensure_pages(self) -> None:
+    def _ensure_pages(self, only_cursor: bool = False) -> None:
         """Fetch the pages under the viewport and one either side of the cursor."""
-        if not self.is_mounted:
-            return
         top = int(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
-        wanted = {top // PAGE, (top + height) // PAGE, self.cursor // PAGE}
-        wanted |= {self.cursor // PAGE + 1, max(0, self.cursor // PAGE - 1)}
+        wanted = {self.cursor // PAGE}
+        if not only_cursor:
+            wanted |= {top // PAGE, (top + height) // PAGE}
+            wanted |= {self.cursor // PAGE + 1, max(0, self.cursor // PAGE - 1)}
         limit = self.known_rows if self.total is not None else None
         gen = self._generation
         for page in sorted(wanted, key=lambda p: abs(p - self.cursor // PAGE)):
@@ -267,11 +276,20 @@ class QueueView(ScrollView, can_focus=True):
         if row is None:
             style = base + self.get_component_rich_style("queue--placeholder")
             return Strip([Segment(set_cell_size("  …", width), style)], width)
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("queue--cursor")
-        elif row["id"] in self.selected:
-            base = base + self.get_component_rich_style("queue--selected")
-        return Strip(self._segments(row, width, base), width)
+        is_cursor = index == self.cursor
+        is_selected = row["id"] in self.selected
+        key = (row["id"], is_cursor, is_selected, width, self._now(), self._version, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            if is_cursor:
+                base = base + self.get_component_rich_style("queue--cursor")
+            elif is_selected:
+                base = base + self.get_component_rich_style("queue--selected")
+            strip = Strip(self._segments(row, width, base), width)
+            self._strips[key] = strip
+            if len(self._strips) > 2000:
+                self._strips.popitem(last=False)
+        return strip
 
     def _segments(self, row: dict, width: int, base: Style) -> list[Segment]:
         now = self._now()
@@ -290,19 +308,25 @@ class QueueView(ScrollView, can_focus=True):
             "assignee": row.get("assignee", "") or "—",
             "subject": _subject(row),
         }
-        segments = []
+        # Columns in the row's style are joined into one segment; only the SLA cell has its own colour.
+        # Few segments per line keep the per-line cost of the compositor down on every key press.
+        segments: list[Segment] = []
+        plain: list[str] = []
         used = 0
         for col in COLUMNS:
             w = col.width or max(0, width - used)
             text = str(values[col.key])
-            text = text.rjust(w) if col.right else text
-            style = base
+            cell = set_cell_size(text.rjust(w) if col.right else text, w)
             if col.key == "sla":
-                style = base + Style.parse(URGENCY_STYLE[urgency])
-            segments.append(Segment(set_cell_size(text, w), style))
+                segments.append(Segment("".join(plain), base))
+                segments.append(Segment(cell, base + Style.parse(URGENCY_STYLE[urgency])))
+                plain = []
+            else:
+                plain.append(cell)
             used += w + 1
             if used < width:
-                segments.append(Segment(" ", base))
+                plain.append(" ")
+        segments.append(Segment("".join(plain), base))
         return segments
 
     # ---- keys ---------------------------------------------------------------------------------------
@@ -311,15 +335,21 @@ class QueueView(ScrollView, can_focus=True):
         rows = self.known_rows
         if rows == 0:
             return
+        old = self.cursor
         self.cursor = max(0, min(index, rows - 1))
         top = int(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            self.refresh()
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+            self.refresh()
+        else:
+            # Only the line the cursor left and the line it reached change.
+            self.refresh_line(old)  # virtual line numbers: the view subtracts its scroll offset
+            self.refresh_line(self.cursor)
         self._ensure_pages()
-        self.refresh()
         self.post_message(self.Changed())
 
     def action_cursor(self, delta: int) -> None:
