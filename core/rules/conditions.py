@@ -13,6 +13,7 @@ their positive twin, so a missing value (no order, no SLA) makes the positive fa
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -623,17 +624,22 @@ def evaluate(
 # ---- keywords --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _matcher(keywords: tuple[str, ...]) -> Any:
+    """One native matcher per keyword set, shared: building the automaton costs far more than a match,
+    and the same rules' keywords are asked for by the engine, dry runs, lint and SLA policies."""
+    from crossdesk.native import KeywordMatcher
+
+    return KeywordMatcher(list(keywords), ignore_case=True)
+
+
 class KeywordIndex:
     """Every keyword of a set of rules in one native matcher, so a desk's texts are scanned once."""
 
     def __init__(self, keywords: Iterable[str]) -> None:
         self.keywords = sorted({fold(k) for k in keywords})
         self.ids = {k: i for i, k in enumerate(self.keywords)}
-        self._matcher = None
-        if self.keywords:
-            from crossdesk.native import KeywordMatcher
-
-            self._matcher = KeywordMatcher(self.keywords, ignore_case=True)
+        self._matcher = _matcher(tuple(self.keywords)) if self.keywords else None
 
     @classmethod
     def for_conditions(cls, groups: Iterable[Conditions], vocab: Vocabulary) -> KeywordIndex:
