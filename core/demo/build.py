@@ -224,7 +224,7 @@ class _BulkLoad:
         }
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -131072")  # 128 MB while loading
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MB while loading: the unique indexes stay hot
         for name, _ in self.indexes:
             conn.execute(f'DROP INDEX "{name}"')
         for name, _ in self.triggers:
