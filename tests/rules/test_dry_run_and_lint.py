@@ -263,3 +263,33 @@ def test_cli_load_list_and_automate(tmp_path):
     assert "Escalate chargeback threats" in listed.output
     ran = runner.invoke(cli, ["automate", "--db", db])
     assert ran.exit_code == 0 and ran.output.startswith("SLA: 0 breach(es)")
+
+
+def test_cli_firings_and_template_lint(tmp_path):
+    db = _cli_desk(tmp_path)
+    runner = CliRunner()
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[[rules]]\nname = "tag all"\nevent = "message_received"\nactions = [{action="add_tag", tag="seen"}]\n'
+    )
+    assert runner.invoke(cli, ["rules", "load", str(rules), "--db", db]).exit_code == 0
+    from crossdesk.api import Desk
+
+    desk = Desk.open(db)
+    admin = Actor.system()
+    shop = desk.shop_id("amazon", "AMZ")
+    desk.receive_message(
+        admin,
+        platform="amazon",
+        shop_id=shop,
+        thread_id="t9",
+        external_id="m9",
+        body="hi",
+        created_at=1765792800,
+    )
+    desk.templates.save(admin, "bad", "Visit www.acme-shop.com for a discount")
+    desk.close()
+    fired = runner.invoke(cli, ["rules", "firings", "--db", db])
+    assert "tag all  [message_received/fired]  added=['seen']" in fired.output
+    lint = runner.invoke(cli, ["templates", "lint", "--platform", "amazon", "--db", db])
+    assert lint.exit_code == 1 and "bad[default] amazon: external link" in lint.output

@@ -349,3 +349,18 @@ def test_policy_conditions_can_use_keywords_and_calendar_changes_are_seen(h):
     )
     h.desk.update_ticket(h.admin, calm, type="question2")
     assert _row(h, calm)["first_reply_due"] == ts(2025, 12, 15, 18)
+
+
+def test_the_example_policies_load(h):
+    h.desk.create_team(
+        h.admin,
+        "Japan",
+        timezone="Asia/Tokyo",
+        calendar={"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00", "holidays": "JP"},
+    )
+    examples = Path(__file__).resolve().parents[2] / "examples" / "sla.toml"
+    assert len(h.desk.sla.load_file(h.admin, examples)) == 4
+    amazon = h.ticket("Where is my order?", platform="amazon")
+    japanese = h.ticket("荷物はいつ届きますか", platform="ebay", language="ja")
+    assert h.desk.sla.status(h.admin, amazon)["policy"] == "Amazon: 24 hours, every day"
+    assert h.desk.sla.status(h.admin, japanese)["policy"] == "eBay: 1 business day"  # first match wins
