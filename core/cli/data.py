@@ -72,8 +72,14 @@ def export_command(desk: Any, actor: Any, out: Path | None) -> None:
     from crossdesk.io import export_jsonl
 
     if out is None:
-        counts = export_jsonl(desk, actor, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        try:
+            counts = export_jsonl(desk, actor, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`crossdesk export | head`): not an error; keep Python from
+            # complaining about the closed pipe at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
     else:
         counts = export_jsonl(desk, actor, out)
     summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
