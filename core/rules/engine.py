@@ -78,8 +78,14 @@ def load_ruleset(desk: Desk) -> RuleSet:
     ).fetchone()
     if state["ruleset"] is not None and state["signature"] == signature:
         return state["ruleset"]
-    vocab = Vocabulary.for_desk(desk)
-    actions = ActionVocabulary.for_desk(desk)
+    try:
+        vocab = Vocabulary.for_desk(desk)
+        actions = ActionVocabulary.for_desk(desk)
+    except RuleError as exc:
+        # Two plugins claiming one name must not stop message intake: run with the built-in vocabulary
+        # (rules needing the plugins' words are skipped, loudly, below).
+        log.warning("rule vocabulary from plugins ignored: %s", exc)
+        vocab, actions = Vocabulary(), ActionVocabulary()
     by_event: dict[str, list[Rule]] = {e: [] for e in RULE_EVENTS}
     for row in desk.db.query("SELECT * FROM rules WHERE active = 1 ORDER BY position, id"):
         raw = dict(row)
@@ -178,6 +184,12 @@ def fire(desk: Desk, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet,
         # The savepoint undid every action of this firing, so the log says so rather than listing them.
         changes = [{"action": current, "error": str(exc), "rolled_back": True}]
         log.warning("rule %r failed on ticket #%s: %s", rule.name, ticket_id, exc)
+    except Exception as exc:
+        # A bug in a plugin action (or in ours) must not cost the buyer's message: same handling, with the
+        # traceback in the log.
+        outcome = "error"
+        changes = [{"action": current, "error": f"{type(exc).__name__}: {exc}", "rolled_back": True}]
+        log.exception("rule %r crashed on ticket #%s", rule.name, ticket_id)
     finally:
         cascade.depth = depth
     desk.db.execute(

@@ -71,3 +71,25 @@ def test_hook_crossdesk_rule_actions(h):
     assert h.tags(ticket) == ["paged"]
     (firing,) = h.firings(ticket, "page")
     assert firing["changes"] == [{"action": "page", "result": {"paged": "sam"}}]
+
+
+class Broken:
+    @hookimpl
+    def crossdesk_rule_actions(self):
+        def explode(desk, actor, ticket_id, params):
+            desk.add_tags(actor, ticket_id, ["half-done"])
+            raise RuntimeError("plugin bug")
+
+        return [RuleAction("explode", explode, "Always fails")]
+
+
+def test_a_crashing_plugin_action_never_costs_the_buyers_message(h, caplog):
+    with plugin_registered(h.desk.pm, Broken()):
+        h.rules({"name": "boom", "event": "message_received", "actions": [{"action": "explode"}]})
+        with caplog.at_level("ERROR", logger="crossdesk.rules"):
+            ticket = h.ticket("hello")
+    assert h.tags(ticket) == []  # its half-done work rolled back
+    (firing,) = h.firings(ticket, "boom")
+    assert firing["outcome"] == "error" and firing["changes"][0]["error"] == "RuntimeError: plugin bug"
+    assert "plugin bug" in caplog.text
+    assert [m["body"] for m in h.desk.ticket(h.admin, ticket)["messages"]] == ["hello"]
