@@ -4,6 +4,7 @@ See docs/scoring.md for the formula and its weights; ``crossdesk.native.referenc
 """
 
 from cython.parallel cimport prange
+from openmp cimport omp_get_max_threads
 from libc.math cimport INFINITY, log
 from libc.string cimport memcpy
 from libc.stdint cimport INT64_MAX
@@ -31,7 +32,8 @@ cdef enum:
 # ln(1 + x) by table: y = 1 + x = 2^e * m, m in [1, 2); the top LOG_BITS bits of m pick a centre c with
 # known ln(c) and 1/c, and ln(m) = ln(c) + ln(1 + r), r = m/c - 1 tiny (|r| < 2^-8), by a short series.
 # No division, no libm call, no branch: about 1e-13 relative, far below float32 output precision.
-DEF LOG_BITS = 7
+cdef enum:
+    LOG_BITS = 7
 cdef double LOG_C[1 << LOG_BITS]
 cdef double INV_C[1 << LOG_BITS]
 cdef int64_t MANTISSA = 0x000FFFFFFFFFFFFF
@@ -64,41 +66,86 @@ cdef inline double _ln1p(double x) noexcept nogil:
     return <double>e * 0.6931471805599453 + LOG_C[i] + r * (1.0 - r * (0.5 - r * (1.0 / 3 - r * 0.25)))
 
 
-cdef inline float _one(
-    epoch_t sla_due, epoch_t last_msg, float value, int8_t tier, int16_t intent, float sentiment,
-    int8_t platform, int8_t status, uint8_t escalated, double now,
-    const double* p, const double* tier_w, Py_ssize_t n_tier, const double* intent_w, Py_ssize_t n_intent,
-    const double* platform_w, Py_ssize_t n_platform, const double* status_w, Py_ssize_t n_status,
-) noexcept nogil:
+cdef struct Columns:
+    const epoch_t* sla_due
+    const epoch_t* last_msg
+    const float* value
+    const int8_t* tier
+    const int16_t* intent
+    const float* sentiment
+    const int8_t* platform
+    const int8_t* status
+    const uint8_t* escalated
+    float* out
+
+
+cdef struct Tables:
+    const double* p  # the scalar weights, risk window already inverted
+    const double* tier_w
+    const double* intent_w
+    const double* platform_w
+    const double* status_w
+    Py_ssize_t n_tier, n_intent, n_platform, n_status
+
+
+cdef void _score_range(Columns c, Tables t, double now, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    # Everything the loop reads is copied into locals first: extensions build with
+    # -fno-strict-aliasing, so through pointers the compiler would reload every weight after each store
+    # to ``out``.
+    #
     # Straight-line code: both sides of each condition are computed and one is selected, because on
     # real queues the conditions (breached or not, waiting or not) are as good as random per ticket and
     # mispredicted branches would cost more than the arithmetic.
-    cdef double s, h, wait_h, v, snt, after, overdue_h, w, hp, b, d, r
-    s = status_w[status] if <Py_ssize_t>status < n_status and status >= 0 else 0.0
-    h = (<double>sla_due - now) * (1.0 / 3600.0)
-    overdue_h = clamp(-h, 0.0, 1e9)
-    hp = clamp(h, 0.0, 1e9)
-    wait_h = (now - <double>last_msg) * (1.0 / 3600.0)
-    w = clamp(wait_h, 0.0, 1e9)
-    # The two hyperbolic terms share one division: a/b and c/d from 1/(b*d). Clamping to a billion
-    # hours keeps b*d finite and changes the terms by less than float32 can show.
-    b = p[P_SLA_TAU] + hp
-    d = w + p[P_WAIT_TAU]
-    r = 1.0 / (b * d)
-    after = p[P_SLA] + p[P_BREACH] + p[P_OVERDUE] * _ln1p(overdue_h)
-    s += (p[P_SLA] * p[P_SLA_TAU] * d * r if h >= 0.0 else after) if sla_due != INT64_MAX else 0.0
-    s += p[P_WAIT] * w * b * r
-    s += (platform_w[platform] if <Py_ssize_t>platform < n_platform and platform >= 0 else 0.0) * clamp(
-        w * p[P_RISK_WINDOW], 0.0, 1.0)
-    v = clamp(value, 0.0, p[P_VALUE_CAP])
-    s += p[P_VALUE] * _ln1p(v)
-    s += tier_w[<Py_ssize_t>clamp(tier, 0, n_tier - 1)] if n_tier > 0 else 0.0
-    s += intent_w[intent] if <Py_ssize_t>intent < n_intent and intent >= 0 else 0.0
-    snt = sentiment
-    snt = -1.0 if snt < -1.0 else snt
-    s -= p[P_SENTIMENT] * (snt if snt < 0.0 else 0.0)  # NaN compares false: adds nothing
-    s += p[P_ESCALATED] if escalated else 0.0
-    return <float>s if status != 4 and status != 5 else -INFINITY
+    cdef const epoch_t* sla_due = c.sla_due
+    cdef const epoch_t* last_msg = c.last_msg
+    cdef const float* value = c.value
+    cdef const int8_t* tier = c.tier
+    cdef const int16_t* intent = c.intent
+    cdef const float* sentiment = c.sentiment
+    cdef const int8_t* platform = c.platform
+    cdef const int8_t* status = c.status
+    cdef const uint8_t* escalated = c.escalated
+    cdef float* out = c.out
+    cdef const double* tier_w = t.tier_w
+    cdef const double* intent_w = t.intent_w
+    cdef const double* platform_w = t.platform_w
+    cdef const double* status_w = t.status_w
+    cdef Py_ssize_t n_tier = t.n_tier, n_intent = t.n_intent, n_platform = t.n_platform
+    cdef Py_ssize_t n_status = t.n_status
+    cdef double w_sla = t.p[P_SLA], tau_sla = t.p[P_SLA_TAU], w_breach = t.p[P_BREACH]
+    cdef double w_overdue = t.p[P_OVERDUE], w_wait = t.p[P_WAIT], tau_wait = t.p[P_WAIT_TAU]
+    cdef double w_value = t.p[P_VALUE], value_cap = t.p[P_VALUE_CAP], w_sentiment = t.p[P_SENTIMENT]
+    cdef double w_escalated = t.p[P_ESCALATED], inv_window = t.p[P_RISK_WINDOW]
+    cdef double sla_at_deadline = w_sla * tau_sla, sla_breached = w_sla + w_breach
+    cdef double s, h, snt, after, w, hp, b, d, r, risk
+    cdef Py_ssize_t i, k
+    cdef int8_t st
+    for i in range(lo, hi):
+        st = status[i]
+        s = status_w[st] if <Py_ssize_t>st < n_status and st >= 0 else 0.0
+        h = (<double>sla_due[i] - now) * (1.0 / 3600.0)
+        hp = clamp(h, 0.0, 1e9)
+        w = clamp((now - <double>last_msg[i]) * (1.0 / 3600.0), 0.0, 1e9)
+        # The two hyperbolic terms share one division: a/b and c/d from 1/(b*d). Clamping to a billion
+        # hours keeps b*d finite and changes the terms by less than float32 can show.
+        b = tau_sla + hp
+        d = w + tau_wait
+        r = 1.0 / (b * d)
+        after = sla_breached + w_overdue * _ln1p(clamp(-h, 0.0, 1e9))
+        s += (sla_at_deadline * d * r if h >= 0.0 else after) if sla_due[i] != INT64_MAX else 0.0
+        s += w_wait * w * b * r
+        k = platform[i]
+        risk = platform_w[k] if k < n_platform and k >= 0 else 0.0
+        s += risk * clamp(w * inv_window, 0.0, 1.0)
+        s += w_value * _ln1p(clamp(value[i], 0.0, value_cap))
+        s += tier_w[<Py_ssize_t>clamp(tier[i], 0, n_tier - 1)] if n_tier > 0 else 0.0
+        k = intent[i]
+        s += intent_w[k] if k < n_intent and k >= 0 else 0.0
+        snt = sentiment[i]
+        snt = -1.0 if snt < -1.0 else snt
+        s -= w_sentiment * (snt if snt < 0.0 else 0.0)  # NaN compares false: adds nothing
+        s += w_escalated if escalated[i] else 0.0
+        out[i] = <float>s if st != 4 and st != 5 else -INFINITY
 
 
 def score(
@@ -161,14 +208,33 @@ def score(
     cdef const double* sw = &status_w[0] if status_w.shape[0] else p
     cdef Py_ssize_t nt = tier_w.shape[0], ni = intent_w.shape[0], npf = platform_w.shape[0]
     cdef Py_ssize_t ns = status_w.shape[0]
+    cdef Columns c
+    cdef Tables t
+    cdef Py_ssize_t n_chunks, k
+    c.sla_due = &sla_due[0]
+    c.last_msg = &last_customer_msg_at[0]
+    c.value = &order_value_usd[0]
+    c.tier = &tier[0]
+    c.intent = &intent[0]
+    c.sentiment = &sentiment[0]
+    c.platform = &platform[0]
+    c.status = &status[0]
+    c.escalated = &escalated[0]
+    c.out = &out[0]
+    t.p = p
+    t.tier_w = tw
+    t.intent_w = iw
+    t.platform_w = pw
+    t.status_w = sw
+    t.n_tier = nt
+    t.n_intent = ni
+    t.n_platform = npf
+    t.n_status = ns
     if n >= PARALLEL_MIN:
-        for i in prange(n, nogil=True, schedule="static"):
-            out[i] = _one(sla_due[i], last_customer_msg_at[i], order_value_usd[i], tier[i], intent[i],
-                          sentiment[i], platform[i], status[i], escalated[i], now, p, tw, nt, iw, ni,
-                          pw, npf, sw, ns)
+        # A few contiguous ranges per thread: each a plain loop over its own slice.
+        n_chunks = 4 * omp_get_max_threads()
+        for k in prange(n_chunks, nogil=True, schedule="dynamic", chunksize=1):
+            _score_range(c, t, now, k * n // n_chunks, (k + 1) * n // n_chunks)
     else:
         with nogil:
-            for i in range(n):
-                out[i] = _one(sla_due[i], last_customer_msg_at[i], order_value_usd[i], tier[i], intent[i],
-                              sentiment[i], platform[i], status[i], escalated[i], now, p, tw, nt, iw, ni,
-                              pw, npf, sw, ns)
+            _score_range(c, t, now, 0, n)
