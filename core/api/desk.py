@@ -873,6 +873,7 @@ class Desk:
             "status",
             "type",
             "priority",
+            "priority_level",
             "subject",
             "language",
             "intent",

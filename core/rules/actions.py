@@ -103,18 +103,5 @@ def set_priority_level(desk: Desk, actor: Actor, ticket_id: int, level: str) -> 
     level = level.strip().lower()
     if level not in PRIORITY_LEVELS:
         raise DeskError(f"unknown priority {level!r}; known: {', '.join(PRIORITY_LEVELS)}")
-    with desk.tx():
-        row = desk.db.execute("SELECT priority_level FROM tickets WHERE id = ?", [ticket_id]).fetchone()
-        if row is None:
-            raise DeskError(f"no ticket #{ticket_id}")
-        if row[0] == level:
-            return {}
-        desk.db.execute(
-            "UPDATE tickets SET priority_level = ?, updated_at = ? WHERE id = ?",
-            [level, desk.now(), ticket_id],
-        )
-        desk.audit(
-            actor, "ticket.update", "ticket", ticket_id, {"priority_level": row[0]}, {"priority_level": level}
-        )
-        desk.emit(actor, "ticket_updated", "ticket", ticket_id, changes={"priority_level": (row[0], level)})
-    return {"priority_level": level}
+    return desk.update_ticket(actor, ticket_id, priority_level=level)
+
