@@ -229,3 +229,19 @@ def refundable(desk: Desk, actor: Actor, order_id: int) -> int:
         "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
     ).fetchone()
     return max(0, int(paid[0]) - int(done[0]))
+
+
+def tickets_by_ids(desk: Desk, actor: Actor, ids: Sequence[int]) -> list[dict]:
+    """Ticket rows for ``ids``, in the order given (a page of the live queue), with their names."""
+    desk.require(actor, "view")
+    if not ids:
+        return []
+    found: dict[int, dict] = {}
+    for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        for row in desk.db.query(f"SELECT * FROM tickets WHERE id IN ({marks})", part):
+            found[row["id"]] = dict(row)
+    rows = [found[i] for i in ids if i in found]
+    names_for(desk, actor, rows)
+    return rows

@@ -9,7 +9,7 @@ Open it with ``crossdesk tui`` or :func:`run`.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -165,6 +165,34 @@ class SignInScreen(Screen):
 # ---- inbox --------------------------------------------------------------------------------------------
 
 
+def live_filters(filters: dict[str, Any]) -> dict[str, Any] | None:
+    """The inbox filters as arguments of ``QueueService.top``; None when one of them (full-text search,
+    tag, breaching) is not something the live queue filters on, so the inbox pages the desk instead."""
+    if any(k in filters for k in ("search", "tag", "breaching_before")):
+        return None
+    out: dict[str, Any] = {}
+    for key, arg in (
+        ("platform", "platform"),
+        ("shop_id", "shop"),
+        ("status", "status"),
+        ("intent", "intent"),
+        ("tier", "tier"),
+        ("language", "language"),
+        ("assignee_id", "assignee"),
+    ):
+        if filters.get(key) is not None:
+            out[arg] = filters[key]
+    if filters.get("unassigned"):
+        if "assignee" in out:
+            return None
+        out["assignee"] = 0
+    if isinstance(out.get("status"), list) and any(
+        TicketStatus.parse(s) >= TicketStatus.SOLVED for s in out["status"]
+    ):
+        return None  # the live queue holds open tickets only
+    return out
+
+
 class InboxScreen(DeskScreen):
     """The ranked queue with filters, search, multi-select and bulk actions."""
 
@@ -196,6 +224,7 @@ class InboxScreen(DeskScreen):
         self.filters: dict[str, Any] = {}
         self._lookups: dict[str, dict[str, int]] | None = None
         self._warmed = False
+        self._live: tuple[Any, Any] | None = None  # (QueueService, its lock) once its snapshot is built
         self._header = ""
         self._status_text = ""
 
@@ -233,6 +262,20 @@ class InboxScreen(DeskScreen):
 
     def _fetch(self, offset: int, limit: int) -> list[dict]:
         filters = dict(self.filters)
+        live = self._live
+        top_filters = live_filters(filters) if live is not None else None
+        if live is not None and top_filters is not None:
+            service, lock = live
+            # The native core ranks every open ticket by its score now; rows come from the desk by id.
+            with lock:
+                entries = service.top(self.actor, offset + limit, **top_filters)[offset:]
+            rows = self.gw.call(
+                analytics.tickets_by_ids, self.desk, self.actor, [e.ticket_id for e in entries]
+            )
+            scores = {e.ticket_id: e.priority for e in entries}
+            for row in rows:
+                row["priority"] = scores[row["id"]]
+            return rows
 
         def page() -> list[dict]:
             rows = self.desk.list_tickets(self.actor, limit=limit, offset=offset, **filters)
@@ -245,14 +288,33 @@ class InboxScreen(DeskScreen):
         return self.gw.call(analytics.count_tickets, self.desk, self.actor, **self.filters)
 
     def _warm_up(self, ticket_id: int) -> None:
-        """After the first rows are on screen, load the area services (their code, policies, calendars)
-        once in the background, so the first conversation the agent opens is as quick as the next one.
-        Each step takes the desk lock on its own, so paging is never held up for long."""
+        """After the first rows are on screen: build the live queue (the native core's snapshot of every
+        open ticket: seconds at a million tickets) on a connection of its own, so paging and the other
+        screens never wait for it; then load the area services once, so the first conversation the agent
+        opens is as quick as the next one. Each step takes the desk lock on its own."""
+        live = self.app.open_live_queue()  # type: ignore[attr-defined]
+        if live is not None:
+            service, lock = live
+            try:
+                with lock:
+                    service.top(self.actor, 1)
+            except Exception:  # the stored ranking stays in use; the queue service reports its own errors
+                live = None
+            if live is not None:
+                self.app.call_from_thread(self._live_ready, live)
         for step in (areas.rule_firings, areas.sla_status, areas.kb_suggestions):
             try:
                 step(self.gw, ticket_id)
             except Exception:  # warming is best effort; the real call reports its own errors
                 continue
+
+    def _live_ready(self, live: tuple[Any, Any]) -> None:
+        self._live = live
+        queue = self.query_one(QueueView)
+        # Switch to the live ranking only while the agent is still at the top: rows never reorder under
+        # a cursor that has moved on. Otherwise it applies at the next filter or refresh.
+        if queue.cursor < 10 and not queue.selected and live_filters(self.filters) is not None:
+            queue.reload()
 
     # ---- events -------------------------------------------------------------------------------------
 
@@ -270,6 +332,8 @@ class InboxScreen(DeskScreen):
             parts.append(f"{len(queue.selected)} selected")
         if self.query_text:
             parts.append(f"filter: {self.query_text}")
+        live = self._live is not None and live_filters(self.filters) is not None
+        parts.append("ranked live" if live else "ranked by stored score")
         status = self.query_one("#inbox-status", Static)
         if queue.error:
             parts.append(f"error: {queue.error}")
@@ -1440,8 +1504,8 @@ class CrossdeskApp(App):
         self.blink = blink
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
-        self.first_paint_at: float | None = None
-        self._started = time.perf_counter()
+        self._live_queue: tuple[Any, Any] | None = None
+        self._live_desk: Desk | None = None
 
     def on_mount(self) -> None:
         if self.config.keymap:
@@ -1463,6 +1527,27 @@ class CrossdeskApp(App):
             self.switch_screen(InboxScreen())
         else:
             self.push_screen(InboxScreen())
+
+    def open_live_queue(self) -> tuple[Any, Any] | None:
+        """The queue service and the lock to hold while using it: on a desk file, a second connection of
+        its own (SQLite's WAL lets it read while the agent works); in memory, the desk's own. None when
+        the desk has no queue service. Called from a worker thread."""
+        if self._live_queue is not None:
+            return self._live_queue
+        gw = self.gateway
+        if gw.service("queue") is None:
+            return None
+        path = gw.desk.path
+        if path is None or str(path) == ":memory:":
+            self._live_queue = (gw.desk.queue, gw.lock)
+        else:
+            self._live_desk = Desk.open(path, pm=gw.desk.pm, clock=gw.desk.clock)
+            self._live_queue = (self._live_desk.queue, threading.Lock())
+        return self._live_queue
+
+    def on_unmount(self) -> None:
+        if self._live_desk is not None:
+            self._live_desk.close()
 
     def show_error(self, exc: BaseException) -> None:
         title = "Not allowed" if isinstance(exc, PermissionDenied) else "That did not work"

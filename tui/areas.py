@@ -45,7 +45,8 @@ def call_with_progress(gw: Gateway, method: Any, progress: Any) -> Any:
     except (TypeError, ValueError):
         accepts = False
     if accepts:
-        return gw.call(method, gw.actor, progress=progress)
+        # Services report progress as (phase, done, total) or (done, total); the bar wants the last two.
+        return gw.call(method, gw.actor, progress=lambda *args: progress(int(args[-2]), int(args[-1])))
     return gw.call(method, gw.actor)
 
 

@@ -26,9 +26,12 @@ async def test_sign_in_then_the_ranked_queue(desk, make_app, settle):
         assert app.gateway.actor.name == "sam"
         queue = app.screen.query_one(QueueView)
         assert queue.total == 6
-        expected = [t["id"] for t in desk.list_tickets(app.gateway.actor, limit=10)]
+        # ranked live by the native core's queue, best first
+        expected = [e.ticket_id for e in desk.queue.top(app.gateway.actor, 10)]
         assert [queue.row(i)["id"] for i in range(6)] == expected
-        assert queue.row(0)["shop_name"] == "Acme Amazon DE"
+        assert "ranked live" in str(app.screen.query_one("#inbox-status").render())
+        first = desk.ticket(app.gateway.actor, expected[0])
+        assert queue.row(0)["shop_name"] == first["shop"]["name"]
 
 
 async def test_unknown_agent_is_refused_plainly(desk, make_app, settle):
@@ -61,6 +64,8 @@ async def test_filters_and_full_text_search(desk, ids, make_app, settle):
         screen.apply_query("Paket")
         await settle(pilot)
         assert queue.total == 1 and queue.row(0)["id"] == ids.tickets["de_wismo"]
+        # the live queue does not search text: the desk's stored ranking serves this one
+        assert "ranked by stored score" in str(screen.query_one("#inbox-status").render())
 
         screen.apply_query("tier:gold")  # a bad word: reported, filter kept as it was
         await settle(pilot)
@@ -166,5 +171,5 @@ async def test_rows_load_lazily_page_by_page(clock, desk, ids, make_app, settle)
         await settle(pilot)
         assert queue.cursor == queue.total - 1
         assert 2 in queue._pages and queue.current is not None
-        expected_last = desk.list_tickets(app.gateway.actor, limit=1, offset=queue.total - 1)[0]["id"]
+        expected_last = desk.queue.top(app.gateway.actor, queue.total)[-1].ticket_id
         assert queue.current["id"] == expected_last
