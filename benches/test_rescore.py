@@ -27,7 +27,8 @@ def test_rescore_end_to_end(benchmark, desk_path):
     desk = Desk.open(desk_path, clock=lambda: corpus.NOW)
     actor = Actor(name="bench", role=Role.ADMIN)
     report = benchmark.pedantic(rescore, args=(desk, actor), rounds=1)
-    benchmark.extra_info["tickets"] = report.tickets
+    benchmark.extra_info["tickets"] = RESCORE_N
+    benchmark.extra_info["open"] = report.tickets
     benchmark.extra_info["written"] = report.written
-    assert report.tickets == RESCORE_N and report.written > 0
+    assert report.written == RESCORE_N
     desk.close()

@@ -310,7 +310,7 @@ def _concat(parts: list[_Columns]) -> _Columns:
 
 @dataclass(frozen=True)
 class RescoreReport:
-    tickets: int  # rows scored by this call
+    tickets: int  # open tickets scored by this call (solved and closed ones are set to -inf in one go)
     written: int  # rows whose priority changed
     resumed: bool  # this call finished a run an earlier call had started
     now: int  # the clock every score of the run used
@@ -318,15 +318,18 @@ class RescoreReport:
 
     def __str__(self) -> str:
         again = " (resumed)" if self.resumed else ""
-        return f"{self.tickets:,} tickets scored, {self.written:,} priorities changed{again} in {self.seconds:.1f} s"
+        return f"{self.tickets:,} open tickets scored, {self.written:,} priorities changed{again} in {self.seconds:.1f} s"
 
 
 #: Columns the batch reads: the score columns, the id and the stored priority (to skip unchanged rows).
 _RESCORE_SELECT = (
     f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}), COALESCE(last_customer_msg_at, created_at), "
     "order_value_usd, tier, intent, sentiment, platform, escalated, priority FROM tickets "
-    "WHERE id > ? ORDER BY id LIMIT ?"
+    "WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
 )
+#: Solved and closed tickets score -inf whatever their columns say: one statement sets them all, and the
+#: chunks read only the open ones (on a real desk, most tickets are closed).
+_CLOSE_SQL = "UPDATE tickets SET priority = -1e999 WHERE status >= 4 AND priority > -1e999"
 #: Above this many tickets the batch drops the indexes that contain ``priority`` while it writes and
 #: builds them again at the end: one sorted build is several times cheaper than a million random index
 #: updates (two such indexes exist: the queue's and the inbox's).
@@ -382,7 +385,7 @@ def rescore(
     state = desk.get_setting(RESCORE_KEY, None)
     resumed = bool(state)
     if not state:
-        total = desk.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        total = desk.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
         state = {
             "now": desk.now(),
             "cursor": 0,
@@ -398,11 +401,16 @@ def rescore(
                 state["dropped_indexes"] = _priority_indexes(desk.db)
                 for name, _sql in state["dropped_indexes"]:
                     desk.db.execute(f'DROP INDEX IF EXISTS "{name}"')
+            state["written"] = desk.db.execute(_CLOSE_SQL).rowcount
             _save_state(desk, state)
     conn = desk.db.conn
     pragmas = {
-        name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "threads")
+        name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("cache_size", "temp_store", "threads", "wal_autocheckpoint")
     }
+    # No checkpoint after every chunk's commit (each would copy the chunk's pages into the database file
+    # and sync it); one checkpoint at the end of the run instead.
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     # A large page cache and in-memory temp storage for the run: the index builds sort a million keys,
     # and the sorter may use a helper thread.
     conn.execute("PRAGMA cache_size = -262144")
@@ -419,6 +427,7 @@ def rescore(
     finally:
         for name, value in pragmas.items():
             conn.execute(f"PRAGMA {name} = {int(value)}")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class _ChunkReader:
