@@ -3,7 +3,7 @@
     from crossdesk.demo import build_demo
     summary = build_demo("demo.db", size=5_000, seed=7, progress=True)
 
-See :func:`build_demo` and :func:`enrich`; the buyer phrase banks in ``phrases/`` double as a labelled
+See :func:`build_demo` and :func:`enrich`; the buyer phrase banks in ``banks/`` double as a labelled
 multilingual corpus (:func:`crossdesk.demo.phrases.corpus`).
 """
 

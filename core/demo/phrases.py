@@ -1,4 +1,4 @@
-"""Buyer messages the way buyers write them, from the phrase banks in ``phrases/<lang>.json``.
+"""Buyer messages the way buyers write them, from the phrase banks in ``banks/<lang>.json``.
 
 Each bank holds, per intent, sentences written by hand in that language, plus greetings, sign-offs,
 chasers, acknowledgements and the seller's replies. :class:`PhraseBank` turns them into a pool of variants
@@ -39,10 +39,10 @@ _ENGLISH_BITS = ("pls", "asap", "thanks", "ok?", "please help", "tracking", "ref
 
 @cache
 def bank(language: str) -> dict:
-    """The phrase bank of one language, as stored in ``phrases/<language>.json``."""
+    """The phrase bank of one language, as stored in ``banks/<language>.json``."""
     if language not in LANGUAGES:
         raise ValueError(f"no phrase bank for language {language!r}")
-    data = resources.files("crossdesk.demo").joinpath("phrases").joinpath(f"{language}.json").read_bytes()
+    data = resources.files("crossdesk.demo.banks").joinpath(f"{language}.json").read_bytes()
     return orjson.loads(data)
 
 

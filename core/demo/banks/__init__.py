@@ -1,0 +1,1 @@
+"""Buyer phrase banks, one JSON file per language (see crossdesk.demo.phrases)."""
