@@ -95,6 +95,32 @@ class Desk:
     def now(self) -> int:
         return int(self.clock())
 
+    # ---- rows ------------------------------------------------------------------------------------------
+    # Plain SQL for single-row writes: sqlite-utils' table objects introspect the schema on every call,
+    # which dominated the cost of message intake and import.
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        """Insert one row; return its rowid."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        return self.db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())
+        ).lastrowid
+
+    def update(self, table: str, pk: int, patch: Mapping[str, Any]) -> None:
+        """Update columns of the row with id ``pk``."""
+        if patch:
+            sets = ", ".join(f"{column} = ?" for column in patch)
+            self.db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*patch.values(), pk])
+
+    def get(self, table: str, pk: int) -> dict:
+        """The row with id ``pk`` as a dict; :class:`NotFound` when there is none."""
+        cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", [pk])
+        values = cursor.fetchone()
+        if values is None:
+            raise NotFound(f"no {table.removesuffix('s')} #{pk}")
+        return dict(zip([d[0] for d in cursor.description], values, strict=True))
+
     # ---- area services -----------------------------------------------------------------------------
 
     @cached_property
@@ -180,21 +206,18 @@ class Desk:
         after: Any = None,
     ) -> int:
         """Write one audit row. Call inside the transaction of the change it records."""
-        return (
-            self.db["audit"]
-            .insert(
-                {
-                    "at": self.now(),
-                    "actor": actor.name,
-                    "role": actor.role.value,
-                    "action": action,
-                    "object_type": object_type,
-                    "object_id": object_id,
-                    "before": None if before is None else _json(before),
-                    "after": None if after is None else _json(after),
-                }
-            )
-            .last_pk
+        return self.insert(
+            "audit",
+            {
+                "at": self.now(),
+                "actor": actor.name,
+                "role": actor.role.value,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": None if before is None else _json(before),
+                "after": None if after is None else _json(after),
+            },
         )
 
     def emit(self, actor: Actor, name: str, object_type: str, object_id: int | None, **data: Any) -> Event:
@@ -272,7 +295,7 @@ class Desk:
         with self.tx():
             if self.db.execute("SELECT 1 FROM teams WHERE name = ?", [name]).fetchone():
                 raise DeskError(f"a team named {name!r} already exists")
-            team_id = self.db["teams"].insert(row).last_pk
+            team_id = self.insert("teams", row)
             self.audit(actor, "team.create", "team", team_id, None, row)
         return team_id
 
@@ -308,7 +331,7 @@ class Desk:
         with self.tx():
             if self.db.execute("SELECT 1 FROM agents WHERE name = ?", [name]).fetchone():
                 raise DeskError(f"an agent named {name!r} already exists")
-            agent_id = self.db["agents"].insert(row).last_pk
+            agent_id = self.insert("agents", row)
             self.audit(actor, "agent.create", "agent", agent_id, None, row)
         return agent_id
 
@@ -361,13 +384,13 @@ class Desk:
             ).fetchone()
             if existing is None:
                 row["created_at"] = self.now()
-                shop_id = self.db["shops"].insert(row).last_pk
+                shop_id = self.insert("shops", row)
                 self.audit(actor, "shop.create", "shop", shop_id, None, row)
             else:
                 shop_id = existing[0]
-                before = self.db["shops"].get(shop_id)
+                before = self.get("shops", shop_id)
                 if any(before[k] != v for k, v in row.items()):
-                    self.db["shops"].update(shop_id, row)
+                    self.update("shops", shop_id, row)
                     self.audit(actor, "shop.update", "shop", shop_id, before, row)
         return shop_id
 
@@ -417,22 +440,19 @@ class Desk:
             else:
                 customer_id = self._match_customer(email_n, phone_n)
                 if customer_id is None:
-                    customer_id = (
-                        self.db["customers"]
-                        .insert(
-                            {
-                                "name": name,
-                                "email": email_n,
-                                "phone": phone_n,
-                                "country": country.upper(),
-                                "region": region.upper(),
-                                "language": language,
-                                "tier": int(tier or 0),
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                        )
-                        .last_pk
+                    customer_id = self.insert(
+                        "customers",
+                        {
+                            "name": name,
+                            "email": email_n,
+                            "phone": phone_n,
+                            "country": country.upper(),
+                            "region": region.upper(),
+                            "language": language,
+                            "tier": int(tier or 0),
+                            "created_at": now,
+                            "updated_at": now,
+                        },
                     )
                     self.audit(
                         actor,
@@ -442,7 +462,8 @@ class Desk:
                         None,
                         {"name": name, "country": country},
                     )
-                self.db["customer_identities"].insert(
+                self.insert(
+                    "customer_identities",
                     {
                         "customer_id": customer_id,
                         "platform": platform,
@@ -450,7 +471,7 @@ class Desk:
                         "external_id": external_id,
                         "handle": handle,
                         "email": email_n,
-                    }
+                    },
                 )
                 self.audit(
                     actor,
@@ -461,7 +482,7 @@ class Desk:
                     {"platform": platform, "shop_id": shop_id, "external_id": external_id},
                 )
             # Fill what the profile lacks; never overwrite what an agent may have corrected.
-            current = self.db["customers"].get(customer_id)
+            current = self.get("customers", customer_id)
             patch = {
                 k: v
                 for k, v in {
@@ -478,7 +499,7 @@ class Desk:
                 patch["tier"] = int(tier)
             if patch:
                 patch["updated_at"] = now
-                self.db["customers"].update(customer_id, patch)
+                self.update("customers", customer_id, patch)
         return customer_id
 
     def _match_customer(self, email: str, phone: str) -> int | None:
@@ -498,7 +519,7 @@ class Desk:
         row = self.db.execute("SELECT * FROM customers WHERE id = ?", [customer_id]).fetchone()
         if row is None:
             raise NotFound(f"no customer #{customer_id}")
-        profile = dict(self.db["customers"].get(customer_id))
+        profile = dict(self.get("customers", customer_id))
         profile["identities"] = [
             dict(r)
             for r in self.db.query(
@@ -544,7 +565,7 @@ class Desk:
         self.require(actor, "view")
         from rapidfuzz import fuzz, process
 
-        me = self.db["customers"].get(customer_id)
+        me = self.get("customers", customer_id)
         others = {
             r[0]: r[1]
             for r in self.db.execute(
@@ -570,7 +591,7 @@ class Desk:
                 self.db.execute(
                     f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep_id, other_id]
                 )
-            self.db["customers"].update(other_id, {"merged_into": keep_id, "updated_at": self.now()})
+            self.update("customers", other_id, {"merged_into": keep_id, "updated_at": self.now()})
             self.audit(actor, "customer.merge", "customer", keep_id, {"merged": other_id}, {"into": keep_id})
 
     def to_usd(self, amount_minor: int, currency: str) -> float:
@@ -663,14 +684,14 @@ class Desk:
                 [platform, shop_id, external_id],
             ).fetchone()
             if existing is None:
-                order_id = self.db["orders"].insert(row).last_pk
+                order_id = self.insert("orders", row)
                 self.audit(actor, "order.create", "order", order_id, None, row)
             else:
                 order_id = existing[0]
-                before = self.db["orders"].get(order_id)
+                before = self.get("orders", order_id)
                 changed = {k: v for k, v in row.items() if before[k] != v}
                 if changed:
-                    self.db["orders"].update(order_id, changed)
+                    self.update("orders", order_id, changed)
                     self.audit(
                         actor, "order.update", "order", order_id, {k: before[k] for k in changed}, changed
                     )
@@ -743,26 +764,23 @@ class Desk:
             created_ticket = ticket is None
             if created_ticket:
                 tier, value = self._ticket_context(customer_id, order_id)
-                ticket_id = (
-                    self.db["tickets"]
-                    .insert(
-                        {
-                            "platform": platform,
-                            "shop_id": shop_id,
-                            "external_id": thread_id,
-                            "customer_id": customer_id,
-                            "order_id": order_id,
-                            "subject": subject or body.strip().splitlines()[0][:120],
-                            "status": int(TicketStatus.NEW),
-                            "language": language,
-                            "tier": tier,
-                            "order_value_usd": value,
-                            "created_at": created_at,
-                            "updated_at": created_at,
-                            "last_customer_msg_at": created_at,
-                        }
-                    )
-                    .last_pk
+                ticket_id = self.insert(
+                    "tickets",
+                    {
+                        "platform": platform,
+                        "shop_id": shop_id,
+                        "external_id": thread_id,
+                        "customer_id": customer_id,
+                        "order_id": order_id,
+                        "subject": subject or body.strip().splitlines()[0][:120],
+                        "status": int(TicketStatus.NEW),
+                        "language": language,
+                        "tier": tier,
+                        "order_value_usd": value,
+                        "created_at": created_at,
+                        "updated_at": created_at,
+                        "last_customer_msg_at": created_at,
+                    },
                 )
                 self.audit(
                     actor,
@@ -797,23 +815,20 @@ class Desk:
                         {"status": ticket[1]},
                         {"status": patch["status"]},
                     )
-                self.db["tickets"].update(ticket_id, patch)
-            message_id = (
-                self.db["messages"]
-                .insert(
-                    {
-                        "ticket_id": ticket_id,
-                        "platform": platform,
-                        "shop_id": shop_id,
-                        "external_id": external_id,
-                        "direction": Direction.IN.value,
-                        "author": author,
-                        "body": body,
-                        "language": language,
-                        "created_at": created_at,
-                    }
-                )
-                .last_pk
+                self.update("tickets", ticket_id, patch)
+            message_id = self.insert(
+                "messages",
+                {
+                    "ticket_id": ticket_id,
+                    "platform": platform,
+                    "shop_id": shop_id,
+                    "external_id": external_id,
+                    "direction": Direction.IN.value,
+                    "author": author,
+                    "body": body,
+                    "language": language,
+                    "created_at": created_at,
+                },
             )
             if repaired:
                 self.db.execute(
@@ -850,7 +865,7 @@ class Desk:
                 "SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id", [ticket_id]
             )
         ]
-        row["shop"] = dict(self.db["shops"].get(row["shop_id"]))
+        row["shop"] = dict(self.get("shops", row["shop_id"]))
         return row
 
     def _ticket_row(self, ticket_id: int) -> dict:
@@ -908,7 +923,7 @@ class Desk:
             patch = dict(diff, updated_at=self.now())
             if diff.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED):
                 patch["solved_at"] = self.now()
-            self.db["tickets"].update(ticket_id, patch)
+            self.update("tickets", ticket_id, patch)
             self.audit(actor, "ticket.update", "ticket", ticket_id, {k: before[k] for k in diff}, diff)
             if event:
                 self.emit(
@@ -1003,7 +1018,7 @@ class Desk:
             patch: dict[str, Any] = {"last_agent_msg_at": now, "updated_at": now}
             if ticket["first_replied_at"] is None:
                 patch["first_replied_at"] = now
-            self.db["tickets"].update(ticket_id, patch)
+            self.update("tickets", ticket_id, patch)
             self.audit(
                 actor,
                 "ticket.reply",
@@ -1039,23 +1054,20 @@ class Desk:
         translation: str,
         now: int,
     ) -> int:
-        pk = (
-            self.db["messages"]
-            .insert(
-                {
-                    "ticket_id": ticket["id"],
-                    "platform": ticket["platform"],
-                    "shop_id": ticket["shop_id"],
-                    "external_id": f"crossdesk:{ticket['id']}:{now}:{direction.value}:pending",
-                    "direction": direction.value,
-                    "author": actor.name,
-                    "body": body,
-                    "language": language or ticket["language"],
-                    "translation": translation,
-                    "created_at": now,
-                }
-            )
-            .last_pk
+        pk = self.insert(
+            "messages",
+            {
+                "ticket_id": ticket["id"],
+                "platform": ticket["platform"],
+                "shop_id": ticket["shop_id"],
+                "external_id": f"crossdesk:{ticket['id']}:{now}:{direction.value}:pending",
+                "direction": direction.value,
+                "author": actor.name,
+                "body": body,
+                "language": language or ticket["language"],
+                "translation": translation,
+                "created_at": now,
+            },
         )
         # Our own ids are unique by primary key; the platform's id replaces this once the message is sent.
         self.db.execute("UPDATE messages SET external_id = ? WHERE id = ?", [f"crossdesk:{pk}", pk])
@@ -1092,7 +1104,7 @@ class Desk:
                 "created_at": now,
                 "next_attempt_at": now,
             }
-            pk = self.db["outbox"].insert(item).last_pk
+            pk = self.insert("outbox", item)
             self.audit(actor, "outbox.enqueue", "outbox", pk, None, {"kind": kind, "key": key})
         return pk
 
