@@ -37,7 +37,7 @@ extensions = [
         [str(pyx.relative_to(HERE))],
         include_dirs=[numpy.get_include(), "ext"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=compile_args + ["-fopenmp"],
+        extra_compile_args=[*compile_args, "-fopenmp"],
         extra_link_args=["-fopenmp"],
     )
     for pyx in sorted((HERE / "ext").glob("*.pyx"))
