@@ -429,7 +429,13 @@ class InboxScreen(DeskScreen):
         self.app.run_slow("Re-scoring the queue", "queue", ("rescore",), self._after_slow)  # type: ignore[attr-defined]
 
     def action_sync(self) -> None:
-        self.app.run_slow("Syncing the marketplaces", "sync", ("run", "sync_all", "sync"), self._after_slow)  # type: ignore[attr-defined]
+        def done(result: Any) -> None:
+            self.notify(areas.sync_summary(result), timeout=8)
+            self._after_slow(result)
+
+        self.app.run_slow(  # type: ignore[attr-defined]
+            "Syncing the marketplaces", "sync", None, done, job=lambda progress: areas.sync(self.gw, progress)
+        )
 
     def _after_slow(self, result: Any) -> None:
         self.query_one(QueueView).refresh_rows()

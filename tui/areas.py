@@ -50,6 +50,44 @@ def call_with_progress(gw: Gateway, method: Any, progress: Any) -> Any:
     return gw.call(method, gw.actor)
 
 
+def sync(gw: Gateway, progress: Any) -> dict[str, Any]:
+    """Pull from every shop and send the outbox (``desk.sync``, else :class:`crossdesk.sync.SyncService`).
+
+    On a desk file the sync runs on a connection of its own, so marketplace round trips never hold the
+    lock the screens read through; in memory it shares the desk and its lock."""
+    from crossdesk.api import Desk
+
+    try:
+        from crossdesk.sync import SyncService
+    except ImportError:
+        raise Absent("sync") from None
+    desk = gw.desk
+    path = desk.path
+    if path is None or str(path) == ":memory:":
+        svc = gw.service("sync") or SyncService(desk)
+        return gw.call(svc.run, gw.actor, progress=progress)
+    own = Desk.open(path, pm=desk.pm, clock=desk.clock)
+    try:
+        return SyncService(own).run(gw.actor, progress=progress)
+    finally:
+        own.close()
+
+
+def sync_summary(result: dict[str, Any]) -> str:
+    """One line for the agent: shops synced, new messages, errors, outbox sent."""
+    shops = result.get("shops") or []
+    new = sum(getattr(r, "new", 0) for s in shops for r in (getattr(s, "resources", {}) or {}).values())
+    errors = [s for s in shops if getattr(s, "error", None)]
+    line = f"{len(shops)} shop(s) synced, {new} new record(s)"
+    if errors:
+        line += f", {len(errors)} with errors (see `crossdesk sync`)"
+    report = result.get("outbox")
+    if report is not None:
+        counts = report.counts()
+        line += f"; outbox: {counts.get('sent', 0)} sent, {counts.get('retrying', 0)} to retry"
+    return line
+
+
 # ---- templates ---------------------------------------------------------------------------------------
 
 

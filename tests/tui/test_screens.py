@@ -125,3 +125,36 @@ async def test_an_absent_area_says_so_and_offers_nothing(desk, ids, make_app, se
         )
         assert screen.check_action("open_case", ()) is None
         assert screen.query_one("#lines", DataTable).row_count == 1  # the order itself still shows
+
+
+async def test_sync_runs_in_a_worker_and_reports_per_shop(desk, make_app, settle):
+    app = make_app(agent="root")  # sync needs an admin
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.check_action("sync", ()) is True
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)  # no modal: per-shop problems are in the summary
+        messages = [n.message for n in app._notifications]
+        assert any("6 shop(s) synced" in m for m in messages)  # the seeded desk has six shops
+
+
+async def test_a_supervisor_is_not_offered_sync(desk, make_app, settle):
+    app = make_app(agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.check_action("sync", ()) is None
+        assert app.screen.check_action("rescore", ()) is True
+
+
+async def test_rescore_in_a_worker_writes_priorities(desk, make_app, settle):
+    assert {p for (p,) in desk.db.execute("SELECT priority FROM tickets")} == {0.0}
+    app = make_app(agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        assert desk.db.execute("SELECT COUNT(*) FROM tickets WHERE priority > 0").fetchone()[0] == 6
+        assert desk.audit_trail(app.gateway.actor, limit=1)[0]["action"] == "queue.rescore"
+        assert any("Re-scoring the queue: done" in n.message for n in app._notifications)
