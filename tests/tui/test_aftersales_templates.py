@@ -155,3 +155,60 @@ async def test_an_agent_above_the_refund_limit_is_told_plainly(desk, ids, make_a
         message = str(app.screen.query_one("#error-message").render())
         assert "ana (agent) may not refund" in message and "limit" in message
         assert desk.cases.get(sam, case_id)["refunded_minor"] == 0
+
+
+async def test_bulk_template_reply_reports_each_ticket(desk, ids, make_app, settle):
+    """return_instructions needs the case's refund deadline: the ticket with a case (EU withdrawal: the
+    refund is due 14 days after notice) gets the reply in its buyer's language; the one without is
+    reported and left untouched."""
+    desk.templates.install_starter(Actor.system())
+    sam = desk.actor_for("sam")
+    with_case, without = ids.tickets["de_wismo"], ids.tickets["fr_broken"]
+    order = next(
+        o
+        for o in desk.customer(sam, ids.customers["de_wismo"])["orders"]
+        if o["id"] == ids.orders["de_wismo"]
+    )
+    desk.cases.open(
+        sam,
+        type="return",
+        order_id=order["id"],
+        items=[{"order_line_id": order["lines"][0]["id"], "quantity": 1}],
+        ticket_id=with_case,
+    )
+    app = make_app(agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one("#queue")
+        for tid in (with_case, without):
+            row = next(i for i in range(queue.total) if queue.row(i)["id"] == tid)
+            queue.cursor = row
+            await pilot.press("space")
+        assert set(queue.selected) == {with_case, without}
+        await pilot.press("b")
+        await pick(pilot, "template")
+        await settle(pilot)
+        await pick(pilot, "return_instructions")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        table = app.screen.query_one("#results-table", DataTable)
+        results = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert results[f"#{with_case}"] == "ok"
+        assert results[f"#{without}"].startswith("error:") and "deadline" in results[f"#{without}"]
+        sent = [m for m in desk.ticket(sam, with_case)["messages"] if m["direction"] == "out"]
+        assert len(sent) == 1 and sent[0]["language"] == "de"  # the German variant, deadline filled in
+        assert not [m for m in desk.ticket(sam, without)["messages"] if m["direction"] == "out"]
+
+
+async def test_command_palette_lists_and_runs_screen_actions(desk, make_app, settle):
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"dashboard")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
