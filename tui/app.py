@@ -302,6 +302,8 @@ class InboxScreen(DeskScreen):
                 live = None
             if live is not None:
                 self.app.call_from_thread(self._live_ready, live)
+        if not self.app.warm_up:  # type: ignore[attr-defined]
+            return
         for step in (areas.rule_firings, areas.sla_status, areas.kb_suggestions):
             try:
                 step(self.gw, ticket_id)
@@ -1502,12 +1504,19 @@ class CrossdeskApp(App):
     ]
 
     def __init__(
-        self, desk: Desk, agent: str | None = None, *, config_path: Path | None = None, blink: bool = True
+        self,
+        desk: Desk,
+        agent: str | None = None,
+        *,
+        config_path: Path | None = None,
+        blink: bool = True,
+        warm_up: bool = True,
     ) -> None:
         super().__init__()
         self.gateway = Gateway(desk)
         self.agent_name = agent
         self.blink = blink
+        self.warm_up = warm_up  # load the area services in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
         self._live_queue: tuple[Any, Any] | None = None

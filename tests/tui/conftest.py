@@ -47,7 +47,9 @@ def make_app(desk: Desk):
     """``make_app(agent="sam")``: the app on the seeded desk, signed in (None: the sign-in screen)."""
 
     def factory(agent: str | None = "sam") -> CrossdeskApp:
-        return CrossdeskApp(desk, agent, blink=False)
+        # No background warm-up of the area services: it only makes the first conversation open faster,
+        # and each test would pay for loading every calendar and policy once more.
+        return CrossdeskApp(desk, agent, blink=False, warm_up=False)
 
     return factory
 
