@@ -1093,7 +1093,8 @@ class AfterSalesScreen(DeskScreen):
         with Vertical(classes="half"):
             yield Label("Cases", classes="section-title")
             yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="verdict")
+        with VerticalScroll(id="verdict-box"):
+            yield Static("", id="verdict")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

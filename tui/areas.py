@@ -225,6 +225,7 @@ def order_cases(gw: Gateway, order_id: int) -> dict:
         for row in gw.call(svc.list, gw.actor, order_id=order_id, state=None, limit=100):
             case = gw.call(svc.get, gw.actor, row["id"])
             case["lines_text"] = ", ".join(f"{ln['quantity']}× {ln['sku']}" for ln in case.get("lines", []))
+            case["audit"] = gw.call(gw.desk.audit_trail, gw.actor, "case", row["id"], limit=6)
             verdict = case.get("verdict") or {}
             if verdict:
                 case["verdict_text"] = ("eligible" if verdict.get("eligible") else "not eligible") + (
@@ -262,7 +263,7 @@ def verdict_text(case: dict) -> str:
         lines.append(f"[red]exception: {escape(case['exception_reason'])}[/red]")
     if not verdict:
         lines.append("[dim]no policy verdict for this case[/dim]")
-        return "\n".join(lines)
+        return "\n".join(lines + _audit_lines(case))
     ok = verdict.get("eligible")
     outcome = "[green]eligible[/green]" if ok else "[red]not eligible[/red]"
     deadline = f" until [b]{verdict['deadline']}[/b]" if verdict.get("deadline") else ""
@@ -286,7 +287,26 @@ def verdict_text(case: dict) -> str:
         lines.append(escape(" · ".join(extra)))
     for reason in verdict.get("reasons", []):
         lines.append(f"  · {escape(str(reason))}")
+    lines += _audit_lines(case)
     return "\n".join(lines)
+
+
+def _audit_lines(case: dict) -> list[str]:
+    from rich.markup import escape
+
+    from crossdesk.tui.format import money, when
+
+    rows = case.get("audit") or []
+    if not rows:
+        return []
+    out = ["[b]Audit[/b]"]
+    for a in rows:
+        after = a.get("after") or {}
+        detail = f" → {after['state']}" if isinstance(after, dict) and after.get("state") else ""
+        if isinstance(after, dict) and after.get("refunded_minor") and case.get("currency"):
+            detail += f", refunded {money(after['refunded_minor'], case['currency'])}"
+        out.append(f"  {when(a['at'])} {escape(a['actor'])} ({a['role']}) {a['action']}{escape(detail)}")
+    return out
 
 
 def open_case(

@@ -122,6 +122,9 @@ async def test_open_approve_and_refund_a_return(desk, ids, make_app, settle):
         case = desk.cases.get(app.gateway.actor, case_id)
         assert case["state"] == "refunded" and case["refunded_minor"] == 12900
         assert "refunded" in str(screen.query_one("#cases", DataTable).get_row_at(0)[2])
+        shown = str(screen.query_one("#verdict").render())  # the audit rows, on screen
+        assert "sam (supervisor) case.refund → refunded, refunded $129.00" in shown
+        assert "sam (supervisor) case.approve → approved" in shown
 
         trail = desk.audit_trail(app.gateway.actor, limit=50)
         actions = [(a["actor"], a["action"]) for a in trail]
