@@ -431,36 +431,19 @@ def rescore(
 
 
 class _ChunkReader:
-    """Reads and converts the next chunk of tickets, on its own connection and thread when the desk is a
-    file (WAL lets it read while the main connection writes), inline for an in-memory desk."""
+    """Reads the next chunk of open tickets and converts it to score columns.
+
+    On the same connection as the writes: a reader thread on a second connection was tried and was
+    slower, because converting rows and binding the writes both need the GIL and ping-pong it per row.
+    """
 
     def __init__(self, db: Any, chunk: int) -> None:
-        from concurrent.futures import Future, ThreadPoolExecutor
-
         self.chunk = chunk
         self.intents, self.platforms = _Codes(dict(INTENT_CODES)), _platform_codes()
-        self._future = Future
-        path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
-        self.conn = None
-        self.pool = None
-        self.main = db.conn
-        if path:
-            import sqlite3
+        self.conn = db.conn
 
-            self.conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            self.conn.execute("PRAGMA cache_size = -65536")
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossdesk-rescore")
-
-    def submit(self, cursor: int) -> Any:
-        if self.pool is None:
-            fut = self._future()
-            fut.set_result(self._read(self.main, cursor))
-            return fut
-        assert self.conn is not None
-        return self.pool.submit(self._read, self.conn, cursor)
-
-    def _read(self, conn: Any, cursor: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray] | None:
-        rows = conn.execute(_RESCORE_SELECT, [cursor, self.chunk]).fetchall()
+    def read(self, cursor: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray] | None:
+        rows = self.conn.execute(_RESCORE_SELECT, [cursor, self.chunk]).fetchall()
         if not rows:
             return None
         c = list(zip(*rows, strict=True))
@@ -478,12 +461,6 @@ class _ChunkReader:
         }
         old = np.array(c[10], dtype=np.float64).astype(np.float32)
         return ids, cols, old
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-        if self.conn is not None:
-            self.conn.close()
 
 
 def _write_chunk(
@@ -540,26 +517,19 @@ def _run(
     if progress is not None:
         progress("rescore", done, total)
     reader = _ChunkReader(desk.db, chunk)
-    try:
-        pending = reader.submit(cursor)
-        while True:
-            got = pending.result()
-            if got is None:
-                break
-            ids, cols, old = got
-            # Read the next chunk on a second connection while this one is scored and written: SQLite
-            # releases the GIL while it steps, so the read and the write overlap on two cores.
-            pending = reader.submit(int(ids[-1]))
-            cursor, done, scored, written_total = _write_chunk(
-                desk, conn, state, ids, cols, old, weights, now, done, scored, written_total
-            )
-            chunks += 1
-            if progress is not None:
-                progress("rescore", done, total)
-            if stop_after is not None and chunks >= stop_after:
-                return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
-    finally:
-        reader.close()
+    while True:
+        got = reader.read(cursor)
+        if got is None:
+            break
+        ids, cols, old = got
+        cursor, done, scored, written_total = _write_chunk(
+            desk, conn, state, ids, cols, old, weights, now, done, scored, written_total
+        )
+        chunks += 1
+        if progress is not None:
+            progress("rescore", done, total)
+        if stop_after is not None and chunks >= stop_after:
+            return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
     if progress is not None and state.get("dropped_indexes"):
         progress("indexes", 0, 1)
     _restore_indexes(desk, state)
