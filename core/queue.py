@@ -322,10 +322,16 @@ class RescoreReport:
 
 
 #: Columns the batch reads: the score columns, the id and the stored priority (to skip unchanged rows).
+def _case(column: str, codes: dict[str, int]) -> str:
+    # Names to codes inside SQLite: the rows then carry small ints (cached by Python) instead of strings.
+    whens = " ".join(f"WHEN '{name}' THEN {code}" for name, code in codes.items() if "'" not in name)
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
 _RESCORE_SELECT = (
     f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}), COALESCE(last_customer_msg_at, created_at), "
-    "order_value_usd, tier, intent, sentiment, platform, escalated, priority FROM tickets "
-    "WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
+    f"order_value_usd, tier, {_case('intent', INTENT_CODES)}, sentiment, {_case('platform', PLATFORM_CODES)}, "
+    "escalated, priority FROM tickets WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
 )
 #: Solved and closed tickets score -inf whatever their columns say: one statement sets them all, and the
 #: chunks read only the open ones (on a real desk, most tickets are closed).
@@ -439,7 +445,6 @@ class _ChunkReader:
 
     def __init__(self, db: Any, chunk: int) -> None:
         self.chunk = chunk
-        self.intents, self.platforms = _Codes(dict(INTENT_CODES)), _platform_codes()
         self.conn = db.conn
 
     def read(self, cursor: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray] | None:
@@ -454,9 +459,9 @@ class _ChunkReader:
             "last_customer_msg_at": np.array(c[3], dtype=np.int64),
             "order_value_usd": np.array(c[4], dtype=np.float64).astype(np.float32),
             "tier": np.clip(np.array(c[5], dtype=np.int64), -128, 127).astype(np.int8),
-            "intent": np.array(self.intents.many(c[6]), dtype=np.int16),
+            "intent": np.array(c[6], dtype=np.int16),
             "sentiment": np.array(c[7], dtype=np.float64).astype(np.float32),
-            "platform": np.array(self.platforms.many(c[8]), dtype=np.int8),
+            "platform": np.array(c[8], dtype=np.int8),
             "escalated": (np.array(c[9], dtype=np.int64) != 0).astype(np.uint8),
         }
         old = np.array(c[10], dtype=np.float64).astype(np.float32)
