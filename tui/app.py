@@ -252,6 +252,13 @@ class InboxScreen(DeskScreen):
     def on_resize(self) -> None:
         self._draw_header()
 
+    def on_screen_resume(self) -> None:
+        # Back from a conversation or a bulk action elsewhere: show the rows as they are now (status,
+        # assignee, rank), keeping the cursor where it was.
+        queue = self.query_one(QueueView)
+        if queue.known_rows:
+            queue.refresh_rows()
+
     def _draw_header(self) -> None:
         queue = self.query_one(QueueView)
         self.query_one("#queue-header", Static).update(

@@ -49,6 +49,11 @@ async def test_open_the_top_ticket_and_reply(desk, make_app, settle):
         assert len(screen.query(MessageView)) == 2  # the thread reloaded with the reply
         audit = str(screen.query_one("#ctx-audit").render())
         assert "ticket.reply" in audit
+        await pilot.press("escape", "escape")  # leave the composer, then the conversation
+        await settle(pilot)
+        queue = app.screen.query_one("#queue")
+        row = next(queue.row(i) for i in range(queue.total) if queue.row(i)["id"] == top["id"])
+        assert row["status"] == 2  # the inbox shows it pending now, without a manual refresh
 
 
 def top_body(desk, ticket_id):
