@@ -868,11 +868,15 @@ class ConversationScreen(DeskScreen):
             areas.preview_reply, self.gw, self.ticket_id, text, then=lambda out: self._previewed(text, out)
         )
 
-    def _previewed(self, original: str, translated: str) -> None:
+    def _previewed(self, original: str, result: tuple[str, list[str]]) -> None:
         # The buyer receives the translation; the agent's text is stored beside it.
+        translated, warnings = result
         self.reply_translation = original
         self.query_one("#reply", TextArea).text = translated
-        self._composer_info("translated: the agent's text is kept with the reply")
+        untranslated = any(w.startswith("not translated") for w in warnings)
+        self._composer_info(
+            " · ".join(["translated; your text is kept with the reply", *warnings]), warn=untranslated
+        )
 
     def action_toggle_translation(self) -> None:
         self.side_by_side = not self.side_by_side

@@ -177,8 +177,9 @@ def sla_status(gw: Gateway, ticket_id: int) -> dict[str, Any]:
     return gw.call(_method(svc, "sla", "status"), gw.actor, ticket_id)
 
 
-def preview_reply(gw: Gateway, ticket_id: int, text: str) -> str:
-    """The agent's reply translated into the buyer's language, for the agent to check before sending."""
+def preview_reply(gw: Gateway, ticket_id: int, text: str) -> tuple[str, list[str]]:
+    """The agent's reply translated into the buyer's language, for the agent to check before sending,
+    and warnings (parts no translator covered, which provider answered)."""
     from crossdesk.api import DeskError
 
     svc = service(gw, "translation")
@@ -187,7 +188,12 @@ def preview_reply(gw: Gateway, ticket_id: int, text: str) -> str:
         raise DeskError(
             f"no translator could translate the reply ({preview.error or 'no provider'}); write it yourself"
         )
-    return preview.text
+    warnings = []
+    if preview.untranslated:
+        warnings.append("not translated, check: " + "; ".join(preview.untranslated))
+    if preview.provider and preview.source != preview.target:
+        warnings.append(f"{preview.source} → {preview.target} by {preview.provider}")
+    return preview.text, warnings
 
 
 def translate_incoming(gw: Gateway, ticket_id: int) -> Any:

@@ -160,3 +160,36 @@ async def test_translate_incoming_in_a_worker(desk, ids, make_app, settle):
 
 def top_language(desk, ticket_id):
     return desk.ticket(desk.actor_for("root"), ticket_id)["language"]
+
+
+async def test_reply_written_in_english_is_translated_for_the_buyer(desk, ids, make_app, settle):
+    tid = ids.tickets["de_wismo"]
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConversationScreen(tid))
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("tab", *"Your order has been shipped.", "ctrl+l")
+        await settle(pilot)
+        area = screen.query_one("#reply", TextArea)
+        assert area.text == "Ihre Bestellung wurde versandt."
+        assert "en → de" in str(screen.query_one("#composer-info").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        sent = [m for m in desk.ticket(app.gateway.actor, tid)["messages"] if m["direction"] == "out"]
+        assert sent[0]["body"] == "Ihre Bestellung wurde versandt."
+        assert sent[0]["translation"] == "Your order has been shipped."  # the agent's own words, kept
+
+
+async def test_untranslated_parts_are_flagged(desk, ids, make_app, settle):
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConversationScreen(ids.tickets["de_wismo"]))
+        await settle(pilot)
+        await pilot.press("tab", *"We are sorry for the delay.", "ctrl+l")
+        await settle(pilot)
+        info = app.screen.query_one("#composer-info")
+        assert "not translated, check: We are sorry for the delay." in str(info.render())
+        assert info.has_class("warn")
