@@ -27,7 +27,7 @@ def expected(matcher, match_data):
 @pytest.mark.benchmark(group="match")
 def test_match_native(benchmark, matcher, match_data, expected):
     _, messages = match_data
-    idx, pid = benchmark.pedantic(matcher.match_many, args=(messages,), rounds=3, warmup_rounds=1)
+    idx, pid = benchmark.pedantic(matcher.match_many, args=(messages,), rounds=5, warmup_rounds=1)
     benchmark.extra_info["pairs"] = len(idx)
     assert set(zip(idx.tolist(), pid.tolist(), strict=True)) == expected
 

@@ -15,13 +15,14 @@ from corpus import NOW  # isort: skip
 def test_score_native(benchmark, score_cols):
     benchmark.extra_info["n"] = len(score_cols["status"])
     benchmark.extra_info["backend"] = native.BACKEND
-    out = benchmark.pedantic(native.score, args=(score_cols, None, NOW), rounds=7, warmup_rounds=1)
+    # Many cheap rounds: the table uses the minimum, the round least disturbed by other work on the box.
+    out = benchmark.pedantic(native.score, args=(score_cols, None, NOW), rounds=15, warmup_rounds=1)
     assert np.isfinite(out).any()
 
 
 @pytest.mark.benchmark(group="score")
 def test_score_reference(benchmark, score_cols):
-    out = benchmark.pedantic(reference.score, args=(score_cols, None, NOW), rounds=2)
+    out = benchmark.pedantic(reference.score, args=(score_cols, None, NOW), rounds=3)
     np.testing.assert_allclose(native.score(score_cols, None, NOW), out, rtol=2e-6, atol=2e-5)
 
 
