@@ -473,28 +473,7 @@ class InboxScreen(DeskScreen):
         if choice is None:
             return
         if choice == "assign":
-            agents = self.gw.call(self.desk.agents, self.actor)
-            self.app.push_screen(
-                PickModal(
-                    "Assign to",
-                    [("none", "nobody (unassign)")]
-                    + [(str(a["id"]), f"{a['name']} ({a['role']})") for a in agents],
-                ),
-                lambda agent: (
-                    agent
-                    and self._confirm_bulk(
-                        ids,
-                        "assign",
-                        None if agent == "none" else int(agent),
-                        f"Assign {len(ids)} ticket(s) to "
-                        + (
-                            "nobody"
-                            if agent == "none"
-                            else next(a["name"] for a in agents if str(a["id"]) == agent)
-                        ),
-                    )
-                ),
-            )
+            self.call(self.desk.agents, self.actor, then=lambda agents: self._bulk_assign(agents, ids))
         elif choice == "tag":
             self.app.push_screen(
                 PromptModal("Tag to add", placeholder="e.g. vip"),
@@ -523,6 +502,29 @@ class InboxScreen(DeskScreen):
                     ),
                 ),
             )
+
+    def _bulk_assign(self, agents: list[dict], ids: list[int]) -> None:
+        self.app.push_screen(
+            PickModal(
+                "Assign to",
+                [("none", "nobody (unassign)")]
+                + [(str(a["id"]), f"{a['name']} ({a['role']})") for a in agents],
+            ),
+            lambda agent: (
+                agent
+                and self._confirm_bulk(
+                    ids,
+                    "assign",
+                    None if agent == "none" else int(agent),
+                    f"Assign {len(ids)} ticket(s) to "
+                    + (
+                        "nobody"
+                        if agent == "none"
+                        else next(a["name"] for a in agents if str(a["id"]) == agent)
+                    ),
+                )
+            ),
+        )
 
     def _confirm_bulk(self, ids: list[int], op: str, value: Any, what: str) -> None:
         def go(yes: bool | None) -> None:

@@ -36,6 +36,9 @@ class Gateway:
         self.desk = desk
         self.actor = actor
         self.lock = threading.RLock()
+        # Currency digits are read once and cached by the desk; reading them now means the screens can
+        # format money on the UI thread without ever touching the connection.
+        desk.minor_digits("USD")
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` holding the desk lock."""
@@ -46,10 +49,10 @@ class Gateway:
         """The area service ``desk.<name>``, or None when its module has not been installed.
 
         Probed on every call: the Desk caches only successful lookups, so a module that lands later is
-        found without restarting."""
+        found without restarting. No lock: building an area service touches no table, so the UI thread
+        can ask even while a worker holds the desk for a long job."""
         try:
-            with self.lock:
-                return getattr(self.desk, name)
+            return getattr(self.desk, name)
         except (ImportError, AttributeError):
             return None
 
