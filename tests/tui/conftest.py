@@ -55,10 +55,15 @@ def make_app(desk: Desk):
 
 
 async def _settle(pilot) -> None:
-    for _ in range(3):
+    # Workers start workers (a page, then the count and the live queue, then a reload): wait until a
+    # round starts nothing new.
+    app = pilot.app
+    for _ in range(20):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            break
 
 
 @pytest.fixture
