@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 #: One line per area, in data-flow order.
 STEPS: tuple[str, ...] = (
     "crossdesk.language.pipeline:on_event",  # language of new messages, tickets and customers
+    "crossdesk.classify.pipeline:on_event",  # intents, sentiment and threat flags of buyer messages
     "crossdesk.sla:on_event",  # SLA clocks: deadlines, pauses
     "crossdesk.rules:on_event",  # automation rules
 )
