@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 build: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/crossdesk demo --db $(DEMO_DB) --size $(DEMO_SIZE) $(ARGS)
+	$(VENV)/bin/crossdesk demo --db $(DEMO_DB) --size $(DEMO_SIZE) --sla examples/sla.toml --rules examples/rules.toml $(ARGS)
 
 test: $(STAMP) lint
 	$(PY) -m pytest -q $(ARGS)

@@ -16,7 +16,7 @@ from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
 COMMAND_MODULES = (
-    "crossdesk.cli.desk",  # init, doctor, plugins, import, export, demo, tui
+    "crossdesk.cli.desk",  # init, doctor, plugins
     "crossdesk.cli.data",  # import, export, demo
     "crossdesk.cli.language",  # detect, translate, translate-incoming, translators
     "crossdesk.cli.tui",  # tui

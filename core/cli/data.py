@@ -96,10 +96,30 @@ def export_command(desk: Any, actor: Any, out: Path | None) -> None:
     "--enrich/--no-enrich",
     default=True,
     show_default=True,
-    help="Run classification, SLA clocks and the queue score over the new desk when installed.",
+    help="Install starter templates; run classification, SLA clocks and the queue score over the new desk.",
+)
+@click.option(
+    "--sla",
+    "sla_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SLA policies to load (e.g. examples/sla.toml).",
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Automation rules to load (e.g. examples/rules.toml).",
 )
 @db_option
-def demo(db_path: Path | None, size: int, seed: int, headless: bool, enrich: bool) -> None:
+def demo(
+    db_path: Path | None,
+    size: int,
+    seed: int,
+    headless: bool,
+    enrich: bool,
+    sla_file: Path | None,
+    rules_file: Path | None,
+) -> None:
     """Build a demo desk (an earlier demo at the same path is replaced), then open the TUI on it.
 
     Without --db it goes to demo.db beside the default desk, never over your real desk.
@@ -116,7 +136,7 @@ def demo(db_path: Path | None, size: int, seed: int, headless: bool, enrich: boo
 
         desk = Desk.open(path)
         try:
-            for step, outcome in enrich_desk(desk).items():
+            for step, outcome in enrich_desk(desk, sla=sla_file, rules=rules_file).items():
                 out.print(f"{step}: {outcome}", highlight=False)
         finally:
             desk.close()

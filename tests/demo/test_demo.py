@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import sys
-import textwrap
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -16,7 +15,6 @@ from crossdesk.api import Desk, DeskError
 from crossdesk.api.identity import normalise_email
 from crossdesk.cli import cli
 from crossdesk.demo import build, build_demo, enrich, phrases, world
-from crossdesk.demo import enrichment as enrich_module
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor, TicketStatus
 
@@ -308,33 +306,19 @@ def test_buyers_write_like_buyers():
             assert subject and not subject.endswith(","), (lang, text)
 
 
-def test_enrich_runs_installed_engines_and_skips_missing_ones(tmp_path, monkeypatch):
-    (tmp_path / "fake_classify_mod.py").write_text(
-        textwrap.dedent(
-            """
-            calls = []
-            def classify_desk(desk, actor, progress=None):
-                calls.append((desk, actor.name))
-                return 7
-            """
-        )
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(
-        enrich_module,
-        "_STEPS",
-        (
-            ("classify", "fake_classify_mod", ("classify_desk",)),
-            ("queue", "crossdesk_no_such_module", ("rescore",)),
-            ("sla", "fake_classify_mod", ("no_such_function",)),
-        ),
-    )
-    desk = Desk.memory()
-    report = enrich(desk)
-    assert report["classify"] == "done (7)"
-    assert report["queue"].startswith("skipped")
-    assert report["sla"].startswith("skipped")
-    assert sys.modules["fake_classify_mod"].calls == [(desk, "demo")]
+def test_enrich_fills_what_the_engines_own(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    summary = build_demo(tmp_path / "desk.db", size=300, seed=3)
+    desk = Desk.open(summary.path)
+    report = enrich(desk, sla=root / "examples" / "sla.toml", rules=root / "examples" / "rules.toml")
+    assert set(report) == {"templates", "sla policies", "rules", "classify", "sla", "queue"}
+    count = lambda sql: desk.db.execute(sql).fetchone()[0]  # noqa: E731
+    assert count("SELECT count(*) FROM templates") >= 5
+    assert count("SELECT count(*) FROM rules") >= 10
+    assert count("SELECT count(*) FROM tickets WHERE intent <> ''") > 150
+    assert count("SELECT count(*) FROM tickets WHERE status < 4 AND sla_due IS NOT NULL") > 0
+    assert count("SELECT count(*) FROM tickets WHERE status < 4 AND priority > 0") > 0
+    assert count("SELECT count(*) FROM tickets WHERE status >= 4 AND priority > -1e30") == 0
 
 
 def test_cli_demo_headless_prints_the_summary(tmp_path):
