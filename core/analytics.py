@@ -8,11 +8,11 @@ fixed clock gets fixed figures.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crossdesk.models import OPEN_STATUSES, Actor, TicketStatus
+from crossdesk.models import OPEN_STATUSES, Actor
 
 if TYPE_CHECKING:
     from crossdesk.api import Desk
@@ -37,62 +37,9 @@ def day_start(now: int) -> int:
 # ---- inbox -------------------------------------------------------------------------------------------
 
 
-def count_tickets(
-    desk: Desk,
-    actor: Actor,
-    *,
-    status: Iterable[str | int] | None = None,
-    platform: str | None = None,
-    shop_id: int | None = None,
-    language: str | None = None,
-    intent: str | None = None,
-    tier: int | None = None,
-    assignee_id: int | None = None,
-    unassigned: bool = False,
-    tag: str | None = None,
-    search: str | None = None,
-    breaching_before: int | None = None,
-) -> int:
+def count_tickets(desk: Desk, actor: Actor, **filters: Any) -> int:
     """How many tickets :meth:`Desk.list_tickets` would page through for the same filters."""
-    desk.require(actor, "view")
-    from crossdesk.api.desk import fts_query
-
-    where: list[str] = []
-    args: list[Any] = []
-    statuses = (
-        [int(TicketStatus.parse(s)) for s in status]
-        if status is not None
-        else [int(s) for s in OPEN_STATUSES]
-    )
-    where.append(f"t.status IN ({','.join('?' * len(statuses))})")
-    args += statuses
-    for column, value in (
-        ("platform", platform),
-        ("shop_id", shop_id),
-        ("language", language),
-        ("intent", intent),
-        ("tier", tier),
-        ("assignee_id", assignee_id),
-    ):
-        if value is not None:
-            where.append(f"t.{column} = ?")
-            args.append(value)
-    if unassigned:
-        where.append("t.assignee_id IS NULL")
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)")
-        args.append(tag.lower())
-    if breaching_before is not None:
-        where.append("t.sla_due IS NOT NULL AND t.sla_due <= ?")
-        args.append(breaching_before)
-    if search:
-        where.append(
-            "t.id IN (SELECT m.ticket_id FROM messages m JOIN messages_fts f ON f.rowid = m.id "
-            "WHERE messages_fts MATCH ?)"
-        )
-        args.append(fts_query(search))
-    sql = f"SELECT COUNT(*) FROM tickets t WHERE {' AND '.join(where)}"
-    return int(desk.db.execute(sql, args).fetchone()[0])
+    return desk.count_tickets(actor, **filters)
 
 
 def names_for(desk: Desk, actor: Actor, rows: Sequence[dict]) -> None:

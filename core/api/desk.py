@@ -1112,6 +1112,34 @@ class Desk:
         self,
         actor: Actor,
         *,
+        limit: int = 100,
+        offset: int = 0,
+        order: str = "priority",
+        **filters: Any,
+    ) -> list[dict]:
+        """Tickets for the inbox filters (see :meth:`ticket_filter`), highest priority first
+        (``order="created"`` for oldest first, ``"updated"`` for most recently changed)."""
+        self.require(actor, "view")
+        where, args = self.ticket_filter(**filters)
+        order_sql = {
+            "priority": "t.priority DESC, t.created_at ASC, t.id ASC",
+            "created": "t.created_at ASC, t.id ASC",
+            "updated": "t.updated_at DESC, t.id DESC",
+        }.get(order)
+        if order_sql is None:
+            raise DeskError(f"unknown order {order!r}")
+        sql = f"SELECT t.* FROM tickets t WHERE {where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
+
+    def count_tickets(self, actor: Actor, **filters: Any) -> int:
+        """How many tickets :meth:`list_tickets` would page through for the same filters."""
+        self.require(actor, "view")
+        where, args = self.ticket_filter(**filters)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM tickets t WHERE {where}", args).fetchone()[0])
+
+    @staticmethod
+    def ticket_filter(
+        *,
         status: Iterable[str | int] | None = None,
         platform: str | None = None,
         shop_id: int | None = None,
@@ -1123,12 +1151,9 @@ class Desk:
         tag: str | None = None,
         search: str | None = None,
         breaching_before: int | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        order: str = "priority",
-    ) -> list[dict]:
-        """Tickets for the inbox filters, highest priority first (``order="created"`` for oldest first)."""
-        self.require(actor, "view")
+    ) -> tuple[str, list[Any]]:
+        """The SQL condition (over ``tickets t``) and its arguments for the inbox filters. Without
+        ``status``, the open statuses; ``search`` is full text over message bodies and translations."""
         where: list[str] = []
         args: list[Any] = []
         statuses = (
@@ -1163,15 +1188,7 @@ class Desk:
                 "WHERE messages_fts MATCH ?)"
             )
             args.append(fts_query(search))
-        order_sql = {
-            "priority": "t.priority DESC, t.created_at ASC, t.id ASC",
-            "created": "t.created_at ASC, t.id ASC",
-            "updated": "t.updated_at DESC, t.id DESC",
-        }.get(order)
-        if order_sql is None:
-            raise DeskError(f"unknown order {order!r}")
-        sql = f"SELECT t.* FROM tickets t WHERE {' AND '.join(where)} ORDER BY {order_sql} LIMIT ? OFFSET ?"
-        return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
+        return " AND ".join(where), args
 
     def _each(self, ids: Sequence[int], fn: Callable[[int], str]) -> dict[int, str]:
         """Run ``fn`` per item, each in its own savepoint: a failure leaves that item untouched and is
