@@ -28,6 +28,14 @@ from crossdesk.permissions import REFUND_LIMITS_USD_MINOR, PermissionDenied, che
 if TYPE_CHECKING:
     import pluggy
 
+    from crossdesk.aftersales import CaseService
+    from crossdesk.queue import QueueService
+    from crossdesk.rules import RuleService
+    from crossdesk.sla import SlaService
+    from crossdesk.sync import SyncService
+    from crossdesk.templates import TemplateService
+    from crossdesk.translation import TranslationService
+
 #: Largest message body accepted, in characters. Bigger bodies are refused with a clear error rather
 #: than silently cut: a platform that sends 1 MB of text is sending something other than a message.
 MAX_BODY_CHARS = 1_000_000
@@ -124,43 +132,43 @@ class Desk:
     # ---- area services -----------------------------------------------------------------------------
 
     @cached_property
-    def cases(self) -> Any:
+    def cases(self) -> CaseService:
         from crossdesk.aftersales import CaseService
 
         return CaseService(self)
 
     @cached_property
-    def queue(self) -> Any:
+    def queue(self) -> QueueService:
         from crossdesk.queue import QueueService
 
         return QueueService(self)
 
     @cached_property
-    def rules(self) -> Any:
+    def rules(self) -> RuleService:
         from crossdesk.rules import RuleService
 
         return RuleService(self)
 
     @cached_property
-    def templates(self) -> Any:
+    def templates(self) -> TemplateService:
         from crossdesk.templates import TemplateService
 
         return TemplateService(self)
 
     @cached_property
-    def sla(self) -> Any:
+    def sla(self) -> SlaService:
         from crossdesk.sla import SlaService
 
         return SlaService(self)
 
     @cached_property
-    def sync(self) -> Any:
+    def sync(self) -> SyncService:
         from crossdesk.sync import SyncService
 
         return SyncService(self)
 
     @cached_property
-    def translation(self) -> Any:
+    def translation(self) -> TranslationService:
         from crossdesk.translation import TranslationService
 
         return TranslationService(self)
