@@ -160,6 +160,10 @@ def automate(desk: Any, actor: Any) -> None:
     )
     for name, count in sorted(result["time_rules_fired"].items()):
         click.echo(f"  {name}: {count}")
+    # Messages a provider could not translate earlier are due again; new ones from other sources too.
+    report = desk.translation.translate_incoming(actor)
+    if report.messages:
+        click.echo(f"translation: {report.translated} of {report.messages} buyer messages translated")
 
 
 # ---- SLA ----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,6 +63,7 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                     click.echo(
                         f"{label}: {result.platform} offers no API for {', '.join(result.unsupported)}"
                     )
+            _translate_new_messages(desk, actor)
             if not pull_only:
                 _print_report(
                     OutboxDispatcher(desk, conn, actor=actor).run(platform=platform_name, shop=shop)
@@ -146,3 +148,13 @@ def outbox_resolve(db_path: Path | None, item_id: int, outcome: str | None) -> N
     finally:
         desk.close()
     click.echo(f"outbox #{item_id}: {'sent' if outcome == 'sent' else 'queued again'}")
+
+
+def _translate_new_messages(desk: Any, actor: Any) -> None:
+    """Messages that just arrived get their translation into the agent's language (cached, batched)."""
+    report = desk.translation.translate_incoming(actor)
+    if report.messages:
+        click.echo(
+            f"translation: {report.translated} of {report.messages} new buyer messages translated"
+            + (f", {report.queued} queued for a retry" if report.queued else "")
+        )

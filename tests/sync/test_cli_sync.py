@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,8 @@ def test_sync_then_outbox(desk_file) -> None:
     assert out.exit_code == 0, out.output
     assert "ebay Acme eBay orders: 7 fetched, 7 new" in out.output
     assert "outbox: 0 sent" in out.output
+    # The new buyer messages went through translation (queued: no translator loads in this test).
+    assert re.search(r"translation: \d+ of \d+ new buyer messages", out.output), out.output
     desk = Desk.open(path)
     ticket = desk.db.execute("SELECT id FROM tickets LIMIT 1").fetchone()[0]
     desk.reply(Actor.system(), ticket, "Thanks, we are on it.")
