@@ -328,14 +328,43 @@ def _case(column: str, codes: dict[str, int]) -> str:
     return f"CASE {column} {whens} ELSE 0 END"
 
 
-_RESCORE_SELECT = (
-    f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}), COALESCE(last_customer_msg_at, created_at), "
-    f"order_value_usd, tier, {_case('intent', INTENT_CODES)}, sentiment, {_case('platform', PLATFORM_CODES)}, "
-    "escalated, priority FROM tickets WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
+_RESCORE_ROWS = (
+    f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}) AS sla_due, "
+    "COALESCE(last_customer_msg_at, created_at) AS last_msg, order_value_usd, tier, "
+    f"{_case('intent', INTENT_CODES)} AS intent, sentiment, {_case('platform', PLATFORM_CODES)} AS platform, "
+    # Infinities have no JSON form; the stored priority is only compared with the new score, and any
+    # float32 beyond +-3.4e38 is infinite anyway.
+    "escalated, min(max(priority, -3.4e38), 3.4e38) AS priority "
+    "FROM tickets WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
 )
-#: Solved and closed tickets score -inf whatever their columns say: one statement sets them all, and the
-#: chunks read only the open ones (on a real desk, most tickets are closed).
-_CLOSE_SQL = "UPDATE tickets SET priority = -1e999 WHERE status >= 4 AND priority > -1e999"
+#: The chunk as one row of JSON arrays, one per column: SQLite builds the text in C and orjson parses it,
+#: instead of a Python tuple per ticket (about half the time of ``fetchall`` on 1M tickets).
+_RESCORE_SELECT = (
+    "SELECT "
+    + ", ".join(
+        f"json_group_array({c})"
+        for c in (
+            "id",
+            "status",
+            "sla_due",
+            "last_msg",
+            "order_value_usd",
+            "tier",
+            "intent",
+            "sentiment",
+            "platform",
+            "escalated",
+            "priority",
+        )
+    )
+    + f" FROM ({_RESCORE_ROWS})"
+)
+#: Solved and closed tickets score -inf whatever their columns say: each chunk's transaction sets those
+#: among its ids (pages the chunk rewrites anyway, so each page goes to the WAL once), the last one those
+#: after the last open ticket. The chunks read only the open ones (on a real desk, most are closed).
+_CLOSE_SQL = (
+    "UPDATE tickets SET priority = -1e999 WHERE id > ? AND id <= ? AND status >= 4 AND priority > -1e999"
+)
 #: Above this many tickets the batch drops the indexes that contain ``priority`` while it writes and
 #: builds them again at the end: one sorted build is several times cheaper than a million random index
 #: updates (two such indexes exist: the queue's and the inbox's).
@@ -407,7 +436,6 @@ def rescore(
                 state["dropped_indexes"] = _priority_indexes(desk.db)
                 for name, _sql in state["dropped_indexes"]:
                     desk.db.execute(f'DROP INDEX IF EXISTS "{name}"')
-            state["written"] = desk.db.execute(_CLOSE_SQL).rowcount
             _save_state(desk, state)
     conn = desk.db.conn
     pragmas = {
@@ -448,10 +476,10 @@ class _ChunkReader:
         self.conn = db.conn
 
     def read(self, cursor: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray] | None:
-        rows = self.conn.execute(_RESCORE_SELECT, [cursor, self.chunk]).fetchall()
-        if not rows:
+        row = self.conn.execute(_RESCORE_SELECT, [cursor, self.chunk]).fetchone()
+        c = [orjson.loads(text) for text in row]
+        if not c[0]:
             return None
-        c = list(zip(*rows, strict=True))
         ids = np.array(c[0], dtype=np.int64)
         cols = {
             "status": np.clip(np.array(c[1], dtype=np.int64), -128, 127).astype(np.int8),
@@ -485,12 +513,14 @@ def _write_chunk(
     # Rows whose priority is already right (a resumed or repeated run, solved tickets at -inf) are not
     # written again.
     changed = np.flatnonzero(old != scores)
+    first = state["cursor"]
     cursor = int(ids[-1])
     done += len(ids)
     scored += len(ids)
     written_total += len(changed)
-    state.update(cursor=cursor, done=done, written=written_total)
     with desk.tx():
+        written_total += conn.execute(_CLOSE_SQL, [first, cursor]).rowcount
+        state.update(cursor=cursor, done=done, written=written_total)
         if len(changed):
             conn.executemany(
                 "UPDATE tickets SET priority = ? WHERE id = ?",
@@ -535,6 +565,11 @@ def _run(
             progress("rescore", done, total)
         if stop_after is not None and chunks >= stop_after:
             return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
+    # Solved and closed tickets after the last open one.
+    with desk.tx():
+        written_total += conn.execute(_CLOSE_SQL, [cursor, INT64_MAX]).rowcount
+        state.update(written=written_total)
+        _save_state(desk, state)
     if progress is not None and state.get("dropped_indexes"):
         progress("indexes", 0, 1)
     _restore_indexes(desk, state)
