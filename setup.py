@@ -31,13 +31,20 @@ compile_args = ["-O3"] if not DEBUG else ["-O0", "-g"]
 if not DEBUG and os.environ.get("CROSSDESK_NATIVE_MARCH", "") not in ("", "0"):
     compile_args.append("-march=native")
 
+# Per-kernel flags on top of compile_args. score: gcc if-converts and vectorises the score loop only when
+# floating-point operations may be computed speculatively (no traps, no errno); NaN and infinity keep
+# their IEEE meaning (no -ffast-math), which the score's contract for non-finite inputs needs.
+extra_args = {
+    "score": [] if DEBUG else ["-fno-trapping-math", "-fno-math-errno"],
+}
+
 extensions = [
     Extension(
         f"crossdesk._native.{pyx.stem}",
         [str(pyx.relative_to(HERE))],
         include_dirs=[numpy.get_include(), "ext"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=[*compile_args, "-fopenmp"],
+        extra_compile_args=[*compile_args, *extra_args.get(pyx.stem, []), "-fopenmp"],
         extra_link_args=["-fopenmp"],
     )
     for pyx in sorted((HERE / "ext").glob("*.pyx"))
