@@ -3,20 +3,20 @@
 The few configuration rows (shops, teams, agents, the demo marker) go through the :class:`Desk` service
 calls like any admin's. The bulk (buyers, orders, tickets, messages) bypasses the per-call services, which
 cost a transaction and several lookups per row: chunks of tickets are generated (in worker processes when
-the desk is large) into scratch SQLite files, and the writer merges each into the desk with
-``INSERT ... SELECT`` in one transaction per chunk, so the single writer runs SQLite's C code rather than
-Python per value. The rows are the ones the services would write (same columns, uniqueness keys, JSON
-conventions, outbox rows for sent replies, full-text entries) plus one audit row for the whole build.
+the desk is large) into in-memory SQLite databases whose images are handed to the writer, which
+deserializes each and merges it into the desk with ``INSERT ... SELECT`` in one transaction per chunk, so
+the single writer runs SQLite's C code rather than Python per value, and nothing goes through a scratch
+file. The rows are the ones the services would write (same columns, uniqueness keys, JSON conventions,
+outbox rows for sent replies, full-text entries) plus one audit row for the whole build.
 While loading, the secondary indexes and the full-text trigger are dropped (the writer indexes each
-chunk's text itself) and ``synchronous`` is off; indexes, trigger and settings are restored at the end.
-Memory stays bounded by a few chunks whatever the size.
+chunk's text itself), the full-text buffer is enlarged and ``synchronous`` is off; indexes, trigger and
+settings are restored at the end. Memory stays bounded by a few chunks whatever the size.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 import threading
 import time
 from collections import Counter, deque
@@ -37,9 +37,14 @@ CHUNK = 10_000
 #: Below this many tickets, generating in-process is faster than starting workers.
 _PARALLEL_FROM = 40_000
 SETTING = "demo"
+#: FTS5's default in-memory term buffer, and the one used while loading.
+_FTS_HASHSIZE = 1024 * 1024
+_FTS_BULK_HASHSIZE = 64 * 1024 * 1024
 
 #: Called as ``progress(phase, done, total)``; phases are "tickets" and "indexes".
 Progress = Callable[[str, int, int], None]
+
+_LIVE_INDEXES: frozenset[str] = frozenset()
 
 _BULK_TABLES = (
     "customers",
@@ -226,6 +231,12 @@ class _BulkLoad:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -262144")  # 256 MB while loading: the unique indexes stay hot
         conn.execute("PRAGMA threads = 2")  # CREATE INDEX may sort with a helper thread
+        # FTS5 flushes its in-memory terms into a new segment whenever they pass ``hashsize`` (1 MB by
+        # default) and at each commit; a larger buffer makes fewer, larger segments and less merging.
+        conn.execute(
+            f"INSERT INTO messages_fts(messages_fts, rank) VALUES ('hashsize', {_FTS_BULK_HASHSIZE})"
+        )
+        self.indexes = [(name, sql) for name, sql in self.indexes if name not in _LIVE_INDEXES]
         for name, _ in self.indexes:
             conn.execute(f'DROP INDEX "{name}"')
         for name, _ in self.triggers:
@@ -255,6 +266,7 @@ class _BulkLoad:
         for _, sql in self.triggers:
             conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
             conn.execute(sql)
+        conn.execute(f"INSERT INTO messages_fts(messages_fts, rank) VALUES ('hashsize', {_FTS_HASHSIZE})")
         conn.execute(f"PRAGMA cache_size = {int(self.pragmas['cache_size'])}")
         conn.execute(f"PRAGMA threads = {int(self.pragmas['threads'])}")
         conn.execute(f"PRAGMA synchronous = {int(self.pragmas['synchronous'])}")
@@ -277,12 +289,13 @@ class _Writer:
         }
         self.counts: Counter[str] = Counter()
 
-    def merge(self, shard: str, counts: dict[str, int]) -> None:
+    def merge(self, image: bytes, counts: dict[str, int]) -> None:
         # Local ids are 0-based per chunk; the desk's ids continue from the last chunk's.
         base = {kind: next_id for kind, next_id in self.next_id.items()}
         conn = self.conn
-        conn.execute("ATTACH DATABASE ? AS shard", [shard])
+        conn.execute("ATTACH DATABASE ':memory:' AS shard")
         try:
+            conn.deserialize(image, name="shard")
             conn.execute("BEGIN")
             for table in (
                 "customers",
@@ -348,19 +361,17 @@ def _init_worker(ctx: Context) -> None:
     ctx.tables  # build the lookups once per worker  # noqa: B018
 
 
-def _make_shard(task: tuple[int, int, str]) -> tuple[int, str, dict[str, int]]:
-    index, n_tickets, path = task
+def _make_shard(task: tuple[int, int]) -> tuple[int, bytes, dict[str, int]]:
+    index, n_tickets = task
     assert _CTX is not None
-    return n_tickets, path, generate_chunk(_CTX, index, n_tickets).save(path)
+    image, counts = generate_chunk(_CTX, index, n_tickets).image()
+    return n_tickets, image, counts
 
 
-def _shards(ctx: Context, size: int, workers: int, scratch: str) -> Iterator[tuple[int, str, dict[str, int]]]:
-    """Chunk shards in chunk order, as ``(tickets, shard path, row counts)``."""
+def _shards(ctx: Context, size: int, workers: int) -> Iterator[tuple[int, bytes, dict[str, int]]]:
+    """Chunk shards in chunk order, as ``(tickets, shard database image, row counts)``."""
     n_chunks = (size + ctx.chunk_size - 1) // ctx.chunk_size
-    tasks = [
-        (i, min(ctx.chunk_size, size - i * ctx.chunk_size), os.path.join(scratch, f"chunk{i:05d}.db"))
-        for i in range(n_chunks)
-    ]
+    tasks = [(i, min(ctx.chunk_size, size - i * ctx.chunk_size)) for i in range(n_chunks)]
     if workers <= 1 or size < _PARALLEL_FROM:
         _init_worker(ctx)
         for task in tasks:
@@ -371,7 +382,7 @@ def _shards(ctx: Context, size: int, workers: int, scratch: str) -> Iterator[tup
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     mp = multiprocessing.get_context("fork" if forkable else "spawn")
     with mp.Pool(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        # A bounded window of chunks in flight: shards wait on disk only until the writer catches up.
+        # A bounded window of chunks in flight: memory stays at a few shards whatever the size.
         window: deque = deque()
         pending = iter(tasks)
         for task in pending:
@@ -461,10 +472,9 @@ def _build(
     done = 0
     if progress:
         progress("tickets", 0, size)
-    with tempfile.TemporaryDirectory(prefix="crossdesk-demo-") as scratch, _BulkLoad(desk) as bulk:
-        for n, shard, counts in _shards(ctx, size, _workers(), scratch):
-            writer.merge(shard, counts)
-            os.unlink(shard)
+    with _BulkLoad(desk) as bulk:
+        for n, image, counts in _shards(ctx, size, _workers()):
+            writer.merge(image, counts)
             done += n
             if progress:
                 progress("tickets", done, size)

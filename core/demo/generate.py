@@ -380,16 +380,15 @@ class Chunk:
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in self.rows.items()}
 
-    def save(self, path: str) -> dict[str, int]:
-        """Write the rows to a scratch SQLite file (plain tables, no indexes) and return the row counts.
+    def image(self) -> tuple[bytes, dict[str, int]]:
+        """The rows as an in-memory SQLite database image (plain tables, no indexes), and the row counts.
 
-        The desk's writer merges shards with ``INSERT ... SELECT``, which runs in SQLite's C code: the
-        per-value binding work happens here, in the worker process, instead of in the single writer.
+        The desk's writer deserializes the image and merges it with ``INSERT ... SELECT``, which runs in
+        SQLite's C code: the per-value binding work happens here, in the worker process, instead of in
+        the single writer; no scratch file is written or read on the way.
         """
-        conn = sqlite3.connect(path, isolation_level=None)
+        conn = sqlite3.connect(":memory:", isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
             conn.execute("BEGIN")
             for name, cols in COLUMNS.items():
                 conn.execute(f"CREATE TABLE {name} ({', '.join(cols)})")
@@ -398,9 +397,9 @@ class Chunk:
                     marks = ", ".join("?" * len(cols))
                     conn.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
             conn.execute("COMMIT")
+            return conn.serialize(), self.counts()
         finally:
             conn.close()
-        return self.counts()
 
 
 def generate_chunk(ctx: Context, index: int, n_tickets: int) -> Chunk:
