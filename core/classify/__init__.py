@@ -6,6 +6,9 @@ per language, plus ``universal.json`` for words every language uses) and grow th
 into one :class:`crossdesk.native.KeywordMatcher`, so a batch of a million messages is one native pass;
 the per-message results are then reduced with numpy.
 
+Each keyword also matches the spellings of it that buyers type and the matcher's folding does not cover
+(:func:`crossdesk.classify.lexicons.spelling_variants`: without accents, traditional Chinese ...).
+
 A keyword counts for a message when its language is the message's language, or the message's language is
 unknown, or the keyword is universal. Sentiment is ``(positive - negative) / (positive + negative + 1)``
 over the matched words, where each threat (chargeback, legal, bad review) counts as two negative words:
@@ -24,6 +27,7 @@ import numpy as np
 import orjson
 
 from crossdesk.classify.intents import INTENT_CODES, INTENT_NAMES, INTENTS, intent_code
+from crossdesk.classify.lexicons import spelling_variants
 
 __all__ = [
     "FLAG_BAD_REVIEW",
@@ -91,6 +95,11 @@ def _base_language(code: str | None) -> str:
     return (code or "").replace("_", "-").split("-")[0].lower()
 
 
+def _spellings(keywords: Iterable[str], language: str) -> list[str]:
+    # Each keyword with the spellings buyers type for it (no accents, traditional Chinese ...), once.
+    return list(dict.fromkeys(v for kw in keywords for v in spelling_variants(kw, language)))
+
+
 def load_lexicons(pm: Any = None) -> list[dict]:
     """The shipped lexicon files, then what plugins return from ``crossdesk_intents``, each as
     ``{"language": code, "intents": {intent: [kw]}, "sentiment": {"negative": [...], "positive": [...]}}``."""
@@ -130,14 +139,14 @@ class Classifier:
                     if len(names) >= 64:
                         raise ValueError(f"too many intents (64 at most); cannot add {intent!r}")
                     names.append(intent)  # a plugin's own intent: a bit of its own, no score weight
-                for kw in keywords:
+                for kw in _spellings(keywords, code):
                     patterns.append(kw)
                     kind.append(_KIND_INTENT)
                     bit.append(names.index(intent))
                     lang.append(li)
             sentiment = lex.get("sentiment") or {}
             for polarity, k in (("negative", _KIND_NEGATIVE), ("positive", _KIND_POSITIVE)):
-                for kw in sentiment.get(polarity, ()):
+                for kw in _spellings(sentiment.get(polarity, ()), code):
                     patterns.append(kw)
                     kind.append(k)
                     bit.append(0)
