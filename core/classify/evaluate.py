@@ -4,6 +4,7 @@ Two sets::
 
     python -m crossdesk.classify.evaluate --set dev       # the demo phrase bank (what lexicons are tuned on)
     python -m crossdesk.classify.evaluate --set heldout   # tests/classify/data/heldout.jsonl (never tuned on)
+    python -m crossdesk.classify.evaluate --set noisy     # the bank as the demo sends it (typos, greetings)
 
 *Recall* counts a message as found when its labelled intent, or one of the intents its label accepts too
 (``also``), is among the intents the classifier returns: the classifier is multi-label and the queue ranks
@@ -54,7 +55,7 @@ for _group, _with in (
     _PAIRS.update(frozenset((a, b)) for a in _group for b in _with)
 
 #: Slot values for the phrase bank's templates: language-neutral, so they match no keyword themselves.
-_SLOTS = {"order": "114-2233918", "days": "12", "item": "XR-200", "size": "M"}
+_SLOTS = {"order": "114-2233918", "days": "12", "item": "XR-200", "size": "M", "name": "Sam"}
 
 HELDOUT = Path(__file__).resolve().parents[2] / "tests" / "classify" / "data" / "heldout.jsonl"
 
@@ -86,6 +87,20 @@ def dev_set() -> list[Example]:
     return [
         Example(lang, intent, text.format(**_SLOTS), tuple(sorted(THREATS)) if intent == "complaint" else ())
         for lang, intent, text in corpus()
+    ]
+
+
+def noisy_set(seed: int = 0, variants: int = 12) -> list[Example]:
+    """The phrase bank as the demo sends it: greetings, sign-offs, typos, dropped accents, emoji and a few
+    English words. Built from the dev sentences, so it measures robustness to noise, not generalisation."""
+    from crossdesk.demo.phrases import PhraseBank
+
+    pb = PhraseBank(seed, variants=variants)
+    also = tuple(sorted(THREATS))
+    return [
+        Example(lang, intent, text.format(**_SLOTS), also if intent == "complaint" else ())
+        for (lang, intent), pool in pb.buyer.items()
+        for text, _ in pool
     ]
 
 
@@ -191,7 +206,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m crossdesk.classify.evaluate", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--set", choices=("dev", "heldout", "both"), default="both", dest="which")
+    parser.add_argument("--set", choices=("dev", "heldout", "noisy", "both"), default="both", dest="which")
     parser.add_argument("--file", type=Path, default=HELDOUT, help="the held-out JSONL file")
     parser.add_argument("--misses", action="store_true", help="list the messages whose intent was not found")
     parser.add_argument("--strays", action="store_true", help="list the messages firing an unrelated intent")
@@ -202,6 +217,8 @@ def main(argv: Iterable[str] | None = None) -> int:
             sets.append(("dev", dev_set()))
         if args.which in ("heldout", "both"):
             sets.append(("heldout", heldout_set(args.file)))
+        if args.which == "noisy":
+            sets.append(("noisy", noisy_set()))
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from crossdesk.classify.evaluate import (
     evaluate,
     heldout_set,
     main,
+    noisy_set,
     related,
 )
 from crossdesk.classify.intents import INTENT_NAMES
@@ -29,9 +30,12 @@ LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "
 # 18-20 of 19-20 per language, 249/253 overall).
 HELDOUT_FLOOR = {lang: 0.85 for lang in LANGUAGES} | {"en": 0.80}
 HELDOUT_OVERALL_FLOOR = 0.94
-# Dev (the demo phrase bank, which the lexicons were extended from): 41-45 of 45 per language.
-DEV_FLOOR = 0.86
-DEV_OVERALL_FLOOR = 0.92
+# Dev (the demo phrase bank, which the lexicons were extended from): 42-45 of 45 per language, 95.2 %.
+DEV_FLOOR = 0.88
+DEV_OVERALL_FLOOR = 0.93
+# Noisy (the bank with the demo's greetings, sign-offs, typos, dropped accents): 88-97 % per language, 93.2 %.
+NOISY_FLOOR = 0.84
+NOISY_OVERALL_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +81,21 @@ def test_dev_recall_floor(dev, lang):
 
 def test_dev_overall_recall_and_precision(dev):
     assert dev.recall() >= DEV_OVERALL_FLOOR
-    # measured: strict 76.7 % (the bank's complaints and praise mention refunds and replacements),
+    # measured: strict 76.8 % (the bank's complaints and praise mention refunds and replacements),
     # unrelated 3.9 %, no false alarms
     assert dev.strict_precision >= 0.72
     assert dev.unrelated_rate <= 0.06, dev.strays
     assert dev.false_alarms == 0
+
+
+def test_noisy_recall_and_precision():
+    rep = evaluate(noisy_set())
+    assert rep.recall() >= NOISY_OVERALL_FLOOR
+    for lang in LANGUAGES:
+        assert rep.recall(lang) >= NOISY_FLOOR, lang
+    # measured: unrelated 3.6 % (thanks for a refund or a replacement), no false alarms
+    assert rep.unrelated_rate <= 0.05
+    assert rep.false_alarms == 0
 
 
 def test_praise_never_fires_complaint_or_threat(dev, heldout):
