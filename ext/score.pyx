@@ -73,9 +73,9 @@ cdef extern from *:
         const int16_t *intent;
         const uint8_t *escalated;
         float *out;
-        /* Lookup tables padded with one 0 at index n_* (where out-of-range codes go); tier clamps instead
-           and has at least one entry. */
-        const double *tier_w, *intent_w, *platform_w, *status_w;
+        /* Lookup tables padded with one 0 at index n_* (where out-of-range codes go). Status and tier are
+           one table, [status code or n_status][tier clamped to 0 .. n_tier - 1], n_tier >= 1. */
+        const double *status_tier_w, *intent_w, *platform_w;
         int64_t n_tier, n_intent, n_platform, n_status;
         double p[11];  /* the scalar weights, risk window already inverted */
         double now;
@@ -121,8 +121,8 @@ cdef extern from *:
         const int16_t *restrict intent = a->intent;
         const uint8_t *restrict escalated = a->escalated;
         float *restrict out = a->out;
-        const double *restrict tier_w = a->tier_w, *restrict intent_w = a->intent_w;
-        const double *restrict platform_w = a->platform_w, *restrict status_w = a->status_w;
+        const double *restrict intent_w = a->intent_w;
+        const double *restrict platform_w = a->platform_w, *restrict status_tier_w = a->status_tier_w;
         const int64_t n_tier = a->n_tier, n_intent = a->n_intent, n_platform = a->n_platform, n_status = a->n_status;
         const double w_sla = a->p[0], tau_sla = a->p[1], w_breach = a->p[2], w_overdue = a->p[3];
         const double w_wait = a->p[4], tau_wait = a->p[5], w_value = a->p[6], value_cap = a->p[7];
@@ -132,7 +132,10 @@ cdef extern from *:
         /* INT64_MAX (no SLA) biased by 2^63 is all ones: both halves at their maximum. */
         for (ptrdiff_t i = lo; i < hi; i++) {
             int64_t st = status[i];
-            double s = status_w[cd_code(st, n_status)];
+            int64_t t = tier[i];
+            t = t < 0 ? 0 : t;
+            t = t > n_tier - 1 ? n_tier - 1 : t;
+            double s = status_tier_w[cd_code(st, n_status) * n_tier + t];
             int64_t due = sla_due[i];
             double h = (cd_i64_to_double(due) - now) * (1.0 / 3600.0);
             double hp = cd_clamp(h, 0.0, 1e9);
@@ -148,10 +151,6 @@ cdef extern from *:
             s += w_wait * w * b * r;
             s += platform_w[cd_code(platform[i], n_platform)] * cd_clamp(w * inv_window, 0.0, 1.0);
             s += w_value * cd_ln1p(cd_clamp((double)value[i], 0.0, value_cap));
-            int64_t t = tier[i];
-            t = t < 0 ? 0 : t;
-            t = t > n_tier - 1 ? n_tier - 1 : t;
-            s += tier_w[t];
             s += intent_w[cd_code(intent[i], n_intent)];
             double snt = (double)sentiment[i];
             snt = snt < -1.0 ? -1.0 : snt;
@@ -172,10 +171,9 @@ cdef extern from *:
         const int16_t* intent
         const uint8_t* escalated
         float* out
-        const double* tier_w
+        const double* status_tier_w
         const double* intent_w
         const double* platform_w
-        const double* status_w
         int64_t n_tier, n_intent, n_platform, n_status
         double p[11]
         double now
@@ -247,11 +245,13 @@ def score(
     a.p[P_RISK_WINDOW] = 1.0 / params[P_RISK_WINDOW]
     # Solved and closed tickets are -inf whatever their status weight says (an infinite weight must not
     # turn open tickets into NaN either): the reference zeroes non-finite status weights the same way.
-    cdef const double[::1] sw = np.nan_to_num(_padded(status_w), nan=0.0, posinf=0.0, neginf=0.0)
+    sw = np.nan_to_num(_padded(status_w), nan=0.0, posinf=0.0, neginf=0.0)
     cdef const double[::1] iw = _padded(intent_w)
     cdef const double[::1] pw = _padded(platform_w)
     # Tier codes clamp to the table; an empty table adds 0 to everyone, like a one-entry table of 0.
-    cdef const double[::1] tw = np.asarray(tier_w) if tier_w.shape[0] else np.zeros(1)
+    tw = np.asarray(tier_w) if tier_w.shape[0] else np.zeros(1)
+    # One lookup for both: every status weight plus every tier weight, rows by status.
+    cdef const double[::1] stw = (sw[:, None] + tw[None, :]).ravel()
     a.sla_due = &sla_due[0]
     a.last_msg = &last_customer_msg_at[0]
     a.value = &order_value_usd[0]
@@ -262,11 +262,10 @@ def score(
     a.intent = &intent[0]
     a.escalated = &escalated[0]
     a.out = &out[0]
-    a.tier_w = &tw[0]
     a.intent_w = &iw[0]
     a.platform_w = &pw[0]
-    a.status_w = &sw[0]
-    a.n_tier = tw.shape[0]
+    a.status_tier_w = &stw[0]
+    a.n_tier = len(tw)
     a.n_intent = intent_w.shape[0]
     a.n_platform = platform_w.shape[0]
     a.n_status = status_w.shape[0]
