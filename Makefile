@@ -33,7 +33,7 @@ lint: $(STAMP)
 	rm -rf build/lint && mkdir -p build/lint/crossdesk
 	cp -r core/. build/lint/crossdesk/ && cp -r ext build/lint/crossdesk/_native
 	cp -r plugins build/lint/crossdesk/plugins && cp -r tui build/lint/crossdesk/tui
-	cd build/lint && PYTHONPATH=. ../../$(VENV)/bin/lint-imports --config ../../pyproject.toml
+	cd build/lint && PYTHONPATH=. ../../$(VENV)/bin/lint-imports ../../pyproject.toml
 
 bench: $(STAMP)
 	$(PY) benches/run.py $(ARGS)

@@ -129,9 +129,9 @@ def routing(n_tickets: int = 100_000, n_agents: int = 500, seed: int = 3) -> dic
 
 
 def synth_desk(db, n: int, seed: int = 4) -> None:
-    """Fill a desk database (``crossdesk.db.connect`` result) with ``n`` tickets written directly, the way
+    """Fill a desk database (``crossdesk.store.db.connect`` result) with ``n`` tickets written directly, the way
     a large imported desk looks to the queue: six shops, every status, most tickets with an SLA."""
-    from crossdesk.classify.intents import INTENT_NAMES
+    from crossdesk.models import INTENT_NAMES
 
     rng = np.random.default_rng(seed)
     day = 86_400

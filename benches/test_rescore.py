@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from crossdesk.api import Desk
-from crossdesk.db import connect
 from crossdesk.models import Actor, Role
 from crossdesk.queue import rescore
+from crossdesk.store.db import connect
 
 import corpus  # isort: skip
 from conftest import RESCORE_N  # isort: skip
@@ -26,7 +26,7 @@ def desk_path(tmp_path_factory):
 def test_rescore_end_to_end(benchmark, desk_path):
     desk = Desk.open(desk_path, clock=lambda: corpus.NOW)
     actor = Actor(name="bench", role=Role.ADMIN)
-    report = benchmark.pedantic(rescore, args=(desk, actor), rounds=1)
+    report = benchmark.pedantic(rescore, args=(desk.store, actor), rounds=1)
     benchmark.extra_info["tickets"] = RESCORE_N
     benchmark.extra_info["open"] = report.tickets
     benchmark.extra_info["written"] = report.written

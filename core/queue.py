@@ -22,9 +22,9 @@ import numpy as np
 import orjson
 
 from crossdesk import native
-from crossdesk.classify.intents import INTENT_CODES
-from crossdesk.models import PLATFORM_CODES, Actor, TicketStatus
+from crossdesk.models import INTENT_CODES, PLATFORM_CODES, Actor, TicketStatus
 from crossdesk.native import INT64_MAX
+from crossdesk.store import Store
 
 __all__ = ["QueueEntry", "QueueService", "RescoreReport", "rescore"]
 
@@ -150,8 +150,8 @@ class QueueEntry:
 class QueueService:
     """The live queue of one desk (``desk.queue``)."""
 
-    def __init__(self, desk: Any, weights: native.ScoreWeights | None = None) -> None:
-        self.desk = desk
+    def __init__(self, store: Store, weights: native.ScoreWeights | None = None) -> None:
+        self.store = store
         self.weights = weights
         self._intents = _Codes(dict(INTENT_CODES))
         self._platforms = _platform_codes()
@@ -165,12 +165,12 @@ class QueueService:
     # ---- the snapshot ------------------------------------------------------------------------------
 
     def _read(self, where: str = "", params: Sequence[Any] = ()) -> _Columns:
-        rows = self.desk.db.execute(f"{_SELECT} {where}", list(params)).fetchall()
+        rows = self.store.db.execute(f"{_SELECT} {where}", list(params)).fetchall()
         return _columns(rows, self._intents, self._platforms, self._languages)
 
     def refresh(self) -> int:
         """Rebuild the snapshot from the database; returns the number of open tickets."""
-        now = self.desk.now()
+        now = self.store.now()
         self._watermark = now
         self._cols = self._read("WHERE status < ?", [OPEN])
         self._row = {tid: i for i, tid in enumerate(self._cols.id.tolist())}
@@ -199,7 +199,7 @@ class QueueService:
     def _apply(self, new: _Columns) -> None:
         assert self._cols is not None
         cols = self._cols
-        now = self.desk.now()
+        now = self.store.now()
         scores = native.score(new.score_cols(), self.weights, self._scored_at or now)
         appended = []
         for j, tid in enumerate(new.id.tolist()):
@@ -227,10 +227,10 @@ class QueueService:
         """Pick up every ticket changed since the last look; returns how many rows were re-read."""
         if self._cols is None:
             return self.refresh()
-        now = self.desk.now()
+        now = self.store.now()
         ids = [
             r[0]
-            for r in self.desk.db.execute("SELECT id FROM tickets WHERE updated_at >= ?", [self._watermark])
+            for r in self.store.db.execute("SELECT id FROM tickets WHERE updated_at >= ?", [self._watermark])
         ]
         self._watermark = now
         self.changed(ids)
@@ -255,7 +255,7 @@ class QueueService:
     ) -> list[QueueEntry]:
         """The ``n`` open tickets to answer first, best first, among those matching every filter given.
         Each filter takes one value or several; ``assignee=0`` means unassigned."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         if n < 0:
             raise ValueError("n must be >= 0")
         self.sync()
@@ -289,7 +289,7 @@ class QueueService:
         self, actor: Actor, *, chunk: int = 50_000, progress: Callable[[str, int, int], None] | None = None
     ) -> RescoreReport:
         """The batch re-score of the whole desk (see :func:`rescore`), then a fresh snapshot."""
-        report = rescore(self.desk, actor, chunk=chunk, progress=progress, weights=self.weights)
+        report = rescore(self.store, actor, chunk=chunk, progress=progress, weights=self.weights)
         if self._cols is not None:
             self.refresh()
         return report
@@ -381,19 +381,19 @@ def _priority_indexes(db: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _restore_indexes(desk: Any, state: dict) -> None:
+def _restore_indexes(store: Store, state: dict) -> None:
     dropped = state.get("dropped_indexes") or []
     if not dropped:
         return
-    with desk.tx():
+    with store.tx():
         for _name, sql in dropped:
-            desk.db.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            store.db.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
         state["dropped_indexes"] = []
-        _save_state(desk, state)
+        _save_state(store, state)
 
 
 def rescore(
-    desk: Any,
+    store: Store,
     actor: Actor,
     *,
     chunk: int = 50_000,
@@ -413,16 +413,16 @@ def rescore(
     again at its end; the run's state remembers them, so an interrupted run rebuilds them when it
     resumes, and a Ctrl-C rebuilds them on the way out.
     """
-    desk.require(actor, "bulk")
+    store.require(actor, "bulk")
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
     started = time.perf_counter()
-    state = desk.get_setting(RESCORE_KEY, None)
+    state = store.get_setting(RESCORE_KEY, None)
     resumed = bool(state)
     if not state:
-        total = desk.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
+        total = store.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
         state = {
-            "now": desk.now(),
+            "now": store.now(),
             "cursor": 0,
             "done": 0,
             "total": total,
@@ -431,13 +431,13 @@ def rescore(
         }
         if rebuild_indexes is None:
             rebuild_indexes = total > REBUILD_INDEXES_ABOVE
-        with desk.tx():
+        with store.tx():
             if rebuild_indexes:
-                state["dropped_indexes"] = _priority_indexes(desk.db)
+                state["dropped_indexes"] = _priority_indexes(store.db)
                 for name, _sql in state["dropped_indexes"]:
-                    desk.db.execute(f'DROP INDEX IF EXISTS "{name}"')
-            _save_state(desk, state)
-    conn = desk.db.conn
+                    store.db.execute(f'DROP INDEX IF EXISTS "{name}"')
+            _save_state(store, state)
+    conn = store.db.conn
     pragmas = {
         name: conn.execute(f"PRAGMA {name}").fetchone()[0]
         for name in ("cache_size", "temp_store", "threads", "wal_autocheckpoint")
@@ -451,12 +451,12 @@ def rescore(
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA threads = 2")
     try:
-        return _run(desk, actor, state, chunk, progress, weights, stop_after, resumed, started)
+        return _run(store, actor, state, chunk, progress, weights, stop_after, resumed, started)
     except BaseException:
         # Interrupted: keep the cursor (the next call resumes), but never leave the desk without its
         # indexes longer than necessary. A kill -9 skips this; the resuming run rebuilds them instead.
         if stop_after is None:
-            _restore_indexes(desk, state)
+            _restore_indexes(store, state)
         raise
     finally:
         for name, value in pragmas.items():
@@ -499,7 +499,7 @@ class _ChunkReader:
 
 
 def _write_chunk(
-    desk: Any,
+    store: Store,
     conn: Any,
     state: dict,
     ids: np.ndarray,
@@ -520,7 +520,7 @@ def _write_chunk(
     done += len(ids)
     scored += len(ids)
     written_total += len(changed)
-    with desk.tx():
+    with store.tx():
         written_total += conn.execute(_CLOSE_SQL, [first, cursor]).rowcount
         state.update(cursor=cursor, done=done, written=written_total)
         if len(changed):
@@ -528,12 +528,12 @@ def _write_chunk(
                 "UPDATE tickets SET priority = ? WHERE id = ?",
                 zip(scores[changed].astype(np.float64).tolist(), ids[changed].tolist(), strict=True),
             )
-        _save_state(desk, state)
+        _save_state(store, state)
     return cursor, done, scored, written_total
 
 
 def _run(
-    desk: Any,
+    store: Store,
     actor: Actor,
     state: dict,
     chunk: int,
@@ -549,18 +549,18 @@ def _run(
     total = int(state["total"])
     written_total = int(state.get("written", 0))
     scored = 0
-    conn = desk.db.conn
+    conn = store.db.conn
     chunks = 0
     if progress is not None:
         progress("rescore", done, total)
-    reader = _ChunkReader(desk.db, chunk)
+    reader = _ChunkReader(store.db, chunk)
     while True:
         got = reader.read(cursor)
         if got is None:
             break
         ids, cols, old = got
         cursor, done, scored, written_total = _write_chunk(
-            desk, conn, state, ids, cols, old, weights, now, done, scored, written_total
+            store, conn, state, ids, cols, old, weights, now, done, scored, written_total
         )
         chunks += 1
         if progress is not None:
@@ -568,16 +568,16 @@ def _run(
         if stop_after is not None and chunks >= stop_after:
             return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
     # Solved and closed tickets after the last open one.
-    with desk.tx():
+    with store.tx():
         written_total += conn.execute(_CLOSE_SQL, [cursor, INT64_MAX]).rowcount
         state.update(written=written_total)
-        _save_state(desk, state)
+        _save_state(store, state)
     if progress is not None and state.get("dropped_indexes"):
         progress("indexes", 0, 1)
-    _restore_indexes(desk, state)
-    with desk.tx():
-        desk.db.execute("DELETE FROM settings WHERE key = ?", [RESCORE_KEY])
-        desk.audit(
+    _restore_indexes(store, state)
+    with store.tx():
+        store.db.execute("DELETE FROM settings WHERE key = ?", [RESCORE_KEY])
+        store.audit(
             actor,
             "queue.rescore",
             "desk",
@@ -588,10 +588,7 @@ def _run(
     return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
 
 
-def _save_state(desk: Any, state: dict) -> None:
-    # Written directly rather than through Desk.set_setting: one settings row per chunk must not add an
-    # audit row per chunk (the run is audited once, at the end).
-    desk.db.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [RESCORE_KEY, orjson.dumps(state).decode()],
-    )
+def _save_state(store: Store, state: dict) -> None:
+    # Not through set_setting: one settings row per chunk must not add an audit row per chunk (the run is
+    # audited once, at the end).
+    store.put_setting(RESCORE_KEY, state)

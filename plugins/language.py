@@ -3,7 +3,7 @@
 The detector is built on first use, so ``import crossdesk`` stays fast; building it and loading the models
 of the chosen languages takes about 2.5 s once per process, then a short message takes well under a
 millisecond. High-accuracy mode: on short buyer messages it is clearly better than low-accuracy mode
-(see ``python -m crossdesk.language.evaluate``), and the speed is ample for a help desk.
+(see ``crossdesk evaluate language``), and the speed is ample for a help desk.
 
 Lingua is weak on one- to three-word messages ("merci" comes out Italian) and on Japanese written in
 kanji only. So: a text that is, as a whole, a sentence or term of the offline phrasebook

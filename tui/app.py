@@ -24,10 +24,11 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from crossdesk import analytics
+from crossdesk.analytics import Dashboard
 from crossdesk.api import Desk, DeskError
+from crossdesk.errors import PermissionDenied
 from crossdesk.models import Actor, TicketStatus, Tier
-from crossdesk.permissions import PermissionDenied
+from crossdesk.tickets import breaching_before
 from crossdesk.tui import areas, query
 from crossdesk.tui.commands import ScreenActions, screen_actions
 from crossdesk.tui.format import clip, countdown, duration, money, when
@@ -277,7 +278,7 @@ class InboxScreen(DeskScreen):
             with lock:
                 entries = service.top(self.actor, offset + limit, **top_filters)[offset:]
             rows = self.gw.call(
-                analytics.tickets_by_ids, self.desk, self.actor, [e.ticket_id for e in entries]
+                self.desk.tickets.by_ids, self.actor, [e.ticket_id for e in entries]
             )
             scores = {e.ticket_id: e.priority for e in entries}
             for row in rows:
@@ -286,13 +287,13 @@ class InboxScreen(DeskScreen):
 
         def page() -> list[dict]:
             rows = self.desk.list_tickets(self.actor, limit=limit, offset=offset, **filters)
-            analytics.names_for(self.desk, self.actor, rows)
+            self.desk.tickets.add_names(self.actor, rows)
             return rows
 
         return self.gw.call(page)
 
     def _count(self) -> int:
-        return self.gw.call(analytics.count_tickets, self.desk, self.actor, **self.filters)
+        return self.gw.call(self.desk.tickets.count, self.actor, **self.filters)
 
     def _warm_up(self, ticket_id: int) -> None:
         """After the first rows are on screen: build the live queue (the native core's snapshot of every
@@ -368,7 +369,7 @@ class InboxScreen(DeskScreen):
             filters = query.to_filters(
                 parsed,
                 me=self.actor.agent_id,
-                breaching_before=analytics.breaching_before(self.desk),
+                breaching_before=breaching_before(self.desk.now()),
                 **self._names(),
             )
         except query.QueryError as exc:
@@ -387,7 +388,7 @@ class InboxScreen(DeskScreen):
     def _names(self) -> dict[str, dict[str, int]]:
         if self._lookups is None:
             agents = self.gw.call(self.desk.agents, self.actor)
-            shops = self.gw.call(analytics.shops, self.desk, self.actor)
+            shops = self.gw.call(self.desk.shops.list, self.actor)
             shop_names = {}
             for s in shops:
                 shop_names[s["name"].lower()] = s["id"]
@@ -1418,10 +1419,10 @@ class DashboardScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.call(
-            analytics.dashboard, self.desk, self.actor, then=self._show, group="dashboard", exclusive=True
+            self.desk.analytics.dashboard, self.actor, then=self._show, group="dashboard", exclusive=True
         )
 
-    def _show(self, d: analytics.Dashboard) -> None:
+    def _show(self, d: Dashboard) -> None:
         frt = "—" if d.first_reply_median_s is None else duration(d.first_reply_median_s)
         self.query_one("#n-volume", Static).update(
             f"[b]{d.created_today:,}[/b]\nnew tickets today\n{d.messages_in_today:,} messages in"

@@ -51,24 +51,19 @@ def call_with_progress(gw: Gateway, method: Any, progress: Any) -> Any:
 
 
 def sync(gw: Gateway, progress: Any) -> dict[str, Any]:
-    """Pull from every shop and send the outbox (``desk.sync``, else :class:`crossdesk.sync.SyncService`).
+    """Pull from every shop and send the outbox (``desk.sync``).
 
     On a desk file the sync runs on a connection of its own, so marketplace round trips never hold the
     lock the screens read through; in memory it shares the desk and its lock."""
     from crossdesk.api import Desk
 
-    try:
-        from crossdesk.sync import SyncService
-    except ImportError:
-        raise Absent("sync") from None
     desk = gw.desk
     path = desk.path
     if path is None or str(path) == ":memory:":
-        svc = gw.service("sync") or SyncService(desk)
-        return gw.call(svc.run, gw.actor, progress=progress)
+        return gw.call(desk.sync.run, gw.actor, progress=progress)
     own = Desk.open(path, pm=desk.pm, clock=desk.clock)
     try:
-        return SyncService(own).run(gw.actor, progress=progress)
+        return own.sync.run(gw.actor, progress=progress)
     finally:
         own.close()
 
@@ -222,9 +217,7 @@ def parse_amount(text: str, digits: int) -> int:
 
 def order_cases(gw: Gateway, order_id: int) -> dict:
     """The order with its lines and its cases (each with lines and the parsed verdict)."""
-    from crossdesk import analytics
-
-    order = gw.call(analytics.order, gw.desk, gw.actor, order_id)
+    order = gw.call(gw.desk.orders.get, gw.actor, order_id)
     cases: list[dict] = []
     svc = gw.service("cases")
     if svc is not None:
@@ -356,6 +349,4 @@ def refund(gw: Gateway, case_id: int, amount_minor: int, currency: str, without_
 
 def refundable(gw: Gateway, order: dict) -> int:
     """What is left to refund on the order (the service checks again when refunding)."""
-    from crossdesk import analytics
-
-    return gw.call(analytics.refundable, gw.desk, gw.actor, order["id"])
+    return gw.call(gw.desk.cases.refundable, gw.actor, order["id"])

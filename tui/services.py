@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
-from crossdesk.permissions import allowed
+from crossdesk.store.permissions import allowed
 
 T = TypeVar("T")
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from crossdesk.aftersales import actions, states
 from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
-from crossdesk.api import DeskError, NotFound, PermissionDenied
+from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
+from crossdesk.orders import Rates
+from crossdesk.outbox import OutboxService
 from crossdesk.policy import PLATFORMS, ReturnQuery, Verdict, evaluate_return, load_policies
-
-if TYPE_CHECKING:
-    from crossdesk.api import Desk
+from crossdesk.store import Store
 
 DAY = 86400
 
@@ -47,16 +47,18 @@ def _end_of_day(day: dt.date) -> int:
 class CaseService:
     """After-sales cases on one desk. Every method takes the acting :class:`~crossdesk.models.Actor` first."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
-        self.db = desk.db
+    def __init__(self, store: Store, rates: Rates, outbox: OutboxService) -> None:
+        self.store = store
+        self.db = store.db
+        self.rates = rates
+        self.outbox = outbox
         self._policies: list | None = None
 
     # ---- reading ---------------------------------------------------------------------------------------
 
     def get(self, actor: Actor, case_id: int) -> dict:
         """One case with its lines, refunds, reservations, events and verdict (parsed)."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         case = self._row(case_id)
         case["verdict"] = orjson.loads(case["verdict"] or "{}")
         case["request"] = orjson.loads(case["request"] or "{}")
@@ -92,7 +94,7 @@ class CaseService:
         offset: int = 0,
     ) -> list[dict]:
         """Cases, oldest request first; ``state`` may be one state or several."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         where, args = [], []
         if state is not None:
             wanted = [state] if isinstance(state, str) else list(state)
@@ -107,6 +109,11 @@ class CaseService:
         sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY requested_at, id LIMIT ? OFFSET ?"
         return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
+
+    def refundable(self, actor: Actor, order_id: int) -> int:
+        """Minor units still refundable on an order: paid minus refunds made."""
+        self.store.require(actor, "view")
+        return max(0, self._order(order_id)["total_minor"] - self._refunded(order_id))
 
     # ---- opening and evaluating -----------------------------------------------------------------------
 
@@ -131,10 +138,10 @@ class CaseService:
         case lines; a request that does not match (unknown SKU, more than was ordered, another buyer's
         order) opens the case in the ``exception`` state with the reason. Return-type cases are evaluated
         against the return policies and keep the verdict."""
-        self.desk.require(actor, "handle_cases")
+        self.store.require(actor, "handle_cases")
         if type not in states.CASE_TYPES:
             raise CaseError(f"unknown case type {type!r}; expected one of {', '.join(states.CASE_TYPES)}")
-        now = self.desk.now()
+        now = self.store.now()
         requested_at = int(requested_at if requested_at is not None else now)
         order = self._order(order_id)
         lines = {
@@ -198,7 +205,7 @@ class CaseService:
             "request": _json(request),
             "exception_reason": "; ".join(problems),
         }
-        with self.desk.tx():
+        with self.store.tx():
             if external_id is not None:
                 dup = self.db.execute(
                     "SELECT id FROM cases WHERE platform = ? AND shop_id = ? AND external_id = ?",
@@ -220,24 +227,24 @@ class CaseService:
                 verdict = self._evaluate(case_id)
                 self._store_verdict(case_id, verdict)
             self._event(actor, case_id, "open", "", row["state"], {"problems": problems})
-            self.desk.audit(actor, "case.open", "case", case_id, None, {**row, "request": request})
-            self.desk.emit(actor, "case_opened", "case", case_id, type=type, state=row["state"])
+            self.store.audit(actor, "case.open", "case", case_id, None, {**row, "request": request})
+            self.store.emit(actor, "case_opened", "case", case_id, type=type, state=row["state"])
         return case_id
 
     def evaluate(self, actor: Actor, case_id: int) -> Verdict:
         """Evaluate (again) the return policies for a case and store the verdict and the refund due date."""
-        self.desk.require(actor, "handle_cases")
-        with self.desk.tx():
+        self.store.require(actor, "handle_cases")
+        with self.store.tx():
             self._row(case_id)
             verdict = self._evaluate(case_id)
             self._store_verdict(case_id, verdict)
-            self.desk.audit(actor, "case.evaluate", "case", case_id, None, {"verdict": verdict.summary()})
+            self.store.audit(actor, "case.evaluate", "case", case_id, None, {"verdict": verdict.summary()})
         return verdict
 
     def evaluate_missing(self, actor: Actor) -> dict[int, str]:
         """Evaluate every open case that has no verdict yet (cases the marketplace sync created), each on its
         own; returns ``{case_id: verdict summary or "error: ..."}``."""
-        self.desk.require(actor, "handle_cases")
+        self.store.require(actor, "handle_cases")
         ids = [
             r[0]
             for r in self.db.execute(
@@ -300,22 +307,22 @@ class CaseService:
 
     def approve(self, actor: Actor, case_id: int, *, note: str = "") -> dict:
         """Approve a request. An exchange reserves its replacement stock first: no stock, no approval."""
-        self.desk.require(actor, PERMISSIONS["approve"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["approve"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "approve")
             if case["type"] == "exchange":
                 self._reserve(case)
             self._platform(actor, case, "approve", {"decision": "ACCEPT", "note": note})
-            return self._move(actor, case, "approve", {"decided_at": self.desk.now()}, {"note": note})
+            return self._move(actor, case, "approve", {"decided_at": self.store.now()}, {"note": note})
 
     def decline(self, actor: Actor, case_id: int, reason: str) -> dict:
         """Decline a request; the reason is required and goes to the platform."""
-        self.desk.require(actor, PERMISSIONS["decline"])
+        self.store.require(actor, PERMISSIONS["decline"])
         reason = (reason or "").strip()
         if not reason:
             raise CaseError("a decline needs a reason")
-        with self.desk.tx():
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "decline")
             self._platform(actor, case, "decline", {"decision": "DECLINE", "reason": reason})
@@ -324,39 +331,39 @@ class CaseService:
                 actor,
                 case,
                 "decline",
-                {"decline_reason": reason, "decided_at": self.desk.now()},
+                {"decline_reason": reason, "decided_at": self.store.now()},
                 {"reason": reason},
             )
 
     def issue_label(self, actor: Actor, case_id: int, *, tracking: str = "", carrier: str = "") -> dict:
-        self.desk.require(actor, PERMISSIONS["issue_label"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["issue_label"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "issue_label")
             self._needs_goods(case, "issue_label")
-            patch = {"label_at": self.desk.now(), "return_tracking": tracking}
+            patch = {"label_at": self.store.now(), "return_tracking": tracking}
             return self._move(actor, case, "issue_label", patch, {"tracking": tracking, "carrier": carrier})
 
     def ship_back(self, actor: Actor, case_id: int, *, tracking: str = "") -> dict:
         """The buyer sent the goods back (tracking seen moving)."""
-        self.desk.require(actor, PERMISSIONS["ship_back"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["ship_back"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "ship_back")
             self._needs_goods(case, "ship_back")
             patch = {"return_tracking": tracking or case["return_tracking"]}
             if case["label_at"] is None:
-                patch["label_at"] = self.desk.now()
+                patch["label_at"] = self.store.now()
             return self._move(actor, case, "ship_back", patch, {"tracking": tracking})
 
     def receive(self, actor: Actor, case_id: int, *, at: int | None = None) -> dict:
         """The goods are back. Where the law counts the refund from receipt, the due date is set now."""
-        self.desk.require(actor, PERMISSIONS["receive"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["receive"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "receive")
             self._needs_goods(case, "receive")
-            received = int(at if at is not None else self.desk.now())
+            received = int(at if at is not None else self.store.now())
             patch: dict[str, Any] = {"received_at": received}
             terms = _refund_terms(orjson.loads(case["verdict"] or "{}"))
             if terms.get("refund_from") == "receipt" and terms.get("refund_days") is not None:
@@ -383,7 +390,7 @@ class CaseService:
         A return's goods must be received first unless ``without_return``. Amounts above the actor's limit
         need a supervisor (the permission check says so and writes nothing).
         """
-        self.desk.require(actor, PERMISSIONS["refund"])  # may refund at all; the amount is checked below
+        self.store.require(actor, PERMISSIONS["refund"])  # may refund at all; the amount is checked below
         case = self._row(case_id)
         order = self._order(case["order_id"])
         if currency is not None and currency.strip().upper() != order["currency"]:
@@ -391,9 +398,9 @@ class CaseService:
                 f"refund currency {currency.strip().upper()} does not match the order's currency {order['currency']}"
             )
         refund_lines, amount = self._refund_amount(case, order, amount_minor, lines)
-        usd_minor = round(self.desk.to_usd(amount, order["currency"]) * 100)
-        self.desk.require(actor, PERMISSIONS["refund"], amount_usd_minor=usd_minor)
-        with self.desk.tx():
+        usd_minor = round(self.rates.to_usd(amount, order["currency"]) * 100)
+        self.store.require(actor, PERMISSIONS["refund"], amount_usd_minor=usd_minor)
+        with self.store.tx():
             case = self._row(case_id)  # re-read inside the transaction: another agent may have moved it
             self._allowed(case, "refund")
             if case["type"] in GOODS_COME_BACK and case["received_at"] is None and not without_return:
@@ -416,7 +423,7 @@ class CaseService:
                     raise CaseError(
                         f"line {line['sku']} of order {order['external_id']} was already refunded (refund {done[0]})"
                     )
-            now = self.desk.now()
+            now = self.store.now()
             refund_id = (
                 self.db["refunds"]
                 .insert(
@@ -452,7 +459,7 @@ class CaseService:
                 ],
             }
             self._platform(actor, case, "refund", payload, key=f"refund:{refund_id}")
-            self.desk.audit(actor, "refund.create", "refund", refund_id, None, payload)
+            self.store.audit(actor, "refund.create", "refund", refund_id, None, payload)
             self._move(
                 actor,
                 case,
@@ -464,13 +471,13 @@ class CaseService:
 
     def ship_replacement(self, actor: Actor, case_id: int, *, tracking: str = "") -> dict:
         """Send the exchange's replacement: its reserved stock leaves the inventory."""
-        self.desk.require(actor, PERMISSIONS["ship_replacement"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["ship_replacement"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "ship_replacement")
             if case["type"] != "exchange":
                 raise CaseError(f"case {case_id} is a {case['type']}, not an exchange")
-            now = self.desk.now()
+            now = self.store.now()
             for res in self.db.query(
                 "SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id]
             ):
@@ -485,20 +492,20 @@ class CaseService:
             return self._move(actor, case, "ship_replacement", {}, {"tracking": tracking})
 
     def close(self, actor: Actor, case_id: int) -> dict:
-        self.desk.require(actor, PERMISSIONS["close"])
-        with self.desk.tx():
+        self.store.require(actor, PERMISSIONS["close"])
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "close")
             self._release(case_id)
-            return self._move(actor, case, "close", {"closed_at": self.desk.now()}, {})
+            return self._move(actor, case, "close", {"closed_at": self.store.now()}, {})
 
     def flag(self, actor: Actor, case_id: int, reason: str) -> dict:
         """Move a case to the exception state with a reason (a mismatch, a lost parcel, a dispute)."""
-        self.desk.require(actor, PERMISSIONS["flag"])
+        self.store.require(actor, PERMISSIONS["flag"])
         reason = (reason or "").strip()
         if not reason:
             raise CaseError("an exception needs a reason")
-        with self.desk.tx():
+        with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "flag")
             return self._move(actor, case, "flag", {"exception_reason": reason}, {"reason": reason})
@@ -535,19 +542,16 @@ class CaseService:
     def batch(self, actor: Actor, case_ids: Sequence[int], action: str, **params: Any) -> dict[int, str]:
         """Run ``action`` on many cases; each in its own savepoint, so a case that fails is left untouched
         and reported while the others are done. Needs the ``bulk`` permission and the action's own."""
-        self.desk.require(actor, "bulk")
+        self.store.require(actor, "bulk")
         if action not in self.ACTIONS:
             raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
-        self.desk.require(actor, PERMISSIONS[action])
-        results: dict[int, str] = {}
-        for case_id in case_ids:
-            try:
-                with self.desk.tx():
-                    self.act(actor, case_id, action, **params)
-                results[case_id] = "ok"
-            except (DeskError, PermissionDenied) as exc:
-                results[case_id] = f"error: {exc}"
-        return results
+        self.store.require(actor, PERMISSIONS[action])
+
+        def one(case_id: int) -> str:
+            self.act(actor, case_id, action, **params)
+            return "ok"
+
+        return self.store.each(case_ids, one)
 
     # ---- exceptions --------------------------------------------------------------------------------------
 
@@ -556,8 +560,8 @@ class CaseService:
     ) -> list[dict]:
         """Cases that need a look: requests that do not match their order, returns not received after
         ``not_received_days``, refunds past their due date, and cases acted on twice."""
-        self.desk.require(actor, "view")
-        now = int(now if now is not None else self.desk.now())
+        self.store.require(actor, "view")
+        now = int(now if now is not None else self.store.now())
         out: list[dict] = []
         for case in self.db.query("SELECT * FROM cases WHERE state <> 'closed' ORDER BY id"):
             problems = self._mismatches(dict(case))
@@ -608,11 +612,11 @@ class CaseService:
 
     def set_stock(self, actor: Actor, sku: str, on_hand: int) -> dict:
         """Set the stock on hand of a SKU (never below what is reserved)."""
-        self.desk.require(actor, "manage_settings")
+        self.store.require(actor, "manage_settings")
         sku = (sku or "").strip()
         if not sku or on_hand < 0:
             raise CaseError("stock needs a SKU and a quantity of 0 or more")
-        with self.desk.tx():
+        with self.store.tx():
             before = self.db.execute(
                 "SELECT on_hand, reserved FROM inventory WHERE sku = ?", [sku]
             ).fetchone()
@@ -622,10 +626,10 @@ class CaseService:
                     f"SKU {sku}: {reserved} are reserved for exchanges; on hand cannot be {on_hand}"
                 )
             self.db["inventory"].upsert(
-                {"sku": sku, "on_hand": on_hand, "reserved": reserved, "updated_at": self.desk.now()},
+                {"sku": sku, "on_hand": on_hand, "reserved": reserved, "updated_at": self.store.now()},
                 pk="sku",
             )
-            self.desk.audit(
+            self.store.audit(
                 actor,
                 "inventory.set",
                 "inventory",
@@ -636,7 +640,7 @@ class CaseService:
         return self.stock(actor, sku)
 
     def stock(self, actor: Actor, sku: str) -> dict:
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         row = self.db.execute("SELECT sku, on_hand, reserved FROM inventory WHERE sku = ?", [sku]).fetchone()
         if row is None:
             return {"sku": sku, "on_hand": 0, "reserved": 0, "available": 0}
@@ -645,7 +649,7 @@ class CaseService:
     # ---- internals ------------------------------------------------------------------------------------------
 
     def _money(self, amount_minor: int, currency: str) -> str:
-        digits = self.desk.minor_digits(currency)
+        digits = self.rates.minor_digits(currency)
         return f"{currency} {amount_minor / 10**digits:.{digits}f}"
 
     def _row(self, case_id: int) -> dict:
@@ -686,14 +690,14 @@ class CaseService:
         self, actor: Actor, case: dict, action: str, patch: Mapping[str, Any], data: Mapping[str, Any]
     ) -> dict:
         _, target = TRANSITIONS[action]
-        now = self.desk.now()
+        now = self.store.now()
         full = {**patch, "state": target, "updated_at": now}
         before = {k: case.get(k) for k in full}
         self._update_case(case["id"], full)
         self._event(actor, case["id"], action, case["state"], target, data)
-        self.desk.audit(actor, f"case.{action}", "case", case["id"], before, full)
+        self.store.audit(actor, f"case.{action}", "case", case["id"], before, full)
         name = "case_decided" if action in ("approve", "decline") else "case_updated"
-        self.desk.emit(actor, name, "case", case["id"], action=action, state=target)
+        self.store.emit(actor, name, "case", case["id"], action=action, state=target)
         return self._row(case["id"])
 
     def _event(
@@ -702,7 +706,7 @@ class CaseService:
         self.db["case_events"].insert(
             {
                 "case_id": case_id,
-                "at": self.desk.now(),
+                "at": self.store.now(),
                 "actor": actor.name,
                 "action": action,
                 "from_state": before,
@@ -720,7 +724,7 @@ class CaseService:
         )
         if found.kind is not None:
             order = self._order(case["order_id"])
-            self.desk.enqueue_outbox(
+            self.outbox.enqueue(
                 actor,
                 kind=found.kind,
                 platform=case["platform"],
@@ -739,7 +743,7 @@ class CaseService:
 
     def _evaluate(self, case_id: int) -> Verdict:
         if self._policies is None:
-            self._policies = load_policies(self.desk.pm)
+            self._policies = load_policies(self.store.pm)
         return evaluate_return(self.query_for(case_id), policies=self._policies)
 
     def _store_verdict(self, case_id: int, verdict: Verdict) -> None:
@@ -806,7 +810,7 @@ class CaseService:
         return chosen, amount
 
     def _reserve(self, case: dict) -> None:
-        now = self.desk.now()
+        now = self.store.now()
         wanted: dict[str, int] = {}
         for row in self.db.query(
             "SELECT cl.quantity, cl.replacement_sku, ol.sku FROM case_lines cl JOIN order_lines ol "
@@ -837,7 +841,7 @@ class CaseService:
             )
 
     def _release(self, case_id: int) -> None:
-        now = self.desk.now()
+        now = self.store.now()
         for res in self.db.query(
             "SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id]
         ):

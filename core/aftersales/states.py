@@ -44,7 +44,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "flag": (frozenset(OPEN_STATES - {EXCEPTION}), EXCEPTION),
 }
 
-#: Which permission each action needs (crossdesk.permissions).
+#: Which permission each action needs (crossdesk.store.permissions).
 PERMISSIONS = {
     "approve": "approve_returns",
     "decline": "approve_returns",

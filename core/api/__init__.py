@@ -1,4 +1,4 @@
-"""The service layer: every read and write of a desk, used alike by the CLI, the TUI and plugins.
+"""The plugin-facing entry point: the :class:`Desk` facade and the errors every service raises.
 
 Every service call takes an :class:`~crossdesk.models.Actor` first; permissions are checked before anything
 is written, and every write leaves an audit row (actor, action, object, before, after, time) in the same
@@ -9,12 +9,12 @@ transaction as the change.
 
     desk = Desk.open("desk.db")
     admin = Actor.system()
-    shop = desk.upsert_shop(admin, platform="amazon", external_id="A1PA6795UKMFR9", name="Acme DE")
+    shop = desk.shops.upsert(admin, platform="amazon", external_id="A1PA6795UKMFR9", name="Acme DE")
 """
 
 from __future__ import annotations
 
-from crossdesk.api.desk import Desk, DeskError, NotFound
-from crossdesk.permissions import PermissionDenied
+from crossdesk.api.desk import Desk
+from crossdesk.errors import DeskError, NotFound, PermissionDenied
 
 __all__ = ["Desk", "DeskError", "NotFound", "PermissionDenied"]

@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 
-from crossdesk.classify.intents import INTENT_CODES, INTENT_NAMES, INTENTS, intent_code
 from crossdesk.classify.lexicons import spelling_variants
+from crossdesk.models import INTENT_CODES, INTENT_NAMES, INTENTS, intent_code
 
 __all__ = [
     "FLAG_BAD_REVIEW",

@@ -1,10 +1,10 @@
 """Measure the shipped lexicons: recall per language and precision on a labelled set of buyer messages.
 
-Two sets::
+Three sets (``crossdesk evaluate classify --set dev|heldout|noisy``)::
 
-    python -m crossdesk.classify.evaluate --set dev       # the demo phrase bank (what lexicons are tuned on)
-    python -m crossdesk.classify.evaluate --set heldout   # tests/classify/data/heldout.jsonl (never tuned on)
-    python -m crossdesk.classify.evaluate --set noisy     # the bank as the demo sends it (typos, greetings)
+    dev       the demo phrase bank (what lexicons are tuned on; crossdesk.demo.evaluation)
+    heldout   tests/classify/data/heldout.jsonl (never tuned on)
+    noisy     the bank as the demo sends it (typos, greetings; crossdesk.demo.evaluation)
 
 *Recall* counts a message as found when its labelled intent, or one of the intents its label accepts too
 (``also``), is among the intents the classifier returns: the classifier is multi-label and the queue ranks
@@ -23,10 +23,8 @@ fires two intents and a plain per-intent precision would punish that:
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -55,7 +53,7 @@ for _group, _with in (
     _PAIRS.update(frozenset((a, b)) for a in _group for b in _with)
 
 #: Slot values for the phrase bank's templates: language-neutral, so they match no keyword themselves.
-_SLOTS = {"order": "114-2233918", "days": "12", "item": "XR-200", "size": "M", "name": "Sam"}
+SLOTS = {"order": "114-2233918", "days": "12", "item": "XR-200", "size": "M", "name": "Sam"}
 
 HELDOUT = Path(__file__).resolve().parents[2] / "tests" / "classify" / "data" / "heldout.jsonl"
 
@@ -77,31 +75,6 @@ def related(label: str, fired: str) -> bool:
         return label in THREATS or label == "complaint"
     # A complaint or a threat says how the buyer feels about a problem: it goes with any problem.
     return bool({label, fired} & ({"complaint"} | THREATS)) and {label, fired} <= _PROBLEMS
-
-
-def dev_set() -> list[Example]:
-    """The demo phrase bank with its slots filled. Its ``complaint`` sentences include threats, so a
-    threat counts as finding them."""
-    from crossdesk.demo.phrases import corpus
-
-    return [
-        Example(lang, intent, text.format(**_SLOTS), tuple(sorted(THREATS)) if intent == "complaint" else ())
-        for lang, intent, text in corpus()
-    ]
-
-
-def noisy_set(seed: int = 0, variants: int = 12) -> list[Example]:
-    """The phrase bank as the demo sends it: greetings, sign-offs, typos, dropped accents, emoji and a few
-    English words. Built from the dev sentences, so it measures robustness to noise, not generalisation."""
-    from crossdesk.demo.phrases import PhraseBank
-
-    pb = PhraseBank(seed, variants=variants)
-    also = tuple(sorted(THREATS))
-    return [
-        Example(lang, intent, text.format(**_SLOTS), also if intent == "complaint" else ())
-        for (lang, intent), pool in pb.buyer.items()
-        for text, _ in pool
-    ]
 
 
 def heldout_set(path: Path = HELDOUT) -> list[Example]:
@@ -200,37 +173,3 @@ def format_report(rep: Report, name: str) -> str:
         f"threat false alarms {rep.false_alarm_rate:.1%} ({rep.false_alarms}/{rep.threat_negatives})"
     )
     return "\n".join(lines)
-
-
-def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m crossdesk.classify.evaluate", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--set", choices=("dev", "heldout", "noisy", "both"), default="both", dest="which")
-    parser.add_argument("--file", type=Path, default=HELDOUT, help="the held-out JSONL file")
-    parser.add_argument("--misses", action="store_true", help="list the messages whose intent was not found")
-    parser.add_argument("--strays", action="store_true", help="list the messages firing an unrelated intent")
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    try:
-        sets = []
-        if args.which in ("dev", "both"):
-            sets.append(("dev", dev_set()))
-        if args.which in ("heldout", "both"):
-            sets.append(("heldout", heldout_set(args.file)))
-        if args.which == "noisy":
-            sets.append(("noisy", noisy_set()))
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for name, examples in sets:
-        rep = evaluate(examples)
-        print(format_report(rep, name))
-        for flag, rows, what in ((args.misses, rep.misses, "miss"), (args.strays, rep.strays, "stray")):
-            if flag:
-                for ex, got in rows:
-                    print(f"  {what} {ex.lang} {ex.intent:18} {list(got)!s:40} {ex.text}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,6 @@
 """Pipeline step: classify every incoming message as it is stored.
 
-``crossdesk.classify.pipeline:on_event`` belongs in ``crossdesk.api.pipeline.STEPS`` right after language
-detection (the language narrows which lexicons apply). It writes the message's intents, sentiment and
+The second step of the event pipeline, right after language detection (the language narrows which lexicons apply). It writes the message's intents, sentiment and
 flags, and folds them into the ticket: the strongest intent so far, the latest sentiment, the union of the
 flags. The queue picks the change up from there.
 """
@@ -14,7 +13,8 @@ from typing import Any
 import orjson
 
 from crossdesk.classify import Classifier, classifier
-from crossdesk.classify.intents import INTENTS
+from crossdesk.models import INTENTS, Actor, Event
+from crossdesk.store import Store
 
 _WEIGHT = {name: w for name, w, _ in INTENTS}
 _by_pm: weakref.WeakKeyDictionary[Any, Classifier] = weakref.WeakKeyDictionary()
@@ -38,30 +38,37 @@ def stronger(a: str, b: str) -> str:
     return b if wb > wa else a
 
 
-def on_event(desk: Any, actor: Any, event: Any) -> None:
-    if event.name != "message_received":
-        return
-    message_id = event.data.get("message_id")
-    row = desk.db.execute(
-        "SELECT m.ticket_id, m.body, m.language, t.intent, t.flags FROM messages m "
-        "JOIN tickets t ON t.id = m.ticket_id WHERE m.id = ? AND m.direction = 'in'",
-        [message_id],
-    ).fetchone()
-    if row is None:
-        return
-    ticket_id, body, language, ticket_intent, ticket_flags = row
-    result = _classifier(desk.pm).classify_texts([body], [language or None])[0]
-    desk.db.execute(
-        "UPDATE messages SET intents = ?, sentiment = ?, flags = ? WHERE id = ?",
-        [orjson.dumps(list(result.intents)).decode(), result.sentiment, result.flags, message_id],
-    )
-    patch = {
-        "flags": int(ticket_flags or 0) | result.flags,
-        "intent": stronger(ticket_intent or "", result.intent),
-    }
-    if result.intents or result.sentiment:
-        patch["sentiment"] = result.sentiment
-    desk.db.execute(
-        "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in patch) + " WHERE id = ?",
-        [*patch.values(), ticket_id],
-    )
+class TicketClassifier:
+    """The pipeline step over one store: ``step(actor, event)``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, actor: Actor, event: Event) -> None:
+        if event.name != "message_received":
+            return
+        db = self.store.db
+        message_id = event.data.get("message_id")
+        row = db.execute(
+            "SELECT m.ticket_id, m.body, m.language, t.intent, t.flags FROM messages m "
+            "JOIN tickets t ON t.id = m.ticket_id WHERE m.id = ? AND m.direction = 'in'",
+            [message_id],
+        ).fetchone()
+        if row is None:
+            return
+        ticket_id, body, language, ticket_intent, ticket_flags = row
+        result = _classifier(self.store.pm).classify_texts([body], [language or None])[0]
+        db.execute(
+            "UPDATE messages SET intents = ?, sentiment = ?, flags = ? WHERE id = ?",
+            [orjson.dumps(list(result.intents)).decode(), result.sentiment, result.flags, message_id],
+        )
+        patch = {
+            "flags": int(ticket_flags or 0) | result.flags,
+            "intent": stronger(ticket_intent or "", result.intent),
+        }
+        if result.intents or result.sentiment:
+            patch["sentiment"] = result.sentiment
+        db.execute(
+            "UPDATE tickets SET " + ", ".join(f"{k} = ?" for k in patch) + " WHERE id = ?",
+            [*patch.values(), ticket_id],
+        )

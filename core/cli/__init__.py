@@ -1,37 +1,39 @@
 """The ``crossdesk`` command line (click).
 
 Each area keeps its commands in its own module here and is listed in ``COMMAND_MODULES``; a module defines
-``register(cli)`` that adds its commands to the group. Errors a user can cause raise :class:`UserError`
+``register(cli)`` that adds its commands to the group. Command modules import what they need inside each
+command, so ``crossdesk --help`` stays fast. Errors a user can cause raise :class:`UserError`
 (or ``click.ClickException``) and print one line with a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
+from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, sync, tui
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
 COMMAND_MODULES = (
-    "crossdesk.cli.desk",  # init, doctor, plugins
-    "crossdesk.cli.data",  # import, export, demo
-    "crossdesk.cli.language",  # detect, translate, translate-incoming, translators
-    "crossdesk.cli.tui",  # tui
-    "crossdesk.cli.automation",  # rules test|lint|load, automate, sla, templates, kb
-    "crossdesk.cli.aftersales",  # returns evaluate, cases list|show|open|act|report|stock
-    "crossdesk.cli.sync",  # sync, outbox list|send|resolve
-    "crossdesk.cli.rescore",  # rescore
+    desk,  # init, doctor, plugins
+    data,  # import, export, demo
+    language,  # detect, translate, translate-incoming, translators
+    tui,  # tui
+    automation,  # rules test|lint|load, automate, sla, templates, kb
+    aftersales,  # returns evaluate, cases list|show|open|act|report|stock
+    sync,  # sync, outbox list|send|resolve
+    rescore,  # rescore
+    evaluate,  # evaluate classify|language
 )
 
 __all__ = ["UserError", "cli", "main"]
 
 
 def _build() -> click.Group:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(main_group)
+    for module in COMMAND_MODULES:
+        module.register(main_group)
     return main_group
 
 

@@ -73,6 +73,7 @@ def evaluate(
     as_json: bool,
 ) -> None:
     """Evaluate a return under the buyer's law, the platform's policy and the shop's own."""
+    from crossdesk.plugin_manager import plugins_manager
     from crossdesk.policy import ReturnQuery, evaluate_return
 
     if not_informed and informed_on:
@@ -90,7 +91,7 @@ def evaluate(
         flags=frozenset(flags),
         seller_policy_days=seller_days,
     )
-    verdict = evaluate_return(query)
+    verdict = evaluate_return(query, pm=plugins_manager())
     if as_json:
         _print_json(verdict.to_dict())
         return

@@ -147,10 +147,8 @@ def rules_firings(desk: Any, actor: Any, ticket_id: int | None, limit: int) -> N
 @_user_errors
 def automate(desk: Any, actor: Any) -> None:
     """Run time-based rules and SLA checks once (for cron or a systemd timer)."""
-    from crossdesk.sla import automate as run
-
     started = time.perf_counter()
-    result = run(desk, actor)
+    result = desk.automate(actor)
     fired = sum(result["time_rules_fired"].values())
     errors = sum(result["time_rule_errors"].values())
     click.echo(

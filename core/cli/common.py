@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Any
 import click
 
 from crossdesk import __version__
-from crossdesk.db import SchemaError, default_path
 from crossdesk.models import Actor, Role
+from crossdesk.store.db import SchemaError, default_path
 
 ENV_ACTOR = "CROSSDESK_ACTOR"
 
@@ -27,7 +26,7 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from crossdesk.api import DeskError
-        from crossdesk.permissions import PermissionDenied
+        from crossdesk.errors import PermissionDenied
         from crossdesk.plugin_manager import PluginError
 
         try:
@@ -96,9 +95,9 @@ def with_desk(fn: Callable) -> Callable:
 
 
 def open_tui(db_path: Path | None, agent: str | None = None) -> None:
-    """Open the agent TUI. Imported by name at run time: the core must not depend on the TUI package."""
+    """Open the agent TUI (imported when it opens: the other commands never pay for textual)."""
     try:
-        app = importlib.import_module("crossdesk.tui.app")
+        from crossdesk.tui.app import run
     except ImportError as exc:
         raise UserError(f"the TUI is not available in this installation: {exc}") from exc
-    app.run(resolve_db(db_path), agent=agent)
+    run(resolve_db(db_path), agent=agent)

@@ -145,7 +145,7 @@ def demo(
 
 
 def _demo_path(db_path: Path | None) -> Path:
-    from crossdesk.db import ENV_DB, default_path
+    from crossdesk.store.db import ENV_DB, default_path
 
     if db_path is not None:
         return db_path

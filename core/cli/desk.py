@@ -29,8 +29,8 @@ def init(db_path: Path | None, owner: str | None) -> None:
     import os
 
     from crossdesk.api import Desk
-    from crossdesk.db import schema_version
     from crossdesk.models import Actor, Role
+    from crossdesk.store.db import schema_version
 
     path = resolve_db(db_path)
     existed = path.exists()
@@ -53,8 +53,8 @@ def doctor(db_path: Path | None) -> None:
     import numpy
 
     from crossdesk import native
-    from crossdesk.db import connect, known_migrations, schema_version
     from crossdesk.plugin_manager import describe, plugins_manager
+    from crossdesk.store.db import connect, known_migrations, schema_version
 
     console = Console()
     table = Table(show_header=False, box=None)

@@ -40,6 +40,7 @@ def detect(texts: tuple[str, ...], db_path: Path | None) -> None:
     Several TEXTs give one line each; "-" reads one text per line from standard input.
     """
     from crossdesk.language import detect as detect_language
+    from crossdesk.plugin_manager import plugins_manager
 
     items: list[str] = []
     for text in texts:
@@ -49,8 +50,9 @@ def detect(texts: tuple[str, ...], db_path: Path | None) -> None:
             items.append(text)
     if len(items) == 1 and not items[0].strip():
         raise UserError("nothing to detect: the text is empty")
+    pm = plugins_manager()
     for text in items:
-        guess = detect_language(text)
+        guess = detect_language(text, pm=pm)
         click.echo(f"{guess.language} {guess.confidence:.2f}")
 
 

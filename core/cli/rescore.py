@@ -69,7 +69,7 @@ def rescore(db_path: Path | None, chunk: int, quiet: bool) -> None:
                     bar.update(task, completed=done, total=total)
 
             try:
-                report = run(desk, actor, chunk=chunk, progress=progress)
+                report = run(desk.store, actor, chunk=chunk, progress=progress)
             except KeyboardInterrupt:
                 raise UserError("interrupted; run 'crossdesk rescore' again to finish") from None
         click.echo(str(report))

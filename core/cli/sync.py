@@ -31,18 +31,16 @@ def _print_report(report: object) -> None:
 @click.option("--pull-only", is_flag=True, help="Fetch from the marketplaces but do not send the outbox.")
 def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull_only: bool) -> None:
     """Pull orders, buyer messages and returns from the marketplaces, then send the outbox."""
-    from crossdesk.sync import Connections, OutboxDispatcher, SyncEngine
-
     desk = open_desk(db_path)
     try:
         actor = cli_actor(desk)
         failed = False
-        with Connections(desk) as conn:
+        with desk.sync.connections() as conn:
             shops = conn.shops(platform_name, shop)
             if not shops:
                 what = " ".join(x for x in (platform_name, shop) if x) or "any"
                 raise UserError(f"no shop matches {what}; add shops first (crossdesk import or the TUI)")
-            for result in SyncEngine(desk, conn, actor=actor).run(platform=platform_name, shop=shop):
+            for result in desk.sync.engine(conn, actor=actor).run(platform=platform_name, shop=shop):
                 label = f"{result.platform} {result.shop}"
                 if result.skipped:
                     click.echo(f"{label}: skipped, {result.skipped}")
@@ -65,9 +63,7 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                     )
             _translate_new_messages(desk, actor)
             if not pull_only:
-                _print_report(
-                    OutboxDispatcher(desk, conn, actor=actor).run(platform=platform_name, shop=shop)
-                )
+                _print_report(desk.sync.dispatcher(conn, actor=actor).run(platform=platform_name, shop=shop))
     finally:
         desk.close()
     if failed:
@@ -93,11 +89,9 @@ def outbox_list(db_path: Path | None, status: str | None, limit: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crossdesk.sync import OutboxDispatcher
-
     desk = open_desk(db_path)
     try:
-        items = OutboxDispatcher(desk, actor=cli_actor(desk)).items(status, limit)
+        items = desk.outbox.items(cli_actor(desk), status, limit)
     finally:
         desk.close()
     if not items:
@@ -122,11 +116,11 @@ def outbox_list(db_path: Path | None, status: str | None, limit: int) -> None:
 @click.option("--shop", default=None)
 def outbox_send(db_path: Path | None, platform_name: str | None, shop: str | None) -> None:
     """Send what is due now (and check on interrupted sends)."""
-    from crossdesk.sync import OutboxDispatcher
-
     desk = open_desk(db_path)
     try:
-        _print_report(OutboxDispatcher(desk, actor=cli_actor(desk)).run(platform=platform_name, shop=shop))
+        with desk.sync.connections() as conn:
+            report = desk.sync.dispatcher(conn, actor=cli_actor(desk)).run(platform=platform_name, shop=shop)
+        _print_report(report)
     finally:
         desk.close()
 
@@ -138,13 +132,11 @@ def outbox_send(db_path: Path | None, platform_name: str | None, shop: str | Non
 @click.option("--retry", "outcome", flag_value="retry", help="Send it again.")
 def outbox_resolve(db_path: Path | None, item_id: int, outcome: str | None) -> None:
     """Settle a manual or failed item: --sent (done by hand) or --retry."""
-    from crossdesk.sync import OutboxDispatcher
-
     if outcome is None:
         raise UserError("say how it ended: --sent or --retry")
     desk = open_desk(db_path)
     try:
-        OutboxDispatcher(desk, actor=cli_actor(desk)).resolve(item_id, sent=outcome == "sent")
+        desk.outbox.resolve(cli_actor(desk), item_id, sent=outcome == "sent")
     finally:
         desk.close()
     click.echo(f"outbox #{item_id}: {'sent' if outcome == 'sent' else 'queued again'}")

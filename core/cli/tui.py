@@ -1,7 +1,7 @@
 """``crossdesk tui``: open the agent TUI on a desk.
 
-The TUI package is imported by name when the command runs (``open_tui``), never at import time: the core
-must not depend on crossdesk.tui or textual (import-linter contract).
+The TUI package is imported when the command runs (``open_tui``), never when the command line starts, so
+the other commands never pay for textual.
 """
 
 from __future__ import annotations

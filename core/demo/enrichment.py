@@ -4,7 +4,7 @@ The demo writes what a marketplace would send (buyers, orders, messages, the buy
 agents did (replies, statuses). Intents, sentiment, threat flags, SLA deadlines and queue priorities are
 the outputs of classification, the SLA clocks and the queue; the demo never makes them up. :func:`enrich`
 installs the starter templates, optionally loads SLA policies and automation rules, then runs those engines
-over the whole desk in the order of DESIGN.md's data flow.
+over the whole desk in the order of the data flow (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -41,5 +41,5 @@ def enrich(
         "SELECT count(*) FROM tickets WHERE status < 4 AND sla_due IS NOT NULL"
     ).fetchone()[0]
     report["sla"] = f"{clocked:,} open tickets with deadlines"
-    report["queue"] = str(rescore(desk, actor, progress=progress))
+    report["queue"] = str(rescore(desk.store, actor, progress=progress))
     return report

@@ -21,10 +21,10 @@ from typing import Any, BinaryIO
 import orjson
 
 from crossdesk.api import Desk, DeskError, NotFound
-from crossdesk.api.text import clean_text
+from crossdesk.errors import PermissionDenied
 from crossdesk.io.records import RECORD_TYPES, RecordError, integer, mapping, strings, text, timestamp
 from crossdesk.models import Actor, Direction, TicketStatus
-from crossdesk.permissions import PermissionDenied
+from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 
 #: Longest line read, in bytes. The largest message the desk accepts (1,000,000 characters) fits with
 #: room for JSON escapes; anything longer is not a message but a broken or hostile file.
@@ -318,8 +318,6 @@ class Importer:
         body, _ = clean_text(body)
         if not body.strip():
             raise RecordError("field 'body' is empty")
-        from crossdesk.api.desk import MAX_BODY_CHARS
-
         if len(body) > MAX_BODY_CHARS:
             raise RecordError(f"message {ext} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}")
         ticket_id = self.ticket_id(platform, shop_id, thread)

@@ -1,7 +1,7 @@
 """Language detection for every message, through the ``crossdesk_detect_language`` hook.
 
     from crossdesk.language import detect
-    detect("Wo ist meine Bestellung?")   # LanguageGuess(language='de', confidence=0.94, detector='lingua')
+    detect("Wo ist meine Bestellung?", pm=desk.pm)   # LanguageGuess('de', 0.94, detector='lingua')
 
 The built-in plugin (``crossdesk.plugins.language``) uses lingua; a plugin that answers first replaces it
 (the hook is firstresult). When no plugin can tell (empty text, only digits or links),
@@ -10,7 +10,6 @@ The built-in plugin (``crossdesk.plugins.language``) uses lingua; a plugin that 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from crossdesk.models import LanguageGuess
@@ -20,20 +19,12 @@ UNDETERMINED = LanguageGuess(language="und", confidence=0.0, detector="")
 __all__ = ["UNDETERMINED", "LanguageGuess", "detect", "detect_many"]
 
 
-@functools.cache
-def _default_pm() -> Any:
-    from crossdesk import plugins_manager
-
-    return plugins_manager()
-
-
-def detect(text: str, *, pm: Any = None) -> LanguageGuess:
+def detect(text: str, *, pm: Any) -> LanguageGuess:
     """The language of ``text`` as an ISO 639-1 code and a confidence in [0, 1], from the first plugin
-    that answers ``crossdesk_detect_language``."""
+    of ``pm`` (a plugin manager) that answers ``crossdesk_detect_language``."""
     if not text or not text.strip():
         return UNDETERMINED
-    manager = pm if pm is not None else _default_pm()
-    answer = manager.hook.crossdesk_detect_language(text=text)
+    answer = pm.hook.crossdesk_detect_language(text=text)
     if answer is None:
         return UNDETERMINED
     if not isinstance(answer, LanguageGuess):
@@ -43,7 +34,6 @@ def detect(text: str, *, pm: Any = None) -> LanguageGuess:
     return answer
 
 
-def detect_many(texts: list[str], *, pm: Any = None) -> list[LanguageGuess]:
+def detect_many(texts: list[str], *, pm: Any) -> list[LanguageGuess]:
     """:func:`detect` for each text (the pipeline and the batch translator use this)."""
-    manager = pm if pm is not None else _default_pm()
-    return [detect(t, pm=manager) for t in texts]
+    return [detect(t, pm=pm) for t in texts]

@@ -1,7 +1,7 @@
 """Per-language accuracy of language detection on the held-out set of short buyer messages.
 
-    python -m crossdesk.language.evaluate            # through the hook (whatever plugins are installed)
-    python -m crossdesk.language.evaluate --errors   # also list the misses
+    crossdesk evaluate language            # through the hook (whatever plugins are installed)
+    crossdesk evaluate language --errors   # also list the misses
 
 The set (``data/heldout.tsv``) holds short messages per language, written for this purpose and never
 used to build the phrasebook or tests.
@@ -9,7 +9,6 @@ used to build the phrasebook or tests.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,35 +62,3 @@ def evaluate(detect: Callable[[str], LanguageGuess], rows: list[tuple[str, str]]
     report.seconds = time.perf_counter() - start
     report.per_language = {k: (v[0], v[1]) for k, v in counts.items()}
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="list the messages detected wrongly")
-    parser.add_argument(
-        "--set", dest="name", default="heldout", choices=["heldout", "fresh"], help="which set"
-    )
-    args = parser.parse_args(argv)
-    from crossdesk.language import detect
-
-    # lingua loads each language's models on first use: a first pass pays that once, the second is timed.
-    rows = heldout(args.name)
-    start = time.perf_counter()
-    evaluate(detect, rows)
-    first = time.perf_counter() - start
-    report = evaluate(detect, rows)
-    for lang, (right, total) in report.per_language.items():
-        print(f"{lang}  {right:3d}/{total:<3d}  {right / total:6.1%}")
-    right, total = report.total
-    print(f"all {right:4d}/{total:<3d}  {report.accuracy:6.1%}")
-    print(
-        f"speed: {report.seconds / total * 1000:.2f} ms per message warm; first pass {first:.1f} s (model loading)"
-    )
-    if args.errors:
-        for expected, got, text in report.misses:
-            print(f"  {expected} -> {got}: {text}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Pure numpy/Python references of the native kernels: the oracle the parity tests hold the compiled
 kernels to, and the fallback when the extension is missing or ``CROSSDESK_PURE=1``.
 
-They favour being obviously right over being fast; each one mirrors the contract in DESIGN.md.
+They favour being obviously right over being fast; each one mirrors the contract in docs/architecture.md and docs/scoring.md.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from crossdesk.classify.intents import INTENTS
-from crossdesk.models import PLATFORM_CODES
+from crossdesk.models import INTENTS, PLATFORM_CODES
 
 
 def _platform_risk() -> tuple[float, ...]:

@@ -3,7 +3,7 @@
     from datetime import date
     from crossdesk.policy import ReturnQuery, evaluate_return
     verdict = evaluate_return(ReturnQuery(country="DE", delivered=[date(2025, 12, 12)],
-                                          requested=date(2025, 12, 29)))
+                                          requested=date(2025, 12, 29)), pm=desk.pm)
     verdict.eligible, verdict.deadline, verdict.basis, verdict.reasons, verdict.considered
 
 Policies are plugins (hook ``crossdesk_return_policies``): objects with ``id``, ``applies(query)`` and
@@ -52,12 +52,9 @@ class PolicyError(Exception):
     """A policy plugin failed while evaluating; the message names it."""
 
 
-def load_policies(pm: Any = None) -> list[Policy]:
-    """Every policy the plugins offer (hook ``crossdesk_return_policies``), first registration of an id wins."""
-    if pm is None:
-        from crossdesk import plugins_manager
-
-        pm = plugins_manager()
+def load_policies(pm: Any) -> list[Policy]:
+    """Every policy the plugins of ``pm`` offer (hook ``crossdesk_return_policies``), first registration of
+    an id wins."""
     return gather(pm.hook.crossdesk_return_policies())
 
 
@@ -75,11 +72,13 @@ def evaluate_return(
     """Judge a return or withdrawal request under every policy that applies.
 
     Returns the verdict most favourable to the buyer, with every applying policy's own verdict in
-    ``considered`` (best first) and its reasons. ``policies`` replaces the plugin policies (tests, scripts);
-    else they come from ``pm`` or a new :func:`crossdesk.plugins_manager`.
+    ``considered`` (best first) and its reasons. The policies are ``policies`` (tests, scripts) or those the
+    plugins of ``pm`` offer (``desk.pm``, or :func:`crossdesk.plugin_manager.plugins_manager`).
     """
     if not isinstance(query, ReturnQuery):
         raise QueryError(f"expected a ReturnQuery, got {type(query).__name__}")
+    if policies is None and pm is None:
+        raise TypeError("evaluate_return needs the policies or a plugin manager (pm=desk.pm)")
     found = list(policies) if policies is not None else load_policies(pm)
     ranked: list[tuple[tuple, int, Verdict]] = []
     for index, policy in enumerate(found):

@@ -1,13 +1,13 @@
 """Automation rules: event-driven and time-based actions on tickets.
 
-``desk.rules`` is a :class:`RuleService`; :func:`on_event` is the pipeline step (see
-:mod:`crossdesk.api.pipeline`). The semantics are in docs/automation.md.
+``desk.rules`` is a :class:`RuleService`; its ``on_event`` is the last step of the event pipeline the
+:class:`~crossdesk.api.Desk` facade wires into the store. The semantics are in docs/automation.md.
 """
 
 from __future__ import annotations
 
-from crossdesk.rules.conditions import RuleError
-from crossdesk.rules.engine import MAX_DEPTH, on_event
+from crossdesk.conditions import RuleError
+from crossdesk.rules.engine import MAX_DEPTH, RuleEngine
 from crossdesk.rules.model import ACTIONS, RULE_EVENTS, Rule, load_rules_file
 from crossdesk.rules.service import DryRun, LintIssue, RuleService
 
@@ -18,8 +18,8 @@ __all__ = [
     "DryRun",
     "LintIssue",
     "Rule",
+    "RuleEngine",
     "RuleError",
     "RuleService",
     "load_rules_file",
-    "on_event",
 ]

@@ -19,19 +19,17 @@ Semantics (docs/automation.md states them for users; tests/rules/test_semantics.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from crossdesk.conditions import Facts, KeywordIndex, RuleError, Vocabulary, evaluate
+from crossdesk.errors import DeskError, PermissionDenied
 from crossdesk.models import Actor, Event
-from crossdesk.permissions import PermissionDenied
-from crossdesk.rules.conditions import Facts, KeywordIndex, RuleError, Vocabulary, evaluate
 from crossdesk.rules.model import RULE_EVENTS, ActionVocabulary, Rule, parse_rule
-
-if TYPE_CHECKING:
-    from crossdesk.api.desk import Desk
+from crossdesk.store import Store
 
 log = logging.getLogger("crossdesk.rules")
 
@@ -58,194 +56,192 @@ class Cascade:
     capped: list[dict] = field(default_factory=list)
 
 
-def _state(desk: Desk) -> dict[str, Any]:
-    state = desk.__dict__.get("_rules_engine")
-    if state is None:
-        state = desk.__dict__["_rules_engine"] = {"cascade": None, "ruleset": None, "signature": None}
-    return state
+#: Runs one action of a rule on a ticket and says what it changed: ``run(actor, rule, ticket_id, action,
+#: ruleset) -> dict`` (:class:`crossdesk.rules.actions.ActionRunner`).
+ActionRun = Callable[[Actor, Rule, int, Mapping[str, Any], RuleSet], dict[str, Any]]
 
 
-def invalidate(desk: Desk) -> None:
-    """Forget the cached rules of ``desk`` (call after writing the rules table)."""
-    state = _state(desk)
-    state["ruleset"] = state["signature"] = None
+class RuleEngine:
+    """The rules of one desk on its events: the parsed rule set (cached), and the cascade in progress."""
 
+    def __init__(
+        self,
+        store: Store,
+        vocabularies: Callable[[], tuple[Vocabulary, ActionVocabulary]],
+        run_action: ActionRun,
+    ) -> None:
+        self.store = store
+        self.vocabularies = vocabularies
+        self.run_action = run_action
+        self.cascade: Cascade | None = None
+        self._ruleset: RuleSet | None = None
+        self._signature: Any = None
 
-def load_ruleset(desk: Desk) -> RuleSet:
-    state = _state(desk)
-    signature = desk.db.execute(
-        "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (active + 1) * (position + 7)), 0) FROM rules"
-    ).fetchone()
-    if state["ruleset"] is not None and state["signature"] == signature:
-        return state["ruleset"]
-    try:
-        vocab = Vocabulary.for_desk(desk)
-        actions = ActionVocabulary.for_desk(desk)
-    except RuleError as exc:
-        # Two plugins claiming one name must not stop message intake: run with the built-in vocabulary
-        # (rules needing the plugins' words are skipped, loudly, below).
-        log.warning("rule vocabulary from plugins ignored: %s", exc)
-        vocab, actions = Vocabulary(), ActionVocabulary()
-    by_event: dict[str, list[Rule]] = {e: [] for e in RULE_EVENTS}
-    for row in desk.db.query("SELECT * FROM rules WHERE active = 1 ORDER BY position, id"):
-        raw = dict(row)
-        for key in ("created_at", "updated_at"):
-            raw.pop(key, None)
-        raw["active"] = bool(raw["active"])
-        raw["once_per_ticket"] = bool(raw["once_per_ticket"])
-        try:
-            rule = parse_rule(raw, "rule in desk", vocab, actions)
-        except RuleError as exc:
-            # A rule stored by an older crossdesk or needing a plugin that is gone: skip it loudly rather
-            # than stop every event on the desk.
-            log.warning("skipping rule %r: %s", raw.get("name"), exc)
-            continue
-        by_event[rule.event].append(rule)
-    keywords = KeywordIndex.for_conditions([r.conditions for rs in by_event.values() for r in rs], vocab)
-    ruleset = RuleSet(by_event, vocab, actions, keywords)
-    state["ruleset"], state["signature"] = ruleset, signature
-    return ruleset
+    def invalidate(self) -> None:
+        """Forget the cached rules (call after writing the rules table)."""
+        self._ruleset = self._signature = None
 
-
-def on_event(desk: Desk, actor: Actor, event: Event) -> None:
-    """Pipeline step: run the rules that answer ``event`` on its ticket."""
-    if event.name not in RULE_EVENTS or event.object_type != "ticket" or event.object_id is None:
-        return
-    ruleset = load_ruleset(desk)
-    rules = ruleset.by_event.get(event.name) or []
-    state = _state(desk)
-    cascade: Cascade | None = state["cascade"]
-    if cascade is None:
-        if not rules:
-            return
-        state["cascade"] = Cascade()
-        try:
-            run_rules(desk, event, rules, ruleset, state["cascade"])
-        finally:
-            state["cascade"] = None
-        return
-    if cascade.depth > MAX_DEPTH:
-        _log_capped(desk, event, cascade)
-        return
-    if rules:
-        run_rules(desk, event, rules, ruleset, cascade)
-
-
-def run_rules(desk: Desk, event: Event, rules: list[Rule], ruleset: RuleSet, cascade: Cascade) -> list[str]:
-    """Run ``rules`` in order on the event's ticket; returns the names of those that fired."""
-    ticket_id = int(event.object_id)  # type: ignore[arg-type]
-    fired = []
-    facts: Facts | None = None  # what is known of the ticket, reloaded only after a rule changed it
-    for rule in rules:
-        if (rule.id, ticket_id) in cascade.fired:
-            continue
-        if rule.once_per_ticket and _fired_before(desk, rule, ticket_id):
-            continue
-        if facts is None:
-            ticket = _ticket(desk, ticket_id)
-            if ticket is None:  # deleted by an earlier rule's plugin action
-                break
-            facts = Facts(desk, ticket, desk.now(), event)
-        if not evaluate(rule.conditions, facts, ruleset.vocab, ruleset.keywords):
-            continue
-        fire(desk, rule, ticket_id, event, ruleset, cascade)
-        fired.append(rule.name)
-        facts = None
-    return fired
-
-
-def fire(desk: Desk, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet, cascade: Cascade) -> str:
-    """Run a rule's actions on a ticket in a savepoint and log the firing. Returns the outcome."""
-    from crossdesk.api.desk import DeskError
-    from crossdesk.rules.actions import run_action
-
-    cascade.fired.add((rule.id, ticket_id))  # type: ignore[arg-type]
-    actor = Actor.system(f"rule:{rule.name}")
-    depth = cascade.depth
-    changes: list[dict] = []
-    outcome = "fired"
-    # The log row goes in first, so firings read in the order rules started (a chained rule after the
-    # rule whose action set it off); its outcome and changes are filled in once the actions have run.
-    # Raw SQL on this hot path: sqlite-utils' table helpers introspect the schema on every call.
-    firing_id = desk.db.execute(
-        "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
-        "VALUES (?, ?, ?, ?, ?, 'fired', '[]', ?)",
-        [rule.id, rule.name, ticket_id, event.name, depth, desk.now()],
-    ).lastrowid
-    cascade.depth = depth + 1
-    current = ""
-    try:
-        with desk.tx():
-            for action in rule.actions:
-                current = action["action"]
-                changes.append(run_action(desk, actor, rule, ticket_id, action, ruleset))
-    except (DeskError, PermissionDenied, RuleError, ValueError, KeyError) as exc:
-        outcome = "error"
-        # The savepoint undid every action of this firing, so the log says so rather than listing them.
-        changes = [{"action": current, "error": str(exc), "rolled_back": True}]
-        log.warning("rule %r failed on ticket #%s: %s", rule.name, ticket_id, exc)
-    except Exception as exc:
-        # A bug in a plugin action (or in ours) must not cost the buyer's message: same handling, with the
-        # traceback in the log.
-        outcome = "error"
-        changes = [{"action": current, "error": f"{type(exc).__name__}: {exc}", "rolled_back": True}]
-        log.exception("rule %r crashed on ticket #%s", rule.name, ticket_id)
-    finally:
-        cascade.depth = depth
-    desk.db.execute(
-        "UPDATE rule_firings SET outcome = ?, changes = ? WHERE id = ?",
-        [outcome, orjson.dumps(changes).decode(), firing_id],
-    )
-    return outcome
-
-
-def _log_capped(desk: Desk, event: Event, cascade: Cascade) -> None:
-    entry = {"event": event.name, "ticket_id": event.object_id, "depth": cascade.depth}
-    cascade.capped.append(entry)
-    log.warning(
-        "rule chain on ticket #%s cut at depth %d (event %s): rules keep triggering each other",
-        event.object_id,
-        cascade.depth,
-        event.name,
-    )
-    desk.db.execute(
-        "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
-        "VALUES (NULL, '(chain limit)', ?, ?, ?, 'capped', ?, ?)",
-        [
-            event.object_id,
-            event.name,
-            cascade.depth,
-            orjson.dumps([{"error": f"chained firing stopped at depth {MAX_DEPTH}"}]).decode(),
-            desk.now(),
-        ],
-    )
-
-
-def _fired_before(desk: Desk, rule: Rule, ticket_id: int) -> bool:
-    return (
-        desk.db.execute(
-            "SELECT 1 FROM rule_firings WHERE rule_id = ? AND ticket_id = ? AND outcome = 'fired' LIMIT 1",
-            [rule.id, ticket_id],
+    def ruleset(self) -> RuleSet:
+        db = self.store.db
+        signature = db.execute(
+            "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (active + 1) * (position + 7)), 0) FROM rules"
         ).fetchone()
-        is not None
-    )
+        if self._ruleset is not None and self._signature == signature:
+            return self._ruleset
+        try:
+            vocab, actions = self.vocabularies()
+        except RuleError as exc:
+            # Two plugins claiming one name must not stop message intake: run with the built-in vocabulary
+            # (rules needing the plugins' words are skipped, loudly, below).
+            log.warning("rule vocabulary from plugins ignored: %s", exc)
+            vocab, actions = Vocabulary(), ActionVocabulary()
+        by_event: dict[str, list[Rule]] = {e: [] for e in RULE_EVENTS}
+        for row in db.query("SELECT * FROM rules WHERE active = 1 ORDER BY position, id"):
+            raw = dict(row)
+            for key in ("created_at", "updated_at"):
+                raw.pop(key, None)
+            raw["active"] = bool(raw["active"])
+            raw["once_per_ticket"] = bool(raw["once_per_ticket"])
+            try:
+                rule = parse_rule(raw, "rule in desk", vocab, actions)
+            except RuleError as exc:
+                # A rule stored by an older crossdesk or needing a plugin that is gone: skip it loudly rather
+                # than stop every event on the desk.
+                log.warning("skipping rule %r: %s", raw.get("name"), exc)
+                continue
+            by_event[rule.event].append(rule)
+        keywords = KeywordIndex.for_conditions([r.conditions for rs in by_event.values() for r in rs], vocab)
+        self._ruleset = RuleSet(by_event, vocab, actions, keywords)
+        self._signature = signature
+        return self._ruleset
 
+    def on_event(self, actor: Actor, event: Event) -> None:
+        """Pipeline step: run the rules that answer ``event`` on its ticket."""
+        if event.name not in RULE_EVENTS or event.object_type != "ticket" or event.object_id is None:
+            return
+        ruleset = self.ruleset()
+        rules = ruleset.by_event.get(event.name) or []
+        cascade = self.cascade
+        if cascade is None:
+            if not rules:
+                return
+            self.cascade = Cascade()
+            try:
+                self.run_rules(event, rules, ruleset, self.cascade)
+            finally:
+                self.cascade = None
+            return
+        if cascade.depth > MAX_DEPTH:
+            self._log_capped(event, cascade)
+            return
+        if rules:
+            self.run_rules(event, rules, ruleset, cascade)
 
-def _ticket(desk: Desk, ticket_id: int) -> Mapping[str, Any] | None:
-    cursor = desk.db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id])
-    values = cursor.fetchone()
-    if values is None:
-        return None
-    return dict(zip([d[0] for d in cursor.description], values, strict=True))
+    def run_rules(self, event: Event, rules: list[Rule], ruleset: RuleSet, cascade: Cascade) -> list[str]:
+        """Run ``rules`` in order on the event's ticket; returns the names of those that fired."""
+        ticket_id = int(event.object_id)  # type: ignore[arg-type]
+        fired = []
+        facts: Facts | None = None  # what is known of the ticket, reloaded only after a rule changed it
+        for rule in rules:
+            if (rule.id, ticket_id) in cascade.fired:
+                continue
+            if rule.once_per_ticket and self.fired_before(rule, ticket_id):
+                continue
+            if facts is None:
+                ticket = self.ticket(ticket_id)
+                if ticket is None:  # deleted by an earlier rule's plugin action
+                    break
+                facts = Facts(self.store.db, ticket, self.store.now(), event)
+            if not evaluate(rule.conditions, facts, ruleset.vocab, ruleset.keywords):
+                continue
+            self.fire(rule, ticket_id, event, ruleset, cascade)
+            fired.append(rule.name)
+            facts = None
+        return fired
 
+    def fire(self, rule: Rule, ticket_id: int, event: Event, ruleset: RuleSet, cascade: Cascade) -> str:
+        """Run a rule's actions on a ticket in a savepoint and log the firing. Returns the outcome."""
+        store = self.store
+        cascade.fired.add((rule.id, ticket_id))  # type: ignore[arg-type]
+        actor = Actor.system(f"rule:{rule.name}")
+        depth = cascade.depth
+        changes: list[dict] = []
+        outcome = "fired"
+        # The log row goes in first, so firings read in the order rules started (a chained rule after the
+        # rule whose action set it off); its outcome and changes are filled in once the actions have run.
+        # Raw SQL on this hot path: sqlite-utils' table helpers introspect the schema on every call.
+        firing_id = store.db.execute(
+            "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
+            "VALUES (?, ?, ?, ?, ?, 'fired', '[]', ?)",
+            [rule.id, rule.name, ticket_id, event.name, depth, store.now()],
+        ).lastrowid
+        cascade.depth = depth + 1
+        current = ""
+        try:
+            with store.tx():
+                for action in rule.actions:
+                    current = action["action"]
+                    changes.append(self.run_action(actor, rule, ticket_id, action, ruleset))
+        except (DeskError, PermissionDenied, RuleError, ValueError, KeyError) as exc:
+            outcome = "error"
+            # The savepoint undid every action of this firing, so the log says so rather than listing them.
+            changes = [{"action": current, "error": str(exc), "rolled_back": True}]
+            log.warning("rule %r failed on ticket #%s: %s", rule.name, ticket_id, exc)
+        except Exception as exc:
+            # A bug in a plugin action (or in ours) must not cost the buyer's message: same handling, with the
+            # traceback in the log.
+            outcome = "error"
+            changes = [{"action": current, "error": f"{type(exc).__name__}: {exc}", "rolled_back": True}]
+            log.exception("rule %r crashed on ticket #%s", rule.name, ticket_id)
+        finally:
+            cascade.depth = depth
+        store.db.execute(
+            "UPDATE rule_firings SET outcome = ?, changes = ? WHERE id = ?",
+            [outcome, orjson.dumps(changes).decode(), firing_id],
+        )
+        return outcome
 
-def fire_time_rule(desk: Desk, rule: Rule, ticket_id: int, ruleset: RuleSet) -> str:
-    """Fire a time rule on one ticket as the root of its own cascade (``crossdesk automate``)."""
-    state = _state(desk)
-    event = Event(name="time", object_type="ticket", object_id=ticket_id, actor="automate", at=desk.now())
-    outer = state["cascade"]
-    state["cascade"] = Cascade()
-    try:
-        return fire(desk, rule, ticket_id, event, ruleset, state["cascade"])
-    finally:
-        state["cascade"] = outer
+    def _log_capped(self, event: Event, cascade: Cascade) -> None:
+        entry = {"event": event.name, "ticket_id": event.object_id, "depth": cascade.depth}
+        cascade.capped.append(entry)
+        log.warning(
+            "rule chain on ticket #%s cut at depth %d (event %s): rules keep triggering each other",
+            event.object_id,
+            cascade.depth,
+            event.name,
+        )
+        self.store.db.execute(
+            "INSERT INTO rule_firings (rule_id, rule_name, ticket_id, event, depth, outcome, changes, at) "
+            "VALUES (NULL, '(chain limit)', ?, ?, ?, 'capped', ?, ?)",
+            [
+                event.object_id,
+                event.name,
+                cascade.depth,
+                orjson.dumps([{"error": f"chained firing stopped at depth {MAX_DEPTH}"}]).decode(),
+                self.store.now(),
+            ],
+        )
+
+    def fired_before(self, rule: Rule, ticket_id: int) -> bool:
+        return (
+            self.store.db.execute(
+                "SELECT 1 FROM rule_firings WHERE rule_id = ? AND ticket_id = ? AND outcome = 'fired' LIMIT 1",
+                [rule.id, ticket_id],
+            ).fetchone()
+            is not None
+        )
+
+    def ticket(self, ticket_id: int) -> dict | None:
+        return self.store.row("SELECT * FROM tickets WHERE id = ?", [ticket_id])
+
+    def fire_time_rule(self, rule: Rule, ticket_id: int, ruleset: RuleSet) -> str:
+        """Fire a time rule on one ticket as the root of its own cascade (``crossdesk automate``)."""
+        event = Event(
+            name="time", object_type="ticket", object_id=ticket_id, actor="automate", at=self.store.now()
+        )
+        outer = self.cascade
+        self.cascade = Cascade()
+        try:
+            return self.fire(rule, ticket_id, event, ruleset, self.cascade)
+        finally:
+            self.cascade = outer

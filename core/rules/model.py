@@ -27,14 +27,14 @@ from typing import Any
 
 import orjson
 
-from crossdesk.models import CaseType, TicketStatus
-from crossdesk.rules.conditions import (
+from crossdesk.conditions import (
     PRIORITY_LEVELS,
     Conditions,
     RuleError,
     Vocabulary,
     parse_conditions,
 )
+from crossdesk.models import CaseType, TicketStatus
 
 #: Events a rule can answer. ``time`` rules run in ``crossdesk automate``; the SLA events are raised by
 #: it when a deadline comes near or passes.
@@ -129,9 +129,9 @@ class ActionVocabulary:
     plugins: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_desk(cls, desk: Any) -> ActionVocabulary:
+    def from_plugins(cls, pm: Any) -> ActionVocabulary:
         vocab = cls()
-        for answer in desk.pm.hook.crossdesk_rule_actions():
+        for answer in pm.hook.crossdesk_rule_actions():
             for action in answer or ():
                 if action.name in ACTIONS or action.name in vocab.plugins:
                     raise RuleError(f"plugin action {action.name!r} clashes with an existing action")

@@ -6,16 +6,15 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from crossdesk.models import Actor, TicketStatus
-from crossdesk.rules import engine
-from crossdesk.rules.bulk import BulkEvaluator
-from crossdesk.rules.conditions import (
+from crossdesk.aftersales import CaseService
+from crossdesk.conditions import (
     CHANGE_OPS,
     PRIORITY_RANK,
+    BulkEvaluator,
     Condition,
     Facts,
     RuleError,
@@ -23,6 +22,9 @@ from crossdesk.rules.conditions import (
     evaluate,
     fold,
 )
+from crossdesk.models import Actor, Event, TicketStatus
+from crossdesk.rules.actions import ActionRunner
+from crossdesk.rules.engine import RuleEngine, RuleSet
 from crossdesk.rules.model import (
     SETS_FIELD,
     ActionVocabulary,
@@ -30,9 +32,9 @@ from crossdesk.rules.model import (
     load_rules_file,
     parse_rule,
 )
-
-if TYPE_CHECKING:
-    from crossdesk.api.desk import Desk
+from crossdesk.store import Store
+from crossdesk.templates import TemplateService
+from crossdesk.tickets import TicketService
 
 
 @dataclass
@@ -71,13 +73,33 @@ class TimeRun:
 class RuleService:
     """Automation rules of a desk. Reading needs ``view``; writing needs ``manage_rules``."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(
+        self,
+        store: Store,
+        tickets: TicketService,
+        templates: TemplateService,
+        cases: CaseService,
+        *,
+        plugin_desk: Any,
+    ) -> None:
+        """``plugin_desk`` is what plugin actions and conditions receive as their ``desk`` argument (the
+        :class:`~crossdesk.api.Desk` facade); this service itself uses only the services it is given."""
+        self.store = store
+        self.templates = templates
+        self.plugin_desk = plugin_desk
+        self.engine = RuleEngine(
+            store, self.vocabulary, ActionRunner(store, tickets, templates, cases, plugin_desk)
+        )
+
+    def on_event(self, actor: Actor, event: Event) -> None:
+        """Pipeline step: run the rules that answer ``event`` (see :mod:`crossdesk.rules.engine`)."""
+        self.engine.on_event(actor, event)
 
     # ---- vocabulary ------------------------------------------------------------------------------
 
     def vocabulary(self) -> tuple[Vocabulary, ActionVocabulary]:
-        return Vocabulary.for_desk(self.desk), ActionVocabulary.for_desk(self.desk)
+        pm = self.store.pm
+        return Vocabulary.from_plugins(pm, self.plugin_desk), ActionVocabulary.from_plugins(pm)
 
     def parse(self, raw: Mapping[str, Any]) -> Rule:
         vocab, actions = self.vocabulary()
@@ -95,7 +117,7 @@ class RuleService:
     ) -> list[int]:
         """Insert or update rules by name. ``replace`` deletes the desk's other rules (a file is the truth).
         Returns the rule ids in the order given."""
-        self.desk.require(actor, "manage_rules")
+        self.store.require(actor, "manage_rules")
         vocab, actions = self.vocabulary()
         parsed = [
             r if isinstance(r, Rule) else parse_rule(r, "rule", vocab, actions, default_position=(i + 1) * 10)
@@ -104,37 +126,37 @@ class RuleService:
         names = [r.name for r in parsed]
         if len(set(names)) != len(names):
             raise RuleError("two rules share a name")
-        now = self.desk.now()
+        now = self.store.now()
         ids = []
-        with self.desk.tx():
+        with self.store.tx():
             if replace:
                 gone = [
                     r[0]
-                    for r in self.desk.db.execute(
+                    for r in self.store.db.execute(
                         f"SELECT name FROM rules WHERE name NOT IN ({','.join('?' * len(names))})", names
                     )
                 ]
                 for name in gone:
-                    self.desk.db.execute("DELETE FROM rules WHERE name = ?", [name])
-                    self.desk.audit(actor, "rule.delete", "rule", None, {"name": name}, None)
+                    self.store.db.execute("DELETE FROM rules WHERE name = ?", [name])
+                    self.store.audit(actor, "rule.delete", "rule", None, {"name": name}, None)
             for rule in parsed:
                 row = rule.as_row()
-                existing = self.desk.db.execute("SELECT * FROM rules WHERE name = ?", [rule.name]).fetchone()
+                existing = self.store.db.execute("SELECT * FROM rules WHERE name = ?", [rule.name]).fetchone()
                 if existing is None:
                     row["created_at"] = row["updated_at"] = now
-                    rule_id = self.desk.db["rules"].insert(row).last_pk
-                    self.desk.audit(actor, "rule.create", "rule", rule_id, None, rule.as_dict())
+                    rule_id = self.store.db["rules"].insert(row).last_pk
+                    self.store.audit(actor, "rule.create", "rule", rule_id, None, rule.as_dict())
                 else:
                     rule_id = existing[0]
-                    before = dict(self.desk.db["rules"].get(rule_id))
+                    before = dict(self.store.db["rules"].get(rule_id))
                     if any(before[k] != v for k, v in row.items()):
                         row["updated_at"] = now
-                        self.desk.db["rules"].update(rule_id, row)
-                        self.desk.audit(
+                        self.store.db["rules"].update(rule_id, row)
+                        self.store.audit(
                             actor, "rule.update", "rule", rule_id, {k: before[k] for k in row}, rule.as_dict()
                         )
                 ids.append(rule_id)
-        engine.invalidate(self.desk)
+        self.engine.invalidate()
         return ids
 
     def load_file(self, actor: Actor, path: str | Path, *, replace: bool = False) -> list[int]:
@@ -142,38 +164,38 @@ class RuleService:
         return self.save(actor, self.read_file(path), replace=replace)
 
     def list(self, actor: Actor, *, event: str | None = None) -> list[Rule]:
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         vocab, actions = self.vocabulary()
         sql = "SELECT * FROM rules" + (" WHERE event = ?" if event else "") + " ORDER BY position, id"
         out = []
-        for row in self.desk.db.query(sql, [event] if event else []):
+        for row in self.store.db.query(sql, [event] if event else []):
             raw = {k: v for k, v in dict(row).items() if k not in ("created_at", "updated_at")}
             raw["active"], raw["once_per_ticket"] = bool(raw["active"]), bool(raw["once_per_ticket"])
             out.append(parse_rule(raw, "rule in desk", vocab, actions))
         return out
 
     def set_active(self, actor: Actor, name: str, active: bool) -> None:
-        self.desk.require(actor, "manage_rules")
-        with self.desk.tx():
-            row = self.desk.db.execute("SELECT id, active FROM rules WHERE name = ?", [name]).fetchone()
+        self.store.require(actor, "manage_rules")
+        with self.store.tx():
+            row = self.store.db.execute("SELECT id, active FROM rules WHERE name = ?", [name]).fetchone()
             if row is None:
                 raise RuleError(f"no rule named {name!r}")
             if bool(row[1]) != active:
-                self.desk.db["rules"].update(row[0], {"active": int(active), "updated_at": self.desk.now()})
-                self.desk.audit(
+                self.store.db["rules"].update(row[0], {"active": int(active), "updated_at": self.store.now()})
+                self.store.audit(
                     actor, "rule.update", "rule", row[0], {"active": bool(row[1])}, {"active": active}
                 )
-        engine.invalidate(self.desk)
+        self.engine.invalidate()
 
     def delete(self, actor: Actor, name: str) -> None:
-        self.desk.require(actor, "manage_rules")
-        with self.desk.tx():
-            row = self.desk.db.execute("SELECT id FROM rules WHERE name = ?", [name]).fetchone()
+        self.store.require(actor, "manage_rules")
+        with self.store.tx():
+            row = self.store.db.execute("SELECT id FROM rules WHERE name = ?", [name]).fetchone()
             if row is None:
                 raise RuleError(f"no rule named {name!r}")
-            self.desk.db.execute("DELETE FROM rules WHERE id = ?", [row[0]])
-            self.desk.audit(actor, "rule.delete", "rule", row[0], {"name": name}, None)
-        engine.invalidate(self.desk)
+            self.store.db.execute("DELETE FROM rules WHERE id = ?", [row[0]])
+            self.store.audit(actor, "rule.delete", "rule", row[0], {"name": name}, None)
+        self.engine.invalidate()
 
     # ---- the firing log ------------------------------------------------------------------------------
 
@@ -181,11 +203,11 @@ class RuleService:
         self, actor: Actor, ticket_id: int | None = None, *, limit: int = 200
     ) -> list[dict[str, Any]]:
         """The firing log, newest first: rule, ticket, event, depth, outcome and the changes made."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         sql = "SELECT * FROM rule_firings" + (" WHERE ticket_id = ?" if ticket_id is not None else "")
         rows = [
             dict(r)
-            for r in self.desk.db.query(
+            for r in self.store.db.query(
                 sql + " ORDER BY id DESC LIMIT ?", ([ticket_id] if ticket_id is not None else []) + [limit]
             )
         ]
@@ -209,14 +231,14 @@ class RuleService:
         bulk (SQL, plus one native keyword pass over all buyer messages). ``once_per_ticket`` rules leave out
         tickets they already fired on (matched by rule name).
         """
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         if rules is None:
             rules = self.list(actor)
         elif isinstance(rules, str | Path):
             rules = self.read_file(rules)
         vocab, _ = self.vocabulary()
         out = []
-        with BulkEvaluator(self.desk, vocab, self.desk.now(), [r.conditions for r in rules]) as bulk:
+        with BulkEvaluator(self.store.db, vocab, self.store.now(), [r.conditions for r in rules]) as bulk:
             clauses: list[tuple[str, list[Any]]] = []
             for rule in rules:
                 where, params = bulk.where(rule.conditions)
@@ -234,14 +256,14 @@ class RuleService:
             for start in range(0, len(clauses), 50):  # keep each statement well under SQLite's limits
                 batch = clauses[start : start + 50]
                 sql = "SELECT " + ", ".join(f"COALESCE(sum({w}), 0)" for w, _ in batch) + " FROM tickets t"
-                row = self.desk.db.execute(sql, [p for _, ps in batch for p in ps]).fetchone()
+                row = self.store.db.execute(sql, [p for _, ps in batch for p in ps]).fetchone()
                 counts.extend(int(x) for x in row)
             for rule, (where, params), count in zip(rules, clauses, counts, strict=True):
                 started = time.perf_counter()
                 rows = (
                     [
                         dict(r)
-                        for r in self.desk.db.query(
+                        for r in self.store.db.query(
                             f"SELECT t.id, t.platform, t.language, t.status, t.subject FROM tickets t "
                             f"WHERE {where} ORDER BY t.id LIMIT ?",
                             [*params, sample],
@@ -267,7 +289,7 @@ class RuleService:
     def lint(self, actor: Actor, rules: Sequence[Rule] | str | Path | None = None) -> list[LintIssue]:
         """Conflicts (two rules setting one field to different values on overlapping conditions), rules that
         can never fire, and auto-replies whose template the platform lint flags."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         if rules is None:
             rules = [r for r in self.list(actor) if r.active]
         elif isinstance(rules, str | Path):
@@ -305,7 +327,7 @@ class RuleService:
             if c.field in {"assignee", "team"} and c.op in {"is", "in"}:
                 table = "agents" if c.field == "assignee" else "teams"
                 names = c.value if isinstance(c.value, list) else [c.value]
-                known = {fold(r[0]) for r in self.desk.db.execute(f"SELECT name FROM {table}")}
+                known = {fold(r[0]) for r in self.store.db.execute(f"SELECT name FROM {table}")}
                 if not any(fold(n) in known for n in names):
                     found.append(
                         LintIssue(
@@ -315,7 +337,7 @@ class RuleService:
         for action in rule.actions:
             kind = action["action"]
             if kind == "reply":
-                exists = self.desk.db.execute(
+                exists = self.store.db.execute(
                     "SELECT 1 FROM templates WHERE name = ? AND active = 1", [action["template"]]
                 ).fetchone()
                 if not exists:
@@ -326,7 +348,7 @@ class RuleService:
                     )
             elif kind in {"assign_team", "assign_agent"}:
                 table, key = ("teams", "team") if kind == "assign_team" else ("agents", "agent")
-                if not self.desk.db.execute(
+                if not self.store.db.execute(
                     f"SELECT 1 FROM {table} WHERE name = ?", [action[key]]
                 ).fetchone():
                     found.append(
@@ -348,11 +370,11 @@ class RuleService:
                     pairs.append((a, b, clashes))
         if not pairs:
             return issues
-        with BulkEvaluator(self.desk, vocab, self.desk.now(), [r.conditions for r in rules]) as bulk:
+        with BulkEvaluator(self.store.db, vocab, self.store.now(), [r.conditions for r in rules]) as bulk:
             for a, b, clashes in pairs:
                 wa, pa = bulk.where(a.conditions)
                 wb, pb = bulk.where(b.conditions)
-                overlap = self.desk.db.execute(
+                overlap = self.store.db.execute(
                     f"SELECT count(*) FROM tickets t WHERE ({wa}) AND ({wb})", [*pa, *pb]
                 ).fetchone()[0]
                 last = max((a, b), key=lambda r: (r.position, r.id or 0))
@@ -375,7 +397,7 @@ class RuleService:
             for action in rule.actions:
                 if action["action"] != "reply":
                     continue
-                for problem in self.desk.templates.lint_template(action["template"], platforms=platforms):
+                for problem in self.templates.lint_template(action["template"], platforms=platforms):
                     issues.append(
                         LintIssue("auto_reply", rule.name, f"template {action['template']!r}: {problem}")
                     )
@@ -387,28 +409,28 @@ class RuleService:
         """Fire every active ``time`` rule on the tickets that meet its conditions now, once per condition
         window: a rule that fired on a ticket fires again only after its conditions stopped holding and hold
         again. Safe to run as often as you like (cron, a systemd timer)."""
-        self.desk.require(actor, "manage_rules")
-        ruleset = engine.load_ruleset(self.desk)
+        self.store.require(actor, "manage_rules")
+        ruleset = self.engine.ruleset()
         result = TimeRun()
-        now = self.desk.now()
+        now = self.store.now()
         time_rules = ruleset.by_event.get("time", [])
         if not time_rules:
             return result
         # One evaluator for every time rule: buyer messages (keywords, intents) are read once. Ticket
         # columns are read live by each rule's query, so a rule sees what the rules before it changed.
-        with BulkEvaluator(self.desk, ruleset.vocab, now, [r.conditions for r in time_rules]) as bulk:
+        with BulkEvaluator(self.store.db, ruleset.vocab, now, [r.conditions for r in time_rules]) as bulk:
             for rule in time_rules:
                 bulk.forget_plugin_values()
                 matching = set(bulk.ticket_ids(rule.conditions))
                 armed = {
                     r[0]
-                    for r in self.desk.db.execute(
+                    for r in self.store.db.execute(
                         "SELECT ticket_id FROM rule_windows WHERE rule_id = ?", [rule.id]
                     )
                 }
                 closed = armed - matching
-                with self.desk.tx():
-                    self.desk.db.conn.executemany(
+                with self.store.tx():
+                    self.store.db.conn.executemany(
                         "DELETE FROM rule_windows WHERE rule_id = ? AND ticket_id = ?",
                         [(rule.id, t) for t in closed],
                     )
@@ -417,7 +439,7 @@ class RuleService:
                 # Firings are grouped a few hundred to a transaction (each still has its own savepoint): a
                 # commit per firing would dominate a first run over a large backlog.
                 for start in range(0, len(due), 200):
-                    with self.desk.tx():
+                    with self.store.tx():
                         for ticket_id in due[start : start + 200]:
                             outcome = self._fire_time_rule(rule, ticket_id, ruleset, now)
                             if outcome is not None:
@@ -425,18 +447,18 @@ class RuleService:
                                 bucket[rule.name] = bucket.get(rule.name, 0) + 1
         return result
 
-    def _fire_time_rule(self, rule: Rule, ticket_id: int, ruleset: engine.RuleSet, now: int) -> str | None:
-        if rule.once_per_ticket and engine._fired_before(self.desk, rule, ticket_id):
+    def _fire_time_rule(self, rule: Rule, ticket_id: int, ruleset: RuleSet, now: int) -> str | None:
+        if rule.once_per_ticket and self.engine.fired_before(rule, ticket_id):
             return None
         # Checked again on the ticket as it is now: a firing before this one may have changed it since the
         # bulk query ran.
-        ticket = engine._ticket(self.desk, ticket_id)
+        ticket = self.engine.ticket(ticket_id)
         if ticket is None or not evaluate(
-            rule.conditions, Facts(self.desk, ticket, now), ruleset.vocab, ruleset.keywords
+            rule.conditions, Facts(self.store.db, ticket, now), ruleset.vocab, ruleset.keywords
         ):
             return None
-        outcome = engine.fire_time_rule(self.desk, rule, ticket_id, ruleset)
-        self.desk.db.execute(
+        outcome = self.engine.fire_time_rule(rule, ticket_id, ruleset)
+        self.store.db.execute(
             "INSERT OR IGNORE INTO rule_windows (rule_id, ticket_id, opened_at) VALUES (?, ?, ?)",
             [rule.id, ticket_id, now],
         )

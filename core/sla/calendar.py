@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import numpy as np
 
-from crossdesk.rules.conditions import RuleError
+from crossdesk.conditions import RuleError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Weekly hours when a calendar names none: Monday to Friday, 09:00-17:00.

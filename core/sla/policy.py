@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from crossdesk.rules.conditions import (
+from crossdesk.conditions import (
     CHANGE_OPS,
     PRIORITY_LEVELS,
     Conditions,

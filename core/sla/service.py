@@ -20,19 +20,17 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
 
+from crossdesk.conditions import BulkEvaluator, Facts, KeywordIndex, RuleError, Vocabulary, evaluate
+from crossdesk.errors import NotFound
 from crossdesk.models import Actor, Event, TicketStatus
-from crossdesk.rules.bulk import BulkEvaluator
-from crossdesk.rules.conditions import Facts, KeywordIndex, RuleError, Vocabulary, evaluate
 from crossdesk.sla.calendar import BusinessCalendar, WallClock
 from crossdesk.sla.policy import TARGETS, SlaPolicy, parse_policy, read_policies_file
-
-if TYPE_CHECKING:
-    from crossdesk.api.desk import Desk
+from crossdesk.store import Store
 
 log = logging.getLogger("crossdesk.sla")
 
@@ -95,8 +93,10 @@ class SlaCheck:
 class SlaService:
     """``desk.sla``. Reading needs ``view``; changing policies needs ``manage_rules``."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, store: Store, *, plugin_desk: Any) -> None:
+        """``plugin_desk`` is what plugin rule conditions in policies receive as their ``desk`` argument."""
+        self.store = store
+        self.plugin_desk = plugin_desk
         self._policies: list[SlaPolicy] | None = None
         self._signature: tuple | None = None
         self._calendars: dict[Any, Any] = {}
@@ -106,7 +106,7 @@ class SlaService:
     # ---- policies --------------------------------------------------------------------------------
 
     def _vocab(self) -> Vocabulary:
-        return Vocabulary.for_desk(self.desk)
+        return Vocabulary.from_plugins(self.store.pm, self.plugin_desk)
 
     def read_file(self, path: str | Path) -> list[SlaPolicy]:
         return read_policies_file(path, self._vocab())
@@ -115,44 +115,44 @@ class SlaService:
         self, actor: Actor, policies: Sequence[SlaPolicy | Mapping[str, Any]], *, replace: bool = False
     ) -> list[int]:
         """Insert or update policies by name (``replace`` drops the others), then recompute open tickets."""
-        self.desk.require(actor, "manage_rules")
+        self.store.require(actor, "manage_rules")
         vocab = self._vocab()
         parsed = [
             p if isinstance(p, SlaPolicy) else parse_policy(p, "policy", vocab, (i + 1) * 10)
             for i, p in enumerate(policies)
         ]
-        now = self.desk.now()
+        now = self.store.now()
         ids = []
-        with self.desk.tx():
+        with self.store.tx():
             if replace:
                 names = [p.name for p in parsed]
                 marks = ",".join("?" * len(names)) or "''"
-                for (pid,) in self.desk.db.execute(
+                for (pid,) in self.store.db.execute(
                     f"SELECT id FROM sla_policies WHERE name NOT IN ({marks})", names
                 ).fetchall():
-                    self.desk.db.execute("DELETE FROM sla_policies WHERE id = ?", [pid])
-                    self.desk.audit(actor, "sla_policy.delete", "sla_policy", pid, None, None)
+                    self.store.db.execute("DELETE FROM sla_policies WHERE id = ?", [pid])
+                    self.store.audit(actor, "sla_policy.delete", "sla_policy", pid, None, None)
             for policy in parsed:
                 row = policy.as_row()
                 row["team_id"] = None
                 if policy.team is not None:
-                    found = self.desk.db.execute(
+                    found = self.store.db.execute(
                         "SELECT id FROM teams WHERE name = ?", [policy.team]
                     ).fetchone()
                     if found is None:
                         raise RuleError(f"policy {policy.name!r}: no team named {policy.team!r}")
                     row["team_id"] = found[0]
                 row["updated_at"] = now
-                existing = self.desk.db.execute(
+                existing = self.store.db.execute(
                     "SELECT id FROM sla_policies WHERE name = ?", [policy.name]
                 ).fetchone()
                 if existing is None:
                     row["created_at"] = now
-                    pid = self.desk.db["sla_policies"].insert(row).last_pk
+                    pid = self.store.db["sla_policies"].insert(row).last_pk
                 else:
                     pid = existing[0]
-                    self.desk.db["sla_policies"].update(pid, row)
-                self.desk.audit(
+                    self.store.db["sla_policies"].update(pid, row)
+                self.store.audit(
                     actor,
                     "sla_policy.save",
                     "sla_policy",
@@ -170,7 +170,7 @@ class SlaService:
 
     def policies(self) -> list[SlaPolicy]:
         """The active policies in position order (cached until the table changes)."""
-        signature = self.desk.db.execute(
+        signature = self.store.db.execute(
             "SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(id * (position + 3) * (active + 1)), 0), "
             # team calendars are cached with the policies: a changed calendar must be noticed too
             "(SELECT group_concat(id || timezone || calendar, '|') FROM teams) FROM sla_policies"
@@ -178,12 +178,12 @@ class SlaService:
         if self._policies is None or signature != self._signature:
             vocab = self._vocab()
             out = []
-            for row in self.desk.db.query(
+            for row in self.store.db.query(
                 "SELECT * FROM sla_policies WHERE active = 1 ORDER BY position, id"
             ):
                 raw = {k: v for k, v in dict(row).items() if k not in ("created_at", "updated_at", "team_id")}
                 if row["team_id"] is not None:
-                    team = self.desk.db.execute(
+                    team = self.store.db.execute(
                         "SELECT name FROM teams WHERE id = ?", [row["team_id"]]
                     ).fetchone()
                     raw["team"] = team[0] if team else None
@@ -197,7 +197,7 @@ class SlaService:
 
     def policy_for(self, ticket: Mapping[str, Any]) -> SlaPolicy | None:
         policies = self.policies()
-        facts = Facts(self.desk, ticket, self.desk.now())
+        facts = Facts(self.store.db, ticket, self.store.now())
         for policy in policies:
             if evaluate(policy.conditions, facts, self._vocabulary, self._keywords):
                 return policy
@@ -210,7 +210,7 @@ class SlaService:
             return WallClock()
         team_id = None
         if policy.team is not None:
-            row = self.desk.db.execute("SELECT id FROM teams WHERE name = ?", [policy.team]).fetchone()
+            row = self.store.db.execute("SELECT id FROM teams WHERE name = ?", [policy.team]).fetchone()
             team_id = row[0] if row else None
         if team_id is None:
             team_id = ticket.get("team_id")
@@ -220,7 +220,7 @@ class SlaService:
 
     def _calendar(self, team_id: int | None) -> BusinessCalendar:
         if team_id is not None:
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT name, timezone, calendar FROM teams WHERE id = ?", [team_id]
             ).fetchone()
             if row is not None:
@@ -232,21 +232,21 @@ class SlaService:
                     # A broken team calendar must not stop buyer messages from being stored: count on the
                     # desk's calendar and say so (``crossdesk sla calendars`` lists every problem).
                     log.warning("%s; using the desk calendar instead", exc)
-        setting = self.desk.get_setting("sla_calendar", None) or {}
+        setting = self.store.get_setting("sla_calendar", None) or {}
         return BusinessCalendar.from_config(setting, setting.get("timezone", "UTC"), "sla_calendar setting")
 
     def check_calendars(self, actor: Actor) -> list[str]:
         """Problems of every team calendar and of the desk's ``sla_calendar`` setting, one line each."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         problems = []
-        for name, tz, raw in self.desk.db.execute(
+        for name, tz, raw in self.store.db.execute(
             "SELECT name, timezone, calendar FROM teams ORDER BY name"
         ).fetchall():
             try:
                 BusinessCalendar.from_config(orjson.loads(raw or "{}"), tz, f"team {name!r} calendar")
             except RuleError as exc:
                 problems.append(str(exc))
-        setting = self.desk.get_setting("sla_calendar", None) or {}
+        setting = self.store.get_setting("sla_calendar", None) or {}
         try:
             BusinessCalendar.from_config(setting, setting.get("timezone", "UTC"), "sla_calendar setting")
         except RuleError as exc:
@@ -263,7 +263,7 @@ class SlaService:
         ticket = self._row(ticket_id)
         if ticket is None:
             return {}
-        now = self.desk.now()
+        now = self.store.now()
         policy = self.policy_for(ticket)
         patch: dict[str, Any] = {"sla_policy_id": policy.id if policy else None}
         clock = self.clock_for(policy, ticket) if policy else None
@@ -273,7 +273,7 @@ class SlaService:
         paused_seconds = ticket["sla_paused_seconds"]
         if paused_now and paused_at is None:
             patch["sla_paused_at"] = paused_at = now
-            self.desk.db.execute(
+            self.store.db.execute(
                 "INSERT INTO sla_pauses (ticket_id, started_at, seconds) VALUES (?, ?, 0)", [ticket_id, now]
             )
         elif not paused_now and paused_at is not None:
@@ -281,7 +281,7 @@ class SlaService:
             paused_seconds += seconds
             patch["sla_paused_at"] = paused_at = None
             patch["sla_paused_seconds"] = paused_seconds
-            self.desk.db.execute(
+            self.store.db.execute(
                 "UPDATE sla_pauses SET ended_at = ?, seconds = ? WHERE ticket_id = ? AND ended_at IS NULL",
                 [now, seconds, ticket_id],
             )
@@ -312,7 +312,7 @@ class SlaService:
         if changed:
             # Raw SQL: this runs on every event, and sqlite-utils' update() introspects the table each call.
             sets = ", ".join(f"{k} = ?" for k in changed)
-            self.desk.db.execute(f"UPDATE tickets SET {sets} WHERE id = ?", [*changed.values(), ticket_id])
+            self.store.db.execute(f"UPDATE tickets SET {sets} WHERE id = ?", [*changed.values(), ticket_id])
         return changed
 
     def recompute_all(self, actor: Actor, progress: Callable[[str, int, int], None] | None = None) -> int:
@@ -322,19 +322,19 @@ class SlaService:
         The same answers as :meth:`recompute` per ticket (a test holds them together), computed for the
         whole desk at once: policies are matched in SQL (one scan), deadlines with the calendars'
         vectorised ``add_many``, and only changed rows are written."""
-        self.desk.require(actor, "manage_rules")
-        now = self.desk.now()
+        self.store.require(actor, "manage_rules")
+        now = self.store.now()
         policies = self.policies()
         by_id = {p.id: p for p in policies}
-        with self.desk.tx():
-            with BulkEvaluator(self.desk, self._vocabulary, now, [p.conditions for p in policies]) as bulk:
+        with self.store.tx():
+            with BulkEvaluator(self.store.db, self._vocabulary, now, [p.conditions for p in policies]) as bulk:
                 cases, params = [], []
                 for policy in policies:
                     where, ps = bulk.where(policy.conditions)
                     cases.append(f"WHEN {where} THEN {int(policy.id)}")  # type: ignore[arg-type]
                     params.extend(ps)
                 pid_sql = f"CASE {' '.join(cases)} END" if cases else "NULL"
-                rows = self.desk.db.execute(
+                rows = self.store.db.execute(
                     f"SELECT {', '.join('t.' + c for c in _BULK_COLUMNS)}, {pid_sql} FROM tickets t WHERE t.status < ?",
                     [*params, int(TicketStatus.SOLVED)],
                 ).fetchall()
@@ -403,11 +403,11 @@ class SlaService:
                 changed |= np.where(old_null, -1, old) != new
             idx = np.flatnonzero(changed)
             if pause_starts:
-                self.desk.db.conn.executemany(
+                self.store.db.conn.executemany(
                     "INSERT INTO sla_pauses (ticket_id, started_at, seconds) VALUES (?, ?, 0)", pause_starts
                 )
             if pause_ends:
-                self.desk.db.conn.executemany(
+                self.store.db.conn.executemany(
                     "UPDATE sla_pauses SET ended_at = ?, seconds = ? WHERE ticket_id = ? AND ended_at IS NULL",
                     pause_ends,
                 )
@@ -426,7 +426,7 @@ class SlaService:
                     ]
                     for vals, k in zip(zip(*values, strict=True), part, strict=True)
                 ]
-                self.desk.db.conn.executemany(sql, batch)
+                self.store.db.conn.executemany(sql, batch)
                 if progress:
                     progress("sla", start + len(part), len(idx))
         return len(idx)
@@ -488,7 +488,7 @@ class SlaService:
             dues["resolution"][m] = clock.add_many(created[m], res_t[m] + extra)
 
     def _row(self, ticket_id: int) -> dict[str, Any] | None:
-        cursor = self.desk.db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id])
+        cursor = self.store.db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id])
         values = cursor.fetchone()
         return None if values is None else dict(zip([d[0] for d in cursor.description], values, strict=True))
 
@@ -497,12 +497,12 @@ class SlaService:
     def check(self, actor: Actor) -> SlaCheck:
         """Record and raise ``sla_near_breach`` / ``sla_breached`` events for deadlines that are near or
         past, once per ticket, target and deadline. Rules on those events run as each is raised."""
-        self.desk.require(actor, "manage_rules")
-        now = self.desk.now()
+        self.store.require(actor, "manage_rules")
+        now = self.store.now()
         policies = {p.id: p for p in self.policies()}
         horizon = now + max((p.warn_before for p in policies.values()), default=0)
         result = SlaCheck()
-        rows = self.desk.db.execute(
+        rows = self.store.db.execute(
             "SELECT id, sla_policy_id, first_reply_due, next_reply_due, resolution_due FROM tickets "
             "WHERE status < ? AND sla_due IS NOT NULL AND sla_due <= ? ORDER BY sla_due",
             [int(TicketStatus.SOLVED), horizon],
@@ -510,7 +510,7 @@ class SlaService:
         # A few hundred tickets per transaction: a first run over a large backlog raises many events, and
         # a commit per event would dominate; a failure rolls back only its batch.
         for start in range(0, len(rows), 500):
-            with self.desk.tx():
+            with self.store.tx():
                 for ticket_id, policy_id, *dues in rows[start : start + 500]:
                     self._check_ticket(actor, ticket_id, policies.get(policy_id), dues, now, result)
         return result
@@ -525,14 +525,14 @@ class SlaService:
             kind = "breach" if due <= now else "near_breach" if due - now <= warn else None
             if kind is None:
                 continue
-            inserted = self.desk.db.execute(
+            inserted = self.store.db.execute(
                 "INSERT OR IGNORE INTO sla_events (ticket_id, kind, target, due, at) VALUES (?, ?, ?, ?, ?)",
                 [ticket_id, kind, which, due, now],
             ).rowcount
             if not inserted:
                 continue
             if kind == "breach":
-                self.desk.db.execute(
+                self.store.db.execute(
                     "UPDATE tickets SET sla_breached = sla_breached | ? WHERE id = ?",
                     [BREACH_BITS[which], ticket_id],
                 )
@@ -540,15 +540,13 @@ class SlaService:
             else:
                 result.near_breaches.append((ticket_id, which))
             name = "sla_breached" if kind == "breach" else "sla_near_breach"
-            self.desk.emit(actor, name, "ticket", ticket_id, target=which, due=due)
+            self.store.emit(actor, name, "ticket", ticket_id, target=which, due=due)
 
     def status(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
         """A ticket's SLA: policy, deadlines, pauses and events."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         ticket = self._row(ticket_id)
         if ticket is None:
-            from crossdesk.api.desk import NotFound
-
             raise NotFound(f"no ticket #{ticket_id}")
         policy = next((p for p in self.policies() if p.id == ticket["sla_policy_id"]), None)
         return {
@@ -560,46 +558,31 @@ class SlaService:
             "paused_seconds": ticket["sla_paused_seconds"],
             "pauses": [
                 dict(r)
-                for r in self.desk.db.query(
+                for r in self.store.db.query(
                     "SELECT * FROM sla_pauses WHERE ticket_id = ? ORDER BY id", [ticket_id]
                 )
             ],
             "events": [
                 dict(r)
-                for r in self.desk.db.query(
+                for r in self.store.db.query(
                     "SELECT * FROM sla_events WHERE ticket_id = ? ORDER BY id", [ticket_id]
                 )
             ],
         }
 
-
-def on_event(desk: Desk, actor: Actor, event: Event) -> None:
-    """Pipeline step: recompute the ticket's deadlines after anything that moves them."""
-    if event.object_type != "ticket" or event.object_id is None or event.name not in SLA_EVENTS:
-        return
-    if event.name == "ticket_updated":
-        changes = event.data.get("changes") or {}
-        # Deadline columns themselves are written here; anything else may move a deadline.
-        if changes and set(changes) <= {
-            "first_reply_due",
-            "next_reply_due",
-            "resolution_due",
-            "sla_due",
-            "priority",
-        }:
+    def on_event(self, actor: Actor, event: Event) -> None:
+        """Pipeline step: recompute the ticket's deadlines after anything that moves them."""
+        if event.object_type != "ticket" or event.object_id is None or event.name not in SLA_EVENTS:
             return
-    desk.sla.recompute(int(event.object_id))
-
-
-def automate(desk: Desk, actor: Actor) -> dict[str, Any]:
-    """One pass of time-based work, for cron or a systemd timer: SLA near-breaches and breaches (raising
-    their events, so rules on them run), then time rules. Safe to run as often as you like."""
-    check = desk.sla.check(actor)
-    time_run = desk.rules.run_time_rules(actor)
-    return {
-        "near_breaches": len(check.near_breaches),
-        "breaches": len(check.breaches),
-        "time_rules_fired": dict(time_run.fired),
-        "time_rule_errors": dict(time_run.errors),
-        "windows_closed": time_run.rearmed,
-    }
+        if event.name == "ticket_updated":
+            changes = event.data.get("changes") or {}
+            # Deadline columns themselves are written here; anything else may move a deadline.
+            if changes and set(changes) <= {
+                "first_reply_due",
+                "next_reply_due",
+                "resolution_due",
+                "sla_due",
+                "priority",
+            }:
+                return
+        self.recompute(int(event.object_id))

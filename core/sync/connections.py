@@ -17,6 +17,7 @@ import httpx
 import orjson
 
 from crossdesk.models import Connector, PlatformSpec
+from crossdesk.store import Store
 from crossdesk.sync.secrets import (
     check_no_secrets,
     credentials_path,
@@ -72,7 +73,7 @@ class Connections:
 
     def __init__(
         self,
-        desk: Any,
+        store: Store,
         *,
         env: Mapping[str, str] | None = None,
         credentials_path: Any = None,
@@ -80,8 +81,8 @@ class Connections:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         install_redaction()
-        self.desk = desk
-        self.specs = _platform_specs(desk.pm)
+        self.store = store
+        self.specs = _platform_specs(store.pm)
         self._env = env
         self._path = credentials_path
         self._credentials = credentials
@@ -91,7 +92,7 @@ class Connections:
 
     def shops(self, platform: str | None = None, shop: str | None = None) -> list[dict]:
         """Shop rows, filtered by platform name and by shop (id, external id or name)."""
-        rows = [dict(r) for r in self.desk.db.query("SELECT * FROM shops ORDER BY id")]
+        rows = [dict(r) for r in self.store.db.query("SELECT * FROM shops ORDER BY id")]
         if platform:
             rows = [r for r in rows if r["platform"] == platform.lower()]
         if shop:
@@ -116,7 +117,7 @@ class Connections:
             "marketplace": shop.get("marketplace", ""),
             "country": shop.get("country", ""),
             "currency": shop.get("currency", ""),
-            "clock": self.desk.clock,
+            "clock": self.store.clock,
         }
         config.update(settings)
         config.update(secrets)

@@ -1,7 +1,7 @@
 """The sync engine: pull orders, buyer messages and returns from each shop into the desk.
 
 Per shop and resource (orders first, so messages and returns can point at them), the engine asks the
-connector for a page after the stored cursor, upserts every record through the :class:`~crossdesk.api.Desk`
+connector for a page after the stored cursor, upserts every record through the entity services
 and stores the page's cursor **in the same transaction** as its records. So:
 
 - a crash (or a platform outage) in the middle of a sync leaves the desk at the last whole page, and the
@@ -25,10 +25,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-from crossdesk.api import DeskError
+from crossdesk.aftersales import CaseService
+from crossdesk.customers import CustomerService
+from crossdesk.errors import DeskError
 from crossdesk.models import Actor
+from crossdesk.orders import OrderService, Rates
+from crossdesk.store import Store
 from crossdesk.sync.connections import ConnectionError_, Connections, NoConnector
 from crossdesk.sync.secrets import redact
+from crossdesk.tickets import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +87,25 @@ class SyncEngine:
 
     def __init__(
         self,
-        desk: Any,
-        connections: Connections | None = None,
+        store: Store,
+        connections: Connections,
         *,
+        tickets: TicketService,
+        customers: CustomerService,
+        orders: OrderService,
+        cases: CaseService,
+        rates: Rates,
         actor: Actor | None = None,
         max_pages: int = 10_000,
         on_page: Callable[[ShopResult, str, ResourceResult], None] | None = None,
     ) -> None:
-        self.desk = desk
-        self.connections = connections or Connections(desk)
+        self.store = store
+        self.connections = connections
+        self.tickets = tickets
+        self.customers = customers
+        self.orders = orders
+        self.cases = cases
+        self.rates = rates
         self.actor = actor or Actor.system("sync")
         self.max_pages = max_pages
         self.on_page = on_page
@@ -98,7 +113,7 @@ class SyncEngine:
     # ---- cursors -------------------------------------------------------------------------------
 
     def cursor(self, platform: str, shop_id: int, resource: str) -> str | None:
-        row = self.desk.db.execute(
+        row = self.store.db.execute(
             "SELECT cursor FROM sync_cursors WHERE platform = ? AND shop_id = ? AND resource = ?",
             [platform, shop_id, resource],
         ).fetchone()
@@ -107,24 +122,24 @@ class SyncEngine:
     def _save_cursor(self, platform: str, shop_id: int, resource: str, cursor: str | None) -> None:
         if cursor is None:
             return
-        self.desk.db.execute(
+        self.store.db.execute(
             "INSERT INTO sync_cursors (platform, shop_id, resource, cursor, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (platform, shop_id, resource) DO UPDATE SET cursor = excluded.cursor, "
             "updated_at = excluded.updated_at",
-            [platform, shop_id, resource, cursor, self.desk.now()],
+            [platform, shop_id, resource, cursor, self.store.now()],
         )
 
     def reset(self, platform: str, shop_id: int, resource: str | None = None) -> None:
         """Forget cursors so the next sync starts over (safe: every write is an upsert)."""
-        self.desk.require(self.actor, "manage_settings")
-        with self.desk.tx():
+        self.store.require(self.actor, "manage_settings")
+        with self.store.tx():
             sql = "DELETE FROM sync_cursors WHERE platform = ? AND shop_id = ?"
             args: list[Any] = [platform, shop_id]
             if resource:
                 sql += " AND resource = ?"
                 args.append(resource)
-            self.desk.db.execute(sql, args)
-            self.desk.audit(self.actor, "sync.reset", "shop", shop_id, None, {"resource": resource})
+            self.store.db.execute(sql, args)
+            self.store.audit(self.actor, "sync.reset", "shop", shop_id, None, {"resource": resource})
 
     # ---- running -------------------------------------------------------------------------------
 
@@ -136,7 +151,7 @@ class SyncEngine:
         resources: tuple[str, ...] | None = None,
     ) -> list[ShopResult]:
         """Sync the matching shops; one shop's failure is reported in its result, the others go on."""
-        self.desk.require(self.actor, "manage_settings")
+        self.store.require(self.actor, "manage_settings")
         results = []
         for row in self.connections.shops(platform, shop):
             results.append(self.sync_shop(row, resources))
@@ -181,7 +196,7 @@ class SyncEngine:
         for _ in range(self.max_pages):
             page = fetch(cursor)
             records = list(page.records)
-            with self.desk.tx():
+            with self.store.tx():
                 for record in records:
                     self._store(shop, resource, record, res)
                 self._save_cursor(platform, shop_id, resource, page.cursor)
@@ -205,12 +220,12 @@ class SyncEngine:
     ) -> None:
         """Upsert one record in its own savepoint; a refused record becomes an audit row, not a crash."""
         try:
-            with self.desk.tx():
+            with self.store.tx():
                 outcome = getattr(self, f"_store_{resource}")(shop, record)
         except (DeskError, KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
             res.rejected += 1
             reason = redact(f"{type(exc).__name__}: {exc}")
-            self.desk.audit(
+            self.store.audit(
                 self.actor,
                 "sync.reject",
                 "shop",
@@ -232,7 +247,7 @@ class SyncEngine:
     def _customer(self, shop: Mapping[str, Any], customer: Mapping[str, Any] | None) -> int | None:
         if not customer or not customer.get("external_id"):
             return None
-        return self.desk.upsert_customer(
+        return self.customers.upsert(
             self.actor,
             platform=shop["platform"],
             shop_id=shop["id"],
@@ -249,15 +264,15 @@ class SyncEngine:
     def _order_id(self, shop: Mapping[str, Any], external_id: str | None) -> int | None:
         if not external_id:
             return None
-        return self.desk.order_id(shop["platform"], shop["id"], str(external_id))
+        return self.orders.id_of(shop["platform"], shop["id"], str(external_id))
 
     def _store_orders(self, shop: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
         currency = str(rec.get("currency") or shop.get("currency") or "")
-        digits = self.desk.minor_digits(currency) if currency else 2
+        digits = self.rates.minor_digits(currency) if currency else 2
         existed = self._order_id(shop, rec["external_id"]) is not None
         before = None
         if existed:
-            before = self.desk.db.execute(
+            before = self.store.db.execute(
                 "SELECT * FROM orders WHERE platform = ? AND shop_id = ? AND external_id = ?",
                 [shop["platform"], shop["id"], rec["external_id"]],
             ).fetchone()
@@ -273,7 +288,7 @@ class SyncEngine:
         ]
         if rec.get("ordered_at") is None:
             raise DeskError(f"order {rec['external_id']} has no order date")
-        self.desk.upsert_order(
+        self.orders.upsert(
             self.actor,
             platform=shop["platform"],
             shop_id=shop["id"],
@@ -293,14 +308,14 @@ class SyncEngine:
         )
         if not existed:
             return "new"
-        after = self.desk.db.execute(
+        after = self.store.db.execute(
             "SELECT * FROM orders WHERE platform = ? AND shop_id = ? AND external_id = ?",
             [shop["platform"], shop["id"], rec["external_id"]],
         ).fetchone()
         return "updated" if tuple(after) != tuple(before) else "same"
 
     def _store_messages(self, shop: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
-        _, _, new = self.desk.receive_message(
+        _, _, new = self.tickets.receive(
             self.actor,
             platform=shop["platform"],
             shop_id=shop["id"],
@@ -322,7 +337,7 @@ class SyncEngine:
         currency = str(rec.get("currency") or shop.get("currency") or "")
         amount = rec.get("amount")
         requested_minor = (
-            0 if amount in (None, "") else to_minor(amount, self.desk.minor_digits(currency or "USD"))
+            0 if amount in (None, "") else to_minor(amount, self.rates.minor_digits(currency or "USD"))
         )
         fields = {
             "platform": shop["platform"],
@@ -333,18 +348,17 @@ class SyncEngine:
             "reason": " - ".join(x for x in (rec.get("reason"), rec.get("comment")) if x),
             "currency": currency,
             "requested_minor": requested_minor,
-            "requested_at": int(rec.get("requested_at") or self.desk.now()),
+            "requested_at": int(rec.get("requested_at") or self.store.now()),
             "platform_state": rec.get("state") or "",
             "lines": list(rec.get("lines") or []),
         }
-        existing = self.desk.db.execute(
+        existing = self.store.db.execute(
             "SELECT id FROM cases WHERE platform = ? AND shop_id = ? AND external_id = ?",
             [fields["platform"], fields["shop_id"], fields["external_id"]],
         ).fetchone()
         if existing is not None:
             return "same"  # the case's state is the after-sales service's business from here on
-        service = self._case_service()
-        if service is not None and order_id is not None:
+        if order_id is not None:
             items = []
             for line in fields["lines"]:
                 line_id = self._order_line(order_id, line)
@@ -354,7 +368,7 @@ class SyncEngine:
                     if line_id
                     else {"sku": line.get("sku"), "quantity": qty}
                 )
-            service.open(
+            self.cases.open(
                 self.actor,
                 type="return",
                 order_id=order_id,
@@ -366,27 +380,19 @@ class SyncEngine:
                 requested_minor=requested_minor if amount not in (None, "") else None,
             )
             return "new"
-        # No after-sales service, or a return for an order older than the synced window: file the request
-        # as a plain case row so an agent sees it.
+        # A return for an order older than the synced window: file the request as a plain case row so an
+        # agent sees it.
         return self._store_case_row(fields)
 
-    def _case_service(self) -> Any:
-        """The after-sales service (``desk.cases``), when it is installed."""
-        try:
-            service = self.desk.cases
-        except ImportError:
-            return None
-        return service if hasattr(service, "open") else None
-
     def _store_case_row(self, fields: dict[str, Any]) -> str:
-        db = self.desk.db
+        db = self.store.db
         ticket = None
         if fields["order_id"] is not None:
             ticket = db.execute(
                 "SELECT id FROM tickets WHERE order_id = ? ORDER BY updated_at DESC LIMIT 1",
                 [fields["order_id"]],
             ).fetchone()
-        now = self.desk.now()
+        now = self.store.now()
         case = {
             "type": "return",
             "state": "requested",
@@ -410,7 +416,7 @@ class SyncEngine:
                     "INSERT OR IGNORE INTO case_lines (case_id, order_line_id, quantity) VALUES (?, ?, ?)",
                     [case_id, line_id, max(1, int(line.get("quantity") or 1))],
                 )
-        self.desk.audit(
+        self.store.audit(
             self.actor,
             "case.create",
             "case",
@@ -424,14 +430,14 @@ class SyncEngine:
         if order_id is None:
             return None
         if line.get("line_external_id"):
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT id FROM order_lines WHERE order_id = ? AND external_id = ?",
                 [order_id, str(line["line_external_id"])],
             ).fetchone()
             if row:
                 return row[0]
         if line.get("sku"):
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT id FROM order_lines WHERE order_id = ? AND sku = ? ORDER BY id LIMIT 1",
                 [order_id, str(line["sku"])],
             ).fetchone()

@@ -34,8 +34,11 @@ from typing import Any
 
 import orjson
 
-from crossdesk.api import DeskError, NotFound
+from crossdesk.errors import DeskError
 from crossdesk.models import Actor
+from crossdesk.orders import Rates
+from crossdesk.outbox import OutboxService
+from crossdesk.store import Store
 from crossdesk.sync.connections import ConnectionError_, Connections
 from crossdesk.sync.secrets import redact
 
@@ -106,35 +109,26 @@ class OutboxDispatcher:
 
     def __init__(
         self,
-        desk: Any,
-        connections: Connections | None = None,
+        store: Store,
+        connections: Connections,
         *,
+        outbox: OutboxService,
+        rates: Rates,
         actor: Actor | None = None,
         max_attempts: int = 8,
         backoff: float = 60.0,
         max_backoff: float = 6 * 3600.0,
         lease: int = 300,
     ) -> None:
-        self.desk = desk
-        self.connections = connections or Connections(desk)
+        self.store = store
+        self.connections = connections
+        self.outbox = outbox
+        self.rates = rates
         self.actor = actor or Actor.system("outbox")
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.lease = lease
-
-    # ---- reading -------------------------------------------------------------------------------
-
-    def items(self, status: str | None = None, limit: int = 100) -> list[dict]:
-        self.desk.require(self.actor, "view")
-        sql = "SELECT * FROM outbox" + (" WHERE status = ?" if status else "") + " ORDER BY id LIMIT ?"
-        return [dict(r) for r in self.desk.db.query(sql, [status, limit] if status else [limit])]
-
-    def _item(self, item_id: int) -> dict:
-        row = self.desk.db.execute("SELECT * FROM outbox WHERE id = ?", [item_id]).fetchone()
-        if row is None:
-            raise NotFound(f"no outbox item #{item_id}")
-        return dict(self.desk.db["outbox"].get(item_id))
 
     # ---- running -------------------------------------------------------------------------------
 
@@ -142,27 +136,27 @@ class OutboxDispatcher:
         self, *, platform: str | None = None, shop: str | None = None, limit: int = 100
     ) -> DispatchReport:
         """Reconcile abandoned items, then send what is due (oldest first)."""
-        self.desk.require(self.actor, "reply")
-        if self.desk.db.conn.in_transaction:
+        self.store.require(self.actor, "reply")
+        if self.store.db.conn.in_transaction:
             # A claim must be committed before its request goes out, or a crash could resend it.
             raise DeskError("the outbox cannot be dispatched inside an open transaction")
         report = DispatchReport()
         shops = {row["id"]: row for row in self.connections.shops(platform, shop)}
-        now = self.desk.now()
-        stale = self.desk.db.execute(
+        now = self.store.now()
+        stale = self.store.db.execute(
             "SELECT id FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY id", [now]
         ).fetchall()
         for (item_id,) in stale:
-            item = self._item(item_id)
+            item = self.outbox.item(item_id)
             if item["shop_id"] in shops:
                 self._reconcile(item, shops[item["shop_id"]], report)
-        due = self.desk.db.execute(
+        due = self.store.db.execute(
             "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
             "LIMIT ?",
             [now, limit],
         ).fetchall()
         for (item_id,) in due:
-            item = self._item(item_id)
+            item = self.outbox.item(item_id)
             shop_row = shops.get(item["shop_id"])
             if shop_row is None:
                 continue
@@ -206,9 +200,9 @@ class OutboxDispatcher:
         report.sent.append(item["id"])
 
     def _claim(self, item: dict) -> bool:
-        now = self.desk.now()
-        with self.desk.tx():
-            claimed = self.desk.db.execute(
+        now = self.store.now()
+        with self.store.tx():
+            claimed = self.store.db.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ? "
                 "WHERE id = ? AND status = 'pending'",
                 [now + self.lease, item["id"]],
@@ -233,7 +227,7 @@ class OutboxDispatcher:
                     item,
                     "sending",
                     f"unclear outcome, will check on the platform: {message}",
-                    next_at=self.desk.now() + self._delay(item["attempts"], None),
+                    next_at=self.store.now() + self._delay(item["attempts"], None),
                 )
                 report.retrying.append(item["id"])
             else:
@@ -242,7 +236,7 @@ class OutboxDispatcher:
             return
         if getattr(exc, "retryable", False) and item["attempts"] < self.max_attempts:
             delay = self._delay(item["attempts"], getattr(exc, "retry_after", None))
-            self._set(item, "pending", message, next_at=self.desk.now() + delay)
+            self._set(item, "pending", message, next_at=self.store.now() + delay)
             report.retrying.append(item["id"])
             return
         self._finish(item, "failed", message)
@@ -270,7 +264,7 @@ class OutboxDispatcher:
                 item,
                 "sending",
                 f"cannot check yet: {redact(str(exc))}",
-                next_at=self.desk.now() + self._delay(item["attempts"], None),
+                next_at=self.store.now() + self._delay(item["attempts"], None),
             )
             return
         if found is not None:
@@ -282,7 +276,7 @@ class OutboxDispatcher:
             report.failed.append(item["id"])
         else:
             self._set(
-                item, "pending", "checked on the platform: not sent; will retry", next_at=self.desk.now()
+                item, "pending", "checked on the platform: not sent; will retry", next_at=self.store.now()
             )
             report.retrying.append(item["id"])
 
@@ -295,30 +289,30 @@ class OutboxDispatcher:
         return int(delay)
 
     def _set(self, item: dict, status: str, error: str, *, next_at: int) -> None:
-        with self.desk.tx():
-            self.desk.db.execute(
+        with self.store.tx():
+            self.store.db.execute(
                 "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
                 [status, error, next_at, item["id"]],
             )
 
     def _finish(self, item: dict, status: str, error: str) -> None:
-        with self.desk.tx():
-            self.desk.db.execute(
+        with self.store.tx():
+            self.store.db.execute(
                 "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", [status, error, item["id"]]
             )
-            self.desk.audit(self.actor, f"outbox.{status}", "outbox", item["id"], None, {"reason": error})
+            self.store.audit(self.actor, f"outbox.{status}", "outbox", item["id"], None, {"reason": error})
 
     def _mark_sent(self, item: dict, result: Mapping[str, Any]) -> None:
         external_id = result.get("external_id")
-        with self.desk.tx():
-            self.desk.db.execute(
+        with self.store.tx():
+            self.store.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
-                [self.desk.now(), item["id"]],
+                [self.store.now(), item["id"]],
             )
             payload = orjson.loads(item["payload"])
             if item["kind"] == "message" and external_id and payload.get("message_id"):
                 # The platform's id replaces our placeholder, unless that id is somehow already stored.
-                self.desk.db.execute(
+                self.store.db.execute(
                     "UPDATE messages SET external_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages "
                     "WHERE platform = ? AND shop_id = ? AND external_id = ?)",
                     [
@@ -329,43 +323,15 @@ class OutboxDispatcher:
                         str(external_id),
                     ],
                 )
-            self.desk.audit(
+            self.store.audit(
                 self.actor, "outbox.sent", "outbox", item["id"], None, {"external_id": external_id}
-            )
-
-    def resolve(self, item_id: int, *, sent: bool) -> None:
-        """A person's answer for a ``manual`` or ``failed`` item: it was done on the platform (``sent``),
-        or it should be tried again."""
-        self.desk.require(self.actor, "reply")
-        with self.desk.tx():
-            item = self._item(item_id)
-            if item["status"] not in ("manual", "failed"):
-                raise DeskError(
-                    f"outbox item #{item_id} is {item['status']}; only manual or failed items are resolved"
-                )
-            if sent:
-                self.desk.db.execute(
-                    "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", [self.desk.now(), item_id]
-                )
-            else:
-                self.desk.db.execute(
-                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = '' WHERE id = ?",
-                    [self.desk.now(), item_id],
-                )
-            self.desk.audit(
-                self.actor,
-                "outbox.resolve",
-                "outbox",
-                item_id,
-                {"status": item["status"]},
-                {"status": "sent" if sent else "pending"},
             )
 
     # ---- what the connector gets ---------------------------------------------------------------
 
     def _action(self, item: dict, shop: Mapping[str, Any]) -> dict[str, Any]:
         """The item's payload plus what a connector needs to address it on the platform."""
-        db = self.desk.db
+        db = self.store.db
         action = dict(orjson.loads(item["payload"]))
         kind, decision = generic_kind(item["kind"])
         # The after-sales service's names for the same things.
@@ -422,6 +388,6 @@ class OutboxDispatcher:
             if i:
                 action["buyer_external_id"] = i[0]
         if "amount_minor" in action and "amount" not in action and action.get("currency"):
-            digits = self.desk.minor_digits(action["currency"])
+            digits = self.rates.minor_digits(action["currency"])
             action["amount"] = str(Decimal(int(action["amount_minor"])).scaleb(-digits))
         return action

@@ -1,22 +1,68 @@
-"""``desk.sync``: the area service the TUI (and scripts) call to pull and push in one go."""
+"""``desk.sync``: pulling from the marketplaces and sending the outbox, built over one desk's services."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from crossdesk.aftersales import CaseService
+from crossdesk.customers import CustomerService
 from crossdesk.models import Actor
+from crossdesk.orders import OrderService, Rates
+from crossdesk.outbox import OutboxService
+from crossdesk.store import Store
 from crossdesk.sync.connections import Connections
 from crossdesk.sync.engine import ShopResult, SyncEngine
 from crossdesk.sync.outbox import DispatchReport, OutboxDispatcher
+from crossdesk.tickets import TicketService
 
 
 class SyncService:
-    """Pull from every shop, then send the outbox; the same work as ``crossdesk sync``."""
+    """Pull from every shop, then send the outbox; the same work as ``crossdesk sync``.
 
-    def __init__(self, desk: Any, **connection_options: Any) -> None:
-        self.desk = desk
-        self._options = connection_options
+    :meth:`connections`, :meth:`engine` and :meth:`dispatcher` give the parts for finer control (one
+    shop, a test against a fake, a private credentials source)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tickets: TicketService,
+        customers: CustomerService,
+        orders: OrderService,
+        cases: CaseService,
+        outbox: OutboxService,
+        rates: Rates,
+    ) -> None:
+        self.store = store
+        self.tickets = tickets
+        self.customers = customers
+        self.orders = orders
+        self.cases = cases
+        self.outbox = outbox
+        self.rates = rates
+
+    def connections(self, **options: Any) -> Connections:
+        """Connectors for this desk's shops (``env``, ``credentials_path``, ``credentials`` and
+        ``transport`` as :class:`~crossdesk.sync.Connections` takes them). Close it, or use ``with``."""
+        return Connections(self.store, **options)
+
+    def engine(self, connections: Connections, **options: Any) -> SyncEngine:
+        """The pulling engine over ``connections`` (``actor``, ``max_pages``, ``on_page``)."""
+        return SyncEngine(
+            self.store,
+            connections,
+            tickets=self.tickets,
+            customers=self.customers,
+            orders=self.orders,
+            cases=self.cases,
+            rates=self.rates,
+            **options,
+        )
+
+    def dispatcher(self, connections: Connections, **options: Any) -> OutboxDispatcher:
+        """The outbox sender over ``connections`` (``actor``, ``max_attempts``, ``backoff``, ``lease``)."""
+        return OutboxDispatcher(self.store, connections, outbox=self.outbox, rates=self.rates, **options)
 
     def run(
         self,
@@ -26,12 +72,13 @@ class SyncService:
         shop: str | None = None,
         push: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        **connection_options: Any,
     ) -> dict[str, Any]:
         """Sync the matching shops and (unless ``push=False``) send what is due. ``progress(done, total)``
         is called after each shop. Returns ``{"shops": [ShopResult...], "outbox": DispatchReport | None}``."""
-        self.desk.require(actor, "manage_settings")
-        with Connections(self.desk, **self._options) as conn:
-            engine = SyncEngine(self.desk, conn, actor=actor)
+        self.store.require(actor, "manage_settings")
+        with self.connections(**connection_options) as conn:
+            engine = self.engine(conn, actor=actor)
             shops = conn.shops(platform, shop)
             results: list[ShopResult] = []
             for i, row in enumerate(shops):
@@ -40,5 +87,5 @@ class SyncService:
                     progress(i + 1, len(shops))
             report: DispatchReport | None = None
             if push:
-                report = OutboxDispatcher(self.desk, conn, actor=actor).run(platform=platform, shop=shop)
+                report = self.dispatcher(conn, actor=actor).run(platform=platform, shop=shop)
         return {"shops": results, "outbox": report}

@@ -7,12 +7,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from crossdesk.api.desk import DeskError, NotFound, fts_query
+from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, TicketStatus
+from crossdesk.orders import Rates
+from crossdesk.store import Store
 from crossdesk.templates.lint import Finding, lint_text
 from crossdesk.templates.render import (
     PLACEHOLDERS,
@@ -23,9 +25,7 @@ from crossdesk.templates.render import (
     format_value,
     placeholders,
 )
-
-if TYPE_CHECKING:
-    from crossdesk.api.desk import Desk
+from crossdesk.tickets import TicketService, fts_query
 
 
 class TemplateError(DeskError):
@@ -60,8 +60,10 @@ class TemplateLint:
 class TemplateService:
     """Templates: reading needs ``view``; sending needs ``reply``; changing needs ``manage_templates``."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, store: Store, tickets: TicketService, rates: Rates) -> None:
+        self.store = store
+        self.tickets = tickets
+        self.rates = rates
 
     # ---- storage ------------------------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class TemplateService:
     ) -> int:
         """Create or replace a template: a default text and one variant per language (BCP 47 tag ->
         body, or {"subject", "body"}). Unknown placeholders are refused here, not at send time."""
-        self.desk.require(actor, "manage_templates")
+        self.store.require(actor, "manage_templates")
         name = (name or "").strip()
         if not name:
             raise TemplateError("a template needs a name")
@@ -107,7 +109,7 @@ class TemplateService:
                 raise TemplateError(
                     f"template {name!r} ({label}): unknown placeholder {{{unknown[0]}}}; known: {', '.join(PLACEHOLDERS)}"
                 )
-        now = self.desk.now()
+        now = self.store.now()
         row = {
             "name": name,
             "category": category,
@@ -116,20 +118,20 @@ class TemplateService:
             "active": int(active),
             "updated_at": now,
         }
-        with self.desk.tx():
-            existing = self.desk.db.execute("SELECT id FROM templates WHERE name = ?", [name]).fetchone()
+        with self.store.tx():
+            existing = self.store.db.execute("SELECT id FROM templates WHERE name = ?", [name]).fetchone()
             if existing is None:
                 row["created_at"] = now
-                template_id = self.desk.db["templates"].insert(row).last_pk
+                template_id = self.store.db["templates"].insert(row).last_pk
             else:
                 template_id = existing[0]
-                self.desk.db["templates"].update(template_id, row)
-                self.desk.db.execute("DELETE FROM template_variants WHERE template_id = ?", [template_id])
+                self.store.db["templates"].update(template_id, row)
+                self.store.db.execute("DELETE FROM template_variants WHERE template_id = ?", [template_id])
             for lang, (v_subject, v_body) in clean_variants.items():
-                self.desk.db["template_variants"].insert(
+                self.store.db["template_variants"].insert(
                     {"template_id": template_id, "language": lang, "subject": v_subject, "body": v_body}
                 )
-            self.desk.audit(
+            self.store.audit(
                 actor,
                 "template.save",
                 "template",
@@ -140,29 +142,29 @@ class TemplateService:
         return template_id
 
     def get(self, actor: Actor, name: str) -> dict[str, Any]:
-        self.desk.require(actor, "view")
-        row = self.desk.db.execute("SELECT * FROM templates WHERE name = ?", [name]).fetchone()
+        self.store.require(actor, "view")
+        row = self.store.db.execute("SELECT * FROM templates WHERE name = ?", [name]).fetchone()
         if row is None:
             raise NotFound(f"no template named {name!r}")
-        out = dict(self.desk.db["templates"].get(row[0]))
+        out = dict(self.store.db["templates"].get(row[0]))
         out["variants"] = {
             r["language"]: {"subject": r["subject"], "body": r["body"]}
-            for r in self.desk.db.query(
+            for r in self.store.db.query(
                 "SELECT * FROM template_variants WHERE template_id = ? ORDER BY language", [row[0]]
             )
         }
         return out
 
     def list(self, actor: Actor) -> list[dict[str, Any]]:
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         rows = [
             dict(r)
-            for r in self.desk.db.query("SELECT id, name, category, active FROM templates ORDER BY name")
+            for r in self.store.db.query("SELECT id, name, category, active FROM templates ORDER BY name")
         ]
         for row in rows:
             row["languages"] = [
                 r[0]
-                for r in self.desk.db.execute(
+                for r in self.store.db.execute(
                     "SELECT language FROM template_variants WHERE template_id = ? ORDER BY language",
                     [row["id"]],
                 )
@@ -170,27 +172,27 @@ class TemplateService:
         return rows
 
     def delete(self, actor: Actor, name: str) -> None:
-        self.desk.require(actor, "manage_templates")
-        with self.desk.tx():
-            row = self.desk.db.execute("SELECT id FROM templates WHERE name = ?", [name]).fetchone()
+        self.store.require(actor, "manage_templates")
+        with self.store.tx():
+            row = self.store.db.execute("SELECT id FROM templates WHERE name = ?", [name]).fetchone()
             if row is None:
                 raise NotFound(f"no template named {name!r}")
-            self.desk.db.execute("DELETE FROM templates WHERE id = ?", [row[0]])
-            self.desk.audit(actor, "template.delete", "template", row[0], {"name": name}, None)
+            self.store.db.execute("DELETE FROM templates WHERE id = ?", [row[0]])
+            self.store.audit(actor, "template.delete", "template", row[0], {"name": name}, None)
 
     # ---- choosing and rendering --------------------------------------------------------------------
 
     def choose(self, name: str, language: str) -> tuple[str, str, str]:
         """(variant language or "" for the default, subject, body) for a buyer language, by the fallback
         chain: ``pt-BR``, then ``pt``, then the default text."""
-        row = self.desk.db.execute(
+        row = self.store.db.execute(
             "SELECT id, subject, body FROM templates WHERE name = ? AND active = 1", [name]
         ).fetchone()
         if row is None:
             raise TemplateError(f"no active template named {name!r}")
         variants = {
             r[0].lower(): (r[0], r[1], r[2])
-            for r in self.desk.db.execute(
+            for r in self.store.db.execute(
                 "SELECT language, subject, body FROM template_variants WHERE template_id = ?", [row[0]]
             )
         }
@@ -205,14 +207,14 @@ class TemplateService:
         customer's), with the buyer's country as region when the tag has none (pt + BR -> pt-BR)."""
         language, country = ticket.get("language") or "", ""
         if ticket.get("customer_id") is not None:
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT language, country FROM customers WHERE id = ?", [ticket["customer_id"]]
             ).fetchone()
             if row:
                 language = language or row[0] or ""
                 country = row[1] or ""
         if not country and ticket.get("order_id") is not None:
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT country FROM orders WHERE id = ?", [ticket["order_id"]]
             ).fetchone()
             country = (row[0] if row else "") or ""
@@ -223,8 +225,8 @@ class TemplateService:
 
     def values_for(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
         """The raw placeholder values a ticket offers (absent keys are values it does not have)."""
-        db = self.desk.db
-        ticket = self.desk._ticket_row(ticket_id)
+        db = self.store.db
+        ticket = self.tickets.row(ticket_id)
         out: dict[str, Any] = {}
         if ticket["customer_id"] is not None:
             row = db.execute("SELECT name FROM customers WHERE id = ?", [ticket["customer_id"]]).fetchone()
@@ -286,11 +288,11 @@ class TemplateService:
 
         A placeholder with no value raises :class:`TemplateError` naming every missing one: a message
         with a blank where the tracking number should be is never produced."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         country = ""
         raw: dict[str, Any] = {}
         if ticket_id is not None:
-            ticket = self.desk._ticket_row(ticket_id)
+            ticket = self.tickets.row(ticket_id)
             tag, country = self.buyer_language(ticket)
             raw.update(self.values_for(actor, ticket_id))
         else:
@@ -311,7 +313,7 @@ class TemplateService:
         formatted = {}
         for key in set(needed):
             value = raw[key]
-            digits = self.desk.minor_digits(value.currency) if isinstance(value, Money) else 2
+            digits = self.rates.minor_digits(value.currency) if isinstance(value, Money) else 2
             formatted[key] = format_value(key, value, locale, digits)
         return Rendered(name, used_language, str(locale), fill(subject, formatted), fill(body, formatted))
 
@@ -325,9 +327,9 @@ class TemplateService:
         status: str | TicketStatus | None = TicketStatus.PENDING,
     ) -> int:
         """Render for the ticket's buyer and send as a reply (outbox). Returns the message id."""
-        self.desk.require(actor, "reply")
+        self.store.require(actor, "reply")
         rendered = self.render(actor, name, ticket_id, values=values)
-        return self.desk.reply(
+        return self.tickets.reply(
             actor,
             ticket_id,
             rendered.body,
@@ -341,7 +343,7 @@ class TemplateService:
     def used_by(self) -> dict[str, list[str]]:
         """Template name -> names of the rules that reply with it."""
         out: dict[str, list[str]] = {}
-        for name, actions in self.desk.db.execute("SELECT name, actions FROM rules ORDER BY position, id"):
+        for name, actions in self.store.db.execute("SELECT name, actions FROM rules ORDER BY position, id"):
             for action in orjson.loads(actions or "[]"):
                 if action.get("action") == "reply" and action.get("template"):
                     out.setdefault(action["template"], []).append(name)
@@ -352,7 +354,7 @@ class TemplateService:
     ) -> list[TemplateLint]:
         """Lint every template text (default and variants) for each platform; each finding lists the
         rules that send the template."""
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         users = self.used_by()
         out = []
         sql = (
@@ -360,10 +362,10 @@ class TemplateService:
             + (" WHERE name = ?" if name else "")
             + " ORDER BY name"
         )
-        for tid, tname, subject, body in self.desk.db.execute(sql, [name] if name else []).fetchall():
+        for tid, tname, subject, body in self.store.db.execute(sql, [name] if name else []).fetchall():
             texts = [("", f"{subject}\n{body}")] + [
                 (r[0], f"{r[1]}\n{r[2]}")
-                for r in self.desk.db.execute(
+                for r in self.store.db.execute(
                     "SELECT language, subject, body FROM template_variants WHERE template_id = ? ORDER BY language",
                     [tid],
                 )
@@ -387,14 +389,14 @@ class TemplateService:
     def install_starter(self, actor: Actor, *, overwrite: bool = False) -> int:
         """Install the starter templates (13 languages) and knowledge-base articles shipped with crossdesk.
         Existing templates of the same name are kept unless ``overwrite``. Returns templates installed."""
-        self.desk.require(actor, "manage_templates")
+        self.store.require(actor, "manage_templates")
         data = tomllib.loads(
             resources.files("crossdesk.templates").joinpath("starter.toml").read_text("utf-8")
         )
         count = 0
-        with self.desk.tx():
+        with self.store.tx():
             for item in data.get("templates", []):
-                exists = self.desk.db.execute(
+                exists = self.store.db.execute(
                     "SELECT 1 FROM templates WHERE name = ?", [item["name"]]
                 ).fetchone()
                 if exists and not overwrite:
@@ -409,7 +411,7 @@ class TemplateService:
                 )
                 count += 1
             for article in data.get("articles", []):
-                if not self.desk.db.execute(
+                if not self.store.db.execute(
                     "SELECT 1 FROM kb_articles WHERE title = ?", [article["title"]]
                 ).fetchone():
                     self.kb_add(
@@ -426,31 +428,31 @@ class TemplateService:
     def kb_add(
         self, actor: Actor, title: str, body: str, *, language: str = "en", tags: Sequence[str] = ()
     ) -> int:
-        self.desk.require(actor, "manage_templates")
+        self.store.require(actor, "manage_templates")
         if not title.strip() or not body.strip():
             raise TemplateError("a knowledge-base article needs a title and a body")
-        with self.desk.tx():
+        with self.store.tx():
             pk = (
-                self.desk.db["kb_articles"]
+                self.store.db["kb_articles"]
                 .insert(
                     {
                         "title": title.strip(),
                         "body": body,
                         "language": _tag(language) or "en",
                         "tags": orjson.dumps(sorted({t.strip().lower() for t in tags if t.strip()})).decode(),
-                        "updated_at": self.desk.now(),
+                        "updated_at": self.store.now(),
                     }
                 )
                 .last_pk
             )
-            self.desk.audit(actor, "kb.add", "kb_article", pk, None, {"title": title})
+            self.store.audit(actor, "kb.add", "kb_article", pk, None, {"title": title})
         return pk
 
     def kb_search(self, actor: Actor, text: str, *, limit: int = 10) -> list[dict[str, Any]]:
-        self.desk.require(actor, "view")
+        self.store.require(actor, "view")
         return [
             dict(r)
-            for r in self.desk.db.query(
+            for r in self.store.db.query(
                 "SELECT a.id, a.title, a.language, a.tags FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid "
                 "WHERE kb_fts MATCH ? ORDER BY bm25(kb_fts) LIMIT ?",
                 [fts_query(text), limit],
@@ -460,17 +462,17 @@ class TemplateService:
     def kb_suggest(self, actor: Actor, ticket_id: int, *, limit: int = 5) -> list[dict[str, Any]]:
         """Articles for a ticket: full-text relevance to the buyer's messages (FTS5 bm25, any word), raised
         for articles tagged with one of the ticket's intents and for the buyer's language."""
-        self.desk.require(actor, "view")
-        ticket = self.desk._ticket_row(ticket_id)
+        self.store.require(actor, "view")
+        ticket = self.tickets.row(ticket_id)
         texts = [
             f"{r[0]} {r[1]}"
-            for r in self.desk.db.execute(
+            for r in self.store.db.execute(
                 "SELECT body, translation FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 5",
                 [ticket_id],
             )
         ]
         intents = {ticket["intent"]} if ticket["intent"] else set()
-        for (raw,) in self.desk.db.execute(
+        for (raw,) in self.store.db.execute(
             "SELECT intents FROM messages WHERE ticket_id = ? AND direction = 'in'", [ticket_id]
         ):
             intents.update(orjson.loads(raw or "[]"))
@@ -481,14 +483,14 @@ class TemplateService:
         scores: dict[int, float] = {}
         if words:
             query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:40])
-            for pk, rank in self.desk.db.execute(
+            for pk, rank in self.store.db.execute(
                 "SELECT rowid, bm25(kb_fts) FROM kb_fts WHERE kb_fts MATCH ? ORDER BY bm25(kb_fts) LIMIT 50",
                 [query],
             ):
                 scores[pk] = -rank  # bm25 is lower-is-better
         if intents:
             marks = ",".join("?" * len(intents))
-            for (pk,) in self.desk.db.execute(
+            for (pk,) in self.store.db.execute(
                 f"SELECT DISTINCT a.id FROM kb_articles a, json_each(a.tags) j WHERE j.value IN ({marks})",
                 sorted(intents),
             ):
@@ -498,7 +500,7 @@ class TemplateService:
         language = (ticket["language"] or "").split("-")[0]
         rows = {
             r["id"]: dict(r)
-            for r in self.desk.db.query(
+            for r in self.store.db.query(
                 f"SELECT id, title, language, tags FROM kb_articles WHERE id IN ({','.join('?' * len(scores))})",
                 list(scores),
             )

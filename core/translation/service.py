@@ -27,8 +27,9 @@ from typing import Any
 
 import orjson
 
-from crossdesk.db import transaction
 from crossdesk.models import Actor
+from crossdesk.store import Store, transaction
+from crossdesk.tickets import TicketService
 from crossdesk.translation.config import SECRET_FIELDS, TranslationConfig, load_config
 from crossdesk.translation.errors import (
     AuthFailed,
@@ -146,17 +147,18 @@ class ProviderStatus:
 
 
 class TranslationService:
-    """Translation for one desk. ``desk`` needs ``db``, ``pm``, ``now()``, ``tx()``, ``require`` and
-    ``audit`` (:class:`crossdesk.api.Desk`)."""
+    """``desk.translation``: translation for one desk, over its store; replies go out through ``tickets``."""
 
     def __init__(
         self,
-        desk: Any,
+        store: Store,
+        tickets: TicketService,
         *,
         config: TranslationConfig | None = None,
         translators: Iterable[Any] | None = None,
     ) -> None:
-        self.desk = desk
+        self.store = store
+        self.tickets = tickets
         self._config = config
         self._given = list(translators) if translators is not None else None
         self._translators: dict[str, Any] | None = None
@@ -172,7 +174,7 @@ class TranslationService:
         if self._config is None:
             cfg = load_config()
             # Routing may also live in the desk (setting "translation"); keys never do.
-            stored = self.desk.get_setting("translation", None) if hasattr(self.desk, "get_setting") else None
+            stored = self.store.get_setting("translation", None)
             if isinstance(stored, dict):
                 if stored.get("agent_language"):
                     cfg.agent_language = str(stored["agent_language"])
@@ -194,7 +196,7 @@ class TranslationService:
             if self._given is not None:
                 found = self._given
             else:
-                for batch in self.desk.pm.hook.crossdesk_translators():
+                for batch in self.store.pm.hook.crossdesk_translators():
                     found.extend(batch or [])
             out: dict[str, Any] = {}
             for t in found:
@@ -218,18 +220,18 @@ class TranslationService:
         return out
 
     def _stopped(self, name: str) -> str:
-        row = self.desk.db.execute(
+        row = self.store.db.execute(
             "SELECT stopped_until, reason FROM translation_providers WHERE name = ?", [name]
         ).fetchone()
-        if row is None or row[0] <= self.desk.now():
+        if row is None or row[0] <= self.store.now():
             return ""
         until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row[0]))
         return f"{row[1]}; stopped until {until}"
 
     def _stop(self, name: str, reason: str, seconds: float) -> None:
-        now = self.desk.now()
-        with transaction(self.desk.db):
-            self.desk.db.execute(
+        now = self.store.now()
+        with transaction(self.store.db):
+            self.store.db.execute(
                 "INSERT INTO translation_providers (name, stopped_until, reason, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET stopped_until = excluded.stopped_until, "
                 "reason = excluded.reason, updated_at = excluded.updated_at",
@@ -247,13 +249,13 @@ class TranslationService:
         return self._is_down(name) or bool(self._stopped(name))
 
     def _mark_down(self, name: str, reason: str, seconds: float) -> None:
-        self._down[name] = (reason, self.desk.now() + int(seconds))
+        self._down[name] = (reason, self.store.now() + int(seconds))
 
     def _is_down(self, name: str) -> bool:
         entry = self._down.get(name)
         if entry is None:
             return False
-        if entry[1] <= self.desk.now():
+        if entry[1] <= self.store.now():
             del self._down[name]
             return False
         return True
@@ -261,8 +263,8 @@ class TranslationService:
     def resume(self, name: str) -> None:
         """Use a stopped provider again (after raising its quota, fixing its key)."""
         self._down.pop(name, None)
-        with transaction(self.desk.db):
-            self.desk.db.execute("DELETE FROM translation_providers WHERE name = ?", [name])
+        with transaction(self.store.db):
+            self.store.db.execute("DELETE FROM translation_providers WHERE name = ?", [name])
 
     def _unusable(self, name: str, source: str | None, target: str | None) -> str:
         t = self.translators.get(name)
@@ -287,7 +289,7 @@ class TranslationService:
 
     def glossary_terms(self, shop_id: int = 0) -> list[GlossaryTerm]:
         """The shop's terms and the desk-wide ones (shop 0); a shop's own term wins over a desk-wide one."""
-        rows = self.desk.db.execute(
+        rows = self.store.db.execute(
             "SELECT term, translations, language, shop_id, case_sensitive FROM glossary_terms "
             "WHERE shop_id IN (0, ?) ORDER BY shop_id",
             [shop_id],
@@ -318,27 +320,27 @@ class TranslationService:
         note: str = "",
     ) -> None:
         """Add or change a glossary term. No ``translations``: the term is never translated."""
-        self.desk.require(actor, "manage_templates")
+        self.store.require(actor, "manage_templates")
         term = term.strip()
         if not term:
             raise ValueError("a glossary term cannot be empty")
         clean = {
             str(k).strip().lower(): str(v).strip() for k, v in (translations or {}).items() if str(v).strip()
         }
-        now = self.desk.now()
-        with self.desk.tx():
-            before = self.desk.db.execute(
+        now = self.store.now()
+        with self.store.tx():
+            before = self.store.db.execute(
                 "SELECT translations FROM glossary_terms WHERE shop_id = ? AND term = ? AND language = ?",
                 [shop_id, term, language],
             ).fetchone()
-            self.desk.db.execute(
+            self.store.db.execute(
                 "INSERT INTO glossary_terms (shop_id, term, language, translations, case_sensitive, note, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(shop_id, term, language) DO UPDATE SET translations = excluded.translations, "
                 "case_sensitive = excluded.case_sensitive, note = excluded.note, updated_at = excluded.updated_at",
                 [shop_id, term, language, orjson.dumps(clean).decode(), int(case_sensitive), note, now, now],
             )
-            self.desk.audit(
+            self.store.audit(
                 actor,
                 "glossary.set",
                 "glossary_term",
@@ -348,14 +350,14 @@ class TranslationService:
             )
 
     def remove_term(self, actor: Actor, term: str, *, shop_id: int = 0, language: str = "") -> bool:
-        self.desk.require(actor, "manage_templates")
-        with self.desk.tx():
-            n = self.desk.db.execute(
+        self.store.require(actor, "manage_templates")
+        with self.store.tx():
+            n = self.store.db.execute(
                 "DELETE FROM glossary_terms WHERE shop_id = ? AND term = ? AND language = ?",
                 [shop_id, term, language],
             ).rowcount
             if n:
-                self.desk.audit(
+                self.store.audit(
                     actor, "glossary.remove", "glossary_term", None, {"term": term, "shop_id": shop_id}, None
                 )
         return bool(n)
@@ -365,7 +367,7 @@ class TranslationService:
     def detect(self, text: str) -> tuple[str, float]:
         from crossdesk.language import detect
 
-        guess = detect(text, pm=self.desk.pm)
+        guess = detect(text, pm=self.store.pm)
         return guess.language, guess.confidence
 
     def translate(
@@ -571,7 +573,7 @@ class TranslationService:
         for start in range(0, len(hashes), 500):
             part = hashes[start : start + 500]
             marks = ",".join("?" * len(part))
-            for h, gk, provider, translation, coverage in self.desk.db.execute(
+            for h, gk, provider, translation, coverage in self.store.db.execute(
                 "SELECT text_hash, glossary_key, provider, translation, coverage FROM translation_cache "
                 f"WHERE source = ? AND target = ? AND text_hash IN ({marks})",
                 [source, target, *part],
@@ -583,9 +585,9 @@ class TranslationService:
     def _cache_store(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        now = self.desk.now()
-        with transaction(self.desk.db):
-            self.desk.db.conn.executemany(
+        now = self.store.now()
+        with transaction(self.store.db):
+            self.store.db.conn.executemany(
                 "INSERT OR REPLACE INTO translation_cache (text_hash, source, target, glossary_key, provider, "
                 "translation, coverage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*r, now) for r in rows],
@@ -614,7 +616,7 @@ class TranslationService:
         (answered from the cache: nothing already translated is sent again).
         """
         if actor is not None:
-            self.desk.require(actor, "view")
+            self.store.require(actor, "view")
         target = (target or self.agent_language(actor)).lower()
         size = batch_size or self.config.batch_size
         report = IncomingReport()
@@ -643,7 +645,7 @@ class TranslationService:
                 "WHERE m.direction = 'in' AND ((m.translated_to <> ? AND q.message_id IS NULL) "
                 "OR q.next_attempt_at <= ?)"
             )
-            args: list[Any] = [target, self.desk.now()]
+            args: list[Any] = [target, self.store.now()]
         else:
             sql = "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m WHERE m.direction = 'in' AND m.id > ?"
             args = [after]
@@ -655,7 +657,7 @@ class TranslationService:
             args.extend(ids)
         sql += " ORDER BY m.id LIMIT ?"
         args.append(limit)
-        return self.desk.db.execute(sql, args).fetchall()
+        return self.store.db.execute(sql, args).fetchall()
 
     def _translate_rows(
         self, rows: list[tuple], target: str, report: IncomingReport, stats: RunStats
@@ -680,10 +682,10 @@ class TranslationService:
             )
             for (mid, _, _), t in zip(items, outs, strict=True):
                 results[mid] = t
-        now = self.desk.now()
+        now = self.store.now()
         tickets = {row[0]: row[1] for row in rows}
-        with transaction(self.desk.db):
-            db = self.desk.db
+        with transaction(self.store.db):
+            db = self.store.db
             for mid, lang in detected.items():
                 if lang:
                     db.execute("UPDATE messages SET language = ? WHERE id = ?", [lang, mid])
@@ -725,7 +727,7 @@ class TranslationService:
         """Messages waiting for a retry: id, target, attempts, next attempt, last error."""
         return [
             dict(r)
-            for r in self.desk.db.query(
+            for r in self.store.db.query(
                 "SELECT message_id, target, attempts, next_attempt_at, last_error FROM translation_queue "
                 "ORDER BY next_attempt_at"
             )
@@ -736,7 +738,7 @@ class TranslationService:
     def agent_language(self, actor: Actor | None) -> str:
         """The acting agent's first language, else the configured agent language."""
         if actor is not None and actor.agent_id is not None:
-            row = self.desk.db.execute(
+            row = self.store.db.execute(
                 "SELECT languages FROM agents WHERE id = ?", [actor.agent_id]
             ).fetchone()
             if row:
@@ -748,7 +750,7 @@ class TranslationService:
     def buyer_language(self, ticket_id: int) -> str:
         """The language to answer a ticket in: the ticket's, else the customer's, else the latest buyer
         message's (detected if need be); "" when there is no way to tell."""
-        row = self.desk.db.execute(
+        row = self.store.db.execute(
             "SELECT t.language, c.language FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
             "WHERE t.id = ?",
             [ticket_id],
@@ -758,7 +760,7 @@ class TranslationService:
         for lang in row:
             if lang:
                 return str(lang).split("-")[0].lower()
-        msg = self.desk.db.execute(
+        msg = self.store.db.execute(
             "SELECT language, body FROM messages WHERE ticket_id = ? AND direction = 'in' ORDER BY created_at DESC, id DESC LIMIT 1",
             [ticket_id],
         ).fetchone()
@@ -770,7 +772,7 @@ class TranslationService:
         return "" if lang == "und" else lang
 
     def _shop_of(self, ticket_id: int) -> int:
-        row = self.desk.db.execute("SELECT shop_id FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+        row = self.store.db.execute("SELECT shop_id FROM tickets WHERE id = ?", [ticket_id]).fetchone()
         if row is None:
             raise ValueError(f"no ticket {ticket_id}")
         return int(row[0])
@@ -787,7 +789,7 @@ class TranslationService:
     ) -> ReplyPreview:
         """The agent's reply as the buyer would get it: translated from the agent's language into the
         buyer's, for the agent to check and edit before sending. Nothing is sent or stored."""
-        self.desk.require(actor, "reply")
+        self.store.require(actor, "reply")
         if not text.strip():
             raise ValueError("the reply is empty")
         shop_id = self._shop_of(ticket_id)
@@ -813,16 +815,16 @@ class TranslationService:
     ) -> ReplyPreview:
         """A template for this ticket: its variant in the buyer's language as written, if it has one
         (``en`` matches ``en-GB``); otherwise its default text machine-translated, to check and edit."""
-        self.desk.require(actor, "reply")
+        self.store.require(actor, "reply")
         if isinstance(template, int):
-            row = self.desk.db.execute("SELECT id, body FROM templates WHERE id = ?", [template]).fetchone()
+            row = self.store.db.execute("SELECT id, body FROM templates WHERE id = ?", [template]).fetchone()
         else:
-            row = self.desk.db.execute("SELECT id, body FROM templates WHERE name = ?", [template]).fetchone()
+            row = self.store.db.execute("SELECT id, body FROM templates WHERE name = ?", [template]).fetchone()
         if row is None:
             raise ValueError(f"no template {template!r}")
         template_id, default_body = row
         target = self.buyer_language(ticket_id) or self.agent_language(actor)
-        variants = self.desk.db.execute(
+        variants = self.store.db.execute(
             "SELECT language, body FROM template_variants WHERE template_id = ?", [template_id]
         ).fetchall()
         exact = [b for lang, b in variants if lang.lower() == target]
@@ -851,4 +853,4 @@ class TranslationService:
         if UNTRANSLATED.search(body):
             raise ValueError("the reply still has parts marked ⟦ ⟧ that were not translated; edit them first")
         own = "" if preview.original == body else preview.original
-        return self.desk.reply(actor, ticket_id, body, language=preview.target, translation=own, **reply_kw)
+        return self.tickets.reply(actor, ticket_id, body, language=preview.target, translation=own, **reply_kw)

@@ -17,7 +17,7 @@ from crossdesk.classify import (
     flag_names,
     load_lexicons,
 )
-from crossdesk.classify.intents import INTENT_NAMES, intent_code
+from crossdesk.models import INTENT_NAMES, intent_code
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar")
 
@@ -124,7 +124,7 @@ class WarrantyPlugin:
 
 
 def test_hook_crossdesk_intents():
-    from crossdesk import plugins_manager
+    from crossdesk.plugin_manager import plugins_manager
 
     pm = plugins_manager(only=[], extra=[WarrantyPlugin()])
     c = classifier(pm)
@@ -141,7 +141,7 @@ def test_bad_hook_result_fails_clearly():
         def crossdesk_intents(self):
             return ["refund"]
 
-    from crossdesk import plugins_manager
+    from crossdesk.plugin_manager import plugins_manager
 
     with pytest.raises(TypeError, match="crossdesk_intents"):
         Classifier(load_lexicons(plugins_manager(only=[], extra=[Broken()])))

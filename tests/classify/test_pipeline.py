@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 
 from crossdesk.classify import FLAG_CHARGEBACK, FLAG_LEGAL
-from crossdesk.classify.pipeline import on_event, stronger
+from crossdesk.classify.pipeline import TicketClassifier, stronger
 from crossdesk.models import Actor, Event
 
 
@@ -20,8 +20,7 @@ def receive(desk, shop_id, thread, ext, body, language=""):
         language=language,
     )
     # Run the step directly: whether it is listed in the pipeline is the service layer's business.
-    on_event(
-        desk,
+    TicketClassifier(desk.store)(
         actor,
         Event(
             name="message_received",

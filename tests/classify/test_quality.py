@@ -3,7 +3,7 @@ threat flags on thanks, and the spelling variants every keyword matches.
 
 The floors sit a little under what the shipped lexicons reach (see docs/matching.md, "Lexicon coverage"),
 so a lexicon edit that loses phrasings, or a keyword that starts firing where it should not, fails here.
-Measure with ``python -m crossdesk.classify.evaluate --set dev|heldout`` (``--misses``, ``--strays``).
+Measure with ``crossdesk evaluate classify --set dev|heldout`` (``--misses``, ``--strays``).
 """
 
 from __future__ import annotations
@@ -11,18 +11,11 @@ from __future__ import annotations
 import pytest
 
 from crossdesk.classify import classify_texts
-from crossdesk.classify.evaluate import (
-    HELDOUT,
-    THREATS,
-    dev_set,
-    evaluate,
-    heldout_set,
-    main,
-    noisy_set,
-    related,
-)
-from crossdesk.classify.intents import INTENT_NAMES
+from crossdesk.classify.evaluate import HELDOUT, THREATS, evaluate, heldout_set, related
 from crossdesk.classify.lexicons import spelling_variants, to_traditional
+from crossdesk.cli import cli
+from crossdesk.demo.evaluation import dev_set, noisy_set
+from crossdesk.models import INTENT_NAMES
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar")
 
@@ -178,14 +171,21 @@ def test_buyer_spellings_are_matched(lang, text, intent):
     assert intent in res.intents, res
 
 
-def test_evaluate_command(capsys, tmp_path):
-    assert main(["--set", "heldout"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("heldout:") and "  zh " in out and "precision: strict" in out
+def test_evaluate_command(tmp_path):
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["evaluate", "classify", "--set", "heldout"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("heldout:") and "  zh " in result.output
+    assert "precision: strict" in result.output
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"lang": "en", "text": "no intent"}\n', encoding="utf-8")
-    assert main(["--set", "heldout", "--file", str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: bad.jsonl line 1") and err.count("\n") == 1
-    assert main(["--set", "heldout", "--file", str(tmp_path / "missing.jsonl")]) == 2
+    result = runner.invoke(cli, ["evaluate", "classify", "--set", "heldout", "--file", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: bad.jsonl line 1") and result.output.count("\n") == 1
+    result = runner.invoke(
+        cli, ["evaluate", "classify", "--set", "heldout", "--file", str(tmp_path / "missing.jsonl")]
+    )
+    assert result.exit_code == 1 and "no held-out set" in result.output
     assert HELDOUT.is_file()

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from crossdesk import db as storage
+from crossdesk.store import db as storage
 
 
 def test_fresh_desk_is_migrated_with_wal_and_foreign_keys(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 
 from crossdesk.models import Actor, Role
-from crossdesk.permissions import MATRIX, PERMISSIONS, PermissionDenied, allowed, check
+from crossdesk.store.permissions import MATRIX, PERMISSIONS, PermissionDenied, allowed, check
 
 AGENT = Actor("ana", Role.AGENT)
 SUPERVISOR = Actor("sam", Role.SUPERVISOR)

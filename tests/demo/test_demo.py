@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from crossdesk.api import Desk, DeskError
-from crossdesk.api.identity import normalise_email
 from crossdesk.cli import cli
+from crossdesk.customers import normalise_email
 from crossdesk.demo import build, build_demo, enrich, phrases, world
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor, TicketStatus
@@ -333,7 +333,7 @@ def test_cli_demo_headless_prints_the_summary(tmp_path):
 
 
 def test_outbox_payloads_are_the_service_layers_json(demo):
-    from crossdesk.api.desk import _json
+    from crossdesk.store import to_json as _json
 
     rows = demo.db.execute(
         "SELECT o.payload, m.id, m.body, t.external_id FROM outbox o JOIN messages m ON o.idempotency_key = "

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from crossdesk.api import Desk
 from crossdesk.cli import cli
 from crossdesk.demo import build_demo
+from crossdesk.errors import PermissionDenied
 from crossdesk.io import export_jsonl, import_jsonl, importer
 from crossdesk.models import Actor, Role
-from crossdesk.permissions import PermissionDenied
 
 NOW = 1_795_000_000
 ADMIN = Actor.system("test")

@@ -8,7 +8,7 @@ from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.language import UNDETERMINED, detect
 from crossdesk.language.evaluate import evaluate, heldout
-from crossdesk.language.pipeline import on_event
+from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event, LanguageGuess
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.plugins.language import DEFAULT_LANGUAGES, clean
@@ -124,12 +124,11 @@ def test_pipeline_step_fills_message_ticket_and_customer_language(pm):
     )
     desk.db.execute("UPDATE messages SET language = '' WHERE id = ?", [mid])
     desk.db.execute("UPDATE tickets SET language = '' WHERE id = ?", [ticket_id])
-    on_event(desk, admin, Event("message_received", "ticket", ticket_id, "system", 1, {"message_id": mid}))
+    step = MessageLanguage(desk.store)
+    step(admin, Event("message_received", "ticket", ticket_id, "system", 1, {"message_id": mid}))
     assert desk.db.execute("SELECT language FROM messages WHERE id = ?", [mid]).fetchone()[0] == "it"
     assert desk.db.execute("SELECT language FROM tickets WHERE id = ?", [ticket_id]).fetchone()[0] == "it"
-    on_event(
-        desk, admin, Event("ticket_updated", "ticket", ticket_id, "system", 1, {})
-    )  # other events: no-op
+    step(admin, Event("ticket_updated", "ticket", ticket_id, "system", 1, {}))  # other events: no-op
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,7 @@ def test_sla_urgency_rises_steeply_and_more_after_breach(kern):
 
 
 def test_intent_weights_order_threats_above_questions(kern):
-    from crossdesk.classify.intents import intent_code
+    from crossdesk.models import intent_code
 
     q = one(kern, intent=intent_code("product_question"))
     assert one(kern, intent=intent_code("chargeback_threat")) > q

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossdesk import hookimpl
+from crossdesk.plugin_manager import plugins_manager
 from crossdesk.policy import FLAGS, PolicyError, ReturnQuery, Verdict, evaluate_return, load_policies
 from crossdesk.testing import make_desk, plugin_registered
 
@@ -29,7 +30,7 @@ def test_hook_crossdesk_return_policies():
 
 def test_one_policy_can_be_switched_off_by_entry_point_name(monkeypatch):
     monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "policy_de")
-    ids = {p.id for p in load_policies()}
+    ids = {p.id for p in load_policies(plugins_manager())}
     assert ids == {"de.bgb"}
 
 

@@ -391,8 +391,8 @@ def test_amazon_holiday_season_by_order_or_shipment(ev):
     assert january.deadline == date(2026, 2, 4)
 
 
-def test_the_query_needs_only_what_it_has():
-    v = evaluate_return(ReturnQuery(delivered=[date(2025, 3, 10)]))
+def test_the_query_needs_only_what_it_has(policies):
+    v = evaluate_return(ReturnQuery(delivered=[date(2025, 3, 10)]), policies=policies)
     assert not v.eligible and v.missing == ("country",)
 
 

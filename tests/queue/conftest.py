@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossdesk.classify.intents import INTENT_NAMES
+from crossdesk.models import INTENT_NAMES
 
 PLATFORMS = ["amazon", "ebay", "shopee", "shopify", "web", "newmarket"]
 LANGS = ["en", "de", "ja", "", "pt-BR"]

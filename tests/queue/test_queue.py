@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from crossdesk import native
-from crossdesk.classify.intents import intent_code
-from crossdesk.models import PLATFORM_CODES, Actor, Role
+from crossdesk.models import PLATFORM_CODES, Actor, Role, intent_code
 from crossdesk.native import INT64_MAX
 
 ADMIN = Actor(name="ops", role=Role.ADMIN)

@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 from crossdesk.cli import cli
+from crossdesk.errors import PermissionDenied
 from crossdesk.models import Actor, Role
-from crossdesk.permissions import PermissionDenied
 from crossdesk.queue import RESCORE_KEY, rescore
 from crossdesk.testing import make_desk
 
@@ -25,7 +25,7 @@ def indexes(desk) -> set[str]:
 
 def test_rescore_writes_what_the_queue_computes(desk, insert_tickets):
     insert_tickets(desk, 250)
-    report = rescore(desk, SUPERVISOR, chunk=40)
+    report = rescore(desk.store, SUPERVISOR, chunk=40)
     n_open = desk.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
     assert report.tickets == n_open and report.written == 250 and not report.resumed
     rows = priorities(desk)
@@ -42,7 +42,7 @@ def test_rescore_writes_what_the_queue_computes(desk, insert_tickets):
     assert desk.get_setting(RESCORE_KEY) is None
     assert desk.db.execute("SELECT count(*) FROM audit WHERE action = 'queue.rescore'").fetchone()[0] == 1
     # A second run at the same clock has nothing to write.
-    assert rescore(desk, SUPERVISOR, chunk=40).written == 0
+    assert rescore(desk.store, SUPERVISOR, chunk=40).written == 0
     assert priorities(desk) == rows
 
 
@@ -53,15 +53,15 @@ def test_interrupted_rescore_resumes_to_the_same_result(tmp_path, crossdesk_cloc
     for d in desks:
         insert_tickets(d, 300, seed=9)
     whole, parts = desks
-    rescore(whole, ADMIN, chunk=50, rebuild_indexes=rebuild)
+    rescore(whole.store, ADMIN, chunk=50, rebuild_indexes=rebuild)
     before = indexes(parts)
-    first = rescore(parts, ADMIN, chunk=50, stop_after=2, rebuild_indexes=rebuild)
+    first = rescore(parts.store, ADMIN, chunk=50, stop_after=2, rebuild_indexes=rebuild)
     assert first.tickets == 100
     assert parts.get_setting(RESCORE_KEY)["cursor"] > 0
     if rebuild:
         assert "tickets_queue" not in indexes(parts)
     crossdesk_clock.advance(3600)  # the resumed run keeps the clock of the run it finishes
-    second = rescore(parts, ADMIN, chunk=50)
+    second = rescore(parts.store, ADMIN, chunk=50)
     n_open = parts.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
     assert second.resumed and second.tickets == n_open - 100 and second.now == first.now
     assert priorities(parts) == priorities(whole)
@@ -82,19 +82,19 @@ def test_ctrl_c_rebuilds_dropped_indexes(tmp_path, crossdesk_clock, insert_ticke
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        rescore(d, ADMIN, chunk=20, progress=progress, rebuild_indexes=True)
+        rescore(d.store, ADMIN, chunk=20, progress=progress, rebuild_indexes=True)
     assert indexes(d) == before
     assert d.get_setting(RESCORE_KEY)["done"] == 40
-    assert rescore(d, ADMIN, chunk=20).resumed
+    assert rescore(d.store, ADMIN, chunk=20).resumed
     d.close()
 
 
 def test_rescore_needs_bulk(desk, insert_tickets):
     insert_tickets(desk, 3)
     with pytest.raises(PermissionDenied):
-        rescore(desk, AGENT)
+        rescore(desk.store, AGENT)
     with pytest.raises(ValueError):
-        rescore(desk, ADMIN, chunk=0)
+        rescore(desk.store, ADMIN, chunk=0)
 
 
 def test_cli_rescore(tmp_path, insert_tickets, monkeypatch):

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crossdesk.rules.bulk import BulkEvaluator
-from crossdesk.rules.conditions import Facts, KeywordIndex, Vocabulary, evaluate, parse_conditions
+from crossdesk.conditions import BulkEvaluator, Facts, KeywordIndex, Vocabulary, evaluate, parse_conditions
 from crossdesk.testing import FIXED_NOW, FixedClock, make_desk
 
 PLATFORMS = ["amazon", "ebay", "shopee", "shopify"]
@@ -214,7 +213,7 @@ def _agree(world, all_, any_):
     vocab = Vocabulary()
     conds = parse_conditions({"all": all_, "any": any_}, "parity", vocab)
     now = world.now()
-    with BulkEvaluator(world, vocab, now, [conds]) as bulk:
+    with BulkEvaluator(world.db, vocab, now, [conds]) as bulk:
         in_bulk = set(bulk.ticket_ids(conds))
     keywords = KeywordIndex.for_conditions([conds], vocab)
     cursor = world.db.execute("SELECT * FROM tickets")
@@ -222,7 +221,7 @@ def _agree(world, all_, any_):
     one_by_one = {
         row["id"]
         for row in (dict(zip(cols, r, strict=True)) for r in cursor.fetchall())
-        if evaluate(conds, Facts(world, row, now), vocab, keywords)
+        if evaluate(conds, Facts(world.db, row, now), vocab, keywords)
     }
     assert in_bulk == one_by_one
 
@@ -250,6 +249,6 @@ def test_the_world_is_varied_enough_to_mean_something(world):
         {"all": [{"field": "hours_until_sla_breach", "op": "lt", "value": 0}]},
     ):
         conds = parse_conditions(raw, "t", vocab)
-        with BulkEvaluator(world, vocab, world.now(), [conds]) as bulk:
+        with BulkEvaluator(world.db, vocab, world.now(), [conds]) as bulk:
             hits = list(bulk.ticket_ids(conds))
         assert 0 < len(hits) < 60, raw

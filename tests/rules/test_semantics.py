@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from crossdesk.models import Actor, TicketStatus
 from crossdesk.rules import MAX_DEPTH
-from crossdesk.rules.actions import set_priority_level
 
 
 def test_rules_run_in_position_order_and_see_earlier_changes(h):
@@ -80,7 +79,7 @@ def test_two_rules_that_would_ping_pong_fire_once_each(h):
         },
     )
     ticket = h.ticket("hi")
-    set_priority_level(h.desk, h.admin, ticket, "high")
+    h.desk.tickets.set_priority_level(h.admin, ticket, "high")
     assert [r["rule_name"] for r in reversed(h.firings(ticket))] == ["lower", "raise"]
     assert (
         h.desk.db.execute("SELECT priority_level FROM tickets WHERE id = ?", [ticket]).fetchone()[0] == "high"
@@ -283,8 +282,8 @@ def test_inactive_rules_do_not_fire(h):
 def test_rule_changes_need_manage_rules(h):
     import pytest
 
+    from crossdesk.errors import PermissionDenied
     from crossdesk.models import Role
-    from crossdesk.permissions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         h.desk.rules.save(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from crossdesk.sla import automate
-
 HOUR = 3600
 
 
@@ -24,20 +22,20 @@ def _stale_rule(h):
 def test_time_rule_fires_once_per_window_however_often_it_runs(h):
     _stale_rule(h)
     ticket = h.ticket("hello?")
-    assert automate(h.desk, h.admin)["time_rules_fired"] == {}
+    assert h.desk.automate(h.admin)["time_rules_fired"] == {}
     h.clock.advance(3 * HOUR)
-    assert automate(h.desk, h.admin)["time_rules_fired"] == {"nudge stale": 1}
+    assert h.desk.automate(h.admin)["time_rules_fired"] == {"nudge stale": 1}
     for _ in range(3):
         h.clock.advance(600)
-        assert automate(h.desk, h.admin)["time_rules_fired"] == {}
+        assert h.desk.automate(h.admin)["time_rules_fired"] == {}
     assert len(h.firings(ticket, "nudge stale")) == 1
     # The buyer writes again: the condition stops holding, the window closes...
     h.message(ticket, "still waiting")
-    result = automate(h.desk, h.admin)
+    result = h.desk.automate(h.admin)
     assert result["windows_closed"] == 1 and result["time_rules_fired"] == {}
     # ...and a new window opens when it holds again.
     h.clock.advance(2 * HOUR)
-    assert automate(h.desk, h.admin)["time_rules_fired"] == {"nudge stale": 1}
+    assert h.desk.automate(h.admin)["time_rules_fired"] == {"nudge stale": 1}
     assert len(h.firings(ticket, "nudge stale")) == 2
     notes = [m for m in h.desk.ticket(h.admin, ticket)["messages"] if m["direction"] == "note"]
     assert len(notes) == 2
@@ -51,7 +49,7 @@ def test_time_rule_only_touches_matching_tickets(h):
     solved = h.ticket("third")
     h.desk.update_ticket(h.admin, solved, status="solved")
     h.clock.advance(HOUR)
-    automate(h.desk, h.admin)
+    h.desk.automate(h.admin)
     assert [len(h.firings(t, "nudge stale")) for t in (old, fresh, solved)] == [1, 0, 0]
 
 
@@ -67,11 +65,11 @@ def test_once_per_ticket_time_rule_never_refires(h):
     )
     ticket = h.ticket("hello")
     h.clock.advance(2 * HOUR)
-    automate(h.desk, h.admin)
+    h.desk.automate(h.admin)
     h.message(ticket, "again")
-    automate(h.desk, h.admin)
+    h.desk.automate(h.admin)
     h.clock.advance(2 * HOUR)
-    automate(h.desk, h.admin)
+    h.desk.automate(h.admin)
     assert len(h.firings(ticket, "first nudge only")) == 1
 
 
@@ -93,7 +91,7 @@ def test_time_rule_actions_cascade_into_event_rules(h):
     )
     ticket = h.ticket("hello")
     h.clock.advance(6 * HOUR)
-    automate(h.desk, h.admin)
+    h.desk.automate(h.admin)
     assert h.desk.db.execute("SELECT escalated FROM tickets WHERE id = ?", [ticket]).fetchone()[0] == 1
     (chained,) = h.firings(ticket, "escalate on tag")
     assert chained["depth"] == 1

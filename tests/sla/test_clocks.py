@@ -9,7 +9,6 @@ import pytest
 
 from crossdesk.models import TicketStatus
 from crossdesk.rules import RuleError
-from crossdesk.sla import automate
 
 HOUR = 3600
 DAY = 86400
@@ -51,11 +50,10 @@ def test_first_match_by_position_and_targets_per_priority(h):
     assert _row(h, amazon)["first_reply_due"] == now + 24 * HOUR
     assert _row(h, ebay)["first_reply_due"] == now + 8 * HOUR
     # Priority changes move the deadline; a level without targets falls back to normal.
-    from crossdesk.rules.actions import set_priority_level
 
-    set_priority_level(h.desk, h.admin, ebay, "urgent")
+    h.desk.tickets.set_priority_level(h.admin, ebay, "urgent")
     assert _row(h, ebay)["first_reply_due"] == now + HOUR
-    set_priority_level(h.desk, h.admin, ebay, "low")
+    h.desk.tickets.set_priority_level(h.admin, ebay, "low")
     assert _row(h, ebay)["first_reply_due"] == now + 8 * HOUR
     assert _row(h, ebay)["sla_due"] == now + 8 * HOUR
 
@@ -212,15 +210,15 @@ def test_breach_and_near_breach_events_once_each_and_rules_can_use_them(h):
         },
     )
     ticket = h.ticket("hello")
-    assert automate(h.desk, h.admin)["near_breaches"] == 0
+    assert h.desk.automate(h.admin)["near_breaches"] == 0
     h.clock.advance(100 * 60)
-    assert automate(h.desk, h.admin)["near_breaches"] == 1
-    assert automate(h.desk, h.admin)["near_breaches"] == 0
+    assert h.desk.automate(h.admin)["near_breaches"] == 1
+    assert h.desk.automate(h.admin)["near_breaches"] == 0
     assert h.tags(ticket) == ["near"]
     h.clock.advance(30 * 60)
-    result = automate(h.desk, h.admin)
+    result = h.desk.automate(h.admin)
     assert (result["breaches"], result["near_breaches"]) == (1, 0)
-    assert automate(h.desk, h.admin)["breaches"] == 0
+    assert h.desk.automate(h.admin)["breaches"] == 0
     row = _row(h, ticket)
     assert row["sla_breached"] & 1 and row["priority_level"] == "urgent"
     kinds = [(e["kind"], e["target"]) for e in h.desk.sla.status(h.admin, ticket)["events"]]

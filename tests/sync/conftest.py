@@ -16,7 +16,7 @@ from crossdesk.fakes.shopee import FakeShopee
 from crossdesk.fakes.shopify import FakeShopify
 from crossdesk.models import Actor
 from crossdesk.plugin_manager import plugins_manager
-from crossdesk.sync import Connections, OutboxDispatcher, SyncEngine
+from crossdesk.sync import Connections
 from crossdesk.testing import FixedClock
 
 PLATFORM_PLUGINS = ["platform_amazon", "platform_ebay", "platform_shopee", "platform_shopify"]
@@ -35,18 +35,18 @@ class Harness:
     env: dict[str, str]
 
     def connections(self) -> Connections:
-        return Connections(self.desk, env=self.env, credentials_path=_NO_FILE)
+        return self.desk.sync.connections(env=self.env, credentials_path=_NO_FILE)
 
     def sync(self, **kw: Any) -> Any:
         with self.connections() as conn:
-            [result] = SyncEngine(self.desk, conn, **kw).run(platform=self.platform)
+            [result] = self.desk.sync.engine(conn, **kw).run(platform=self.platform)
         return result
 
     def dispatch(self, **kw: Any) -> Any:
         kw.setdefault("backoff", 1)
         kw.setdefault("lease", 60)
         with self.connections() as conn:
-            return OutboxDispatcher(self.desk, conn, **kw).run()
+            return self.desk.sync.dispatcher(conn, **kw).run()
 
     def count(self, table: str) -> int:
         return self.desk.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -151,7 +151,7 @@ def test_crash_mid_page_resumes_from_last_committed_page(
 ) -> None:
     """The process dies while storing the second page: the first page and its cursor are committed, the
     partial second page is rolled back, and the next run starts at page two, not page one."""
-    real = harness.desk.upsert_order
+    real = harness.desk.orders.upsert
     calls = {"n": 0}
 
     def dying(*args, **kwargs):
@@ -160,13 +160,13 @@ def test_crash_mid_page_resumes_from_last_committed_page(
             raise KeyboardInterrupt("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(harness.desk, "upsert_order", dying)
+    monkeypatch.setattr(harness.desk.orders, "upsert", dying)
     with pytest.raises(KeyboardInterrupt):
         harness.sync()
     assert harness.count("orders") == 5
     cursor = harness.desk.db.execute("SELECT cursor FROM sync_cursors WHERE resource = 'orders'").fetchone()
     assert cursor is not None
-    monkeypatch.setattr(harness.desk, "upsert_order", real)
+    monkeypatch.setattr(harness.desk.orders, "upsert", real)
     harness.fake.requests.clear()
     result = harness.sync()
     assert result.ok
@@ -330,7 +330,7 @@ def test_crash_mid_messages_resumes_without_loss_or_duplicates(
     platform_fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h: Harness = request.getfixturevalue(platform_fixture)
-    real = h.desk.receive_message
+    real = h.desk.tickets.receive
     calls = {"n": 0}
 
     def dying(*args, **kwargs):
@@ -339,11 +339,11 @@ def test_crash_mid_messages_resumes_without_loss_or_duplicates(
             raise KeyboardInterrupt("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(h.desk, "receive_message", dying)
+    monkeypatch.setattr(h.desk.tickets, "receive", dying)
     with pytest.raises(KeyboardInterrupt):
         h.sync()
     assert h.count("messages") == 10
-    monkeypatch.setattr(h.desk, "receive_message", real)
+    monkeypatch.setattr(h.desk.tickets, "receive", real)
     assert h.sync().ok
     assert_exact(h)
     ids = [r[0] for r in h.desk.db.execute("SELECT external_id FROM messages")]

@@ -12,7 +12,7 @@ from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.models import Actor, PlatformSpec
 from crossdesk.plugin_manager import plugins_manager
-from crossdesk.sync import Connections, OutboxDispatcher, SyncEngine, to_minor
+from crossdesk.sync import to_minor
 from crossdesk.testing import FixedClock
 
 ADMIN = Actor.system("test")
@@ -102,8 +102,8 @@ def desk() -> Any:
 
 
 def run(desk: Any, **kw: Any) -> Any:
-    with Connections(desk, env={}, credentials=lambda p, s: {}) as conn:
-        return SyncEngine(desk, conn, **kw).run()
+    with desk.sync.connections(env={}, credentials=lambda p, s: {}) as conn:
+        return desk.sync.engine(conn, **kw).run()
 
 
 def test_third_party_connector_pages_and_dedupes(desk: Any) -> None:
@@ -144,8 +144,8 @@ def test_outbox_through_third_party_connector(desk: Any) -> None:
     run(desk)
     ticket_id = desk.db.execute("SELECT id FROM tickets").fetchone()[0]
     desk.reply(ADMIN, ticket_id, "明日届きます。")
-    with Connections(desk, env={}, credentials=lambda p, s: {}) as conn:
-        report = OutboxDispatcher(desk, conn).run()
+    with desk.sync.connections(env={}, credentials=lambda p, s: {}) as conn:
+        report = desk.sync.dispatcher(conn).run()
     assert len(report.sent) == 1
     [connector] = [c for c in desk.plugin.connectors if c.sent]
     action = connector.sent[0]
@@ -161,8 +161,8 @@ def test_outbox_through_third_party_connector(desk: Any) -> None:
 
 def test_reset_starts_over_without_duplicates(desk: Any) -> None:
     run(desk)
-    with Connections(desk, env={}, credentials=lambda p, s: {}) as conn:
-        SyncEngine(desk, conn).reset("bazaar", desk.shop_id("bazaar", "b-shop"))
+    with desk.sync.connections(env={}, credentials=lambda p, s: {}) as conn:
+        desk.sync.engine(conn).reset("bazaar", desk.shop_id("bazaar", "b-shop"))
     [result] = run(desk)
     assert result.resources["orders"].fetched == 5 and result.resources["orders"].new == 0
     assert desk.db.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
@@ -177,11 +177,9 @@ def test_to_minor(text: str, digits: int, minor: int) -> None:
 
 
 def test_sync_service_for_the_tui(desk: Any) -> None:
-    from crossdesk.sync import SyncService
-
     seen: list[tuple[int, int]] = []
-    out = SyncService(desk, env={}, credentials=lambda p, s: {}).run(
-        ADMIN, progress=lambda d, t: seen.append((d, t))
+    out = desk.sync.run(
+        ADMIN, progress=lambda d, t: seen.append((d, t)), env={}, credentials=lambda p, s: {}
     )
     assert seen == [(1, 1)]
     assert out["shops"][0].ok and out["outbox"].counts()["sent"] == 0

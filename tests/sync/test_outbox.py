@@ -243,8 +243,7 @@ def test_amazon_interrupted_send_goes_to_a_person_not_to_a_resend(
     assert "gives no way to check" in status(amazon, item)["last_error"]
     assert len(amazon.fake.actions) == 1
     # A person confirms it arrived.
-    with amazon.connections() as conn:
-        OutboxDispatcher(amazon.desk, conn).resolve(item, sent=True)
+    amazon.desk.outbox.resolve(ADMIN, item, sent=True)
     assert status(amazon, item)["status"] == "sent"
 
 
@@ -381,7 +380,7 @@ def test_case_service_approval_reaches_the_platform(ebay: Harness) -> None:
 def test_claim_is_exclusive(ebay: Harness) -> None:
     item_id, _ = reply_item(ebay)
     with ebay.connections() as conn:
-        a, b = OutboxDispatcher(ebay.desk, conn), OutboxDispatcher(ebay.desk, conn)
+        a, b = ebay.desk.sync.dispatcher(conn), ebay.desk.sync.dispatcher(conn)
         row = status(ebay, item_id)
         assert a._claim(dict(row)) is True
         assert b._claim(dict(row)) is False

@@ -86,7 +86,7 @@ def make_service(desk: Desk, providers: list[str], routes: dict | None = None, *
         provider_settings=provider_settings(**fakes),
         retry_after=300,
     )
-    return TranslationService(desk, config=config)
+    return TranslationService(desk.store, desk.tickets, config=config)
 
 
 @pytest.fixture

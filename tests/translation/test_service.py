@@ -226,7 +226,7 @@ def test_plain_translator_never_sees_protected_terms(desk):
 
     from crossdesk.translation import TranslationConfig
 
-    svc = TranslationService(desk, config=TranslationConfig(providers=["plain"]), translators=[Plain()])
+    svc = TranslationService(desk.store, desk.tickets, config=TranslationConfig(providers=["plain"]), translators=[Plain()])
     svc.set_term(ADMIN, "AcmePhone")
     (t,) = svc.translate(["my AcmePhone is broken, order {{order_id}}"], "de", source="en")
     assert t.text == "MY AcmePhone IS BROKEN, ORDER {{order_id}}"
@@ -234,7 +234,7 @@ def test_plain_translator_never_sees_protected_terms(desk):
 
 
 def test_glossary_needs_permission(desk):
-    svc = TranslationService(desk)
+    svc = TranslationService(desk.store, desk.tickets)
     with pytest.raises(Exception, match="may not manage templates"):
         svc.set_term(Actor("ann", Role.AGENT), "Acme")
     svc.set_term(Actor("sue", Role.SUPERVISOR), "Acme", translations={"ja": "アクメ"})
@@ -293,7 +293,7 @@ def test_incoming_uses_each_shops_glossary(desk, deepl):
 def test_reply_preview_edit_and_send(desk):
     (mid,) = add_messages(desk, ["Wo ist meine Bestellung?"])
     ticket_id = desk.db.execute("SELECT ticket_id FROM messages WHERE id = ?", [mid]).fetchone()[0]
-    svc = TranslationService(desk)  # no keys: the offline phrasebook
+    svc = TranslationService(desk.store, desk.tickets)  # no keys: the offline phrasebook
     preview = svc.preview_reply(
         ADMIN, ticket_id, "Your order has been shipped. We are sorry for the inconvenience."
     )
@@ -333,7 +333,7 @@ def test_template_variant_in_buyer_language_is_sent_as_written(desk):
     desk.db["template_variants"].insert(
         {"template_id": tid, "language": "pt-BR", "body": "Oi! Seu pedido já saiu."}
     )
-    svc = TranslationService(desk)
+    svc = TranslationService(desk.store, desk.tickets)
     preview = svc.preview_template(ADMIN, ticket_id, "shipped-x")
     assert (preview.text, preview.provider, preview.machine_translated) == (
         "Oi! Seu pedido já saiu.",
@@ -373,7 +373,7 @@ def test_incoming_goes_into_the_acting_agents_language(desk):
     ids = add_messages(desk, ["Where is my order?"])
     agent_id = desk.create_agent(ADMIN, "jonas", Role.AGENT, languages=["de", "en"])
     jonas = Actor("jonas", Role.AGENT, agent_id)
-    report = TranslationService(desk).translate_incoming(jonas)
+    report = TranslationService(desk.store, desk.tickets).translate_incoming(jonas)
     assert report.translated == 1
     row = desk.db.execute("SELECT translation, translated_to FROM messages WHERE id = ?", ids).fetchone()
     assert row == ("Wo ist meine Bestellung?", "de")

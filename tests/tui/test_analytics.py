@@ -1,10 +1,10 @@
-"""crossdesk.analytics (the read-only figures behind the dashboard and the inbox), without the TUI."""
+"""The read models behind the dashboard and the inbox (analytics, ticket pages, what is refundable), without
+the TUI."""
 
 from __future__ import annotations
 
 import pytest
 
-from crossdesk import analytics
 from crossdesk.models import Actor, Role
 
 
@@ -24,13 +24,13 @@ from crossdesk.models import Actor, Role
 def test_count_matches_the_rows_list_tickets_pages_through(desk, filters):
     actor = desk.actor_for("ana")
     rows = desk.list_tickets(actor, limit=1000, **filters)
-    assert analytics.count_tickets(desk, actor, **filters) == len(rows)
+    assert desk.tickets.count(actor, **filters) == len(rows)
 
 
 def test_names_and_rows_by_id_keep_the_order_asked(desk, ids):
     actor = desk.actor_for("ana")
     wanted = [ids.tickets["jp_question"], ids.tickets["de_wismo"], 10**9]  # an unknown id is skipped
-    rows = analytics.tickets_by_ids(desk, actor, wanted)
+    rows = desk.tickets.by_ids(actor, wanted)
     assert [r["id"] for r in rows] == wanted[:2]
     assert rows[0]["buyer"] == "佐藤 花子" and rows[0]["shop_name"] == "Acme Official SG"
     assert rows[1]["assignee"] == ""
@@ -41,7 +41,7 @@ def test_dashboard_figures(desk, ids, clock):
     desk.reply(ana, ids.tickets["us_return"], "Here is your label.")  # asked 4 h before now
     clock.advance(1800)
     desk.reply(ana, ids.tickets["jp_question"], "Yes, it fits.")  # asked 3 h before the first reply
-    board = analytics.dashboard(desk, ana)
+    board = desk.analytics.dashboard(ana)
     assert board.created_today == 6 and sum(board.volume_by_hour) == 6
     assert board.volume_by_hour[4:10] == [1] * 6  # the seeded tickets came in 04:00 to 09:00 UTC
     assert board.messages_in_today == 6 and board.replies_today == 2
@@ -57,19 +57,19 @@ def test_returns_per_sku_and_refundable(desk, ids):
     case_id = desk.cases.open(
         sam, type="return", order_id=order["id"], items=[{"order_line_id": line["id"], "quantity": 1}]
     )
-    assert analytics.dashboard(desk, sam).returns_per_sku == [("SHOE-42", 1)]
-    assert analytics.refundable(desk, sam, order["id"]) == 12900
+    assert desk.analytics.dashboard(sam).returns_per_sku == [("SHOE-42", 1)]
+    assert desk.cases.refundable(sam, order["id"]) == 12900
     desk.cases.approve(sam, case_id)
     desk.cases.refund(sam, case_id, amount_minor=2900, currency="USD", without_return=True)
-    assert analytics.refundable(desk, sam, order["id"]) == 10000
+    assert desk.cases.refundable(sam, order["id"]) == 10000
 
 
 def test_reads_need_the_view_permission(desk, monkeypatch):
-    from crossdesk.permissions import MATRIX, PermissionDenied
+    from crossdesk.store.permissions import MATRIX, PermissionDenied
 
     monkeypatch.setitem(MATRIX, Role.AGENT, frozenset())  # a role without "view"
     nobody = Actor("ghost", Role.AGENT)
     with pytest.raises(PermissionDenied):
-        analytics.dashboard(desk, nobody)
+        desk.analytics.dashboard(nobody)
     with pytest.raises(PermissionDenied):
-        analytics.count_tickets(desk, nobody)
+        desk.tickets.count(nobody)

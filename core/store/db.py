@@ -1,16 +1,15 @@
 """The desk database: SQLite through sqlite-utils, WAL, foreign keys, numbered migrations.
 
-Migrations are modules ``crossdesk.db.migrations.mNNNN_<name>`` with ``up(db)``; each runs once, in
-number order, inside a transaction, and is recorded in ``schema_migrations``. Number ranges per area keep
+Migrations are modules ``crossdesk.store.migrations.mNNNN_<name>`` with ``up(db)``, listed in
+:data:`crossdesk.store.migrations.MODULES`; each runs once, in number order, inside a transaction, and is
+recorded in ``schema_migrations``. Number ranges per area keep
 parallel work apart: 1-9 foundation, 10-19 native core and queue, 20-29 after-sales, 30-39 automation,
 40-49 language, 50-59 TUI.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import re
 import sqlite3
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import platformdirs
 import sqlite_utils
+
+from crossdesk.store.migrations import MODULES
 
 ENV_DB = "CROSSDESK_DB"
 _MIGRATION = re.compile(r"^m(\d{4})_(\w+)$")
@@ -90,14 +91,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 def known_migrations() -> list[tuple[int, str, object]]:
     """All known migrations as (number, name, module), in order."""
-    from crossdesk.db import migrations as package
-
     found = []
-    for info in pkgutil.iter_modules(package.__path__):
-        m = _MIGRATION.match(info.name)
-        if m:
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            found.append((int(m.group(1)), m.group(2), module))
+    for module in MODULES:
+        m = _MIGRATION.match(module.__name__.rpartition(".")[2])
+        if m is None:
+            raise SchemaError(f"migration module {module.__name__} is not named mNNNN_<name>")
+        found.append((int(m.group(1)), m.group(2), module))
     found.sort(key=lambda item: item[0])
     numbers = [n for n, _, _ in found]
     if len(set(numbers)) != len(numbers):

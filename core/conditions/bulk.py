@@ -3,7 +3,7 @@
 Column conditions become one WHERE clause over ``tickets t``. Keyword conditions are answered by one
 pass of the native matcher (``match_many``) over every buyer message, whose hits land in a temporary table
 the WHERE clause joins; plugin conditions (Python callables) are evaluated once per ticket into another.
-The result must equal the per-ticket evaluator of :mod:`crossdesk.rules.conditions` (a parity test checks
+The result must equal the per-ticket evaluator of :mod:`crossdesk.conditions.evaluate` (a parity test checks
 it), except for ``changed*`` operators, which need an event: here ``changed_to X`` reads as "is X now" and
 ``changed`` / ``changed_from`` as true, so a dry run gives an upper bound for rules that use them.
 """
@@ -16,22 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crossdesk.rules.conditions import (
-    CHANGE_OPS,
-    NEGATIVE,
-    PRIORITY_RANK,
-    Condition,
-    Conditions,
-    Facts,
-    FieldSpec,
-    KeywordIndex,
-    Vocabulary,
-    _positive,
-    fold,
-)
+from crossdesk.conditions.evaluate import Condition, Conditions, KeywordIndex, Vocabulary, positive_holds
+from crossdesk.conditions.fields import CHANGE_OPS, NEGATIVE, PRIORITY_RANK, Facts, FieldSpec, fold
 
 if TYPE_CHECKING:
-    from crossdesk.api.desk import Desk
+    import sqlite_utils
 
 #: Buyer messages are read and matched in chunks of this many, to keep memory flat on big desks.
 CHUNK = 200_000
@@ -40,14 +29,16 @@ _PRED = re.compile(r"\{pred_([\w.]+)\}")
 
 
 class BulkEvaluator:
-    """Turns conditions into SQL over ``tickets t`` for one desk at one moment ``now``.
+    """Turns conditions into SQL over ``tickets t`` of one desk database at one moment ``now``.
 
     Create it with every condition set it will see, so the buyer messages are scanned only once.
     Use as a context manager: the temporary tables go when it closes.
     """
 
-    def __init__(self, desk: Desk, vocab: Vocabulary, now: int, groups: Sequence[Conditions]) -> None:
-        self.desk = desk
+    def __init__(
+        self, db: sqlite_utils.Database, vocab: Vocabulary, now: int, groups: Sequence[Conditions]
+    ) -> None:
+        self.db = db
         self.vocab = vocab
         self.now = int(now)
         self.keywords = KeywordIndex.for_conditions(groups, vocab)
@@ -72,21 +63,21 @@ class BulkEvaluator:
         if self._intents_ready:
             tables.append("_rules_intents")
         for name in tables:
-            self.desk.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
     # ---- keywords ----------------------------------------------------------------------------------
 
     def _prepare_keywords(self) -> None:
         if self._keywords_ready:
             return
-        db = self.desk.db
+        db = self.db
         db.execute("DROP TABLE IF EXISTS temp._rules_kw")
         db.execute(
             "CREATE TEMP TABLE _rules_kw (ticket_id INTEGER NOT NULL, kw INTEGER NOT NULL, "
             "PRIMARY KEY (ticket_id, kw)) WITHOUT ROWID"
         )
         self._keywords_ready = True
-        for ticket_ids, texts in _buyer_text_chunks(self.desk):
+        for ticket_ids, texts in _buyer_text_chunks(self.db):
             text_idx, kw = self.keywords.match_many(texts)
             if len(text_idx) == 0:
                 continue
@@ -96,7 +87,7 @@ class BulkEvaluator:
     def _prepare_intents(self) -> None:
         if self._intents_ready:
             return
-        db = self.desk.db
+        db = self.db
         db.execute("DROP TABLE IF EXISTS temp._rules_intents")
         db.execute(
             "CREATE TEMP TABLE _rules_intents (ticket_id INTEGER NOT NULL, intent TEXT NOT NULL, "
@@ -113,7 +104,7 @@ class BulkEvaluator:
     def forget_plugin_values(self) -> None:
         """Drop the plugin answers computed so far (they may depend on columns that have changed)."""
         for name in self._plugin_tables.values():
-            self.desk.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self._plugin_tables.clear()
 
     def _plugin_table(self, spec: FieldSpec, cond: Condition) -> str:
@@ -121,7 +112,7 @@ class BulkEvaluator:
         if key in self._plugin_tables:
             return self._plugin_tables[key]
         name = f"_rules_plugin_{len(self._plugin_tables)}"
-        db = self.desk.db
+        db = self.db
         db.execute(f"CREATE TEMP TABLE {name} (ticket_id INTEGER PRIMARY KEY)")
         positive = NEGATIVE.get(cond.op, cond.op)
         cursor = db.execute("SELECT * FROM tickets")
@@ -129,7 +120,7 @@ class BulkEvaluator:
         hits = []
         for values in cursor:
             row = dict(zip(columns, values, strict=True))
-            if _positive(spec, positive, spec.getter(Facts(self.desk, row, self.now)), cond.value):
+            if positive_holds(spec, positive, spec.getter(Facts(self.db, row, self.now)), cond.value):
                 hits.append((row["id"],))
         db.conn.executemany(f"INSERT INTO {name} VALUES (?)", hits)
         self._plugin_tables[key] = name
@@ -156,7 +147,7 @@ class BulkEvaluator:
         if extra_where:
             sql = f"({sql}) AND ({extra_where})"
             params = [*params, *extra_params]
-        for (tid,) in self.desk.db.execute(f"SELECT t.id FROM tickets t WHERE {sql} ORDER BY t.id", params):
+        for (tid,) in self.db.execute(f"SELECT t.id FROM tickets t WHERE {sql} ORDER BY t.id", params):
             yield tid
 
     def _condition(self, cond: Condition, params: list[Any]) -> str:
@@ -232,8 +223,8 @@ class BulkEvaluator:
         return f"COALESCE(lower({expr}) = ?, 0)"
 
 
-def _buyer_text_chunks(desk: Desk) -> Iterator[tuple[np.ndarray, list[str]]]:
-    cursor = desk.db.execute("SELECT ticket_id, body, translation FROM messages WHERE direction = 'in'")
+def _buyer_text_chunks(db: sqlite_utils.Database) -> Iterator[tuple[np.ndarray, list[str]]]:
+    cursor = db.execute("SELECT ticket_id, body, translation FROM messages WHERE direction = 'in'")
     while True:
         rows = cursor.fetchmany(CHUNK)
         if not rows:
@@ -244,8 +235,12 @@ def _buyer_text_chunks(desk: Desk) -> Iterator[tuple[np.ndarray, list[str]]]:
 
 
 def matching_ids(
-    desk: Desk, vocab: Vocabulary, conditions: Conditions, now: int, groups: Iterable[Conditions] = ()
+    db: sqlite_utils.Database,
+    vocab: Vocabulary,
+    conditions: Conditions,
+    now: int,
+    groups: Iterable[Conditions] = (),
 ) -> list[int]:
     """Ids of the tickets meeting ``conditions`` now (a convenience for one condition set)."""
-    with BulkEvaluator(desk, vocab, now, [conditions, *groups]) as bulk:
+    with BulkEvaluator(db, vocab, now, [conditions, *groups]) as bulk:
         return list(bulk.ticket_ids(conditions))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from crossdesk.db.migrations.m0001_initial import _statements
+from crossdesk.store.migrations.m0001_initial import _statements
 
 SCHEMA = """
 CREATE TABLE rule_firings (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from crossdesk.db.migrations.m0001_initial import _statements
+from crossdesk.store.migrations.m0001_initial import _statements
 
 SCHEMA = """
 ALTER TABLE cases ADD COLUMN next_step TEXT NOT NULL DEFAULT '';     -- what the agent must do by hand

@@ -6,7 +6,10 @@ The matrix is data so a desk can read it, print it and test it. Refund limits ar
 
 from __future__ import annotations
 
+from crossdesk.errors import PermissionDenied
 from crossdesk.models import Actor, Role
+
+__all__ = ["MATRIX", "PERMISSIONS", "REFUND_LIMITS_USD_MINOR", "PermissionDenied", "allowed", "check"]
 
 PERMISSIONS = (
     "view",  # read tickets, customers, orders, cases
@@ -44,18 +47,6 @@ REFUND_LIMITS_USD_MINOR: dict[Role, int | None] = {
     Role.SUPERVISOR: 500_00,
     Role.ADMIN: None,
 }
-
-
-class PermissionDenied(Exception):
-    """The actor may not do this. Raised before anything is written."""
-
-    def __init__(self, actor: Actor, permission: str, detail: str = "") -> None:
-        self.actor = actor
-        self.permission = permission
-        message = f"{actor.name} ({actor.role.value}) may not {permission.replace('_', ' ')}"
-        if detail:
-            message += f": {detail}"
-        super().__init__(message)
 
 
 def allowed(role: Role, permission: str) -> bool:

@@ -1,0 +1,106 @@
+"""The dashboard: today's volume, first-reply time, SLA breaches, top intents and returns per SKU.
+
+Read-only; every figure checks the ``view`` permission first, like the services. Days are UTC days of the
+desk's clock, so a test with a fixed clock gets fixed figures.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from crossdesk.models import OPEN_STATUSES, Actor
+from crossdesk.store import Store
+
+DAY = 86_400
+
+
+def day_start(now: int) -> int:
+    """Midnight UTC of the day holding ``now``."""
+    return now - now % DAY
+
+
+@dataclass
+class Dashboard:
+    """The figures of the dashboard screen, for one UTC day."""
+
+    day_start: int
+    now: int
+    created_today: int = 0
+    messages_in_today: int = 0
+    replies_today: int = 0
+    open_tickets: int = 0
+    sla_breaches: int = 0
+    first_reply_median_s: float | None = None
+    first_reply_count: int = 0
+    volume_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    top_intents: list[tuple[str, int]] = field(default_factory=list)
+    returns_per_sku: list[tuple[str, int]] = field(default_factory=list)
+
+
+class Analytics:
+    """``desk.analytics``: figures over the whole desk."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def dashboard(self, actor: Actor, *, top: int = 8) -> Dashboard:
+        """Today's volume, first-reply time, SLA breaches, top intents of open tickets and returned units
+        per SKU."""
+        self.store.require(actor, "view")
+        now = self.store.now()
+        start = day_start(now)
+        out = Dashboard(day_start=start, now=now)
+        db = self.store.db
+        open_codes = [int(s) for s in OPEN_STATUSES]
+        marks = ",".join("?" * len(open_codes))
+        for hour, n in db.execute(
+            "SELECT (created_at - ?) / 3600 AS h, COUNT(*) FROM tickets WHERE created_at >= ? AND created_at < ? "
+            "GROUP BY h",
+            [start, start, start + DAY],
+        ):
+            out.volume_by_hour[int(hour)] = n
+        out.created_today = sum(out.volume_by_hour)
+        for direction, n in db.execute(
+            "SELECT direction, COUNT(*) FROM messages WHERE created_at >= ? AND created_at < ? GROUP BY direction",
+            [start, start + DAY],
+        ):
+            if direction == "in":
+                out.messages_in_today = n
+            elif direction == "out":
+                out.replies_today = n
+        out.open_tickets = db.execute(
+            f"SELECT COUNT(*) FROM tickets WHERE status IN ({marks})", open_codes
+        ).fetchone()[0]
+        out.sla_breaches = db.execute(
+            f"SELECT COUNT(*) FROM tickets WHERE status IN ({marks}) AND sla_due IS NOT NULL AND sla_due < ?",
+            [*open_codes, now],
+        ).fetchone()[0]
+        waits = [
+            r[0]
+            for r in db.execute(
+                "SELECT first_replied_at - created_at FROM tickets "
+                "WHERE first_replied_at IS NOT NULL AND first_replied_at >= ? AND first_replied_at < ?",
+                [start, start + DAY],
+            )
+        ]
+        out.first_reply_count = len(waits)
+        out.first_reply_median_s = float(statistics.median(waits)) if waits else None
+        out.top_intents = [
+            (r[0] or "(none)", r[1])
+            for r in db.execute(
+                f"SELECT intent, COUNT(*) AS n FROM tickets WHERE status IN ({marks}) GROUP BY intent "
+                "ORDER BY n DESC, intent LIMIT ?",
+                [*open_codes, top],
+            )
+        ]
+        out.returns_per_sku = [
+            (r[0], r[1])
+            for r in db.execute(
+                "SELECT l.sku, SUM(cl.quantity) AS n FROM case_lines cl JOIN cases c ON c.id = cl.case_id "
+                "JOIN order_lines l ON l.id = cl.order_line_id WHERE c.type IN ('return', 'exchange') "
+                "GROUP BY l.sku ORDER BY n DESC, l.sku LIMIT ?",
+                [top],
+            )
+        ]
+        return out

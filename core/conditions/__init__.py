@@ -1,0 +1,50 @@
+"""The condition language of automation rules and SLA policies.
+
+A condition is ``{"field": ..., "op": ..., "value": ...}``; a set of them is ``{"all": [...], "any": [...]}``.
+Two evaluators give the same answers (a parity test holds them to it): :func:`evaluate` over one ticket's
+:class:`Facts` (rules on events) and :class:`BulkEvaluator` over a whole desk in SQL (dry runs, time rules,
+SLA recomputation).
+"""
+
+from crossdesk.conditions.bulk import BulkEvaluator, matching_ids
+from crossdesk.conditions.evaluate import (
+    Condition,
+    Conditions,
+    KeywordIndex,
+    Vocabulary,
+    evaluate,
+    parse_condition,
+    parse_conditions,
+)
+from crossdesk.conditions.fields import (
+    BUILTIN_FIELDS,
+    CHANGE_OPS,
+    OPERATORS,
+    PRIORITY_LEVELS,
+    PRIORITY_RANK,
+    Facts,
+    FieldSpec,
+    RuleError,
+    fold,
+)
+
+__all__ = [
+    "BUILTIN_FIELDS",
+    "CHANGE_OPS",
+    "OPERATORS",
+    "PRIORITY_LEVELS",
+    "PRIORITY_RANK",
+    "BulkEvaluator",
+    "Condition",
+    "Conditions",
+    "Facts",
+    "FieldSpec",
+    "KeywordIndex",
+    "RuleError",
+    "Vocabulary",
+    "evaluate",
+    "fold",
+    "matching_ids",
+    "parse_condition",
+    "parse_conditions",
+]

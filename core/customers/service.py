@@ -1,0 +1,196 @@
+"""Buyers: one profile per person across platforms, merged by contact details, with every order."""
+
+from __future__ import annotations
+
+from crossdesk.customers.identity import normalise_email, normalise_phone
+from crossdesk.errors import DeskError, NotFound
+from crossdesk.models import Actor
+from crossdesk.orders import Rates
+from crossdesk.store import Store
+from crossdesk.store.values import required
+
+
+class CustomerService:
+    """``desk.customers``: the identity merge intake goes through, the merged profile, merges by hand."""
+
+    def __init__(self, store: Store, rates: Rates) -> None:
+        self.store = store
+        self.rates = rates
+
+    def upsert(
+        self,
+        actor: Actor,
+        *,
+        platform: str,
+        shop_id: int,
+        external_id: str,
+        name: str = "",
+        email: str = "",
+        phone: str = "",
+        country: str = "",
+        region: str = "",
+        language: str = "",
+        handle: str = "",
+        tier: int | None = None,
+    ) -> int:
+        """Find or create the buyer behind a platform identity, merging across platforms.
+
+        The identity (platform, shop, external id) is looked up first; a new identity joins an existing
+        profile when its normalised e-mail or phone number matches one; otherwise a profile is created.
+        """
+        store = self.store
+        store.require(actor, "manage_settings")
+        external_id = required(external_id, "customer external_id")
+        email_n = normalise_email(email)
+        phone_n = normalise_phone(phone, country)
+        now = store.now()
+        with store.tx():
+            row = store.db.execute(
+                "SELECT customer_id FROM customer_identities WHERE platform = ? AND shop_id = ? AND external_id = ?",
+                [platform, shop_id, external_id],
+            ).fetchone()
+            if row is not None:
+                customer_id = row[0]
+            else:
+                customer_id = self._match(email_n, phone_n)
+                if customer_id is None:
+                    customer_id = store.insert(
+                        "customers",
+                        {
+                            "name": name,
+                            "email": email_n,
+                            "phone": phone_n,
+                            "country": country.upper(),
+                            "region": region.upper(),
+                            "language": language,
+                            "tier": int(tier or 0),
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                    )
+                    store.audit(
+                        actor,
+                        "customer.create",
+                        "customer",
+                        customer_id,
+                        None,
+                        {"name": name, "country": country},
+                    )
+                store.insert(
+                    "customer_identities",
+                    {
+                        "customer_id": customer_id,
+                        "platform": platform,
+                        "shop_id": shop_id,
+                        "external_id": external_id,
+                        "handle": handle,
+                        "email": email_n,
+                    },
+                )
+                store.audit(
+                    actor,
+                    "customer.identity_add",
+                    "customer",
+                    customer_id,
+                    None,
+                    {"platform": platform, "shop_id": shop_id, "external_id": external_id},
+                )
+            # Fill what the profile lacks; never overwrite what an agent may have corrected.
+            current = store.get("customers", customer_id)
+            patch = {
+                k: v
+                for k, v in {
+                    "name": name,
+                    "email": email_n,
+                    "phone": phone_n,
+                    "country": country.upper(),
+                    "region": region.upper(),
+                    "language": language,
+                }.items()
+                if v and not current[k]
+            }
+            if tier is not None and int(tier) != current["tier"]:
+                patch["tier"] = int(tier)
+            if patch:
+                patch["updated_at"] = now
+                store.update("customers", customer_id, patch)
+        return customer_id
+
+    def _match(self, email: str, phone: str) -> int | None:
+        for column, value in (("email", email), ("phone", phone)):
+            if value:
+                row = self.store.db.execute(
+                    f"SELECT id FROM customers WHERE {column} = ? AND merged_into IS NULL ORDER BY id LIMIT 1",
+                    [value],
+                ).fetchone()
+                if row:
+                    return row[0]
+        return None
+
+    def profile(self, actor: Actor, customer_id: int) -> dict:
+        """The merged profile: identities on every platform, orders with lines, tickets, lifetime value."""
+        store = self.store
+        store.require(actor, "view")
+        profile = store.get("customers", customer_id)
+        profile["identities"] = store.rows(
+            "SELECT i.*, s.name AS shop_name FROM customer_identities i JOIN shops s ON s.id = i.shop_id "
+            "WHERE customer_id = ? ORDER BY i.id",
+            [customer_id],
+        )
+        orders = store.rows(
+            "SELECT o.*, s.name AS shop_name FROM orders o JOIN shops s ON s.id = o.shop_id "
+            "WHERE customer_id = ? ORDER BY ordered_at DESC",
+            [customer_id],
+        )
+        for order in orders:
+            order["lines"] = store.rows(
+                "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", [order["id"]]
+            )
+        profile["orders"] = orders
+        profile["tickets"] = store.rows(
+            "SELECT id, platform, subject, status, intent, created_at FROM tickets WHERE customer_id = ? "
+            "ORDER BY created_at DESC",
+            [customer_id],
+        )
+        profile["lifetime_value_usd"] = round(
+            sum(self.rates.to_usd(o["total_minor"], o["currency"]) for o in orders), 2
+        )
+        return profile
+
+    def merge_candidates(
+        self, actor: Actor, customer_id: int, *, limit: int = 5, min_score: float = 88.0
+    ) -> list[tuple[int, float]]:
+        """Profiles that may be the same buyer: same country and a near-identical name (rapidfuzz).
+        A suggestion for an agent to confirm, never merged automatically."""
+        self.store.require(actor, "view")
+        from rapidfuzz import fuzz, process
+
+        me = self.store.get("customers", customer_id)
+        others = {
+            r[0]: r[1]
+            for r in self.store.db.execute(
+                "SELECT id, name FROM customers WHERE country = ? AND id <> ? AND merged_into IS NULL AND name <> ''",
+                [me["country"], customer_id],
+            )
+        }
+        found = process.extract(
+            me["name"], others, scorer=fuzz.token_sort_ratio, limit=limit, score_cutoff=min_score
+        )
+        return [(key, float(score)) for _, score, key in found]
+
+    def merge(self, actor: Actor, keep_id: int, other_id: int) -> None:
+        """Merge ``other_id`` into ``keep_id``: identities, orders, tickets and cases move over."""
+        store = self.store
+        store.require(actor, "manage_settings")
+        if keep_id == other_id:
+            raise DeskError("cannot merge a customer into itself")
+        with store.tx():
+            for cid in (keep_id, other_id):
+                if store.db.execute("SELECT 1 FROM customers WHERE id = ?", [cid]).fetchone() is None:
+                    raise NotFound(f"no customer #{cid}")
+            for table in ("customer_identities", "orders", "tickets", "cases"):
+                store.db.execute(
+                    f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep_id, other_id]
+                )
+            store.update("customers", other_id, {"merged_into": keep_id, "updated_at": store.now()})
+            store.audit(actor, "customer.merge", "customer", keep_id, {"merged": other_id}, {"into": keep_id})

@@ -1,1 +1,0 @@
-"""Numbered schema migrations; see crossdesk.db."""

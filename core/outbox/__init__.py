@@ -1,0 +1,5 @@
+"""The outbox: what the desk owes the outside world, queued once and sent once."""
+
+from crossdesk.outbox.service import OutboxService
+
+__all__ = ["OutboxService"]

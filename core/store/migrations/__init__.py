@@ -1,0 +1,24 @@
+"""Numbered schema migrations, listed here in number order (see :mod:`crossdesk.store.db`).
+
+Each is a module ``mNNNN_<name>`` with ``up(db)``. They are imported by name below rather than found by a
+directory scan, so the import graph (and the layers contract) sees every one of them.
+"""
+
+from crossdesk.store.migrations import (
+    m0001_initial,
+    m0010_queue,
+    m0020_aftersales,
+    m0030_automation,
+    m0040_translation,
+    m0050_inbox_order,
+)
+
+#: Every migration module, oldest first.
+MODULES = (
+    m0001_initial,
+    m0010_queue,
+    m0020_aftersales,
+    m0030_automation,
+    m0040_translation,
+    m0050_inbox_order,
+)
