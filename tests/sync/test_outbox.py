@@ -11,7 +11,15 @@ import orjson
 import pytest
 
 from crossdesk.fakes.server import Fault
-from crossdesk.platforms import Action, Cancellation, MessageOut, Refund, RefundLine, ReturnDecision
+from crossdesk.platforms import (
+    Action,
+    Cancellation,
+    MessageOut,
+    Refund,
+    RefundLine,
+    ReturnDecision,
+    from_json,
+)
 from crossdesk.sync import OutboxDispatcher
 
 from .conftest import ADMIN, Harness
@@ -434,3 +442,29 @@ def test_dispatch_refuses_to_run_inside_a_transaction(ebay: Harness) -> None:
     with pytest.raises(DeskError, match="inside an open transaction"), ebay.desk.tx():
         ebay.dispatch()
     assert ebay.fake.actions_of("send_message") == []
+
+
+def test_an_unreadable_item_fails_with_the_reason_and_is_kept(ebay: Harness) -> None:
+    item_id, _ = reply_item(ebay)
+    broken = '{"body": "x", "thread_id": 7}'
+    ebay.desk.db.execute("UPDATE outbox SET payload = ? WHERE id = ?", [broken, item_id])
+    report = ebay.dispatch()
+    assert report.failed == [item_id] and report.sent == []
+    row = status(ebay, item_id)
+    assert row["status"] == "failed" and row["attempts"] == 0 and row["payload"] == broken
+    assert row["last_error"].startswith("cannot read this outbox item: message payload: message lacks")
+    assert ebay.fake.actions_of("send_message") == []
+
+
+def test_the_connector_gets_the_queued_action_itself(ebay: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossdesk.plugins.platforms.ebay import EbayConnector
+
+    item_id, message_id = reply_item(ebay)
+    got: list[object] = []
+    send = EbayConnector.send_message
+    monkeypatch.setattr(EbayConnector, "send_message", lambda self, action: got.append(action) or send(self, action))
+    assert ebay.dispatch().sent == [item_id]
+    [action] = got
+    row = status(ebay, item_id)
+    assert isinstance(action, MessageOut) and action == from_json(row["kind"], row["payload"])
+    assert action.message_id == message_id and action.shop_external_id == ebay.shop_external_id
