@@ -8,6 +8,7 @@ anywhere leaves nothing behind.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import RefundLine
 from crossdesk.policy import PLATFORMS, ReturnQuery, Verdict, evaluate_return, load_policies
 from crossdesk.store import Store
 
@@ -313,7 +315,7 @@ class CaseService:
             self._allowed(case, "approve")
             if case["type"] == "exchange":
                 self._reserve(case)
-            self._platform(actor, case, "approve", {"decision": "ACCEPT", "note": note})
+            self._platform(actor, case, "approve", decision="approve", note=note)
             return self._move(actor, case, "approve", {"decided_at": self.store.now()}, {"note": note})
 
     def decline(self, actor: Actor, case_id: int, reason: str) -> dict:
@@ -325,7 +327,7 @@ class CaseService:
         with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "decline")
-            self._platform(actor, case, "decline", {"decision": "DECLINE", "reason": reason})
+            self._platform(actor, case, "decline", decision="decline", reason=reason)
             self._release(case_id)
             return self._move(
                 actor,
@@ -458,7 +460,20 @@ class CaseService:
                     for line, q, _ in refund_lines
                 ],
             }
-            self._platform(actor, case, "refund", payload, key=f"refund:{refund_id}")
+            self._platform(
+                actor,
+                case,
+                "refund",
+                key=f"refund:{refund_id}",
+                amount_minor=amount,
+                currency=order["currency"],
+                digits=self.rates.minor_digits(order["currency"]),
+                reason=reason,
+                lines=tuple(
+                    RefundLine(line_external_id=line["external_id"], quantity=q, sku=line["sku"])
+                    for line, q, _ in refund_lines
+                ),
+            )
             self.store.audit(actor, "refund.create", "refund", refund_id, None, payload)
             self._move(
                 actor,
@@ -715,30 +730,34 @@ class CaseService:
             }
         )
 
-    def _platform(
-        self, actor: Actor, case: dict, step: str, payload: Mapping[str, Any], key: str | None = None
-    ) -> None:
-        """Queue the platform's own action for this step, or set the manual next step where it has none."""
+    def _platform(self, actor: Actor, case: dict, step: str, key: str | None = None, **fields: Any) -> None:
+        """Queue the platform's own action for this step, or set the manual next step where it has none.
+
+        ``fields`` are the step's own (a decision and its note or reason, a refund's amount and lines);
+        the platform ids come from the case and its order. Fields the platform's action type does not
+        have are left out: an approval that is an order cancellation carries no decision or note."""
         found = actions.platform_step(
             case["platform"], step, case["type"], has_return_id=bool(case["external_id"])
         )
-        if found.kind is not None:
+        if found.action is not None:
             order = self._order(case["order_id"])
-            self.outbox.enqueue(
-                actor,
-                kind=found.kind,
-                platform=case["platform"],
-                shop_id=case["shop_id"],
-                ticket_id=case["ticket_id"],
-                case_id=case["id"],
-                key=key or f"case:{case['id']}:{step}",
-                payload={
-                    **payload,
-                    **dict(found.payload),
-                    "return_id": case["external_id"],
-                    "order_id": order["external_id"],
-                },
+            where = self.outbox.address(
+                order["shop_id"] if case["shop_id"] is None else case["shop_id"],
+                customer_id=order["customer_id"] if case["customer_id"] is None else case["customer_id"],
             )
+            values = {
+                "platform": where.platform,
+                "shop_external_id": where.shop_external_id,
+                "idempotency_key": key or f"case:{case['id']}:{step}",
+                "buyer_external_id": where.buyer_external_id,
+                "order_external_id": order["external_id"],
+                "return_external_id": case["external_id"] or None,
+                **dict(found.fields),
+                **fields,
+            }
+            names = {f.name for f in dataclasses.fields(found.action)}
+            action = found.action(**{k: v for k, v in values.items() if k in names})
+            self.outbox.enqueue(actor, action, ticket_id=case["ticket_id"], case_id=case["id"])
         self._update_case(case["id"], {"next_step": found.manual})
 
     def _evaluate(self, case_id: int) -> Verdict:

@@ -26,6 +26,7 @@ from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
 from crossdesk.rules import RuleService
@@ -291,8 +292,8 @@ class Desk:
     def add_note(self, actor: Actor, ticket_id: int, body: str) -> int:
         return self.tickets.add_note(actor, ticket_id, body)
 
-    def enqueue_outbox(self, actor: Actor, **item: Any) -> int:
-        return self.outbox.enqueue(actor, **item)
+    def enqueue_outbox(self, actor: Actor, action: Action, **where: Any) -> int:
+        return self.outbox.enqueue(actor, action, **where)
 
     def list_tickets(self, actor: Actor, **kw: Any) -> list[dict]:
         return self.tickets.list(actor, **kw)

@@ -341,14 +341,19 @@ class _Writer:
                 )
                 self.counts[table] += counts[table]
             # Sent replies leave the outbox row Desk.reply would have queued, already sent; the payload is
-            # the same JSON (keys sorted, compact) the service layer writes.
+            # the same JSON the service layer writes (crossdesk.platforms.to_json of a MessageOut: every
+            # field, keys sorted, compact), so json_object lists the fields in sorted order.
             m, t = base["message"], base["ticket"]
             conn.execute(
                 "INSERT INTO main.outbox (kind, platform, shop_id, ticket_id, payload, idempotency_key, status, "
                 "attempts, created_at, next_attempt_at, sent_at) "
-                f"SELECT 'message', platform, shop_id, ticket_id + {t}, json_object('body', body, 'message_id', "
-                f"message_id + {m}, 'template', NULL, 'thread_id', thread_id), 'message:' || (message_id + {m}), "
-                "'sent', 1, created_at, created_at, created_at FROM shard.replies ORDER BY rowid"
+                f"SELECT 'message', platform, shop_id, ticket_id + {t}, json_object('attachments', json('[]'), "
+                "'body', body, 'buyer_external_id', buyer_external_id, 'created_at', created_at, "
+                f"'idempotency_key', 'message:' || (message_id + {m}), 'message_id', message_id + {m}, "
+                "'message_type', '', 'order_external_id', order_external_id, 'platform', platform, "
+                "'shop_external_id', shop_external_id, 'template', NULL, 'thread_id', thread_id), "
+                f"'message:' || (message_id + {m}), 'sent', 1, created_at, created_at, created_at "
+                "FROM shard.replies ORDER BY rowid"
             )
             self.counts["outbox"] += counts["replies"]
             # What the messages_ai trigger does, for the whole chunk at once.

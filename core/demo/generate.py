@@ -109,7 +109,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "ticket_tags": ("ticket_id", "tag"),
     # Sent replies, turned into outbox rows by the writer once message ids are known.
-    "replies": ("message_id", "ticket_id", "platform", "shop_id", "thread_id", "body", "created_at"),
+    "replies": (
+        "message_id",
+        "ticket_id",
+        "platform",
+        "shop_id",
+        "shop_external_id",
+        "thread_id",
+        "order_external_id",
+        "buyer_external_id",
+        "body",
+        "created_at",
+    ),
 }
 
 #: Which columns hold chunk-local ids of which kind of row.
@@ -494,7 +505,7 @@ class _Generator:
             shop = cross if (cross is not None and j == k - 1) else home
             if shop.id not in identities:
                 identities[shop.id] = self.identity(buyer, shop, phone, email, profile, len(identities))
-            first_seen = min(first_seen, self.ticket(buyer, shop))
+            first_seen = min(first_seen, self.ticket(buyer, shop, identities[shop.id]))
         self.rows["customers"].append(
             (
                 local,
@@ -533,8 +544,9 @@ class _Generator:
 
     # ---- tickets -------------------------------------------------------------------------------------
 
-    def ticket(self, buyer: dict, shop: ShopRow) -> int:
-        """Append one ticket with its order and messages; return the earliest time the buyer was seen."""
+    def ticket(self, buyer: dict, shop: ShopRow, identity: str) -> int:
+        """Append one ticket with its order and messages; return the earliest time the buyer was seen.
+        ``identity`` is the buyer's id on ``shop`` (the outbox rows of the replies carry it)."""
         rng, t, now = self.rng, self.t, self.ctx.now
         local = len(self.rows["tickets"])
         ordinal = self.base + local
@@ -593,6 +605,7 @@ class _Generator:
         messages = self.rows["messages"].append
         replies = self.rows["replies"].append
         platform, shop_id, author = shop.platform, shop.id, buyer["name"]
+        order_ext = order["external_id"] if order else None
         for j, (step, at) in enumerate(zip(plan, times, strict=True)):
             mid = self.n_messages
             self.n_messages += 1
@@ -612,7 +625,9 @@ class _Generator:
                 messages(
                     (mid, local, platform, shop_id, None, "out", agent.name, body, language, translation, at)
                 )
-                replies((mid, local, platform, shop_id, thread, body, at))
+                replies(
+                    (mid, local, platform, shop_id, shop.external_id, thread, order_ext, identity, body, at)
+                )
                 last_out = at
                 first_reply = first_reply or at
                 continue
@@ -757,6 +772,7 @@ class _Generator:
         self.rows["order_lines"].extend(lines)
         return {
             "local": local,
+            "external_id": ext,
             "ordered_at": ordered,
             "item": item,
             "size": size,
