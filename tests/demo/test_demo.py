@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from crossdesk.api import Desk, DeskError
 from crossdesk.cli import cli
 from crossdesk.customers import normalise_email
-from crossdesk.demo import build, build_demo, enrich, phrases, world
+from crossdesk.demo import build, build_demo, configure, enrich, phrases, world
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor, TicketStatus
 
@@ -50,7 +50,9 @@ def test_summary_counts_what_the_desk_holds(demo_path, demo):
     assert set(s.by_status) == {st.label for st in TicketStatus}
     assert len(s.by_country) >= 15
     assert s.cross_platform_customers > 0
-    assert s.shops == len(world.SHOPS) and s.agents == len(build.AGENTS) and s.teams == len(build.TEAMS)
+    assert (
+        s.shops == len(world.SHOPS) and s.agents == len(configure.AGENTS) and s.teams == len(configure.TEAMS)
+    )
 
 
 def test_realistic_proportions(demo_path):
