@@ -10,6 +10,7 @@ scripts have used since the first release; each is one line into its service.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -129,6 +130,12 @@ class Desk:
 
     def now(self) -> int:
         return self.store.now()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock of the desk's connection (:attr:`crossdesk.store.Store.lock`): whoever calls the desk
+        from several threads holds it around each call."""
+        return self.store.lock
 
     # ---- services ----------------------------------------------------------------------------------
 

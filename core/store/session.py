@@ -65,7 +65,7 @@ class Store:
         #: Held by whoever uses this session's connection from more than one thread (the TUI's gateway
         #: around every call; the queue's snapshot reader in memory, where it shares this connection).
         #: Reentrant, so a call made under it may call on.
-        self.lock = threading.RLock()
+        self.lock: threading.RLock = threading.RLock()
 
     @classmethod
     def open(cls, path: str | Path | None = None, **kw: Any) -> Store:
