@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from crossdesk.aftersales import actions, states
+from crossdesk.aftersales import actions, states, views
 from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
@@ -117,6 +117,29 @@ class CaseService:
         self.store.require(actor, "view")
         return max(0, self._order(order_id)["total_minor"] - self._refunded(order_id))
 
+    # ---- read models for front ends (crossdesk.aftersales.views) ---------------------------------------
+
+    def order_cases(self, actor: Actor, order_id: int) -> views.OrderCases:
+        """An order with its lines and its cases, each with its audit rows and the steps ``actor`` may
+        take on it now."""
+        self.store.require(actor, "view")
+        rows = self.list(actor, order_id=order_id, limit=views.CASES_PER_ORDER)
+        cases = [self.get(actor, row["id"]) for row in rows]
+        return views.order_cases(self.store, self.rates, actor, order_id, cases)
+
+    def quote(self, actor: Actor, case_id: int) -> views.RefundQuote:
+        """What a refund on this case would be: what is left on the order, the suggested amount, whether
+        the goods are still to come back. :class:`CaseError` when nothing is left to refund."""
+        self.store.require(actor, PERMISSIONS["refund"])
+        case = self._row(case_id)
+        order = self._order(case["order_id"])
+        quote = views.refund_quote(
+            case, order, self._refunded(order["id"]), self.rates.minor_digits(order["currency"])
+        )
+        if quote.left <= 0:
+            raise CaseError(f"nothing is left to refund on order {order['external_id']}")
+        return quote
+
     # ---- opening and evaluating -----------------------------------------------------------------------
 
     def open(
@@ -140,7 +163,7 @@ class CaseService:
         case lines; a request that does not match (unknown SKU, more than was ordered, another buyer's
         order) opens the case in the ``exception`` state with the reason. Return-type cases are evaluated
         against the return policies and keep the verdict."""
-        self.store.require(actor, "handle_cases")
+        self.store.require(actor, PERMISSIONS["open"])
         if type not in states.CASE_TYPES:
             raise CaseError(f"unknown case type {type!r}; expected one of {', '.join(states.CASE_TYPES)}")
         now = self.store.now()
@@ -525,7 +548,7 @@ class CaseService:
             self._allowed(case, "flag")
             return self._move(actor, case, "flag", {"exception_reason": reason}, {"reason": reason})
 
-    # ---- one action by name, and many cases at once ---------------------------------------------------
+    # ---- one action by name (many cases at once: crossdesk.bulk) ---------------------------------------
 
     ACTIONS = (
         "approve",
@@ -540,7 +563,7 @@ class CaseService:
     )
 
     def act(self, actor: Actor, case_id: int, action: str, **params: Any) -> Any:
-        """Run one step by name (the CLI and batch use this)."""
+        """Run one step by name (the CLI and the bulk service use this)."""
         if action not in self.ACTIONS:
             raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
         method = getattr(self, action)
@@ -553,20 +576,6 @@ class CaseService:
                 f"{action} takes no {', '.join(unknown)}; it takes {', '.join(sorted(accepted)) or 'nothing'}"
             )
         return method(actor, case_id, **{k: v for k, v in params.items() if k in accepted})
-
-    def batch(self, actor: Actor, case_ids: Sequence[int], action: str, **params: Any) -> dict[int, str]:
-        """Run ``action`` on many cases; each in its own savepoint, so a case that fails is left untouched
-        and reported while the others are done. Needs the ``bulk`` permission and the action's own."""
-        self.store.require(actor, "bulk")
-        if action not in self.ACTIONS:
-            raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
-        self.store.require(actor, PERMISSIONS[action])
-
-        def one(case_id: int) -> str:
-            self.act(actor, case_id, action, **params)
-            return "ok"
-
-        return self.store.each(case_ids, one)
 
     # ---- exceptions --------------------------------------------------------------------------------------
 

@@ -193,7 +193,7 @@ def test_batch_does_the_good_cases_and_leaves_the_failing_one_untouched(world):
     ]
     desk.cases.decline(world.supervisor, ids[1], "outside the window")
     before = desk.cases.get(world.agent, ids[1])
-    results = desk.cases.batch(world.supervisor, [*ids, 999], "approve")
+    results = desk.bulk.cases(world.supervisor, [*ids, 999], "approve")
     assert results[ids[0]] == "ok" and results[ids[2]] == "ok"
     assert results[ids[1]].startswith("error: case") and "declined" in results[ids[1]]
     assert results[999].startswith("error: no case 999")
@@ -206,7 +206,7 @@ def test_batch_does_the_good_cases_and_leaves_the_failing_one_untouched(world):
 
 def test_batch_needs_the_bulk_permission(world):
     with pytest.raises(PermissionDenied):
-        world.desk.cases.batch(world.agent, [1], "close")
+        world.desk.bulk.cases(world.agent, [1], "close")
 
 
 def test_unknown_action_and_type_are_clear_errors(world):
