@@ -17,33 +17,23 @@ from typing import Any
 import orjson
 
 from crossdesk.aftersales import actions, states, views
-from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
+from crossdesk.aftersales.inventory import Inventory
+from crossdesk.aftersales.judging import day, end_of_day, refund_terms, return_query
+from crossdesk.aftersales.matching import match_request
+from crossdesk.aftersales.refunds import refund_amount
+from crossdesk.aftersales.report import exception_report
+from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS, CaseError
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.platforms import RefundLine
-from crossdesk.policy import PLATFORMS, ReturnQuery, Verdict, evaluate_return, load_policies
+from crossdesk.policy import ReturnQuery, Verdict, evaluate_return, load_policies
 from crossdesk.store import Store
-
-DAY = 86400
-
-
-class CaseError(DeskError):
-    """A case step that cannot be done as asked; the message says why in one line."""
 
 
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _day(epoch: int | None) -> dt.date | None:
-    return None if epoch is None else dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-
-
-def _end_of_day(day: dt.date) -> int:
-    """The last second of ``day`` in UTC: a legal deadline lasts the whole day."""
-    return int(dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC).timestamp())
 
 
 class CaseService:
@@ -54,6 +44,7 @@ class CaseService:
         self.db = store.db
         self.rates = rates
         self.outbox = outbox
+        self.inventory = Inventory(store)
         self._policies: list | None = None
 
     # ---- reading ---------------------------------------------------------------------------------------
@@ -61,28 +52,7 @@ class CaseService:
     def get(self, actor: Actor, case_id: int) -> dict:
         """One case with its lines, refunds, reservations, events and verdict (parsed)."""
         self.store.require(actor, "view")
-        case = self._row(case_id)
-        case["verdict"] = orjson.loads(case["verdict"] or "{}")
-        case["request"] = orjson.loads(case["request"] or "{}")
-        case["lines"] = [
-            dict(r)
-            for r in self.db.query(
-                "SELECT cl.*, ol.sku, ol.title, ol.unit_price_minor, ol.quantity AS ordered_quantity "
-                "FROM case_lines cl JOIN order_lines ol ON ol.id = cl.order_line_id WHERE cl.case_id = ?",
-                [case_id],
-            )
-        ]
-        case["refunds"] = [
-            dict(r) for r in self.db.query("SELECT * FROM refunds WHERE case_id = ?", [case_id])
-        ]
-        case["reservations"] = [
-            dict(r) for r in self.db.query("SELECT * FROM reservations WHERE case_id = ?", [case_id])
-        ]
-        case["events"] = [
-            {**dict(r), "data": orjson.loads(r["data"])}
-            for r in self.db.query("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
-        ]
-        return case
+        return views.case_detail(self.store, self._row(case_id))
 
     def list(
         self,
@@ -97,20 +67,9 @@ class CaseService:
     ) -> list[dict]:
         """Cases, oldest request first; ``state`` may be one state or several."""
         self.store.require(actor, "view")
-        where, args = [], []
-        if state is not None:
-            wanted = [state] if isinstance(state, str) else list(state)
-            for s in wanted:
-                _check_state(s)
-            where.append(f"state IN ({','.join('?' * len(wanted))})")
-            args += wanted
-        for column, value in (("type", type), ("platform", platform), ("order_id", order_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY requested_at, id LIMIT ? OFFSET ?"
-        return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
+        return views.list_cases(
+            self.store, state=state, type=type, platform=platform, order_id=order_id, limit=limit, offset=offset
+        )
 
     def refundable(self, actor: Actor, order_id: int) -> int:
         """Minor units still refundable on an order: paid minus refunds made."""
@@ -169,46 +128,19 @@ class CaseService:
         now = self.store.now()
         requested_at = int(requested_at if requested_at is not None else now)
         order = self._order(order_id)
-        lines = {
-            r["id"]: dict(r)
-            for r in self.db.query("SELECT * FROM order_lines WHERE order_id = ?", [order_id])
-        }
-        by_sku = {line["sku"]: line for line in lines.values()}
         request = {
             "items": [dict(i) for i in items],
             "customer_id": customer_id,
             "flags": sorted(flags),
             "informed": informed.isoformat() if isinstance(informed, dt.date) else informed,
         }
-        case_lines, problems = [], []
         for item in items:
-            qty = int(item.get("quantity", 1))
-            line = (
-                lines.get(item.get("order_line_id"))
-                if item.get("order_line_id")
-                else by_sku.get(item.get("sku"))
-            )
-            if qty <= 0:
+            if int(item.get("quantity", 1)) <= 0:
                 raise CaseError(
                     f"item {item.get('sku') or item.get('order_line_id')}: quantity must be positive"
                 )
-            if line is None:
-                problems.append(
-                    f"SKU {item.get('sku') or item.get('order_line_id')!s} is not on order {order['external_id']}"
-                )
-                continue
-            if qty > line["quantity"]:
-                problems.append(f"{qty} x {line['sku']} asked, {line['quantity']} ordered")
-                continue
-            case_lines.append((line, qty, str(item.get("replacement_sku") or "")))
-        if (
-            customer_id is not None
-            and order["customer_id"] is not None
-            and customer_id != order["customer_id"]
-        ):
-            problems.append(
-                f"the request comes from customer {customer_id}, the order belongs to {order['customer_id']}"
-            )
+        lines = self.store.rows("SELECT * FROM order_lines WHERE order_id = ?", [order_id])
+        case_lines, problems = match_request(order, lines, items, customer_id)
         if type == "exchange" and not problems and not case_lines:
             raise CaseError("an exchange needs the items to exchange")
         if requested_minor is None:
@@ -288,45 +220,7 @@ class CaseService:
     def query_for(self, case_id: int) -> ReturnQuery:
         """The :class:`ReturnQuery` a case is judged on, from its order, lines, shop and request."""
         case = self._row(case_id)
-        order = self._order(case["order_id"])
-        request = orjson.loads(case["request"] or "{}")
-        customer = (
-            self.db.execute(
-                "SELECT country, region FROM customers WHERE id = ?", [order["customer_id"]]
-            ).fetchone()
-            if order["customer_id"] is not None
-            else None
-        )
-        shop = self.db.execute("SELECT config FROM shops WHERE id = ?", [order["shop_id"]]).fetchone()
-        config = orjson.loads(shop[0]) if shop else {}
-        delivered_rows = self.db.execute(
-            "SELECT DISTINCT ol.delivered_at FROM order_lines ol "
-            "WHERE ol.order_id = ? AND ol.delivered_at IS NOT NULL AND (NOT EXISTS "
-            "(SELECT 1 FROM case_lines c WHERE c.case_id = ?) OR ol.id IN "
-            "(SELECT order_line_id FROM case_lines WHERE case_id = ?))",
-            [order["id"], case_id, case_id],
-        ).fetchall()
-        delivered = sorted({_day(r[0]) for r in delivered_rows})
-        if not delivered and order["delivered_at"] is not None:
-            delivered = [_day(order["delivered_at"])]
-        informed = request.get("informed")
-        if informed is None:
-            informed = config.get("informs_withdrawal", True)
-        if isinstance(informed, str):
-            informed = dt.date.fromisoformat(informed)
-        days = config.get("return_days")
-        platform = order["platform"] if order["platform"] in PLATFORMS else None
-        return ReturnQuery(
-            country=order["country"] or (customer[0] if customer else "") or None,
-            region=order["region"] or (customer[1] if customer else "") or None,
-            platform=platform,
-            ordered=_day(order["ordered_at"]),
-            delivered=delivered,
-            requested=_day(case["requested_at"]),
-            informed=informed,
-            flags=frozenset(request.get("flags") or ()),
-            seller_policy_days=None if days is None else int(days),
-        )
+        return return_query(self.store, case, self._order(case["order_id"]))
 
     # ---- steps -------------------------------------------------------------------------------------------
 
@@ -337,7 +231,7 @@ class CaseService:
             case = self._row(case_id)
             self._allowed(case, "approve")
             if case["type"] == "exchange":
-                self._reserve(case)
+                self.inventory.reserve_exchange(case["id"])
             self._platform(actor, case, "approve", decision="approve", note=note)
             return self._move(actor, case, "approve", {"decided_at": self.store.now()}, {"note": note})
 
@@ -351,7 +245,7 @@ class CaseService:
             case = self._row(case_id)
             self._allowed(case, "decline")
             self._platform(actor, case, "decline", decision="decline", reason=reason)
-            self._release(case_id)
+            self.inventory.release(case_id)
             return self._move(
                 actor,
                 case,
@@ -390,10 +284,10 @@ class CaseService:
             self._needs_goods(case, "receive")
             received = int(at if at is not None else self.store.now())
             patch: dict[str, Any] = {"received_at": received}
-            terms = _refund_terms(orjson.loads(case["verdict"] or "{}"))
+            terms = refund_terms(orjson.loads(case["verdict"] or "{}"))
             if terms.get("refund_from") == "receipt" and terms.get("refund_days") is not None:
-                due = _day(received) + dt.timedelta(days=int(terms["refund_days"]))
-                patch["refund_due"] = min(case["refund_due"] or _end_of_day(due), _end_of_day(due))
+                due = day(received) + dt.timedelta(days=int(terms["refund_days"]))
+                patch["refund_due"] = min(case["refund_due"] or end_of_day(due), end_of_day(due))
             return self._move(actor, case, "receive", patch, {"at": received})
 
     def refund(
@@ -422,7 +316,7 @@ class CaseService:
             raise CaseError(
                 f"refund currency {currency.strip().upper()} does not match the order's currency {order['currency']}"
             )
-        refund_lines, amount = self._refund_amount(case, order, amount_minor, lines)
+        refund_lines, amount = refund_amount(self.store, case, order, amount_minor, lines, self._money)
         usd_minor = round(self.rates.to_usd(amount, order["currency"]) * 100)
         self.store.require(actor, PERMISSIONS["refund"], amount_usd_minor=usd_minor)
         with self.store.tx():
@@ -515,18 +409,7 @@ class CaseService:
             self._allowed(case, "ship_replacement")
             if case["type"] != "exchange":
                 raise CaseError(f"case {case_id} is a {case['type']}, not an exchange")
-            now = self.store.now()
-            for res in self.db.query(
-                "SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id]
-            ):
-                self.db.execute(
-                    "UPDATE inventory SET on_hand = on_hand - ?, reserved = reserved - ?, updated_at = ? WHERE sku = ?",
-                    [res["quantity"], res["quantity"], now, res["sku"]],
-                )
-                self.db.execute(
-                    "UPDATE reservations SET status = 'shipped', updated_at = ? WHERE id = ?",
-                    [now, res["id"]],
-                )
+            self.inventory.ship(case_id)
             return self._move(actor, case, "ship_replacement", {}, {"tracking": tracking})
 
     def close(self, actor: Actor, case_id: int) -> dict:
@@ -534,7 +417,7 @@ class CaseService:
         with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "close")
-            self._release(case_id)
+            self.inventory.release(case_id)
             return self._move(actor, case, "close", {"closed_at": self.store.now()}, {})
 
     def flag(self, actor: Actor, case_id: int, reason: str) -> dict:
@@ -585,90 +468,17 @@ class CaseService:
         """Cases that need a look: requests that do not match their order, returns not received after
         ``not_received_days``, refunds past their due date, and cases acted on twice."""
         self.store.require(actor, "view")
-        now = int(now if now is not None else self.store.now())
-        out: list[dict] = []
-        for case in self.db.query("SELECT * FROM cases WHERE state <> 'closed' ORDER BY id"):
-            problems = self._mismatches(dict(case))
-            for problem in problems:
-                out.append({"case_id": case["id"], "kind": "mismatch", "detail": problem})
-        limit = now - not_received_days * DAY
-        for case in self.db.query(
-            "SELECT * FROM cases WHERE type IN ('return', 'exchange') AND state IN ('approved', 'label_issued', "
-            "'in_transit') AND received_at IS NULL AND COALESCE(label_at, decided_at, requested_at) < ? ORDER BY id",
-            [limit],
-        ):
-            since = case["label_at"] or case["decided_at"] or case["requested_at"]
-            out.append(
-                {
-                    "case_id": case["id"],
-                    "kind": "not_received",
-                    "detail": f"goods not received {(now - since) // DAY} days after {'the label' if case['label_at'] else 'approval'}",
-                }
-            )
-        for case in self.db.query(
-            "SELECT * FROM cases WHERE refund_due IS NOT NULL AND refund_due < ? AND refunded_minor = 0 "
-            "AND state NOT IN ('declined', 'closed', 'refunded', 'replacement_shipped') ORDER BY id",
-            [now],
-        ):
-            out.append(
-                {
-                    "case_id": case["id"],
-                    "kind": "refund_overdue",
-                    "detail": f"refund was due {_day(case['refund_due']).isoformat()}, {(now - case['refund_due']) // DAY + 1} days ago",
-                }
-            )
-        for row in self.db.query(
-            "SELECT case_id, action, COUNT(*) AS n FROM case_events WHERE action IN "
-            "('approve', 'decline', 'refund', 'ship_replacement', 'receive') GROUP BY case_id, action HAVING n > 1 "
-            "ORDER BY case_id"
-        ):
-            out.append(
-                {
-                    "case_id": row["case_id"],
-                    "kind": "acted_twice",
-                    "detail": f"{row['action']} done {row['n']} times",
-                }
-            )
-        out.sort(key=lambda r: (r["case_id"], r["kind"]))
-        return out
+        when = int(now if now is not None else self.store.now())
+        return exception_report(self.store, now=when, not_received_days=not_received_days)
 
     # ---- inventory -----------------------------------------------------------------------------------------
 
     def set_stock(self, actor: Actor, sku: str, on_hand: int) -> dict:
         """Set the stock on hand of a SKU (never below what is reserved)."""
-        self.store.require(actor, "manage_settings")
-        sku = (sku or "").strip()
-        if not sku or on_hand < 0:
-            raise CaseError("stock needs a SKU and a quantity of 0 or more")
-        with self.store.tx():
-            before = self.db.execute(
-                "SELECT on_hand, reserved FROM inventory WHERE sku = ?", [sku]
-            ).fetchone()
-            reserved = before[1] if before else 0
-            if on_hand < reserved:
-                raise CaseError(
-                    f"SKU {sku}: {reserved} are reserved for exchanges; on hand cannot be {on_hand}"
-                )
-            self.db["inventory"].upsert(
-                {"sku": sku, "on_hand": on_hand, "reserved": reserved, "updated_at": self.store.now()},
-                pk="sku",
-            )
-            self.store.audit(
-                actor,
-                "inventory.set",
-                "inventory",
-                None,
-                {"sku": sku, "on_hand": before and before[0]},
-                {"sku": sku, "on_hand": on_hand},
-            )
-        return self.stock(actor, sku)
+        return self.inventory.set_stock(actor, sku, on_hand)
 
     def stock(self, actor: Actor, sku: str) -> dict:
-        self.store.require(actor, "view")
-        row = self.db.execute("SELECT sku, on_hand, reserved FROM inventory WHERE sku = ?", [sku]).fetchone()
-        if row is None:
-            return {"sku": sku, "on_hand": 0, "reserved": 0, "available": 0}
-        return {"sku": row[0], "on_hand": row[1], "reserved": row[2], "available": row[1] - row[2]}
+        return self.inventory.stock(actor, sku)
 
     # ---- internals ------------------------------------------------------------------------------------------
 
@@ -777,9 +587,9 @@ class CaseService:
     def _store_verdict(self, case_id: int, verdict: Verdict) -> None:
         data = verdict.to_dict()
         patch: dict[str, Any] = {"verdict": _json(data)}
-        due = _refund_terms(data).get("refund_due")
+        due = refund_terms(data).get("refund_due")
         if due:
-            patch["refund_due"] = _end_of_day(dt.date.fromisoformat(due))
+            patch["refund_due"] = end_of_day(dt.date.fromisoformat(due))
         self._update_case(case_id, patch)
 
     def _refunded(self, order_id: int) -> int:
@@ -788,150 +598,3 @@ class CaseService:
                 "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
             ).fetchone()[0]
         )
-
-    def _refund_amount(
-        self, case: dict, order: dict, amount_minor: int | None, lines: Sequence[Mapping[str, Any]] | None
-    ) -> tuple[list[tuple[dict, int, int]], int]:
-        order_lines = {
-            r["id"]: dict(r)
-            for r in self.db.query("SELECT * FROM order_lines WHERE order_id = ?", [order["id"]])
-        }
-        by_sku = {line["sku"]: line for line in order_lines.values()}
-        chosen: list[tuple[dict, int, int]] = []
-        if lines is None and amount_minor is None:
-            lines = [
-                {"order_line_id": r["order_line_id"], "quantity": r["quantity"]}
-                for r in self.db.query("SELECT * FROM case_lines WHERE case_id = ?", [case["id"]])
-            ]
-            if not lines:
-                if case["requested_minor"] > 0:
-                    amount_minor = case["requested_minor"]
-                else:
-                    raise CaseError(f"case {case['id']} has no lines and no requested amount: give an amount")
-        for item in lines or ():
-            line = (
-                order_lines.get(item.get("order_line_id"))
-                if item.get("order_line_id")
-                else by_sku.get(item.get("sku"))
-            )
-            if line is None:
-                raise CaseError(
-                    f"{item.get('sku') or item.get('order_line_id')} is not a line of order {order['external_id']}"
-                )
-            qty = int(item.get("quantity", line["quantity"]))
-            if not 0 < qty <= line["quantity"]:
-                raise CaseError(
-                    f"line {line['sku']}: refund quantity {qty} is not between 1 and {line['quantity']}"
-                )
-            chosen.append((line, qty, line["unit_price_minor"] * qty))
-        lines_total = sum(a for _, _, a in chosen)
-        if amount_minor is None:
-            amount = lines_total
-        else:
-            amount = int(amount_minor)
-            if chosen and amount > lines_total:
-                raise CaseError(
-                    f"{self._money(amount, order['currency'])} is more than the lines are worth ({self._money(lines_total, order['currency'])})"
-                )
-        if amount <= 0:
-            raise CaseError("a refund must be a positive amount")
-        return chosen, amount
-
-    def _reserve(self, case: dict) -> None:
-        now = self.store.now()
-        wanted: dict[str, int] = {}
-        for row in self.db.query(
-            "SELECT cl.quantity, cl.replacement_sku, ol.sku FROM case_lines cl JOIN order_lines ol "
-            "ON ol.id = cl.order_line_id WHERE cl.case_id = ?",
-            [case["id"]],
-        ):
-            sku = row["replacement_sku"] or row["sku"]
-            wanted[sku] = wanted.get(sku, 0) + row["quantity"]
-        if not wanted:
-            raise CaseError(f"exchange case {case['id']} has no items to replace")
-        for sku, qty in sorted(wanted.items()):
-            # One conditional UPDATE: the check and the reservation cannot be split by another writer.
-            cur = self.db.execute(
-                "UPDATE inventory SET reserved = reserved + ?, updated_at = ? WHERE sku = ? AND on_hand - reserved >= ?",
-                [qty, now, sku, qty],
-            )
-            if cur.rowcount != 1:
-                have = self.db.execute(
-                    "SELECT on_hand - reserved FROM inventory WHERE sku = ?", [sku]
-                ).fetchone()
-                raise CaseError(
-                    f"no stock for {sku}: {qty} needed, {have[0] if have else 0} available; the exchange cannot be approved"
-                )
-            self.db.execute(
-                "INSERT INTO reservations (case_id, sku, quantity, status, created_at, updated_at) VALUES (?, ?, ?, 'held', ?, ?) "
-                "ON CONFLICT (case_id, sku) DO UPDATE SET quantity = excluded.quantity, status = 'held', updated_at = excluded.updated_at",
-                [case["id"], sku, qty, now, now],
-            )
-
-    def _release(self, case_id: int) -> None:
-        now = self.store.now()
-        for res in self.db.query(
-            "SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id]
-        ):
-            self.db.execute(
-                "UPDATE inventory SET reserved = reserved - ?, updated_at = ? WHERE sku = ?",
-                [res["quantity"], now, res["sku"]],
-            )
-            self.db.execute(
-                "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?", [now, res["id"]]
-            )
-
-    def _mismatches(self, case: dict) -> list[str]:
-        request = orjson.loads(case["request"] or "{}")
-        if case["order_id"] is None:
-            return []
-        order = self._order(case["order_id"])
-        lines = {
-            r["sku"]: dict(r)
-            for r in self.db.query("SELECT * FROM order_lines WHERE order_id = ?", [order["id"]])
-        }
-        by_id = {line["id"]: line for line in lines.values()}
-        out = []
-        for item in request.get("items") or ():
-            line = (
-                by_id.get(item.get("order_line_id"))
-                if item.get("order_line_id")
-                else lines.get(item.get("sku"))
-            )
-            qty = int(item.get("quantity", 1))
-            if line is None:
-                out.append(
-                    f"SKU {item.get('sku') or item.get('order_line_id')} is not on order {order['external_id']}"
-                )
-            elif qty > line["quantity"]:
-                out.append(f"{qty} x {line['sku']} asked, {line['quantity']} ordered")
-        buyer = request.get("customer_id")
-        if buyer is not None and order["customer_id"] is not None and buyer != order["customer_id"]:
-            out.append(
-                f"the request comes from customer {buyer}, the order belongs to {order['customer_id']}"
-            )
-        return out
-
-
-def _refund_terms(verdict: Mapping[str, Any]) -> dict[str, Any]:
-    """When the refund is due. The law binds the seller whichever policy served the buyer best, so the
-    terms come from the best verdict if it has any, else from the strictest eligible law in ``considered``
-    (the earliest due date)."""
-    if verdict.get("refund_due") or verdict.get("refund_days") is not None:
-        return dict(verdict)
-    laws = [
-        v
-        for v in verdict.get("considered") or ()
-        if v.get("kind") == "law"
-        and v.get("eligible")
-        and (v.get("refund_due") or v.get("refund_days") is not None)
-    ]
-    if not laws:
-        return {}
-    dated = [v for v in laws if v.get("refund_due")]
-    return dict(min(dated, key=lambda v: v["refund_due"]) if dated else laws[0])
-
-
-def _check_state(state: str) -> None:
-    if state not in states.STATES:
-        raise CaseError(f"unknown case state {state!r}; expected one of {', '.join(states.STATES)}")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from crossdesk.errors import DeskError
 from crossdesk.models import CaseType
+
+
+class CaseError(DeskError):
+    """A case step that cannot be done as asked; the message says why in one line."""
+
 
 REQUESTED = "requested"
 APPROVED = "approved"

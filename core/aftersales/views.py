@@ -1,5 +1,5 @@
-"""After-sales read models for front ends: an order with its cases, the case actions an actor may take
-now, and a refund quote (what is left, the suggested amount, whether the goods come back first).
+"""After-sales read models: a case with everything attached, lists of cases, an order with its cases, the
+case actions an actor may take now, and a refund quote (what is left, the suggested amount, whether the goods come back first).
 
 The rules here are the after-sales rules themselves (the states table, the permission of each step, which
 case types send goods back), stated once so a front end shows what the service would accept instead of
@@ -10,12 +10,14 @@ serves these through :meth:`~crossdesk.aftersales.CaseService.order_cases` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
+import orjson
+
+from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, STATES, TRANSITIONS, CaseError
 from crossdesk.errors import NotFound
 from crossdesk.models import Actor, CaseType, Role
 from crossdesk.orders import Rates
@@ -30,6 +32,54 @@ GOODS_STEPS = frozenset({"issue_label", "ship_back", "receive"})
 AUDIT_ROWS = 6
 #: Cases shown per order.
 CASES_PER_ORDER = 100
+
+
+def case_detail(store: Store, case: dict) -> dict:
+    """A case row with its lines, refunds, reservations, events, and its verdict and request parsed."""
+    case_id = case["id"]
+    case["verdict"] = orjson.loads(case["verdict"] or "{}")
+    case["request"] = orjson.loads(case["request"] or "{}")
+    case["lines"] = store.rows(
+        "SELECT cl.*, ol.sku, ol.title, ol.unit_price_minor, ol.quantity AS ordered_quantity "
+        "FROM case_lines cl JOIN order_lines ol ON ol.id = cl.order_line_id WHERE cl.case_id = ?",
+        [case_id],
+    )
+    case["refunds"] = store.rows("SELECT * FROM refunds WHERE case_id = ?", [case_id])
+    case["reservations"] = store.rows("SELECT * FROM reservations WHERE case_id = ?", [case_id])
+    case["events"] = [
+        {**r, "data": orjson.loads(r["data"])}
+        for r in store.rows("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
+    ]
+    return case
+
+
+def list_cases(
+    store: Store,
+    *,
+    state: str | Iterable[str] | None = None,
+    type: str | None = None,
+    platform: str | None = None,
+    order_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict]:
+    """Case rows, oldest request first; ``state`` is one state or several (:class:`CaseError` for a state
+    that does not exist)."""
+    where, args = [], []
+    if state is not None:
+        wanted = [state] if isinstance(state, str) else list(state)
+        for s in wanted:
+            if s not in STATES:
+                raise CaseError(f"unknown case state {s!r}; expected one of {', '.join(STATES)}")
+        where.append(f"state IN ({','.join('?' * len(wanted))})")
+        args += wanted
+    for column, value in (("type", type), ("platform", platform), ("order_id", order_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY requested_at, id LIMIT ? OFFSET ?"
+    return store.rows(sql, [*args, limit, offset])
 
 
 def permitted_actions(role: Role) -> frozenset[str]:

@@ -124,6 +124,17 @@ def test_no_import_cycle_larger_than_two_modules():
     assert len(largest) <= 2, f"import cycle of {len(largest)} modules: {sorted(largest)}"
 
 
+def test_long_modules_say_why_at_their_top():
+    for module, path in _modules().items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) <= LONG:
+            continue
+        head = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        assert "one module" in head.lower(), (
+            f"{module} has {len(lines)} lines: split it, or say at its top why it is one module"
+        )
+
+
 @pytest.mark.slow
 def test_lint_fails_when_a_lower_layer_imports_a_higher_one(tmp_path):
     """``make lint`` runs import-linter over a merged copy of the four folders; a store module importing

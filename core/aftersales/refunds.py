@@ -1,0 +1,69 @@
+"""What a refund covers: which order lines, how many of each, and the amount, checked against what the
+order and the case allow (never more than the lines are worth, never a line twice in one refund)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from crossdesk.aftersales.states import CaseError
+from crossdesk.store import Store
+
+
+def refund_amount(
+    store: Store,
+    case: Mapping[str, Any],
+    order: Mapping[str, Any],
+    amount_minor: int | None,
+    lines: Sequence[Mapping[str, Any]] | None,
+    money: Callable[[int, str], str],
+) -> tuple[list[tuple[dict, int, int]], int]:
+    """What a refund covers: ``[(order line, quantity, amount)]`` and the total in minor units.
+
+    ``lines`` (``{"sku" or "order_line_id", "quantity"}``) refunds order lines at their price;
+    ``amount_minor`` alone is a partial refund of the order; neither refunds the case's own lines (or its
+    requested amount when it has none). :class:`CaseError` says what does not fit."""
+    order_lines = {
+        r["id"]: dict(r)
+        for r in store.db.query("SELECT * FROM order_lines WHERE order_id = ?", [order["id"]])
+    }
+    by_sku = {line["sku"]: line for line in order_lines.values()}
+    chosen: list[tuple[dict, int, int]] = []
+    if lines is None and amount_minor is None:
+        lines = [
+            {"order_line_id": r["order_line_id"], "quantity": r["quantity"]}
+            for r in store.db.query("SELECT * FROM case_lines WHERE case_id = ?", [case["id"]])
+        ]
+        if not lines:
+            if case["requested_minor"] > 0:
+                amount_minor = case["requested_minor"]
+            else:
+                raise CaseError(f"case {case['id']} has no lines and no requested amount: give an amount")
+    for item in lines or ():
+        line = (
+            order_lines.get(item.get("order_line_id"))
+            if item.get("order_line_id")
+            else by_sku.get(item.get("sku"))
+        )
+        if line is None:
+            raise CaseError(
+                f"{item.get('sku') or item.get('order_line_id')} is not a line of order {order['external_id']}"
+            )
+        qty = int(item.get("quantity", line["quantity"]))
+        if not 0 < qty <= line["quantity"]:
+            raise CaseError(
+                f"line {line['sku']}: refund quantity {qty} is not between 1 and {line['quantity']}"
+            )
+        chosen.append((line, qty, line["unit_price_minor"] * qty))
+    lines_total = sum(a for _, _, a in chosen)
+    if amount_minor is None:
+        amount = lines_total
+    else:
+        amount = int(amount_minor)
+        if chosen and amount > lines_total:
+            raise CaseError(
+                f"{money(amount, order['currency'])} is more than the lines are worth ({money(lines_total, order['currency'])})"
+            )
+    if amount <= 0:
+        raise CaseError("a refund must be a positive amount")
+    return chosen, amount
