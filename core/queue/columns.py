@@ -145,7 +145,10 @@ def batch_select(
 def to_array(col: Column, values: Sequence[Any]) -> np.ndarray:
     """Stored values (CODE columns: already codes) -> the column's array, coded as the schema says."""
     if col.coding == FLOAT:
-        return np.array(values, dtype=np.float64).astype(col.dtype)
+        # Beyond float32's range is infinite, which the kernel defines (an infinite order value counts
+        # as the cap): no warning for it.
+        with np.errstate(over="ignore"):
+            return np.array(values, dtype=np.float64).astype(col.dtype)
     if col.coding == CLIP:
         info = np.iinfo(col.dtype)
         return np.clip(np.array(values, dtype=np.int64), info.min, info.max).astype(col.dtype)
