@@ -28,6 +28,7 @@ from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
+from crossdesk.routing import RoutingService
 from crossdesk.rules import RuleService
 from crossdesk.shops import ShopService
 from crossdesk.sla import SlaService
@@ -48,7 +49,7 @@ class Desk:
 
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
-    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.analytics``, ``desk.sync``. Each follows the same rules: actor first, permission checked first, audit row in the same
+    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``. Each follows the same rules: actor first, permission checked first, audit row in the same
     transaction as the change.
     """
 
@@ -164,6 +165,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store)
+
+    @cached_property
+    def routing(self) -> RoutingService:
+        return RoutingService(self.store, self.queue, self.tickets, self.team)
 
     @cached_property
     def analytics(self) -> Analytics:
