@@ -381,6 +381,18 @@ def test_apply_skips_what_changed_since_the_plan(d):
     assert str(result) == "1 tickets assigned, 2 skipped (changed since the plan)"
 
 
+def test_apply_skips_an_agent_deactivated_since_the_plan(d):
+    gone = d.agent("gone")
+    t = d.ticket()
+    plan = d.plan()
+    assert who(plan) == {t: gone}
+    d.desk.db.execute("UPDATE agents SET active = 0 WHERE id = ?", [gone])
+    result = d.desk.routing.apply(ADMIN, plan)
+    assert result.results == {t: "skipped: gone is no longer an active agent"}
+    assert d.desk.db["tickets"].get(t)["assignee_id"] is None
+    assert d.desk.get_setting(LAST_SETTING) == {}
+
+
 def test_assigning_many_needs_bulk(d):
     d.agent("a")
     t1, t2 = d.ticket(), d.ticket()
