@@ -25,6 +25,7 @@ import numpy as np
 
 from crossdesk import native
 from crossdesk.aftersales.states import OPEN_STATES
+from crossdesk.bulk import BulkService
 from crossdesk.errors import DeskError
 from crossdesk.models import Actor, TicketStatus
 from crossdesk.queue import QueueService
@@ -155,13 +156,17 @@ class _Tickets:
 
 
 class RoutingService:
-    """``desk.routing``: plan (needs "view") and apply (needs "reply"; more than one ticket, "bulk")."""
+    """``desk.routing``: plan (needs "view") and apply (needs "reply"; more than one ticket, "bulk", by the
+    one bulk policy of :class:`~crossdesk.bulk.BulkService`)."""
 
-    def __init__(self, store: Store, queue: QueueService, tickets: TicketService, team: TeamService) -> None:
+    def __init__(
+        self, store: Store, queue: QueueService, tickets: TicketService, team: TeamService, bulk: BulkService
+    ) -> None:
         self.store = store
         self.queue = queue
         self.tickets = tickets
         self.team = team
+        self.bulk = bulk
 
     # ---- planning ------------------------------------------------------------------------------------
 
@@ -373,17 +378,16 @@ class RoutingService:
     ) -> RoutingResult:
         """Carry out ``plan`` (None: plan now with the same arguments as :meth:`plan`).
 
-        Needs "reply", and "bulk" when the plan assigns more than one ticket; both are checked before
-        anything is written. Each ticket is assigned through the ticket service (audited, one
+        Needs "reply", and "bulk" when the plan assigns more than one ticket (the policy of
+        :meth:`crossdesk.bulk.BulkService.require`); both are checked before anything is written. Each ticket is assigned through the ticket service (audited, one
         ``ticket_updated`` event each) in its own savepoint; a ticket assigned, solved or closed since the
         plan, or whose agent was deactivated, is skipped. One ``routing.apply`` audit row sums the run up.
         """
         store = self.store
-        store.require(actor, "reply")
         if plan is None:
             plan = self.plan(actor, limit=limit, capacity=capacity, skills_timeout=skills_timeout)
-        if len(plan.assignments) > 1:
-            store.require(actor, "bulk")
+        # Assigning many is a bulk action: the bulk service's policy decides what it needs.
+        self.bulk.require(actor, "reply", len(plan.assignments))
         by_ticket = {a.ticket_id: a for a in plan.assignments}
 
         def one(ticket_id: int) -> str:
