@@ -5,26 +5,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from crossdesk.native import INT64_MAX, SCORE_COLUMNS
+
 NOW = 1_760_000_000
-INT64_MAX = np.iinfo(np.int64).max
 
 
 def score_columns(n: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """Random score columns, typed as the kernel reads them (``crossdesk.native.SCORE_COLUMNS``)."""
     rng = np.random.default_rng(seed)
     day = 86_400
     sla = NOW + rng.integers(-3 * day, 5 * day, n)
     sla[rng.random(n) < 0.1] = INT64_MAX
-    return {
-        "sla_due": sla.astype(np.int64),
-        "last_customer_msg_at": (NOW - rng.integers(0, 10 * day, n)).astype(np.int64),
-        "order_value_usd": rng.lognormal(3.5, 1.2, n).astype(np.float32),
-        "tier": rng.integers(0, 4, n).astype(np.int8),
-        "intent": rng.integers(0, 17, n).astype(np.int16),
-        "sentiment": rng.uniform(-1, 1, n).astype(np.float32),
-        "platform": rng.integers(0, 7, n).astype(np.int8),
-        "status": rng.integers(0, 6, n).astype(np.int8),
-        "escalated": (rng.random(n) < 0.05).astype(np.uint8),
+    t = SCORE_COLUMNS  # each array cast as soon as it is drawn: at 10M tickets the float64 drafts are big
+    cols = {
+        "sla_due": sla.astype(t["sla_due"]),
+        "last_customer_msg_at": (NOW - rng.integers(0, 10 * day, n)).astype(t["last_customer_msg_at"]),
+        "order_value_usd": rng.lognormal(3.5, 1.2, n).astype(t["order_value_usd"]),
+        "tier": rng.integers(0, 4, n).astype(t["tier"]),
+        "intent": rng.integers(0, 17, n).astype(t["intent"]),
+        "sentiment": rng.uniform(-1, 1, n).astype(t["sentiment"]),
+        "platform": rng.integers(0, 7, n).astype(t["platform"]),
+        "status": rng.integers(0, 6, n).astype(t["status"]),
+        "escalated": (rng.random(n) < 0.05).astype(t["escalated"]),
     }
+    assert set(cols) == set(t), "the bench data must cover exactly the kernel's columns"
+    return {name: cols[name] for name in t}
 
 
 # Letters per script, to make pseudo-words that look like each of the 13 demo languages.

@@ -33,6 +33,7 @@ from crossdesk.outbox import OutboxService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
+from crossdesk.routing import RoutingService
 from crossdesk.rules import RuleService
 from crossdesk.shops import ShopService
 from crossdesk.sla import SlaService
@@ -53,8 +54,8 @@ class Desk:
 
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
-    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.analytics``, ``desk.sync``, ``desk.bulk``,
-    ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
+    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -193,6 +194,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def routing(self) -> RoutingService:
+        return RoutingService(self.store, self.queue, self.tickets, self.team, self.bulk)
 
     @cached_property
     def analytics(self) -> Analytics:

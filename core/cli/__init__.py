@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, sync, tui
+from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     aftersales,  # returns evaluate, cases list|show|open|act|report|stock
     sync,  # sync, outbox list|send|resolve
     rescore,  # rescore
+    routing,  # route
     evaluate,  # evaluate classify|language
 )
 

@@ -101,16 +101,10 @@ class Kernels:
             self._warn()
             return reference.score(arrays, w, now)
         out = np.empty(len(arrays["status"]), dtype=np.float32)
+        # SCORE_COLUMNS is in the compiled kernel's argument order (tests/native/test_score.py holds the
+        # .pyx signature to it).
         self._compiled[0].score(
-            arrays["sla_due"],
-            arrays["last_customer_msg_at"],
-            arrays["order_value_usd"],
-            arrays["tier"],
-            arrays["intent"],
-            arrays["sentiment"],
-            arrays["platform"],
-            arrays["status"],
-            arrays["escalated"],
+            *arrays.values(),
             float(now),
             w.scalars(),
             w.table("tier"),

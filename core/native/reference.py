@@ -18,6 +18,10 @@ INT64_MAX = np.iinfo(np.int64).max
 #: Hours overdue or waiting beyond this count as this (a billion hours: never reached by real tickets).
 MAX_HOURS = 1e9
 
+#: The score kernel's inputs, name -> dtype, in the compiled kernel's argument order (``ext/score.pyx``):
+#: the one declaration of what the kernel reads. The queue's column schema (``crossdesk.queue.columns``)
+#: takes its score columns' dtypes from here and checks that it covers exactly these; the dispatcher
+#: passes the arrays to the compiled kernel in this order; a test holds the .pyx signature to it.
 SCORE_COLUMNS: dict[str, type] = {
     "sla_due": np.int64,
     "last_customer_msg_at": np.int64,

@@ -14,8 +14,9 @@ import numpy as np
 import orjson
 
 from crossdesk import native
-from crossdesk.models import INTENT_CODES, PLATFORM_CODES, Actor
+from crossdesk.models import Actor
 from crossdesk.native import INT64_MAX
+from crossdesk.queue.columns import BY_NAME, OPEN, SCORE, batch_select, to_array
 from crossdesk.store import Store
 
 RESCORE_KEY = "queue.rescore"  # settings row of a rescore run in progress
@@ -34,50 +35,20 @@ class RescoreReport:
         return f"{self.tickets:,} open tickets scored, {self.written:,} priorities changed{again} in {self.seconds:.1f} s"
 
 
-#: Columns the batch reads: the score columns, the id and the stored priority (to skip unchanged rows).
-def _case(column: str, codes: dict[str, int]) -> str:
-    # Names to codes inside SQLite: the rows then carry small ints (cached by Python) instead of strings.
-    whens = " ".join(f"WHEN '{name}' THEN {code}" for name, code in codes.items() if "'" not in name)
-    return f"CASE {column} {whens} ELSE 0 END"
-
-
-_RESCORE_ROWS = (
-    f"SELECT id, status, COALESCE(sla_due, {INT64_MAX}) AS sla_due, "
-    "COALESCE(last_customer_msg_at, created_at) AS last_msg, order_value_usd, tier, "
-    f"{_case('intent', INTENT_CODES)} AS intent, sentiment, {_case('platform', PLATFORM_CODES)} AS platform, "
-    # Infinities have no JSON form; the stored priority is only compared with the new score, and any
-    # float32 beyond +-3.4e38 is infinite anyway.
-    "escalated, min(max(priority, -3.4e38), 3.4e38) AS priority "
-    "FROM tickets WHERE id > ? AND status < 4 ORDER BY id LIMIT ?"
-)
-#: The chunk as one row of JSON arrays, one per column: SQLite builds the text in C and orjson parses it,
-#: instead of a Python tuple per ticket (about half the time of ``fetchall`` on 1M tickets).
-_RESCORE_SELECT = (
-    "SELECT "
-    + ", ".join(
-        f"json_group_array({c})"
-        for c in (
-            "id",
-            "status",
-            "sla_due",
-            "last_msg",
-            "order_value_usd",
-            "tier",
-            "intent",
-            "sentiment",
-            "platform",
-            "escalated",
-            "priority",
-        )
-    )
-    + f" FROM ({_RESCORE_ROWS})"
+#: The chunk: the id and the score columns of the schema (names coded inside SQLite, so the rows carry
+#: small ints instead of strings), and the stored priority to skip unchanged rows. Infinities have no
+#: JSON form; the stored priority is only compared with the new score, and any float32 beyond +-3.4e38 is
+#: infinite anyway.
+_RESCORE_SELECT = batch_select(
+    (BY_NAME["id"], *SCORE),
+    extra=("min(max(priority, -3.4e38), 3.4e38)",),
+    where=f"WHERE id > ? AND status < {OPEN}",
+    tail="ORDER BY id LIMIT ?",
 )
 #: Solved and closed tickets score -inf whatever their columns say: each chunk's transaction sets those
 #: among its ids (pages the chunk rewrites anyway, so each page goes to the WAL once), the last one those
 #: after the last open ticket. The chunks read only the open ones (on a real desk, most are closed).
-_CLOSE_SQL = (
-    "UPDATE tickets SET priority = -1e999 WHERE id > ? AND id <= ? AND status >= 4 AND priority > -1e999"
-)
+_CLOSE_SQL = f"UPDATE tickets SET priority = -1e999 WHERE id > ? AND id <= ? AND status >= {OPEN} AND priority > -1e999"
 #: Above this many tickets the batch drops the indexes that contain ``priority`` while it writes and
 #: builds them again at the end: one sorted build is several times cheaper than a million random index
 #: updates (two such indexes exist: the queue's and the inbox's).
@@ -133,7 +104,7 @@ def rescore(
     state = store.get_setting(RESCORE_KEY, None)
     resumed = bool(state)
     if not state:
-        total = store.db.execute("SELECT count(*) FROM tickets WHERE status < 4").fetchone()[0]
+        total = store.db.execute(f"SELECT count(*) FROM tickets WHERE status < {OPEN}").fetchone()[0]
         state = {
             "now": store.now(),
             "cursor": 0,
@@ -196,18 +167,9 @@ class _ChunkReader:
         if not c[0]:
             return None
         ids = np.array(c[0], dtype=np.int64)
-        cols = {
-            "status": np.clip(np.array(c[1], dtype=np.int64), -128, 127).astype(np.int8),
-            "sla_due": np.array(c[2], dtype=np.int64),
-            "last_customer_msg_at": np.array(c[3], dtype=np.int64),
-            "order_value_usd": np.array(c[4], dtype=np.float64).astype(np.float32),
-            "tier": np.clip(np.array(c[5], dtype=np.int64), -128, 127).astype(np.int8),
-            "intent": np.array(c[6], dtype=np.int16),
-            "sentiment": np.array(c[7], dtype=np.float64).astype(np.float32),
-            "platform": np.array(c[8], dtype=np.int8),
-            "escalated": (np.array(c[9], dtype=np.int64) != 0).astype(np.uint8),
-        }
-        old = np.array(c[10], dtype=np.float64).astype(np.float32)
+        # Each column coded as the schema says (clipped, flagged, rounded to float32 ...).
+        cols = {col.name: to_array(col, values) for col, values in zip(SCORE, c[1:-1], strict=True)}
+        old = np.array(c[-1], dtype=np.float64).astype(np.float32)
         return ids, cols, old
 
 

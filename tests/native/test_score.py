@@ -194,3 +194,25 @@ def test_default_weights_are_documented():
 def test_bad_weights_fail_clearly():
     with pytest.raises(ValueError, match="sla_tau_hours"):
         ScoreWeights(sla_tau_hours=0)
+
+
+def test_score_columns_are_the_compiled_kernels_arguments():
+    # The dispatcher passes SCORE_COLUMNS' arrays to the compiled kernel positionally, in dict order: the
+    # .pyx signature must list the same names, in the same order, with the same element types.
+    import re
+    from pathlib import Path
+
+    pyx = (Path(__file__).parents[2] / "ext" / "score.pyx").read_text()
+    signature = re.search(r"^def score\((.*?)\):", pyx, re.S | re.M).group(1)
+    args = re.findall(r"const (\w+)\[::1\] (\w+)", signature.split("double now")[0])
+    c_types = {
+        "epoch_t": np.int64,
+        "float": np.float32,
+        "int8_t": np.int8,
+        "int16_t": np.int16,
+        "uint8_t": np.uint8,
+    }
+    assert [name for _, name in args] == list(SCORE_COLUMNS)
+    assert {name: np.dtype(c_types[t]) for t, name in args} == {
+        k: np.dtype(v) for k, v in SCORE_COLUMNS.items()
+    }
