@@ -307,11 +307,21 @@ class Connector(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PlatformSpec:
-    """Answer of ``crossdesk_platforms``: ``factory(config, client) -> Connector``."""
+    """Answer of ``crossdesk_platforms``: one marketplace a plugin connects.
+
+    ``name`` is the platform name shops of it are created with (``desk.shops.upsert(actor,
+    platform=name, ...)``); ``factory(config, client) -> Connector`` builds the connector of one shop.
+    ``credentials`` declares the secret keys the connector reads from its config: for each, the desk looks
+    up ``CROSSDESK_<PLATFORM>_<SHOP>_<KEY>``, then ``CROSSDESK_<PLATFORM>_<KEY>``, then the credentials file
+    (docs/internals.md, "Credentials"). A key of the credentials file is passed on even when undeclared;
+    the environment is only searched for declared keys, because a name cannot be split back into shop and
+    key reliably (shop ids contain underscores).
+    """
 
     name: str
     display_name: str
     factory: Callable[[dict, Any], Connector]
+    credentials: tuple[str, ...] = ()
 
 
 @runtime_checkable
