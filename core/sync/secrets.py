@@ -40,23 +40,10 @@ from typing import Any
 
 import platformdirs
 
+from crossdesk.shops.service import secret_keys
+
 ENV_FILE = "CROSSDESK_CREDENTIALS"
 
-#: Keys that hold secrets. A shop config (stored in the database) holding one of these is refused.
-SECRET_KEYS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "client_secret",
-        "client_id",
-        "partner_key",
-        "api_key",
-        "password",
-        "token",
-        "secret",
-    }
-)
-SECRET_HINT = re.compile(r"(token|secret|password|partner_key|api_key)", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
 
@@ -219,11 +206,9 @@ def load_credentials(
 
 def check_no_secrets(platform: str, shop: str, config: Mapping[str, Any], keys: Iterable[str] = ()) -> None:
     """Refuse a shop config (stored in the database) that holds a credential: a key the platform declares
-    as one (``keys``), or one whose name says it is a secret."""
-    declared = {k.lower() for k in keys}
-    bad = sorted(
-        k for k in config if k.lower() in SECRET_KEYS or k.lower() in declared or SECRET_HINT.search(k)
-    )
+    as one (``keys``), or one whose name says it is a secret. ``desk.shops.upsert`` refuses to store one;
+    this catches a config written before a plugin declared the key, or by hand."""
+    bad = secret_keys(config, keys)
     if bad:
         raise CredentialsError(
             f"{platform} shop {shop}: the shop config in the database holds {', '.join(bad)}; "

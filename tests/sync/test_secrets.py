@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossdesk import hookimpl
-from crossdesk.api import Desk
+from crossdesk.api import Desk, DeskError
 from crossdesk.fakes.server import Fault
 from crossdesk.models import PlatformSpec
 from crossdesk.plugin_manager import plugins_manager
@@ -50,10 +50,17 @@ def test_secrets_never_reach_logs_errors_or_the_database(
 
 
 def test_secret_in_shop_config_is_refused(ebay: Harness) -> None:
-    ebay.set_config(access_token="v^1.1#i^1#do-not-store-me")
+    with pytest.raises(DeskError, match="the shop config would hold access_token") as err:
+        ebay.set_config(access_token="v^1.1#i^1#do-not-store-me")
+    assert "do-not-store-me" not in str(err.value)
+    assert "do-not-store-me" not in _everything_written(ebay)  # neither the shop row nor an audit row
+    # A config written some other way (by hand, by an older version) is refused when the shop is synced.
+    ebay.desk.db.execute(
+        "UPDATE shops SET config = ? WHERE id = ?", ['{"access_token": "v^1.1#do-not-use-me"}', ebay.shop_id]
+    )
     result = ebay.sync()
     assert "move it to the environment or the credentials file" in result.error
-    assert "do-not-store-me" not in result.error
+    assert "do-not-use-me" not in result.error
 
 
 def test_precedence_file_then_platform_env_then_shop_env(tmp_path: Path) -> None:
@@ -148,7 +155,8 @@ class _SoukPlugin:
 
     @hookimpl
     def crossdesk_platforms(self) -> list[PlatformSpec]:
-        return [PlatformSpec("souk-market", "Souk", self.factory, credentials=("api_token", "api_secret"))]
+        keys = ("api_token", "api_secret", "login_name")
+        return [PlatformSpec("souk-market", "Souk", self.factory, credentials=keys)]
 
 
 @pytest.fixture
@@ -228,16 +236,19 @@ def test_a_declared_credential_in_the_shop_config_is_refused(souk: tuple[Desk, _
     # A declared key is refused even when its name does not look secret.
     with pytest.raises(CredentialsError, match="holds login_name"):
         check_no_secrets("souk-market", "s", {"login_name": "acme", "page_size": 5}, keys=("login_name",))
-    desk.shops.upsert(
-        ADMIN,
-        platform="souk-market",
-        external_id="acme_store.ma",
-        name="Acme Souk",
-        config={"api_token": "x"},
-    )
+    # A declared key that the platform plugin names, refused by the shop service before it is stored.
+    with pytest.raises(DeskError, match="would hold login_name"):
+        desk.shops.upsert(
+            ADMIN,
+            platform="souk-market",
+            external_id="acme_store.ma",
+            name="Acme",
+            config={"login_name": "x"},
+        )
+    desk.db.execute("UPDATE shops SET config = ?", ['{"login_name": "acme"}'])
     with desk.sync.connections(env={}, credentials_path=_NO_FILE) as conn:
         [result] = desk.sync.engine(conn).run()
-    assert "move it to the environment or the credentials file" in result.error
+    assert "holds login_name; move it to the environment or the credentials file" in result.error
 
 
 def test_credentials_from_a_private_source_are_secrets_too(souk: tuple[Desk, _SoukPlugin]) -> None:
