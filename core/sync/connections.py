@@ -174,6 +174,10 @@ class Connections:
         self._cache[shop["id"]] = connector
         return connector
 
+    def built(self, shop_id: int) -> Connector | None:
+        """The connector this run already built for the shop, or None (never builds one)."""
+        return self._cache.get(shop_id)
+
     def close(self) -> None:
         for client in self._clients:
             client.close()

@@ -1,35 +1,47 @@
-"""Helpers for testing crossdesk plugins (and crossdesk itself).
-
-An in-memory desk with the built-in plugins, a way to register a plugin object for one test, and fixture
-data: shops on several marketplaces, buyers in several countries and languages, orders and messages.
+"""The plugin authors' test kit (**public**): desks for tests, plugin registration, fixture data, and an
+in-process harness that syncs a shop against a connector's own fake and sends its outbox.
 
 With pytest, add ``pytest_plugins = ["crossdesk.testing"]`` to your ``conftest.py`` for the fixtures
-below::
+``crossdesk_desk``, ``crossdesk_seeded``, ``crossdesk_clock`` and ``crossdesk_plugins``. Name the plugin
+under test by overriding ``crossdesk_plugins``; it is registered whether or not it is also pip-installed
+(an installed copy is not registered twice)::
 
-    from crossdesk import hookimpl
+    import pytest
+    import crossdesk_allegro
 
-    class Shouty:
-        @hookimpl
-        def crossdesk_detect_language(self, text):
-            return LanguageGuess("en", 1.0, "shouty") if text.isupper() else None
+    pytest_plugins = ["crossdesk.testing"]
 
-    def test_shouty(crossdesk_desk):
-        with plugin_registered(crossdesk_desk.pm, Shouty()):
-            ...
+    @pytest.fixture
+    def crossdesk_plugins():
+        return [crossdesk_allegro]
+
+Or register a plugin for one block with :func:`plugin_registered`, and test a connector end to end with
+:class:`ConnectorHarness` (docs/plugins.md, "Testing your plugin").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from crossdesk.api import Desk
-from crossdesk.models import Actor, Role
-from crossdesk.plugin_manager import PluginManager, plugins_manager
+from crossdesk.plugin_manager import PluginManager, plugins_manager, register_checked
+from crossdesk.testing.connector import ConnectorHarness
+from crossdesk.testing.data import Seeded, seed
+
+__all__ = [
+    "FIXED_NOW",
+    "ConnectorHarness",
+    "FixedClock",
+    "Seeded",
+    "make_desk",
+    "plugin_registered",
+    "seed",
+]
 
 #: A fixed "now" for reproducible fixture data: Monday 2025-12-15 10:00:00 UTC.
 FIXED_NOW = 1765792800
@@ -48,12 +60,57 @@ class FixedClock:
         self.now += int(seconds)
 
 
+# ---- registering the plugin under test ----------------------------------------------------------------
+
+
+def _twin(pm: PluginManager, plugin: object) -> object | None:
+    """A registered plugin that is another copy of ``plugin``: an installed module of the same name, or
+    an installed instance of the same class (``entry point = "pkg:plugin"``)."""
+    for _, other in pm.list_name_plugin():
+        if other is plugin:
+            continue
+        if isinstance(plugin, ModuleType):
+            if isinstance(other, ModuleType) and other.__name__ == plugin.__name__:
+                return other
+        elif not isinstance(plugin, type) and type(other) is type(plugin):
+            return other
+    return None
+
+
+def _swap_in(pm: PluginManager, plugin: object, name: str | None = None) -> tuple[bool, object | None]:
+    """Register ``plugin`` unless it already is (the installed copy is the same module); an installed twin
+    steps aside for it. Returns whether ``plugin`` was added, and the twin it replaced."""
+    if pm.is_registered(plugin):
+        return False, None
+    twin = _twin(pm, plugin)
+    if twin is not None:
+        name = name or pm.get_name(twin)
+        pm.unregister(twin)
+    try:
+        register_checked(pm, plugin, name=name)
+    except Exception:
+        if twin is not None:
+            pm.register(twin, name=name)
+        raise
+    return True, twin
+
+
 def make_desk(
-    *plugins: object, builtins: bool = True, clock: Callable[[], float] | None = None, path: str | None = None
+    *plugins: object,
+    builtins: bool = True,
+    only: Iterable[str] | None = None,
+    clock: Callable[[], float] | None = None,
+    path: str | None = None,
 ) -> Desk:
-    """A desk (in memory unless ``path``) with the built-in plugins (unless ``builtins=False``) and
-    ``plugins`` registered."""
-    pm = plugins_manager(load_entrypoints=builtins, extra=plugins)
+    """A desk (in memory unless ``path``) with ``plugins`` registered.
+
+    The installed plugins load too, narrowed by ``only`` (entry-point names; default: all, or
+    ``CROSSDESK_LOAD_PLUGINS``), or not at all with ``builtins=False``; the core plugins are always there.
+    A plugin in ``plugins`` that is also installed is registered once."""
+    pm = plugins_manager(load_entrypoints=builtins, only=only)
+    for plugin in plugins:
+        _swap_in(pm, plugin)
+    pm.check_pending()
     kwargs: dict[str, Any] = {}
     if clock is not None:
         kwargs["clock"] = clock
@@ -62,219 +119,31 @@ def make_desk(
 
 @contextmanager
 def plugin_registered(pm: PluginManager, plugin: object, name: str | None = None) -> Iterator[object]:
-    """Register ``plugin`` for the duration of a ``with`` block, then unregister it."""
-    pm.register(plugin, name=name)
+    """Register ``plugin`` for the duration of a ``with`` block, then unregister it.
+
+    When the same plugin is already registered (it is pip-installed, so the desk loaded it), nothing is
+    registered twice: the block runs with the installed module, or with ``plugin`` in place of an installed
+    instance of the same class, which comes back afterwards. A hook that does not exist raises
+    :class:`pluggy.PluginValidationError`."""
+    added, twin = _swap_in(pm, plugin, name)
     try:
         pm.check_pending()
         yield plugin
     finally:
-        pm.unregister(plugin)
-
-
-@dataclass
-class Seeded:
-    """Ids of the fixture data :func:`seed` created."""
-
-    shops: dict[str, int] = field(default_factory=dict)
-    customers: dict[str, int] = field(default_factory=dict)
-    orders: dict[str, int] = field(default_factory=dict)
-    tickets: dict[str, int] = field(default_factory=dict)
-    agents: dict[str, int] = field(default_factory=dict)
-
-
-DAY = 86400
-
-# (key, platform, shop, buyer, country, region, language, e-mail, phone, order currency, price minor, sku, text)
-_FIXTURE = [
-    (
-        "de_wismo",
-        "amazon",
-        "AMZ-DE",
-        "Jana Schmidt",
-        "DE",
-        "BY",
-        "de",
-        "jana.schmidt@example.de",
-        "+49 151 23456789",
-        "EUR",
-        4999,
-        "HD-200-BLK",
-        "Hallo, wo ist mein Paket? Bestellung seit 10 Tagen unterwegs.",
-    ),
-    (
-        "fr_broken",
-        "amazon",
-        "AMZ-FR",
-        "Camille Martin",
-        "FR",
-        "",
-        "fr",
-        "camille.martin@example.fr",
-        "+33 6 12 34 56 78",
-        "EUR",
-        8990,
-        "LAMP-01",
-        "Bonjour, la lampe est arrivée cassée. Je veux un remboursement.",
-    ),
-    (
-        "us_return",
-        "ebay",
-        "EBAY-US",
-        "Mike Johnson",
-        "US",
-        "CA",
-        "en",
-        "mike.j@example.com",
-        "+1 415 555 0134",
-        "USD",
-        12900,
-        "SHOE-42",
-        "Hi, the shoes are the wrong size. I want to return them.",
-    ),
-    (
-        "jp_question",
-        "shopee",
-        "SHOPEE-SG",
-        "佐藤 花子",
-        "JP",
-        "",
-        "ja",
-        "hanako@example.jp",
-        "+81 90-1234-5678",
-        "SGD",
-        3500,
-        "CASE-IP15",
-        "この商品は iPhone 15 に対応していますか？",
-    ),
-    (
-        "de_angry",
-        "ebay",
-        "EBAY-DE",
-        "Jana Schmidt",
-        "DE",
-        "BY",
-        "de",
-        "jana.schmidt@example.de",
-        "",
-        "EUR",
-        2599,
-        "CABLE-2M",
-        "Das ist eine Frechheit! Wenn ich mein Geld nicht bekomme, mache ich eine Rückbuchung.",
-    ),
-    (
-        "br_refund",
-        "shopify",
-        "SHOPIFY-WEB",
-        "João Silva",
-        "BR",
-        "SP",
-        "pt",
-        "joao.silva@example.com.br",
-        "+55 11 91234-5678",
-        "BRL",
-        19990,
-        "BAG-RED",
-        "Olá, quero cancelar o pedido e receber o reembolso.",
-    ),
-]
-
-_SHOPS = {
-    "AMZ-DE": ("amazon", "Acme Amazon DE", "DE", "EUR", "A1PA6795UKMFR9"),
-    "AMZ-FR": ("amazon", "Acme Amazon FR", "FR", "EUR", "A13V1IB3VIYZZH"),
-    "EBAY-US": ("ebay", "acme-outlet (eBay US)", "US", "USD", "EBAY_US"),
-    "EBAY-DE": ("ebay", "acme-outlet (eBay DE)", "DE", "EUR", "EBAY_DE"),
-    "SHOPEE-SG": ("shopee", "Acme Official SG", "SG", "SGD", "SG"),
-    "SHOPIFY-WEB": ("shopify", "acme-store.myshopify.com", "US", "USD", ""),
-}
-
-
-def seed(desk: Desk, actor: Actor | None = None) -> Seeded:
-    """Fill ``desk`` with a small multi-platform, multilingual desk: six shops, buyers in five countries
-    (one buyer on two platforms, merged by e-mail), an order and a conversation each, and three agents
-    (agent, supervisor, admin)."""
-    actor = actor or Actor.system("fixture")
-    out = Seeded()
-    now = desk.now()
-    for key, (platform, name, country, currency, marketplace) in _SHOPS.items():
-        out.shops[key] = desk.upsert_shop(
-            actor,
-            platform=platform,
-            external_id=key,
-            name=name,
-            country=country,
-            currency=currency,
-            marketplace=marketplace,
-        )
-    for i, (
-        key,
-        platform,
-        shop,
-        buyer,
-        country,
-        region,
-        lang,
-        email,
-        phone,
-        currency,
-        price,
-        sku,
-        text,
-    ) in enumerate(_FIXTURE):
-        shop_id = out.shops[shop]
-        cid = desk.upsert_customer(
-            actor,
-            platform=platform,
-            shop_id=shop_id,
-            external_id=f"buyer-{key}",
-            name=buyer,
-            email=email,
-            phone=phone,
-            country=country,
-            region=region,
-            language=lang,
-        )
-        out.customers[key] = cid
-        out.orders[key] = desk.upsert_order(
-            actor,
-            platform=platform,
-            shop_id=shop_id,
-            external_id=f"ORD-{1000 + i}",
-            customer_id=cid,
-            currency=currency,
-            ordered_at=now - 12 * DAY,
-            shipped_at=now - 10 * DAY,
-            delivered_at=now - 6 * DAY,
-            tracking_number=f"TRK{1000 + i}",
-            carrier="DHL",
-            country=country,
-            region=region,
-            lines=[
-                {"sku": sku, "title": sku.replace("-", " ").title(), "quantity": 1, "unit_price_minor": price}
-            ],
-        )
-        ticket_id, _, _ = desk.receive_message(
-            actor,
-            platform=platform,
-            shop_id=shop_id,
-            thread_id=f"thread-{key}",
-            external_id=f"msg-{key}-1",
-            body=text,
-            created_at=now - (6 - i) * 3600,
-            customer_id=cid,
-            order_id=out.orders[key],
-            language=lang,
-        )
-        out.tickets[key] = ticket_id
-    for name, role, langs in (
-        ("ana", Role.AGENT, ["en", "de", "es"]),
-        ("sam", Role.SUPERVISOR, ["en", "fr"]),
-        ("root", Role.ADMIN, ["en"]),
-    ):
-        out.agents[name] = desk.create_agent(actor, name, role=role, languages=langs)
-    return out
+        if added:
+            twin_name = pm.get_name(plugin)
+            pm.unregister(plugin)
+            if twin is not None:
+                pm.register(twin, name=twin_name)
 
 
 # ---- pytest fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crossdesk_plugins() -> Sequence[object]:
+    """The plugins under test, registered on ``crossdesk_desk``: override it in your ``conftest.py``."""
+    return ()
 
 
 @pytest.fixture
@@ -284,9 +153,9 @@ def crossdesk_clock() -> FixedClock:
 
 
 @pytest.fixture
-def crossdesk_desk(crossdesk_clock: FixedClock) -> Iterator[Desk]:
-    """An empty in-memory desk with the built-in plugins and a fixed clock."""
-    desk = make_desk(clock=crossdesk_clock)
+def crossdesk_desk(crossdesk_clock: FixedClock, crossdesk_plugins: Sequence[object]) -> Iterator[Desk]:
+    """An empty in-memory desk with the installed plugins, ``crossdesk_plugins`` and a fixed clock."""
+    desk = make_desk(*crossdesk_plugins, clock=crossdesk_clock)
     yield desk
     desk.close()
 
