@@ -72,7 +72,13 @@ def test_customer_as_dict_as_id_text_or_number(canned: Any) -> None:
         _order("E", customer=None),
     ]
     canned.plugin.messages = [
-        {"thread_id": "t", "external_id": "m", "body": "こんにちは", "created_at": 1_765_000_100, "customer": "u-2"}
+        {
+            "thread_id": "t",
+            "external_id": "m",
+            "body": "こんにちは",
+            "created_at": 1_765_000_100,
+            "customer": "u-2",
+        }
     ]
     result = canned.sync()
     assert result.ok and result.resources["orders"].new == 5 and canned.rejected() == []
@@ -126,7 +132,12 @@ def test_messages_are_buyer_messages_and_returns_become_cases(canned: Any) -> No
             "author": "Ren",
             "language": "ja",
         },
-        {"thread_id": "t-1", "external_id": "m-2", "body": "  ", "created_at": 1_765_000_200},  # empty: refused
+        {
+            "thread_id": "t-1",
+            "external_id": "m-2",
+            "body": "  ",
+            "created_at": 1_765_000_200,
+        },  # empty: refused
     ]
     canned.plugin.returns = [
         {"external_id": "R-1", "order_external_id": "O", "reason": "size", "comment": "too small",
