@@ -61,14 +61,33 @@ def test_a_hook_without_hookimpl_is_not_silently_ignored():
         plugins_manager(load_entrypoints=False, extra=[Forgot()])
 
 
+def _typed_signature(name: str) -> str:
+    """``crossdesk_detect_language(text: str) -> LanguageGuess | None``, as the hookspec declares it."""
+    sig = inspect.signature(getattr(hookspecs, name))
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in sig.parameters.values())
+    return f"{name}({params}) -> {sig.return_annotation}"
+
+
+def test_every_hook_is_typed():
+    for name in HOOKS:
+        sig = inspect.signature(getattr(hookspecs, name))
+        assert sig.return_annotation is not inspect.Signature.empty, name
+        assert all(p.annotation is not inspect.Parameter.empty for p in sig.parameters.values()), name
+        assert "Any" not in _typed_signature(name), f"{name}: say what it takes and returns"
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert doc.startswith(("Return", "Observe")) and "\n" not in doc, (
+            f"{name}: one line saying what it returns"
+        )
+
+
 def test_every_hook_is_documented_with_its_exact_signature_and_an_example():
     doc = (ROOT / "docs" / "plugins.md").read_text()
     for name in HOOKS:
-        params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
         section = doc.split(f"### {name}\n", 1)
         assert len(section) == 2, f"docs/plugins.md has no section for {name}"
         body = section[1].split("\n### ", 1)[0]
-        assert f"{name}({params})" in body, f"{name}: signature ({params}) not documented"
+        signature = _typed_signature(name)
+        assert f"```python\n{signature}\n```" in body, f"{name}: signature {signature} not documented"
         assert "@hookimpl" in body and f"def {name}(" in body, f"{name}: no example"
 
 
@@ -213,6 +232,13 @@ def test_other_commands_refuse_with_the_line_and_the_suggested_setting_works(bro
     assert ok.stdout.startswith("de ")
     listed = _crossdesk(["plugins", "--json"], PYTHONPATH=str(broken_site), CROSSDESK_LOAD_PLUGINS=keep)
     assert listed.returncode == 0 and '"good"' in listed.stdout and '"broken"' not in listed.stdout
+    # The TUI refuses before it takes the screen; a command that never calls a plugin still runs.
+    db = str(broken_site / "desk.db")
+    assert _crossdesk(["init", "--db", db], PYTHONPATH=str(broken_site)).returncode == 0
+    tui = _crossdesk(["tui", "--db", db], PYTHONPATH=str(broken_site))
+    assert (
+        tui.returncode == 1 and "plugin 'typo' (typo_plugin" in tui.stderr and "Traceback" not in tui.stderr
+    )
 
 
 def test_broken_plugin_in_python(broken_site: Path, monkeypatch: pytest.MonkeyPatch):
@@ -237,6 +263,61 @@ def test_broken_plugin_in_python(broken_site: Path, monkeypatch: pytest.MonkeyPa
     [b] = pm.broken
     assert b.reason == "ZeroDivisionError: division by zero" and b.package == ""
     assert b.line().endswith('switch it off with CROSSDESK_LOAD_PLUGINS=""')
+
+
+@pytest.mark.slow
+def test_a_pip_installed_plugin_with_a_misspelled_hook_is_named_with_its_package(tmp_path: Path):
+    package = tmp_path / "crossdesk-typo"
+    package.mkdir()
+    (package / "pyproject.toml").write_text(
+        textwrap.dedent("""
+        [project]
+        name = "crossdesk-typo"
+        version = "4.2.0"
+
+        [project.entry-points.crossdesk]
+        typo = "crossdesk_typo:plugin"
+
+        [tool.setuptools]
+        py-modules = ["crossdesk_typo"]
+        """)
+    )
+    (package / "crossdesk_typo.py").write_text(
+        textwrap.dedent("""
+        from crossdesk import hookimpl
+
+        class Plugin:
+            @hookimpl
+            def crossdesk_rule_action(self):
+                return []
+
+        plugin = Plugin()
+        """)
+    )
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--target", str(site), str(package)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    result = _crossdesk(["plugins", "--json"], PYTHONPATH=str(site))
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "plugin 'typo' (crossdesk_typo:plugin, package crossdesk-typo 4.2.0) failed to load: "
+        "crossdesk_rule_action is not a crossdesk hook (did you mean crossdesk_rule_actions?); "
+        "switch it off with CROSSDESK_LOAD_PLUGINS=platform_amazon,"
+    )
+    assert line.endswith(", or pip uninstall crossdesk-typo")
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert (
+        rows["typo"]["status"] == "broken"
+        and rows["typo"]["source"] == "crossdesk-typo: crossdesk_typo:plugin"
+    )
+    assert rows["platform_shopify"]["status"] == "ok"
 
 
 @pytest.mark.slow
