@@ -295,9 +295,9 @@ def test_a_pip_installed_plugin_with_a_misspelled_hook_is_named_with_its_package
         """)
     )
     site = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--target", str(site), str(package)],
+        [*pip, "--target", str(site), str(package)],
         capture_output=True,
         text=True,
         timeout=300,
