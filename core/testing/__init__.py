@@ -64,10 +64,12 @@ class FixedClock:
 
 
 def _twin(pm: PluginManager, plugin: object) -> object | None:
-    """A registered plugin that is another copy of ``plugin``: an installed module of the same name, or
-    an installed instance of the same class (``entry point = "pkg:plugin"``)."""
-    for _, other in pm.list_name_plugin():
-        if other is plugin:
+    """An installed plugin (loaded from an entry point) that is another copy of ``plugin``: a module of
+    the same name, or an instance of the same class (``entry point = "pkg:plugin"``). Plugins registered
+    by the test itself are never taken for copies: two instances of one class may be meant."""
+    installed = getattr(pm, "dists", {})
+    for name, other in pm.list_name_plugin():
+        if other is plugin or name not in installed:
             continue
         if isinstance(plugin, ModuleType):
             if isinstance(other, ModuleType) and other.__name__ == plugin.__name__:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import subprocess
 import sys
 import textwrap
 import types
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
@@ -52,32 +55,70 @@ def test_plugin_registered_leaves_an_already_registered_plugin_alone(crossdesk_d
     assert crossdesk_desk.pm.is_registered(WEEKEND)  # it was the desk's before the block: still is
 
 
-def test_an_installed_instance_of_the_same_class_steps_aside_for_the_block(crossdesk_desk) -> None:
-    pm = crossdesk_desk.pm
-    name = pm.get_name(WEEKEND)
-    mine = Weekend()
-    with plugin_registered(pm, mine):
-        assert pm.is_registered(mine) and not pm.is_registered(WEEKEND)
-        assert _conditions(pm) == ["weekend"]  # once, not twice
-    assert pm.is_registered(WEEKEND) and not pm.is_registered(mine) and pm.get_name(WEEKEND) == name
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """A pip-installed plugin package (module and dist-info) with two entry points: an instance of a class
+    (``weekend_installed:plugin``) and the module itself."""
+    (tmp_path / "weekend_installed.py").write_text(
+        textwrap.dedent("""
+        from crossdesk import hookimpl
+        from crossdesk.models import RuleCondition
 
+        class Weekend:
+            @hookimpl
+            def crossdesk_rule_conditions(self):
+                return [RuleCondition("weekend_installed", lambda desk, ticket: False)]
 
-def test_a_module_of_the_same_name_is_not_registered_twice() -> None:
-    def module() -> types.ModuleType:
-        mod = types.ModuleType("crossdesk_weekend")
+        plugin = Weekend()
 
         @hookimpl
-        def crossdesk_rule_conditions() -> list[RuleCondition]:
-            return [RuleCondition("weekend", lambda desk, ticket: False)]
+        def crossdesk_intents():
+            return {"weekend": {"en": ["saturday"]}}
+        """)
+    )
+    info = tmp_path / "weekend_installed-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: weekend-installed\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[crossdesk]\nweekend_obj = weekend_installed:plugin\nweekend_mod = weekend_installed\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "weekend_installed", raising=False)
+    return importlib.import_module("weekend_installed")
 
-        mod.crossdesk_rule_conditions = crossdesk_rule_conditions  # type: ignore[attr-defined]
-        return mod
 
-    installed, reloaded = module(), module()
-    desk = make_desk(installed, builtins=False)
+def test_an_installed_instance_of_the_same_class_steps_aside_for_the_block(installed: Any) -> None:
+    desk = make_desk(only=["weekend_obj"])
+    pm = desk.pm
+    assert pm.get_plugin("weekend_obj") is installed.plugin
+    mine = installed.Weekend()
+    with plugin_registered(pm, mine):
+        assert pm.is_registered(mine) and not pm.is_registered(installed.plugin)
+        assert _conditions(pm) == ["weekend_installed"]  # once, not twice
+    assert pm.get_plugin("weekend_obj") is installed.plugin and not pm.is_registered(mine)
+    # make_desk does the same for the desk's lifetime.
+    other = make_desk(installed.Weekend(), only=["weekend_obj"])
+    assert _conditions(other.pm) == ["weekend_installed"]
+    desk.close()
+    other.close()
+
+
+def test_a_reloaded_copy_of_an_installed_module_is_not_registered_twice(installed: Any) -> None:
+    desk = make_desk(only=["weekend_mod"])
+    spec = importlib.util.spec_from_file_location("weekend_installed", installed.__file__)
+    reloaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reloaded)
+    assert reloaded is not installed
     with plugin_registered(desk.pm, reloaded):
-        assert _conditions(desk.pm) == ["weekend"]
-    assert desk.pm.is_registered(installed) and not desk.pm.is_registered(reloaded)
+        assert desk.pm.hook.crossdesk_intents() == [{"weekend": {"en": ["saturday"]}}]
+    assert desk.pm.get_plugin("weekend_mod") is installed
+    desk.close()
+
+
+def test_two_instances_the_test_registers_are_both_kept() -> None:
+    first, second = Weekend(), Weekend()
+    desk = make_desk(first, second, builtins=False)
+    assert desk.pm.is_registered(first) and desk.pm.is_registered(second)
     desk.close()
 
 
