@@ -52,7 +52,8 @@ async def measure(path: Path, presses: int, agent: str | None) -> dict[str, obje
     from textual import events
 
     from crossdesk.api import Desk
-    from crossdesk.tui.app import ConversationScreen, CrossdeskApp, InboxScreen
+    from crossdesk.tui.app import CrossdeskApp
+    from crossdesk.tui.screens import ConversationScreen, InboxScreen
     from crossdesk.tui.widgets.inbox.queue_view import QueueView
 
     out: dict[str, object] = {"imports_s": time.perf_counter() - PROCESS_START}

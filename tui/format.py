@@ -60,3 +60,38 @@ def clip(text: str, width: int) -> str:
     """``text`` on one line, cut to ``width`` cells with an ellipsis."""
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def template_choices(templates: list[dict]) -> list[tuple[str, str]]:
+    """(name, label) of the active templates to pick from, with the languages each has a variant in."""
+    out = []
+    for row in templates:
+        if not row.get("active", 1):
+            continue
+        langs = row.get("languages") or []
+        label = row["name"] + (f"  ({row['category']})" if row.get("category") else "")
+        if langs:
+            label += f"  [{', '.join(langs)}]"
+        out.append((row["name"], label))
+    return out
+
+
+def sync_summary(result: dict) -> str:
+    """One line for the agent after a sync: shops synced, new records, errors, outbox sent."""
+    shops = result.get("shops") or []
+    new = sum(getattr(r, "new", 0) for s in shops for r in (getattr(s, "resources", {}) or {}).values())
+    errors = [s for s in shops if getattr(s, "error", None)]
+    line = f"{len(shops)} shop(s) synced, {new} new record(s)"
+    if errors:
+        line += f", {len(errors)} with errors (see `crossdesk sync`)"
+    report = result.get("outbox")
+    if report is not None:
+        counts = report.counts()
+        line += f"; outbox: {counts.get('sent', 0)} sent, {counts.get('retrying', 0)} to retry"
+    return line
+
+
+def firing(row: dict) -> str:
+    """One rule firing on one line: when, which rule, on which event, with what outcome."""
+    name = row.get("rule_name") or row.get("rule") or "?"
+    return f"{when(row.get('at'))} {name} ({row.get('event', '')}) {row.get('outcome', '')}".rstrip()

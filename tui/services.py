@@ -1,13 +1,13 @@
-"""The TUI's door to the desk: one lock around every service call, and which area services exist.
+"""The TUI's door to the desk: the signed-in actor and one lock around every service call.
 
 The desk's SQLite connection may be used from worker threads but not by two at once, so every call goes
-through :meth:`Gateway.call`, which holds a lock for the duration of the call. The UI never decides what
-is allowed: :meth:`Gateway.can` only chooses which actions to offer; the services check again.
+through :meth:`Gateway.call`, which holds the desk's lock (:attr:`crossdesk.api.Desk.lock`) for the
+duration of the call. The UI never decides what is allowed: :meth:`Gateway.can` only chooses which
+actions to offer; the services check again.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,25 +17,15 @@ from crossdesk.store.permissions import allowed
 
 T = TypeVar("T")
 
-#: The area services the TUI uses, as Desk attribute names, with what the user sees when one is absent.
-AREAS = {
-    "queue": "ranked queue",
-    "cases": "after-sales cases",
-    "templates": "reply templates",
-    "rules": "automation rules",
-    "sla": "SLA clocks",
-    "translation": "translation",
-    "sync": "marketplace sync",
-}
-
 
 class Gateway:
-    """A desk, the signed-in actor, and a lock that serialises access to the desk's connection."""
+    """A desk, the signed-in actor, and the lock that serialises access to the desk's connection."""
 
     def __init__(self, desk: Desk, actor: Actor | None = None) -> None:
         self.desk = desk
         self.actor = actor
-        self.lock = threading.RLock()
+        # The desk's own lock: the queue's snapshot (in memory) and ``desk.detached()`` take the same one.
+        self.lock = desk.lock
         # Currency digits are read once and cached by the desk; reading them now means the screens can
         # format money on the UI thread without ever touching the connection.
         desk.minor_digits("USD")
@@ -44,21 +34,6 @@ class Gateway:
         """Run ``fn(*args, **kwargs)`` holding the desk lock."""
         with self.lock:
             return fn(*args, **kwargs)
-
-    def service(self, name: str) -> Any | None:
-        """The area service ``desk.<name>``, or None when its module has not been installed.
-
-        Probed on every call: the Desk caches only successful lookups, so a module that lands later is
-        found without restarting. No lock: building an area service touches no table, so the UI thread
-        can ask even while a worker holds the desk for a long job."""
-        try:
-            return getattr(self.desk, name)
-        except (ImportError, AttributeError):
-            return None
-
-    def has(self, name: str, method: str | None = None) -> bool:
-        svc = self.service(name)
-        return svc is not None and (method is None or callable(getattr(svc, method, None)))
 
     def can(self, permission: str) -> bool:
         """Whether to offer actions needing ``permission`` to the signed-in agent."""

@@ -1,6 +1,7 @@
 """Which platform action each case step queues, or what the agent must do by hand where there is none.
 
-Outbox kinds are ``<platform>.<action>``; the platform connectors send them. A step is looked up by
+Actions are the typed actions of :mod:`crossdesk.platforms` (a :class:`ReturnDecision`, a
+:class:`Refund`, a :class:`Cancellation`); the platform connectors send them. A step is looked up by
 platform, step and case type: a return's approval is a return decision, a cancellation's is an order
 cancellation, a refund request's approval is the desk's own decision and sends nothing. Where the platform
 has no seller API for the step (Amazon merchant-fulfilled returns, AliExpress disputes, eBay refunds outside
@@ -11,22 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crossdesk.platforms import Action, Cancellation, Refund, ReturnDecision
+
 RETURNS = frozenset({"return", "exchange"})
 
 
 @dataclass(frozen=True)
 class PlatformStep:
-    kind: str | None = None  # outbox kind, or None
+    action: type[Action] | None = None  # the action type queued, or None
     manual: str = ""  # what the agent does by hand, or ""
-    payload: tuple[tuple[str, object], ...] = ()  # fixed payload fields for the connector
+    fields: tuple[tuple[str, object], ...] = ()  # fixed fields of the action on this platform
 
 
 #: (platform, step, case group) -> what happens; case group is "return" (returns, exchanges),
 #: "cancellation" or "*" (any type).
 STEPS: dict[tuple[str, str, str], PlatformStep] = {
-    ("ebay", "approve", "return"): PlatformStep("ebay.return_decide"),
-    ("ebay", "decline", "return"): PlatformStep("ebay.return_decide"),
-    ("ebay", "refund", "return"): PlatformStep("ebay.issue_refund"),
+    ("ebay", "approve", "return"): PlatformStep(ReturnDecision),
+    ("ebay", "decline", "return"): PlatformStep(ReturnDecision),
+    ("ebay", "refund", "return"): PlatformStep(Refund),
     ("ebay", "refund", "*"): PlatformStep(
         manual="Send the refund in Seller Hub (Orders > Send refund); only a refund of an eBay return goes "
         "through the API"
@@ -34,20 +37,20 @@ STEPS: dict[tuple[str, str, str], PlatformStep] = {
     ("ebay", "approve", "cancellation"): PlatformStep(
         manual="Cancel the order in Seller Hub (Orders > Cancel order); eBay refunds the buyer"
     ),
-    ("shopee", "approve", "return"): PlatformStep("shopee.return_confirm"),
-    ("shopee", "decline", "return"): PlatformStep("shopee.return_dispute"),
+    ("shopee", "approve", "return"): PlatformStep(ReturnDecision),
+    ("shopee", "decline", "return"): PlatformStep(ReturnDecision),
     ("shopee", "refund", "*"): PlatformStep(
         manual="Shopee releases the refund itself once the return or cancellation is confirmed; nothing to send"
     ),
     ("shopee", "approve", "cancellation"): PlatformStep(
         manual="Accept the buyer's cancellation request in Shopee Seller Centre (Orders > Cancellation)"
     ),
-    ("shopify", "approve", "return"): PlatformStep("shopify.return_approve"),
-    ("shopify", "decline", "return"): PlatformStep("shopify.return_decline"),
-    ("shopify", "refund", "*"): PlatformStep("shopify.refund_create"),
+    ("shopify", "approve", "return"): PlatformStep(ReturnDecision),
+    ("shopify", "decline", "return"): PlatformStep(ReturnDecision),
+    ("shopify", "refund", "*"): PlatformStep(Refund),
     # The refund is its own step (refundCreate), so the cancellation must not refund a second time.
     ("shopify", "approve", "cancellation"): PlatformStep(
-        "shopify.cancel_order", payload=(("refund", False), ("restock", True))
+        Cancellation, fields=(("refund", False), ("restock", True))
     ),
     ("amazon", "approve", "return"): PlatformStep(
         manual="Authorize the return in Seller Central (Orders > Manage Returns); merchant-fulfilled returns "
@@ -84,8 +87,9 @@ def platform_step(platform: str, step: str, case_type: str, *, has_return_id: bo
     return found or PlatformStep()
 
 
-def outbox_kind(platform: str, step: str, case_type: str = "return") -> str | None:
-    return platform_step(platform, step, case_type).kind
+def action_type(platform: str, step: str, case_type: str = "return") -> type[Action] | None:
+    """The action type ``step`` queues on ``platform``, or None where it queues nothing."""
+    return platform_step(platform, step, case_type).action
 
 
 def manual_step(platform: str, step: str, case_type: str = "return") -> str:

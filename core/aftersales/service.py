@@ -8,6 +8,7 @@ anywhere leaves nothing behind.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,12 +16,13 @@ from typing import Any
 
 import orjson
 
-from crossdesk.aftersales import actions, states
+from crossdesk.aftersales import actions, states, views
 from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import RefundLine
 from crossdesk.policy import PLATFORMS, ReturnQuery, Verdict, evaluate_return, load_policies
 from crossdesk.store import Store
 
@@ -115,6 +117,29 @@ class CaseService:
         self.store.require(actor, "view")
         return max(0, self._order(order_id)["total_minor"] - self._refunded(order_id))
 
+    # ---- read models for front ends (crossdesk.aftersales.views) ---------------------------------------
+
+    def order_cases(self, actor: Actor, order_id: int) -> views.OrderCases:
+        """An order with its lines and its cases, each with its audit rows and the steps ``actor`` may
+        take on it now."""
+        self.store.require(actor, "view")
+        rows = self.list(actor, order_id=order_id, limit=views.CASES_PER_ORDER)
+        cases = [self.get(actor, row["id"]) for row in rows]
+        return views.order_cases(self.store, self.rates, actor, order_id, cases)
+
+    def quote(self, actor: Actor, case_id: int) -> views.RefundQuote:
+        """What a refund on this case would be: what is left on the order, the suggested amount, whether
+        the goods are still to come back. :class:`CaseError` when nothing is left to refund."""
+        self.store.require(actor, PERMISSIONS["refund"])
+        case = self._row(case_id)
+        order = self._order(case["order_id"])
+        quote = views.refund_quote(
+            case, order, self._refunded(order["id"]), self.rates.minor_digits(order["currency"])
+        )
+        if quote.left <= 0:
+            raise CaseError(f"nothing is left to refund on order {order['external_id']}")
+        return quote
+
     # ---- opening and evaluating -----------------------------------------------------------------------
 
     def open(
@@ -138,7 +163,7 @@ class CaseService:
         case lines; a request that does not match (unknown SKU, more than was ordered, another buyer's
         order) opens the case in the ``exception`` state with the reason. Return-type cases are evaluated
         against the return policies and keep the verdict."""
-        self.store.require(actor, "handle_cases")
+        self.store.require(actor, PERMISSIONS["open"])
         if type not in states.CASE_TYPES:
             raise CaseError(f"unknown case type {type!r}; expected one of {', '.join(states.CASE_TYPES)}")
         now = self.store.now()
@@ -313,7 +338,7 @@ class CaseService:
             self._allowed(case, "approve")
             if case["type"] == "exchange":
                 self._reserve(case)
-            self._platform(actor, case, "approve", {"decision": "ACCEPT", "note": note})
+            self._platform(actor, case, "approve", decision="approve", note=note)
             return self._move(actor, case, "approve", {"decided_at": self.store.now()}, {"note": note})
 
     def decline(self, actor: Actor, case_id: int, reason: str) -> dict:
@@ -325,7 +350,7 @@ class CaseService:
         with self.store.tx():
             case = self._row(case_id)
             self._allowed(case, "decline")
-            self._platform(actor, case, "decline", {"decision": "DECLINE", "reason": reason})
+            self._platform(actor, case, "decline", decision="decline", reason=reason)
             self._release(case_id)
             return self._move(
                 actor,
@@ -458,7 +483,20 @@ class CaseService:
                     for line, q, _ in refund_lines
                 ],
             }
-            self._platform(actor, case, "refund", payload, key=f"refund:{refund_id}")
+            self._platform(
+                actor,
+                case,
+                "refund",
+                key=f"refund:{refund_id}",
+                amount_minor=amount,
+                currency=order["currency"],
+                digits=self.rates.minor_digits(order["currency"]),
+                reason=reason,
+                lines=tuple(
+                    RefundLine(line_external_id=line["external_id"], quantity=q, sku=line["sku"])
+                    for line, q, _ in refund_lines
+                ),
+            )
             self.store.audit(actor, "refund.create", "refund", refund_id, None, payload)
             self._move(
                 actor,
@@ -510,7 +548,7 @@ class CaseService:
             self._allowed(case, "flag")
             return self._move(actor, case, "flag", {"exception_reason": reason}, {"reason": reason})
 
-    # ---- one action by name, and many cases at once ---------------------------------------------------
+    # ---- one action by name (many cases at once: crossdesk.bulk) ---------------------------------------
 
     ACTIONS = (
         "approve",
@@ -525,7 +563,7 @@ class CaseService:
     )
 
     def act(self, actor: Actor, case_id: int, action: str, **params: Any) -> Any:
-        """Run one step by name (the CLI and batch use this)."""
+        """Run one step by name (the CLI and the bulk service use this)."""
         if action not in self.ACTIONS:
             raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
         method = getattr(self, action)
@@ -538,20 +576,6 @@ class CaseService:
                 f"{action} takes no {', '.join(unknown)}; it takes {', '.join(sorted(accepted)) or 'nothing'}"
             )
         return method(actor, case_id, **{k: v for k, v in params.items() if k in accepted})
-
-    def batch(self, actor: Actor, case_ids: Sequence[int], action: str, **params: Any) -> dict[int, str]:
-        """Run ``action`` on many cases; each in its own savepoint, so a case that fails is left untouched
-        and reported while the others are done. Needs the ``bulk`` permission and the action's own."""
-        self.store.require(actor, "bulk")
-        if action not in self.ACTIONS:
-            raise CaseError(f"unknown case action {action!r}; expected one of {', '.join(self.ACTIONS)}")
-        self.store.require(actor, PERMISSIONS[action])
-
-        def one(case_id: int) -> str:
-            self.act(actor, case_id, action, **params)
-            return "ok"
-
-        return self.store.each(case_ids, one)
 
     # ---- exceptions --------------------------------------------------------------------------------------
 
@@ -715,30 +739,34 @@ class CaseService:
             }
         )
 
-    def _platform(
-        self, actor: Actor, case: dict, step: str, payload: Mapping[str, Any], key: str | None = None
-    ) -> None:
-        """Queue the platform's own action for this step, or set the manual next step where it has none."""
+    def _platform(self, actor: Actor, case: dict, step: str, key: str | None = None, **fields: Any) -> None:
+        """Queue the platform's own action for this step, or set the manual next step where it has none.
+
+        ``fields`` are the step's own (a decision and its note or reason, a refund's amount and lines);
+        the platform ids come from the case and its order. Fields the platform's action type does not
+        have are left out: an approval that is an order cancellation carries no decision or note."""
         found = actions.platform_step(
             case["platform"], step, case["type"], has_return_id=bool(case["external_id"])
         )
-        if found.kind is not None:
+        if found.action is not None:
             order = self._order(case["order_id"])
-            self.outbox.enqueue(
-                actor,
-                kind=found.kind,
-                platform=case["platform"],
-                shop_id=case["shop_id"],
-                ticket_id=case["ticket_id"],
-                case_id=case["id"],
-                key=key or f"case:{case['id']}:{step}",
-                payload={
-                    **payload,
-                    **dict(found.payload),
-                    "return_id": case["external_id"],
-                    "order_id": order["external_id"],
-                },
+            where = self.outbox.address(
+                order["shop_id"] if case["shop_id"] is None else case["shop_id"],
+                customer_id=order["customer_id"] if case["customer_id"] is None else case["customer_id"],
             )
+            values = {
+                "platform": where.platform,
+                "shop_external_id": where.shop_external_id,
+                "idempotency_key": key or f"case:{case['id']}:{step}",
+                "buyer_external_id": where.buyer_external_id,
+                "order_external_id": order["external_id"],
+                "return_external_id": case["external_id"] or None,
+                **dict(found.fields),
+                **fields,
+            }
+            names = {f.name for f in dataclasses.fields(found.action)}
+            action = found.action(**{k: v for k, v in values.items() if k in names})
+            self.outbox.enqueue(actor, action, ticket_id=case["ticket_id"], case_id=case["id"])
         self._update_case(case["id"], {"next_step": found.manual})
 
     def _evaluate(self, case_id: int) -> Verdict:

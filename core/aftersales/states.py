@@ -44,8 +44,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "flag": (frozenset(OPEN_STATES - {EXCEPTION}), EXCEPTION),
 }
 
-#: Which permission each action needs (crossdesk.store.permissions).
+#: Which permission each step needs (crossdesk.store.permissions): opening a case, then each action.
 PERMISSIONS = {
+    "open": "handle_cases",
     "approve": "approve_returns",
     "decline": "approve_returns",
     "issue_label": "handle_cases",

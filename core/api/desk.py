@@ -10,8 +10,10 @@ scripts have used since the first release; each is one line into its service.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,12 +22,15 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
+from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
 from crossdesk.rules import RuleService
@@ -48,8 +53,9 @@ class Desk:
 
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
-    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.analytics``, ``desk.sync``. Each follows the same rules: actor first, permission checked first, audit row in the same
-    transaction as the change.
+    ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.analytics``, ``desk.sync``, ``desk.bulk``,
+    ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    in the same transaction as the change.
     """
 
     def __init__(
@@ -85,7 +91,24 @@ class Desk:
         return cls(storage.connect(":memory:"), pm, path=":memory:", **kw)
 
     def close(self) -> None:
+        if "queue" in self.__dict__:  # built: its snapshot may hold a connection of its own
+            self.queue.close()
         self.store.close()
+
+    @contextmanager
+    def detached(self) -> Iterator[Desk]:
+        """A desk for long work in a worker thread (a marketplace sync) that must not hold this desk's
+        connection meanwhile: on a desk file, a second desk on the same file, closed afterwards; in memory,
+        where no second connection can see the data, this desk itself, held under its store's lock."""
+        if self.store.in_memory:
+            with self.store.lock:
+                yield self
+            return
+        other = Desk.open(self.path, pm=self.pm, clock=self.clock)
+        try:
+            yield other
+        finally:
+            other.close()
 
     # ---- the session ---------------------------------------------------------------------------------
 
@@ -108,6 +131,12 @@ class Desk:
 
     def now(self) -> int:
         return self.store.now()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock of the desk's connection (:attr:`crossdesk.store.Store.lock`): whoever calls the desk
+        from several threads holds it around each call."""
+        return self.store.lock
 
     # ---- services ----------------------------------------------------------------------------------
 
@@ -163,7 +192,7 @@ class Desk:
 
     @cached_property
     def queue(self) -> QueueService:
-        return QueueService(self.store)
+        return QueueService(self.store, self.tickets)
 
     @cached_property
     def analytics(self) -> Analytics:
@@ -179,6 +208,23 @@ class Desk:
             cases=self.cases,
             outbox=self.outbox,
             rates=self.rates,
+        )
+
+    @cached_property
+    def bulk(self) -> BulkService:
+        return BulkService(self.store, self.tickets, self.templates, self.cases)
+
+    @cached_property
+    def conversation(self) -> ConversationService:
+        return ConversationService(
+            self.store,
+            self.tickets,
+            self.customers,
+            self.orders,
+            self.rates,
+            self.rules,
+            self.sla,
+            self.templates,
         )
 
     # ---- the session's disciplines ---------------------------------------------------------------------
@@ -277,7 +323,7 @@ class Desk:
         return self.tickets.update(actor, ticket_id, **changes)
 
     def assign(self, actor: Actor, ticket_ids: Iterable[int], agent_id: int | None) -> dict[int, str]:
-        return self.tickets.assign(actor, ticket_ids, agent_id)
+        return self.bulk.assign(actor, list(ticket_ids), agent_id)
 
     def add_tags(self, actor: Actor, ticket_id: int, tags: Iterable[str]) -> list[str]:
         return self.tickets.add_tags(actor, ticket_id, tags)
@@ -291,8 +337,8 @@ class Desk:
     def add_note(self, actor: Actor, ticket_id: int, body: str) -> int:
         return self.tickets.add_note(actor, ticket_id, body)
 
-    def enqueue_outbox(self, actor: Actor, **item: Any) -> int:
-        return self.outbox.enqueue(actor, **item)
+    def enqueue_outbox(self, actor: Actor, action: Action, **where: Any) -> int:
+        return self.outbox.enqueue(actor, action, **where)
 
     def list_tickets(self, actor: Actor, **kw: Any) -> list[dict]:
         return self.tickets.list(actor, **kw)

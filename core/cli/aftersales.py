@@ -263,7 +263,7 @@ def act(
         desk.cases.act(actor, case_ids[0], action, **params)
         click.echo(f"case {case_ids[0]}: {action} done")
         return
-    results = desk.cases.batch(actor, list(case_ids), action, **params)
+    results = desk.bulk.cases(actor, list(case_ids), action, **params)
     for case_id, result in results.items():
         click.echo(f"case {case_id}: {result}")
     failed = sum(1 for r in results.values() if r != "ok")

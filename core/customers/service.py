@@ -157,6 +157,18 @@ class CustomerService:
         )
         return profile
 
+    def summary(self, actor: Actor, customer_id: int) -> dict:
+        """The buyer in one line: the customer row and ``lifetime_value_usd``, without the profile's orders
+        and tickets (a conversation shows this beside every ticket)."""
+        store = self.store
+        store.require(actor, "view")
+        summary = store.get("customers", customer_id)
+        totals = store.db.execute(
+            "SELECT total_minor, currency FROM orders WHERE customer_id = ?", [customer_id]
+        ).fetchall()
+        summary["lifetime_value_usd"] = round(sum(self.rates.to_usd(t, c) for t, c in totals), 2)
+        return summary
+
     def merge_candidates(
         self, actor: Actor, customer_id: int, *, limit: int = 5, min_score: float = 88.0
     ) -> list[tuple[int, float]]:

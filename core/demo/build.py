@@ -27,16 +27,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crossdesk.api import Desk, DeskError
-from crossdesk.demo import world
-from crossdesk.demo.generate import COLUMNS, REFS, AgentRow, Context, ShopRow, generate_chunk, phone_schemes
-from crossdesk.models import Actor, Role, TicketStatus
+from crossdesk.demo.configure import SETTING, configure
+from crossdesk.demo.context import Context, phone_schemes
+from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
+from crossdesk.models import Actor, TicketStatus
 
 DEFAULT_SIZE = 1_000
 MAX_SIZE = 1_000_000
 CHUNK = 10_000
 #: Below this many tickets, generating in-process is faster than starting workers.
 _PARALLEL_FROM = 40_000
-SETTING = "demo"
 #: FTS5's default in-memory term buffer, and the one used while loading.
 _FTS_HASHSIZE = 1024 * 1024
 _FTS_BULK_HASHSIZE = 64 * 1024 * 1024
@@ -106,122 +106,6 @@ class DemoSummary:
         from dataclasses import asdict
 
         return asdict(self)
-
-
-# ---- the demo team ------------------------------------------------------------------------------------
-
-TEAMS = (
-    (
-        "EU Marketplaces",
-        ("de", "en", "fr", "it", "es", "nl", "pl"),
-        ("amazon", "ebay", "shopify", "returns"),
-        "Europe/Berlin",
-        "DE",
-    ),
-    ("Americas & UK", ("en", "es", "pt"), ("amazon", "ebay", "shopify", "returns"), "America/New_York", "US"),
-    ("Japan", ("ja", "en"), ("amazon",), "Asia/Tokyo", "JP"),
-    ("APAC Shopee", ("zh", "en", "ko"), ("shopee", "shopify"), "Asia/Taipei", "TW"),
-    ("MENA & Türkiye", ("ar", "tr", "en"), ("amazon",), "Asia/Dubai", "AE"),
-    (
-        "Escalations",
-        ("en", "de", "fr"),
-        ("chargebacks", "complaints", "refunds", "amazon", "ebay", "shopify"),
-        "Europe/Berlin",
-        "DE",
-    ),
-)
-
-#: (name, role, team, languages, extra skills)
-AGENTS = (
-    ("Anna Becker", "admin", "EU Marketplaces", ("de", "en"), ("refunds",)),
-    ("Jonas Weber", "agent", "EU Marketplaces", ("de", "en", "pl"), ()),
-    ("Claire Dubois", "agent", "EU Marketplaces", ("fr", "en", "nl"), ()),
-    ("Giulia Romano", "agent", "EU Marketplaces", ("it", "en", "es"), ()),
-    ("Javier Ortega", "agent", "EU Marketplaces", ("es", "en", "pt"), ()),
-    ("Sanne de Vries", "agent", "EU Marketplaces", ("nl", "en", "de"), ()),
-    ("Marta Kowalska", "agent", "EU Marketplaces", ("pl", "en"), ()),
-    ("Emily Carter", "supervisor", "Americas & UK", ("en",), ("refunds", "chargebacks")),
-    ("Daniel Brooks", "agent", "Americas & UK", ("en",), ()),
-    ("Lucia Fernandes", "agent", "Americas & UK", ("pt", "es", "en"), ()),
-    ("Yuki Tanaka", "agent", "Japan", ("ja", "en"), ()),
-    ("Kenji Watanabe", "agent", "Japan", ("ja",), ()),
-    ("Chen Yi-Ting", "agent", "APAC Shopee", ("zh", "en"), ()),
-    ("Lim Wei Jie", "agent", "APAC Shopee", ("zh", "en"), ()),
-    ("Park Ji-woo", "agent", "APAC Shopee", ("ko", "en"), ()),
-    ("Omar Haddad", "agent", "MENA & Türkiye", ("ar", "en"), ()),
-    ("Elif Yıldız", "agent", "MENA & Türkiye", ("tr", "en", "de"), ()),
-    ("Sophie Laurent", "supervisor", "Escalations", ("fr", "en", "de"), ("chargebacks", "complaints")),
-)
-
-
-def _configure(
-    desk: Desk, actor: Actor, seed: int, size: int, now: int
-) -> tuple[list[ShopRow], list[AgentRow]]:
-    rates = {
-        r[0]: (r[1], r[2]) for r in desk.db.execute("SELECT currency, usd_per_unit, minor_digits FROM rates")
-    }
-    shops = []
-    for spec in world.SHOPS:
-        shop_id = desk.upsert_shop(
-            actor,
-            platform=spec.platform,
-            external_id=spec.external_id,
-            name=spec.name,
-            country=spec.country,
-            currency=spec.currency,
-            marketplace=spec.marketplace,
-            config=spec.config,
-        )
-        rate, digits = rates[spec.currency]
-        shops.append(
-            ShopRow(
-                shop_id,
-                spec.platform,
-                spec.external_id,
-                spec.country,
-                spec.currency,
-                digits,
-                rate,
-                spec.config.get("domain", ""),
-            )
-        )
-    team_ids = {}
-    for name, languages, skills, tz, holidays in TEAMS:
-        team_ids[name] = desk.create_team(
-            actor,
-            name,
-            languages=languages,
-            skills=skills,
-            timezone=tz,
-            calendar={"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00", "holidays": holidays},
-        )
-    agents = []
-    for name, role, team, languages, extra in AGENTS:
-        team_skills = next(t[2] for t in TEAMS if t[0] == team)
-        email = name.lower().replace(" ", ".").replace("ı", "i") + "@nordlicht-home.com"
-        agent_id = desk.create_agent(
-            actor,
-            name,
-            Role(role),
-            email=email,
-            languages=languages,
-            skills=sorted(set(team_skills) | set(extra)),
-            capacity=25 if role == "agent" else 10,
-            team_id=team_ids[team],
-            timezone=next(t[3] for t in TEAMS if t[0] == team),
-        )
-        if role == "agent" or role == "supervisor":
-            agents.append(
-                AgentRow(
-                    agent_id,
-                    name,
-                    team_ids[team],
-                    tuple(languages),
-                    tuple(sorted(set(team_skills) | set(extra))),
-                )
-            )
-    desk.set_setting(actor, SETTING, {"seed": seed, "size": size, "built_at": now})
-    return shops, agents
 
 
 # ---- bulk loading -------------------------------------------------------------------------------------
@@ -341,14 +225,19 @@ class _Writer:
                 )
                 self.counts[table] += counts[table]
             # Sent replies leave the outbox row Desk.reply would have queued, already sent; the payload is
-            # the same JSON (keys sorted, compact) the service layer writes.
+            # the same JSON the service layer writes (crossdesk.platforms.to_json of a MessageOut: every
+            # field, keys sorted, compact), so json_object lists the fields in sorted order.
             m, t = base["message"], base["ticket"]
             conn.execute(
                 "INSERT INTO main.outbox (kind, platform, shop_id, ticket_id, payload, idempotency_key, status, "
                 "attempts, created_at, next_attempt_at, sent_at) "
-                f"SELECT 'message', platform, shop_id, ticket_id + {t}, json_object('body', body, 'message_id', "
-                f"message_id + {m}, 'template', NULL, 'thread_id', thread_id), 'message:' || (message_id + {m}), "
-                "'sent', 1, created_at, created_at, created_at FROM shard.replies ORDER BY rowid"
+                f"SELECT 'message', platform, shop_id, ticket_id + {t}, json_object('attachments', json('[]'), "
+                "'body', body, 'buyer_external_id', buyer_external_id, 'created_at', created_at, "
+                f"'idempotency_key', 'message:' || (message_id + {m}), 'message_id', message_id + {m}, "
+                "'message_type', '', 'order_external_id', order_external_id, 'platform', platform, "
+                "'shop_external_id', shop_external_id, 'template', NULL, 'thread_id', thread_id), "
+                f"'message:' || (message_id + {m}), 'sent', 1, created_at, created_at, created_at "
+                "FROM shard.replies ORDER BY rowid"
             )
             self.counts["outbox"] += counts["replies"]
             # What the messages_ai trigger does, for the whole chunk at once.
@@ -486,7 +375,7 @@ def _build(
     for table in ("tickets", "customers", "orders", "messages"):
         if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
             raise DeskError(f"a demo desk must be built into an empty desk; this one already has {table}")
-    shops, agents = _configure(desk, actor, seed, size, now)
+    shops, agents = configure(desk, actor, seed, size, now)
     ctx = Context(
         seed=seed, now=now, chunk_size=CHUNK, shops=shops, agents=agents, phone_schemes=phone_schemes()
     )

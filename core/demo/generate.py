@@ -10,21 +10,32 @@ bijection, so uniqueness holds by construction rather than by luck.
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import sqlite3
 import time
 from bisect import bisect
-from dataclasses import dataclass, field
-from functools import cache, cached_property
-
-import orjson
-import phonenumbers
+from functools import cache
 
 from crossdesk.demo import world
-from crossdesk.demo.phrases import PhraseBank, strip_accents
-from crossdesk.models import TicketStatus
+from crossdesk.demo.context import Context, ShopRow
+from crossdesk.demo.proportions import (
+    AGE_HOURS,
+    CROSS_PLATFORM,
+    GAP_HOURS,
+    GIVES_EMAIL,
+    GIVES_PHONE,
+    HAS_ORDER,
+    NEW,
+    NOTES,
+    ON_HOLD,
+    OPEN,
+    SOLVED,
+    STATUS,
+    TAGS,
+    mix,
+    seq,
+)
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -109,7 +120,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "ticket_tags": ("ticket_id", "tag"),
     # Sent replies, turned into outbox rows by the writer once message ids are known.
-    "replies": ("message_id", "ticket_id", "platform", "shop_id", "thread_id", "body", "created_at"),
+    "replies": (
+        "message_id",
+        "ticket_id",
+        "platform",
+        "shop_id",
+        "shop_external_id",
+        "thread_id",
+        "order_external_id",
+        "buyer_external_id",
+        "body",
+        "created_at",
+    ),
 }
 
 #: Which columns hold chunk-local ids of which kind of row.
@@ -123,252 +145,6 @@ REFS: dict[str, dict[str, str]] = {
     "ticket_tags": {"ticket_id": "ticket"},
     "replies": {"message_id": "message", "ticket_id": "ticket"},
 }
-
-# ---- proportions ------------------------------------------------------------------------------------
-
-_NEW, _OPEN, _ON_HOLD, _SOLVED = 0, 1, 3, 4
-_STATUS = (
-    TicketStatus.NEW,
-    TicketStatus.OPEN,
-    TicketStatus.PENDING,
-    TicketStatus.ON_HOLD,
-    TicketStatus.SOLVED,
-    TicketStatus.CLOSED,
-)
-#: Share of each status, per intent (a desk's history is mostly closed; thank-yous rarely stay open).
-_STATUS_SHARES = {
-    "default": (0.12, 0.13, 0.10, 0.04, 0.16, 0.45),
-    "complaint": (0.15, 0.20, 0.10, 0.10, 0.15, 0.30),
-    "praise": (0.22, 0.04, 0.0, 0.0, 0.30, 0.44),
-    "shipping_status": (0.14, 0.14, 0.12, 0.06, 0.14, 0.40),
-}
-#: Age of the ticket at ``now``, in hours, per status.
-_AGE_HOURS = {
-    TicketStatus.NEW: (0.05, 30),
-    TicketStatus.OPEN: (2, 96),
-    TicketStatus.PENDING: (6, 144),
-    TicketStatus.ON_HOLD: (24, 240),
-    TicketStatus.SOLVED: (24, 480),
-    TicketStatus.CLOSED: (120, 3600),
-}
-#: Conversation shapes per status: b buyer, f buyer chasing, r agent reply, a buyer acknowledgement,
-#: n internal note. Every conversation has 1-4 messages.
-_PLANS = {
-    TicketStatus.NEW: ((0.75, "b"), (0.25, "bf")),
-    TicketStatus.OPEN: ((0.45, "b"), (0.35, "brf"), (0.20, "bf")),
-    TicketStatus.PENDING: ((0.70, "br"), (0.15, "brfr"), (0.15, "bfr")),
-    TicketStatus.ON_HOLD: ((0.60, "brn"), (0.40, "brfr")),
-    TicketStatus.SOLVED: ((0.55, "br"), (0.35, "bra"), (0.10, "bfr")),
-    TicketStatus.CLOSED: ((0.55, "br"), (0.35, "bra"), (0.10, "bfr")),
-}
-_GAP_HOURS = {"r": (0.5, 20), "f": (18, 72), "a": (0.2, 10), "n": (0.1, 2)}
-#: Tickets per buyer: most write once, a few are regulars.
-_TICKETS_PER_BUYER = ((0.76, 1), (0.17, 2), (0.05, 3), (0.02, 4))
-#: Share of buyers with more than one ticket who wrote from a second platform.
-_CROSS_PLATFORM = 0.14
-_HAS_ORDER = {"product_question": 0.25}
-_TAGS = {
-    "damaged_item": "replacement-sent",
-    "wrong_item": "exchange",
-    "return_request": "return-label-sent",
-    "refund_request": "refund-issued",
-    "cancellation": "cancelled",
-    "complaint": "chargeback-risk",
-}
-_NOTES = (
-    "Asked {carrier} to open a trace for {tracking}; waiting for their answer.",
-    "Buyer sent photos; claim filed with {carrier}. Waiting for the carrier's decision before refunding.",
-    "Checked stock for the replacement: back in the warehouse on Monday. Hold until then.",
-    "Escalated to the supervisor: buyer mentions a chargeback.",
-)
-#: Platforms that pass on the buyer's phone (Shopee masks contact details) or real e-mail address.
-_GIVES_PHONE = frozenset({"amazon", "ebay", "shopify"})
-_GIVES_EMAIL = frozenset({"shopify"})
-
-
-def _cum(weights: list[float] | tuple[float, ...]) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return [x / total for x in out]
-
-
-@cache
-def _multiplier(modulus: int) -> int:
-    a = int(modulus * 0.6180339887498949) | 1
-    while math.gcd(a, modulus) != 1:
-        a += 2
-    return a
-
-
-#: Ordinals stay below this (tickets, buyers and identities of a desk of up to MAX_SIZE tickets).
-_SPAN = 1 << 22
-
-
-def _seq(ordinal: int, modulus: int, salt: int) -> int:
-    """An id in ``[0, modulus)`` that grows with ``ordinal`` (one slot of ``modulus // _SPAN`` numbers
-    per ordinal, jittered inside it), so ids are unique by construction and arrive nearly sorted: the
-    unique indexes on (platform, shop, external id) are appended to rather than split at random places,
-    which is most of the bulk-insert cost. Real platforms' ids grow over time too."""
-    stride = modulus // _SPAN
-    jitter = (ordinal * 2654435761 + salt) % stride
-    return (salt * 0x9E3779B97F4A7C15 + ordinal * stride + jitter) % modulus
-
-
-def _mix(ordinal: int, modulus: int, salt: int) -> int:
-    """A bijection of ``[0, modulus)``: distinct ordinals give distinct, random-looking numbers (the
-    multiplier is prime to the modulus and about 0.618 of it, so neighbours land far apart)."""
-    return (ordinal * _multiplier(modulus) + salt) % modulus
-
-
-def _price_minor(usd: float, rate: float, digits: int, currency: str) -> int:
-    """A list price in local currency with the endings sellers use there (x.99, x.90, ¥x80)."""
-    local = usd / rate
-    if digits == 0:
-        step = 100 if currency == "KRW" else 10
-        return max(step, round(local / step) * step - (20 if currency == "JPY" else 0))
-    if local >= 100:
-        whole = round(local)
-        return (whole - 1) * 100 + 99 if currency not in ("TWD", "PHP", "THB") else whole * 100
-    return int(local) * 100 + (99 if currency != "CHF" else 90)
-
-
-@dataclass(frozen=True)
-class ShopRow:
-    id: int
-    platform: str
-    external_id: str
-    country: str
-    currency: str
-    digits: int
-    usd_rate: float
-    domain: str
-
-
-@dataclass(frozen=True)
-class AgentRow:
-    id: int
-    name: str
-    team_id: int | None
-    languages: tuple[str, ...]
-    skills: tuple[str, ...] = ()
-
-
-@dataclass
-class Context:
-    """What every chunk needs: the shops and agents already on the desk, the seed and the clock."""
-
-    seed: int
-    now: int
-    chunk_size: int
-    shops: list[ShopRow]
-    agents: list[AgentRow]
-    phone_schemes: dict[str, tuple[str, int]] = field(default_factory=dict)
-
-    @cached_property
-    def phrases(self) -> PhraseBank:
-        return PhraseBank(self.seed)
-
-    @cached_property
-    def names(self) -> dict:
-        from importlib import resources
-
-        return orjson.loads(resources.files("crossdesk.demo").joinpath("names.json").read_bytes())
-
-    @cached_property
-    def tables(self) -> _Tables:
-        return _Tables(self)
-
-
-def phone_schemes() -> dict[str, tuple[str, int]]:
-    """Per country: an E.164 prefix of a mobile range and how many trailing digits are free.
-
-    Built from phonenumbers' example mobile number of each country, keeping as many free trailing digits
-    as stay valid in a seeded sample, so the numbers we make look and validate like real ones.
-    """
-    rng = random.Random("phones")
-    out = {}
-    for spec in world.COUNTRIES:
-        example = phonenumbers.example_number_for_type(spec.code, phonenumbers.PhoneNumberType.MOBILE)
-        national = str(example.national_number)
-        for free in (7, 6, 5, 4):
-            prefix = f"+{example.country_code}{national[:-free]}"
-            if all(
-                phonenumbers.is_valid_number(
-                    phonenumbers.parse(f"{prefix}{rng.randrange(10**free):0{free}d}")
-                )
-                for _ in range(48)
-            ):
-                out[spec.code] = (prefix, free)
-                break
-    return out
-
-
-class _Tables:
-    """Lookup tables derived once per process from the context."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.shop_by_ext = {s.external_id: s for s in ctx.shops}
-        self.countries = list(world.COUNTRIES)
-        self.country_cum = _cum([c.weight for c in self.countries])
-        self.country_langs = [
-            ([lang for lang, _ in c.languages], _cum([w for _, w in c.languages])) for c in self.countries
-        ]
-        self.country_shops = [
-            ([self.shop_by_ext[ext] for ext, _ in c.shops], _cum([w for _, w in c.shops]))
-            for c in self.countries
-        ]
-        eu = {"DE", "AT", "FR", "BE", "NL", "ES", "IT", "PL", "IE", "PT", "CH"}
-        self.fallback_store = {
-            c.code: self.shop_by_ext[world.EU_STORE if c.code in eu else world.US_STORE]
-            for c in self.countries
-        }
-        self.names = {}
-        for key, pool in ctx.names.items():
-            roman = pool.get("romanize", {})
-
-            def split(entry: str, roman: dict = roman) -> tuple[str, str]:
-                native, _, latin = entry.partition("|")
-                latin = latin or roman.get(native) or native
-                return native, strip_accents(latin).lower().replace(" ", "").replace("'", "").replace("-", "")
-
-            self.names[key] = (
-                [split(e) for e in pool["first"]],
-                [split(e) for e in pool["last"]],
-                bool(pool.get("family_first")),
-                pool.get("sep", " "),
-            )
-        self.intents = [name for name, _ in world.INTENTS]
-        self.intent_cum = _cum([w for _, w in world.INTENTS])
-        self.status_cum = {k: _cum(v) for k, v in _STATUS_SHARES.items()}
-        self.plans = {s: ([p for _, p in v], _cum([w for w, _ in v])) for s, v in _PLANS.items()}
-        self.per_buyer = ([n for _, n in _TICKETS_PER_BUYER], _cum([w for w, _ in _TICKETS_PER_BUYER]))
-        self.products = list(world.CATALOG)
-        self.sized = [i for i, p in enumerate(self.products) if p.sized]
-        self.size_cum = _cum(world.SIZE_WEIGHTS)
-        self.short = [" ".join(p.title.split(",")[0].split()[1:4]) for p in self.products]
-        self.prices = {
-            (i, s.currency): _price_minor(p.usd, s.usd_rate, s.digits, s.currency)
-            for i, p in enumerate(self.products)
-            for s in ctx.shops
-        }
-        by_lang: dict[str, list[AgentRow]] = {}
-        for agent in ctx.agents:
-            for lang in agent.languages:
-                by_lang.setdefault(lang, []).append(agent)
-        #: Who answers a (language, platform) ticket: speakers with the platform skill, else any speaker.
-        self.agents_for = {
-            (lang, s.platform): [a for a in agents if s.platform in a.skills] or agents
-            for lang, agents in by_lang.items()
-            for s in ctx.shops
-        }
-        self.fallback_agents = {
-            s.platform: [a for a in by_lang.get("en", ctx.agents) if s.platform in a.skills]
-            or by_lang.get("en")
-            or list(ctx.agents)
-            for s in ctx.shops
-        }
 
 
 class Chunk:
@@ -449,7 +225,7 @@ class _Generator:
         name = f"{last}{sep}{first}" if family_first else f"{first} {last}"
         region = country.regions[int(r() * len(country.regions))]
         prefix, free = self.ctx.phone_schemes.get(country.code, ("", 0))
-        phone = f"{prefix}{_mix(ordinal, 10**free, 7919):0{free}d}" if free else ""
+        phone = f"{prefix}{mix(ordinal, 10**free, 7919):0{free}d}" if free else ""
         form = ordinal % 3
         local_part = (
             f"{first_r}.{last_r}{ordinal}"
@@ -470,8 +246,8 @@ class _Generator:
         shops, scum = t.country_shops[ci]
         home = shops[self.pick(scum)]
         cross = None
-        if k > 1 and home.platform in _GIVES_PHONE and rng.random() < _CROSS_PLATFORM:
-            others = [s for s in shops if s.platform != home.platform and s.platform in _GIVES_PHONE]
+        if k > 1 and home.platform in GIVES_PHONE and rng.random() < CROSS_PLATFORM:
+            others = [s for s in shops if s.platform != home.platform and s.platform in GIVES_PHONE]
             cross = rng.choice(others) if others else t.fallback_store[country.code]
             if cross.platform == home.platform:
                 cross = None
@@ -494,7 +270,7 @@ class _Generator:
             shop = cross if (cross is not None and j == k - 1) else home
             if shop.id not in identities:
                 identities[shop.id] = self.identity(buyer, shop, phone, email, profile, len(identities))
-            first_seen = min(first_seen, self.ticket(buyer, shop))
+            first_seen = min(first_seen, self.ticket(buyer, shop, identities[shop.id]))
         self.rows["customers"].append(
             (
                 local,
@@ -514,49 +290,50 @@ class _Generator:
         ordinal = buyer["ordinal"] * 2 + nth
         platform = shop.platform
         if platform == "amazon":
-            ext, handle = f"A{_seq(ordinal, 16**12, 104729):012X}", ""
+            ext, handle = f"A{seq(ordinal, 16**12, 104729):012X}", ""
         elif platform == "ebay":
             ext = handle = f"{buyer['first_r']}_{buyer['last_r'][:1]}{ordinal}"
         elif platform == "shopee":
-            ext = str(100_000_000 + _seq(ordinal, 900_000_000, 15485863))
+            ext = str(100_000_000 + seq(ordinal, 900_000_000, 15485863))
             handle = f"{buyer['first_r']}.{buyer['last_r']}{ordinal % 1000}"
         else:
-            ext, handle = f"7{_seq(ordinal, 10**12, 32452843):012d}", email
-        given_email = email if platform in _GIVES_EMAIL else ""
+            ext, handle = f"7{seq(ordinal, 10**12, 32452843):012d}", email
+        given_email = email if platform in GIVES_EMAIL else ""
         # What the service layer's identity merge leaves on the profile: the first non-empty value.
         if given_email and not profile["email"]:
             profile["email"] = given_email
-        if platform in _GIVES_PHONE and not profile["phone"]:
+        if platform in GIVES_PHONE and not profile["phone"]:
             profile["phone"] = phone
         self.rows["customer_identities"].append((buyer["local"], platform, shop.id, ext, handle, given_email))
         return ext
 
     # ---- tickets -------------------------------------------------------------------------------------
 
-    def ticket(self, buyer: dict, shop: ShopRow) -> int:
-        """Append one ticket with its order and messages; return the earliest time the buyer was seen."""
+    def ticket(self, buyer: dict, shop: ShopRow, identity: str) -> int:
+        """Append one ticket with its order and messages; return the earliest time the buyer was seen.
+        ``identity`` is the buyer's id on ``shop`` (the outbox rows of the replies carry it)."""
         rng, t, now = self.rng, self.t, self.ctx.now
         local = len(self.rows["tickets"])
         ordinal = self.base + local
         r = rng.random
         intent = t.intents[bisect(t.intent_cum, r())]
         # Plain ints from here on: IntEnum comparisons cost a Python call each, per ticket.
-        status = int(_STATUS[bisect(t.status_cum.get(intent, t.status_cum["default"]), r())])
-        lo, hi = _AGE_HOURS[status]
+        status = int(STATUS[bisect(t.status_cum.get(intent, t.status_cum["default"]), r())])
+        lo, hi = AGE_HOURS[status]
         created = now - int((lo + (hi - lo) * r()) * HOUR)
         language = buyer["language"]
         order = None
-        if r() < _HAS_ORDER.get(intent, 0.97):
+        if r() < HAS_ORDER.get(intent, 0.97):
             order = self.order(buyer, shop, intent, status, created, ordinal)
         seen = order["ordered_at"] if order else created
 
         plans, pcum = t.plans[status]
         plan = plans[bisect(pcum, r())]
         if intent == "praise":
-            plan = "b" if status == _NEW else "br"
+            plan = "b" if status == NEW else "br"
         times = [created]
         for step in plan[1:]:
-            lo, hi = _GAP_HOURS[step]
+            lo, hi = GAP_HOURS[step]
             times.append(times[-1] + int((lo + (hi - lo) * r()) * HOUR))
         latest = now - 60
         if times[-1] > latest:  # squeeze the conversation into the time since it started
@@ -593,6 +370,7 @@ class _Generator:
         messages = self.rows["messages"].append
         replies = self.rows["replies"].append
         platform, shop_id, author = shop.platform, shop.id, buyer["name"]
+        order_ext = order["external_id"] if order else None
         for j, (step, at) in enumerate(zip(plan, times, strict=True)):
             mid = self.n_messages
             self.n_messages += 1
@@ -612,12 +390,14 @@ class _Generator:
                 messages(
                     (mid, local, platform, shop_id, None, "out", agent.name, body, language, translation, at)
                 )
-                replies((mid, local, platform, shop_id, thread, body, at))
+                replies(
+                    (mid, local, platform, shop_id, shop.external_id, thread, order_ext, identity, body, at)
+                )
                 last_out = at
                 first_reply = first_reply or at
                 continue
             else:
-                note = _NOTES[int(r() * len(_NOTES))].format_map(values)
+                note = NOTES[int(r() * len(NOTES))].format_map(values)
                 messages((mid, local, platform, shop_id, None, "note", agent.name, note, "", "", at))
                 continue
             messages(
@@ -638,10 +418,10 @@ class _Generator:
             last_in = at
         end = times[-1]
         solved_at = None
-        if status >= _SOLVED:
+        if status >= SOLVED:
             solved_at = min(latest, end + int((0.1 + 3.9 * r()) * HOUR)) if latest > end else end
-        assigned = status != _NEW and (first_reply is not None or r() < 0.4)
-        escalated = int(intent == "complaint" and status in (_OPEN, _ON_HOLD) and r() < 0.3)
+        assigned = status != NEW and (first_reply is not None or r() < 0.4)
+        escalated = int(intent == "complaint" and status in (OPEN, ON_HOLD) and r() < 0.3)
         value = round(order["total"] / 10**shop.digits * shop.usd_rate, 2) if order else 0.0
         self.rows["tickets"].append(
             (
@@ -668,19 +448,19 @@ class _Generator:
                 solved_at,
             )
         )
-        tag = _TAGS.get(intent)
+        tag = TAGS.get(intent)
         if tag and (first_reply is not None or intent == "complaint") and r() < 0.5:
             self.rows["ticket_tags"].append((local, tag))
         return seen
 
     def thread_id(self, shop: ShopRow, ordinal: int) -> str:
         if shop.platform == "amazon":
-            return f"amzn1.thread.{_seq(ordinal, 16**20, 999331):020x}"
+            return f"amzn1.thread.{seq(ordinal, 16**20, 999331):020x}"
         if shop.platform == "ebay":
-            return str(10**11 + _seq(ordinal, 9 * 10**11, 6700417))
+            return str(10**11 + seq(ordinal, 9 * 10**11, 6700417))
         if shop.platform == "shopee":
-            return str(10**17 + _seq(ordinal, 9 * 10**17, 2147483647))
-        return f"conv_{_seq(ordinal, 16**14, 1000003):014x}"
+            return str(10**17 + seq(ordinal, 9 * 10**17, 2147483647))
+        return f"conv_{seq(ordinal, 16**14, 1000003):014x}"
 
     # ---- orders --------------------------------------------------------------------------------------
 
@@ -688,7 +468,7 @@ class _Generator:
         rng, t = self.rng, self.t
         r = rng.random
         local = len(self.rows["orders"])
-        solved = status >= _SOLVED
+        solved = status >= SOLVED
         if intent == "cancellation":
             ordered = created - self.hours(0.2, 30)
             shipped = delivered = None
@@ -757,6 +537,7 @@ class _Generator:
         self.rows["order_lines"].extend(lines)
         return {
             "local": local,
+            "external_id": ext,
             "ordered_at": ordered,
             "item": item,
             "size": size,
@@ -769,19 +550,19 @@ class _Generator:
     def order_number(self, shop: ShopRow, ordinal: int, ordered: int) -> tuple[str, str]:
         """The platform's order id, and how the buyer quotes it."""
         if shop.platform == "amazon":
-            n = _seq(ordinal, 10**15, 48271)
+            n = seq(ordinal, 10**15, 48271)
             head = {"US": "11", "JP": "25", "GB": "20"}.get(shop.country, "30")
             ext = f"{head}{n // 10**14}-{n // 10**7 % 10**7:07d}-{n % 10**7:07d}"
             return ext, ext
         if shop.platform == "ebay":
-            n = _seq(ordinal, 10**12, 3571)
+            n = seq(ordinal, 10**12, 3571)
             ext = f"{n // 10**10:02d}-{n // 10**5 % 10**5:05d}-{n % 10**5:05d}"
             return ext, ext
         if shop.platform == "shopee":
             day = time.strftime("%y%m%d", time.gmtime(ordered))
-            ext = f"{day}{_seq(ordinal, 16**8, 7):08X}"
+            ext = f"{day}{seq(ordinal, 16**8, 7):08X}"
             return ext, ext
-        ext = str(5 * 10**12 + _seq(ordinal, 10**12, 65537))
+        ext = str(5 * 10**12 + seq(ordinal, 10**12, 65537))
         return ext, f"#{1001 + ordinal}"
 
     def tracking(self, carrier: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,9 +13,7 @@ import orjson
 from crossdesk.aftersales import CaseService
 from crossdesk.conditions import (
     CHANGE_OPS,
-    PRIORITY_RANK,
     BulkEvaluator,
-    Condition,
     Facts,
     RuleError,
     Vocabulary,
@@ -24,9 +22,9 @@ from crossdesk.conditions import (
 )
 from crossdesk.models import Actor, Event, TicketStatus
 from crossdesk.rules.actions import ActionRunner
+from crossdesk.rules.analysis import clashing_actions, contradiction, disjoint, platforms_of
 from crossdesk.rules.engine import RuleEngine, RuleSet
 from crossdesk.rules.model import (
-    SETS_FIELD,
     ActionVocabulary,
     Rule,
     load_rules_file,
@@ -365,7 +363,7 @@ class RuleService:
                 if a.event != b.event:
                     continue
                 first, second = sorted((a, b), key=lambda r: (r.position, r.id or 0))
-                clashes = _clashing_actions(first, second)
+                clashes = clashing_actions(first, second)
                 if clashes and not disjoint(a.conditions.all, b.conditions.all):
                     pairs.append((a, b, clashes))
         if not pairs:
@@ -393,7 +391,7 @@ class RuleService:
     def _auto_replies(self, rules: Sequence[Rule]) -> list[LintIssue]:
         issues = []
         for rule in rules:
-            platforms = _platforms_of(rule)
+            platforms = platforms_of(rule)
             for action in rule.actions:
                 if action["action"] != "reply":
                     continue
@@ -463,141 +461,3 @@ class RuleService:
             [rule.id, ticket_id, now],
         )
         return outcome
-
-
-# ---- static analysis of conditions ---------------------------------------------------------------------
-
-
-def _values(c: Condition) -> set[str] | None:
-    """The values a positive equality condition allows (None when it is not one)."""
-    if c.op in {"is", "in"}:
-        vals = c.value if isinstance(c.value, list) else [c.value]
-        return {fold(v) for v in vals}
-    return None
-
-
-def _interval(conds: Iterable[Condition], name: str) -> tuple[float, float, bool, bool]:
-    lo, hi, lo_open, hi_open = float("-inf"), float("inf"), False, False
-    for c in conds:
-        if c.field != name or c.op not in {"gt", "gte", "lt", "lte"}:
-            continue
-        v = float(PRIORITY_RANK[c.value]) if isinstance(c.value, str) else float(c.value)
-        if c.op in {"gt", "gte"} and (v > lo or (v == lo and c.op == "gt")):
-            lo, lo_open = v, c.op == "gt"
-        if c.op in {"lt", "lte"} and (v < hi or (v == hi and c.op == "lt")):
-            hi, hi_open = v, c.op == "lt"
-    return lo, hi, lo_open, hi_open
-
-
-_SETLIKE = {"intents", "tags", "sku", "keywords"}
-
-
-def contradiction(conds: Sequence[Condition]) -> str:
-    """Why a list of conditions that must all hold can never hold together ('' when it can)."""
-    by_field: dict[str, list[Condition]] = {}
-    for c in conds:
-        by_field.setdefault(c.field, []).append(c)
-    for name, group in by_field.items():
-        if name not in _SETLIKE:
-            allowed: set[str] | None = None
-            for c in group:
-                vals = _values(c)
-                if vals is not None:
-                    allowed = vals if allowed is None else allowed & vals
-            if allowed is not None and not allowed:
-                return f"{name} cannot be {' and '.join(str(c.value) for c in group if _values(c))} at once"
-            if allowed:
-                excluded = {
-                    fold(v)
-                    for c in group
-                    if c.op in {"is_not", "not_in"}
-                    for v in (c.value if isinstance(c.value, list) else [c.value])
-                }
-                if allowed <= excluded:
-                    return f"{name} is required and excluded with the same value"
-        else:
-            required = {fold(c.value) for c in group if c.op in {"is", "contains"}}
-            excluded = {
-                fold(v)
-                for c in group
-                if c.op in {"not_contains", "is_not", "not_in"}
-                for v in (c.value if isinstance(c.value, list) else [c.value])
-            }
-            both = required & excluded
-            if both:
-                return f"{name} must and must not include {sorted(both)[0]!r}"
-        lo, hi, lo_open, hi_open = _interval(group, name)
-        if lo > hi or (lo == hi and (lo_open or hi_open)):
-            return f"{name} has no value between its bounds"
-        if any(c.op == "is_set" for c in group) and any(c.op == "is_not_set" for c in group):
-            return f"{name} cannot be set and unset at once"
-    return ""
-
-
-def disjoint(a: Sequence[Condition], b: Sequence[Condition]) -> bool:
-    """True when no ticket can meet both ``all`` lists (checked statically)."""
-    return bool(contradiction([*a, *b]))
-
-
-def _set_value(act: Mapping[str, Any]) -> str:
-    return str(act.get("value") or act.get("team") or act.get("agent") or "1")
-
-
-def _comparable(fieldname: str, value: Any) -> str:
-    if fieldname == "status":
-        try:
-            return str(int(TicketStatus.parse(value)))
-        except ValueError:
-            return fold(value)
-    return fold(value)
-
-
-def _excludes(rule: Rule, fieldname: str, value: str) -> bool:
-    """True when ``rule`` cannot match once ``fieldname`` holds ``value`` (its ``all`` conditions say so)."""
-    target = _comparable(fieldname, value)
-    for c in rule.conditions.all:
-        if c.field != fieldname or c.op not in {"is", "in", "is_not", "not_in"}:
-            continue
-        values = {_comparable(fieldname, v) for v in (c.value if isinstance(c.value, list) else [c.value])}
-        if (c.op in {"is", "in"} and target not in values) or (
-            c.op in {"is_not", "not_in"} and target in values
-        ):
-            return True
-    return False
-
-
-def _clashing_actions(first: Rule, second: Rule) -> list[str]:
-    """What ``second`` (which runs later) undoes of ``first``; a clash is ignored when ``second``'s own
-    conditions rule out the value ``first`` sets (it stops matching once ``first`` has fired)."""
-    a, b = first, second
-    sets_a: dict[str, str] = {}
-    for act in first.actions:
-        if act["action"] in SETS_FIELD:
-            sets_a[SETS_FIELD[act["action"]]] = _set_value(act)
-    clashes = []
-    for act in second.actions:
-        name = act["action"]
-        if name in SETS_FIELD:
-            fieldname = SETS_FIELD[name]
-            value = _set_value(act)
-            if (
-                fieldname in sets_a
-                and _comparable(fieldname, sets_a[fieldname]) != _comparable(fieldname, value)
-                and not _excludes(second, fieldname, sets_a[fieldname])
-            ):
-                clashes.append(f"sets {fieldname} to {sets_a[fieldname]!r}, not {value!r}")
-    tags_added = {fold(x["tag"]) for x in a.actions if x["action"] == "add_tag"}
-    tags_removed = {fold(x["tag"]) for x in a.actions if x["action"] == "remove_tag"}
-    for act in b.actions:
-        if act["action"] == "remove_tag" and fold(act["tag"]) in tags_added:
-            clashes.append(f"adds tag {act['tag']!r} that the other removes")
-        if act["action"] == "add_tag" and fold(act["tag"]) in tags_removed:
-            clashes.append(f"removes tag {act['tag']!r} that the other adds")
-    return clashes
-
-
-def _platforms_of(rule: Rule) -> list[str] | None:
-    for c in rule.conditions.all:
-        if c.field == "platform" and c.op in {"is", "in"}:
-            return [fold(v) for v in (c.value if isinstance(c.value, list) else [c.value])]
-    return None

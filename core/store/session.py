@@ -11,6 +11,7 @@ The store knows nothing of the services above it: the event pipeline is a list o
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -61,6 +62,10 @@ class Store:
         #: The event pipeline, in data-flow order (wired by the facade).
         self.steps: list[Step] = []
         self._pending_events: list[Event] = []
+        #: Held by whoever uses this session's connection from more than one thread (the TUI's gateway
+        #: around every call; the queue's snapshot reader in memory, where it shares this connection).
+        #: Reentrant, so a call made under it may call on.
+        self.lock: threading.RLock = threading.RLock()
 
     @classmethod
     def open(cls, path: str | Path | None = None, **kw: Any) -> Store:
@@ -70,6 +75,22 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the database lives only in this session's connection (no second connection can see it)."""
+        return self.path is None or str(self.path) == ":memory:"
+
+    def reader(self) -> Store:
+        """A session for long reads beside this one, e.g. building a snapshot in a worker thread while this
+        session keeps serving: on a desk file, a second, read-only connection to the same file (WAL lets
+        it read while this one writes), with a lock of its own; the caller closes it. In memory, where
+        nothing else can see the database, this session itself (same connection, same :attr:`lock`)."""
+        if self.in_memory:
+            return self
+        db = storage.connect(self.path, migrate=False)
+        db.execute("PRAGMA query_only = 1")
+        return Store(db, self._pm, pm_factory=self._pm_factory, clock=self.clock, path=self.path)
 
     @property
     def pm(self) -> pluggy.PluginManager:

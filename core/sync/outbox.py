@@ -15,13 +15,18 @@ dropped. How:
    *ambiguous* and is never simply retried.
 3. *Reconcile the ambiguous and the abandoned.* An ambiguous item, or one left ``sending`` by a crash
    between the platform's "done" and our "mark sent", is checked on the platform with the connector's
-   ``find_sent(kind, action)`` (eBay, Shopee and Shopify can look: the message in the conversation, the
+   ``find_sent(action)`` (eBay, Shopee and Shopify can look: the message in the conversation, the
    return's state, the refund note carrying our idempotency key). Found: ``sent``. Not found: back to
    ``pending``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
    item to ``manual`` with a next step, rather than risk a second message to the buyer.
 
 Items whose platform lacks the capability (a free-text Amazon reply, a Shopify message) go to
 ``manual`` with the step to take in the platform's own back office.
+
+Each item is stored as a typed action of :mod:`crossdesk.platforms` with every platform id it needs,
+resolved when it was queued; the dispatcher reads it back as that object and calls the connector method
+of its capability with it, unchanged. An item whose payload is not a valid action of its kind is
+``failed`` with the reason (its row is kept as it is).
 """
 
 from __future__ import annotations
@@ -29,60 +34,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
-
-import orjson
 
 from crossdesk.errors import DeskError
 from crossdesk.models import Actor
-from crossdesk.orders import Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import ACTIONS, Action, MessageOut, from_json
 from crossdesk.store import Store
 from crossdesk.sync.connections import ConnectionError_, Connections
 from crossdesk.sync.secrets import redact
 
 log = logging.getLogger(__name__)
 
-#: outbox kind -> (capability, connector method)
-KINDS: dict[str, tuple[str, str]] = {
-    "message": ("messages_out", "send_message"),
-    "return_decision": ("returns_decide", "decide_return"),
-    "refund": ("refunds", "refund"),
-    "cancellation": ("cancellations", "cancel_order"),
-}
-#: The after-sales service queues platform-named kinds (``ebay.return_decide``...): kind -> (generic kind,
-#: decision it implies, if any).
-PLATFORM_ACTIONS: dict[str, tuple[str, str | None]] = {
-    "return_decide": ("return_decision", None),
-    "return_approve": ("return_decision", "approve"),
-    "return_confirm": ("return_decision", "approve"),
-    "return_decline": ("return_decision", "decline"),
-    "return_dispute": ("return_decision", "decline"),
-    "issue_refund": ("refund", None),
-    "refund_create": ("refund", None),
-    "refund": ("refund", None),
-    "cancel": ("cancellation", None),
-    "cancel_order": ("cancellation", None),
-    "message": ("message", None),
-    "send_message": ("message", None),
-}
-DECISION_WORDS = {"accept": "approve", "approve": "approve", "decline": "decline", "reject": "decline"}
-
-VERBS = {
-    "message": "send this message",
-    "return_decision": "decide this return",
-    "refund": "issue this refund",
-    "cancellation": "cancel this order",
-}
-
-
-def generic_kind(kind: str) -> tuple[str, str | None]:
-    """``ebay.return_decide`` -> ``("return_decision", None)``; ``message`` -> ``("message", None)``."""
-    if kind in KINDS:
-        return kind, None
-    action = kind.split(".", 1)[1] if "." in kind else kind
-    return PLATFORM_ACTIONS.get(action, (kind, None))
+#: outbox kind -> (capability, connector method), from the action types of :mod:`crossdesk.platforms`
+KINDS: dict[str, tuple[str, str]] = {kind: (cls.capability, cls.method) for kind, cls in ACTIONS.items()}
 
 
 @dataclass
@@ -113,7 +78,6 @@ class OutboxDispatcher:
         connections: Connections,
         *,
         outbox: OutboxService,
-        rates: Rates,
         actor: Actor | None = None,
         max_attempts: int = 8,
         backoff: float = 60.0,
@@ -123,7 +87,6 @@ class OutboxDispatcher:
         self.store = store
         self.connections = connections
         self.outbox = outbox
-        self.rates = rates
         self.actor = actor or Actor.system("outbox")
         self.max_attempts = max_attempts
         self.backoff = backoff
@@ -172,29 +135,28 @@ class OutboxDispatcher:
             return None
 
     def _dispatch(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
-        kind = generic_kind(item["kind"])[0]
         connector = self._connector(shop, report)
         if connector is None:
             return
-        spec = KINDS.get(kind)
-        display = getattr(self.connections.spec(shop["platform"]), "display_name", shop["platform"])
-        if spec is None or spec[0] not in connector.capabilities:
-            what = VERBS.get(kind, f"do {kind!r}")
+        action = self._action(item, report)
+        if action is None:
+            return
+        if action.capability not in connector.capabilities:
+            display = getattr(self.connections.spec(shop["platform"]), "display_name", shop["platform"])
             self._finish(
                 item,
                 "manual",
-                f"{display} offers no API to {what}: do it in the {display} seller back office, "
+                f"{display} offers no API to {action.verb}: do it in the {display} seller back office, "
                 "then mark this item sent",
             )
             report.manual.append(item["id"])
             return
         if not self._claim(item):
             return  # another dispatcher took it
-        action = self._action(item, shop)
         try:
-            result = getattr(connector, spec[1])(action)
+            result = getattr(connector, action.method)(action)
         except Exception as exc:
-            self._failed_send(item, connector, action, exc, report)
+            self._failed_send(item, connector, exc, report)
             return
         self._mark_sent(item, result or {})
         report.sent.append(item["id"])
@@ -211,9 +173,7 @@ class OutboxDispatcher:
             item["attempts"] += 1
         return bool(claimed)
 
-    def _failed_send(
-        self, item: dict, connector: Any, action: Mapping[str, Any], exc: Exception, report: DispatchReport
-    ) -> None:
+    def _failed_send(self, item: dict, connector: Any, exc: Exception, report: DispatchReport) -> None:
         message = redact(str(exc)) or type(exc).__name__
         step = getattr(exc, "manual_step", None)
         if step:
@@ -256,9 +216,11 @@ class OutboxDispatcher:
             self._finish(item, "manual", self._unverifiable(item, "a send was interrupted"))
             report.manual.append(item["id"])
             return
-        action = self._action(item, shop)
+        action = self._action(item, report)
+        if action is None:
+            return
         try:
-            found = connector.find_sent(action["kind"], action)
+            found = connector.find_sent(action)
         except Exception as exc:  # cannot look now: keep it parked, look again next run
             self._set(
                 item,
@@ -304,20 +266,20 @@ class OutboxDispatcher:
 
     def _mark_sent(self, item: dict, result: Mapping[str, Any]) -> None:
         external_id = result.get("external_id")
+        action = from_json(item["kind"], item["payload"])  # read once already: it is valid
         with self.store.tx():
             self.store.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
                 [self.store.now(), item["id"]],
             )
-            payload = orjson.loads(item["payload"])
-            if item["kind"] == "message" and external_id and payload.get("message_id"):
+            if isinstance(action, MessageOut) and external_id and action.message_id:
                 # The platform's id replaces our placeholder, unless that id is somehow already stored.
                 self.store.db.execute(
                     "UPDATE messages SET external_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages "
                     "WHERE platform = ? AND shop_id = ? AND external_id = ?)",
                     [
                         str(external_id),
-                        payload["message_id"],
+                        action.message_id,
                         item["platform"],
                         item["shop_id"],
                         str(external_id),
@@ -329,65 +291,12 @@ class OutboxDispatcher:
 
     # ---- what the connector gets ---------------------------------------------------------------
 
-    def _action(self, item: dict, shop: Mapping[str, Any]) -> dict[str, Any]:
-        """The item's payload plus what a connector needs to address it on the platform."""
-        db = self.store.db
-        action = dict(orjson.loads(item["payload"]))
-        kind, decision = generic_kind(item["kind"])
-        # The after-sales service's names for the same things.
-        if decision or action.get("decision"):
-            word = str(decision or action.get("decision")).lower()
-            action["decision"] = DECISION_WORDS.get(word, word)
-        if action.get("return_id"):
-            action.setdefault("return_external_id", action["return_id"])
-        if action.get("order_id"):
-            action.setdefault("order_external_id", action["order_id"])
-        if action.get("note") and not action.get("comment"):
-            action["comment"] = action["note"]
-        for line in action.get("lines") or []:
-            if isinstance(line, dict) and line.get("external_id"):
-                line.setdefault("line_external_id", line["external_id"])
-        action.update(
-            kind=kind,
-            idempotency_key=item["idempotency_key"],
-            created_at=item["created_at"],
-            shop_external_id=shop["external_id"],
-        )
-        order_id = customer_id = None
-        if item["ticket_id"] is not None:
-            t = db.execute(
-                "SELECT external_id, order_id, customer_id FROM tickets WHERE id = ?", [item["ticket_id"]]
-            ).fetchone()
-            if t:
-                action.setdefault("thread_id", t[0])
-                order_id, customer_id = t[1], t[2]
-        if item["case_id"] is not None:
-            c = db.execute(
-                "SELECT external_id, order_id, customer_id, currency FROM cases WHERE id = ?",
-                [item["case_id"]],
-            ).fetchone()
-            if c:
-                if c[0]:
-                    action.setdefault("case_external_id", c[0])
-                    action.setdefault("return_external_id", c[0])
-                order_id = order_id or c[1]
-                customer_id = customer_id or c[2]
-                if c[3]:
-                    action.setdefault("currency", c[3])
-        if order_id is not None and "order_external_id" not in action:
-            o = db.execute("SELECT external_id, currency FROM orders WHERE id = ?", [order_id]).fetchone()
-            if o:
-                action["order_external_id"] = o[0]
-                action.setdefault("currency", o[1])
-        if customer_id is not None and "buyer_external_id" not in action:
-            i = db.execute(
-                "SELECT external_id FROM customer_identities WHERE customer_id = ? AND platform = ? AND shop_id = ? "
-                "ORDER BY id LIMIT 1",
-                [customer_id, item["platform"], item["shop_id"]],
-            ).fetchone()
-            if i:
-                action["buyer_external_id"] = i[0]
-        if "amount_minor" in action and "amount" not in action and action.get("currency"):
-            digits = self.rates.minor_digits(action["currency"])
-            action["amount"] = str(Decimal(int(action["amount_minor"])).scaleb(-digits))
-        return action
+    def _action(self, item: dict, report: DispatchReport) -> Action | None:
+        """The item's action as its type, exactly as it was queued; an item that does not read as one is
+        ``failed`` with the reason (no connector could send it, and retrying will not change it)."""
+        try:
+            return from_json(item["kind"], item["payload"])
+        except ValueError as exc:
+            self._finish(item, "failed", f"cannot read this outbox item: {exc}")
+            report.failed.append(item["id"])
+            return None

@@ -62,7 +62,7 @@ class SyncService:
 
     def dispatcher(self, connections: Connections, **options: Any) -> OutboxDispatcher:
         """The outbox sender over ``connections`` (``actor``, ``max_attempts``, ``backoff``, ``lease``)."""
-        return OutboxDispatcher(self.store, connections, outbox=self.outbox, rates=self.rates, **options)
+        return OutboxDispatcher(self.store, connections, outbox=self.outbox, **options)
 
     def run(
         self,

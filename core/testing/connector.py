@@ -28,6 +28,7 @@ import orjson
 from crossdesk.api import Desk
 from crossdesk.errors import DeskError
 from crossdesk.models import Actor
+from crossdesk.platforms import from_json
 from crossdesk.sync import Connections, DispatchReport, ShopResult
 from crossdesk.sync.secrets import env_names
 
@@ -177,13 +178,18 @@ class ConnectorHarness:
         return out
 
     def outbox(self, status: str | None = None) -> list[dict]:
-        """This shop's outbox items (``status`` pending, sending, sent, failed, manual; ``payload`` decoded),
-        oldest first; only those of ``status`` when given."""
+        """This shop's outbox items, oldest first (only those of ``status`` when given: pending, sending,
+        sent, failed, manual), each with its ``payload`` decoded and ``action``, the typed action the
+        connector receives (:mod:`crossdesk.platforms`; None for a row that does not read as one)."""
         sql, params = "SELECT * FROM outbox WHERE shop_id = ?", [self.shop_id]
         if status is not None:
             sql, params = sql + " AND status = ?", [*params, status]
         out = self._rows(sql + " ORDER BY id", params)
         for item in out:
+            try:
+                item["action"] = from_json(item["kind"], item["payload"])
+            except (ValueError, TypeError):  # kept as stored; the dispatcher fails such an item
+                item["action"] = None
             item["payload"] = orjson.loads(item["payload"])
         return out
 

@@ -9,6 +9,7 @@ from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import PRIORITY_LEVELS, Actor, Direction, TicketStatus
 from crossdesk.orders import Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.platforms import MessageOut
 from crossdesk.store import Store
 from crossdesk.store.values import required
 from crossdesk.tickets.filters import ticket_filter
@@ -405,20 +406,22 @@ class TicketService:
         with store.tx():
             ticket = self.row(ticket_id)
             message_id = self._insert_outbound(actor, ticket, body, Direction.OUT, language, translation, now)
-            self.outbox.enqueue(
-                actor,
-                kind="message",
-                platform=ticket["platform"],
-                shop_id=ticket["shop_id"],
-                ticket_id=ticket_id,
-                key=f"message:{message_id}",
-                payload={
-                    "thread_id": ticket["external_id"],
-                    "body": body,
-                    "message_id": message_id,
-                    "template": template,
-                },
+            where = self.outbox.address(
+                ticket["shop_id"], customer_id=ticket["customer_id"], order_id=ticket["order_id"]
             )
+            message = MessageOut(
+                platform=where.platform,
+                shop_external_id=where.shop_external_id,
+                idempotency_key=f"message:{message_id}",
+                buyer_external_id=where.buyer_external_id,
+                thread_id=ticket["external_id"] or None,
+                order_external_id=where.order_external_id,
+                body=body,
+                created_at=now,
+                message_id=message_id,
+                template=template,
+            )
+            self.outbox.enqueue(actor, message, ticket_id=ticket_id)
             patch: dict[str, Any] = {"last_agent_msg_at": now, "updated_at": now}
             if ticket["first_replied_at"] is None:
                 patch["first_replied_at"] = now

@@ -20,14 +20,8 @@ from crossdesk.translation.errors import (
     UnsupportedLanguage,
 )
 from crossdesk.translation.glossary import Glossary, GlossaryTerm, Span
-from crossdesk.translation.service import (
-    IncomingReport,
-    ProviderStatus,
-    ReplyPreview,
-    RunStats,
-    Translation,
-    TranslationService,
-)
+from crossdesk.translation.results import IncomingReport, ProviderStatus, ReplyPreview, RunStats, Translation
+from crossdesk.translation.service import TranslationService
 
 __all__ = [
     "AuthFailed",

@@ -1,8 +1,6 @@
-"""What the built-in connectors share: the page type, the error type, and one retrying request helper.
-
-The sync engine and the outbox dispatcher read connector results and errors by attribute (duck typing, as
-documented in docs/platforms.md), so a third-party connector need not import this module; the built-in
-ones do, to behave the same way.
+"""What the built-in connectors share: one retrying request helper and the parsing of money, times and
+cursors. The contract types (the page, the actions, :class:`~crossdesk.platforms.PlatformError`) are in
+the public :mod:`crossdesk.platforms`, which third-party connectors use as well.
 
 Retry rules, the reason this module exists:
 
@@ -27,51 +25,7 @@ from typing import Any
 import httpx
 import orjson
 
-
-class PlatformError(Exception):
-    """A platform call failed. The attributes tell the caller what to do next.
-
-    ``retryable``: trying again later may work (rate limit, outage). ``retry_after``: seconds the platform
-    asked us to wait. ``ambiguous``: a write may or may not have taken effect. ``manual_step``: the
-    platform cannot do this through its API; the text tells a person where to do it instead.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool = False,
-        retry_after: float | None = None,
-        ambiguous: bool = False,
-        manual_step: str | None = None,
-        status: int | None = None,
-        code: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.ambiguous = ambiguous
-        self.manual_step = manual_step
-        self.status = status
-        self.code = code
-
-
-def manual(step: str) -> PlatformError:
-    """The error for an action the marketplace API does not offer: ``step`` says where to do it by hand."""
-    return PlatformError(step, manual_step=step)
-
-
-@dataclass
-class Page:
-    """One page of records from a platform, and the cursor to store once the page is safely in the desk.
-
-    ``cursor`` is opaque text for the connector (usually JSON); passing it back resumes after this page.
-    ``more`` is False on the last page of the run.
-    """
-
-    records: list[dict[str, Any]]
-    cursor: str | None
-    more: bool
+from crossdesk.platforms import PlatformError
 
 
 @dataclass

@@ -32,9 +32,8 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
+from crossdesk.platforms import MessageOut, Page, PlatformError, manual
 from crossdesk.plugins.platforms._http import (
-    Page,
-    PlatformError,
     RetryPolicy,
     decimal_text,
     dump_cursor,
@@ -42,7 +41,6 @@ from crossdesk.plugins.platforms._http import (
     iso_to_epoch,
     json_body,
     load_cursor,
-    manual,
     request,
     retry_after_seconds,
 )
@@ -275,21 +273,24 @@ class AmazonConnector:
         return [a.get("name", "") for a in actions if a.get("name")]
 
     @staticmethod
-    def _message_body(kind: str, action: Mapping[str, Any]) -> dict[str, Any]:
+    def _message_body(action: MessageOut) -> dict[str, Any]:
         """Each message type has its own body: most take ``text``, some only ``attachments`` (uploaded
         first through the Uploads API), negativeFeedbackRemoval takes nothing."""
         body: dict[str, Any] = {}
-        if kind not in TEXTLESS and action.get("body"):
-            body["text"] = action["body"]
-        if action.get("attachments"):
-            body["attachments"] = list(action["attachments"])
+        if action.message_type not in TEXTLESS and action.body:
+            body["text"] = action.body
+        if action.attachments:
+            body["attachments"] = [
+                {"uploadDestinationId": a.upload_destination_id, "fileName": a.file_name}
+                for a in action.attachments
+            ]
         return body
 
-    def send_message(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        """Send one of the order-bound message types. ``action["amazon_action"]`` names it; a plain reply
-        (no action) cannot go through SP-API and comes back as a manual step."""
-        order_id = action.get("order_external_id")
-        kind = action.get("amazon_action")
+    def send_message(self, action: MessageOut) -> dict[str, Any]:
+        """Send one of the order-bound message types. ``action.message_type`` names it; a plain reply
+        (no type) cannot go through SP-API and comes back as a manual step."""
+        order_id = action.order_external_id
+        kind = action.message_type
         if not kind:
             raise manual(NO_FREE_TEXT)
         if not order_id:
@@ -306,7 +307,7 @@ class AmazonConnector:
             path,
             write=True,
             params={"marketplaceIds": self.marketplace_id},
-            json=self._message_body(kind, action),
+            json=self._message_body(action),
         )
         if response.status_code != 201:
             raise _error(response, f"amazon {kind}")

@@ -25,9 +25,8 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
+from crossdesk.platforms import Action, MessageOut, Page, PlatformError, Refund, ReturnDecision
 from crossdesk.plugins.platforms._http import (
-    Page,
-    PlatformError,
     RetryPolicy,
     decimal_text,
     dump_cursor,
@@ -323,12 +322,14 @@ class EbayConnector:
             if not body.get("next") or not messages:
                 return out
 
-    def send_message(self, action: Mapping[str, Any]) -> dict[str, Any]:
+    def send_message(self, action: MessageOut) -> dict[str, Any]:
+        if not action.thread_id:
+            raise PlatformError("ebay send_message: the eBay conversation id is not known for this message")
         response = self._call(
             "POST",
             "/commerce/message/v1/send_message",
             write=True,
-            json={"conversationId": action["thread_id"], "messageText": action["body"]},
+            json={"conversationId": action.thread_id, "messageText": action.body},
         )
         if not response.is_success:
             raise _error(response, "ebay send_message")
@@ -388,14 +389,14 @@ class EbayConnector:
     def _return(self, return_id: str) -> dict:
         return self._get(f"/post-order/v2/return/{return_id}", {}, post_order=True)
 
-    def decide_return(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        return_id = action.get("return_external_id") or action.get("case_external_id")
-        decision = DECISIONS.get(str(action.get("decision", "")).lower())
-        if not return_id or not decision:
-            raise PlatformError("ebay decide: needs the eBay returnId and decision approve or decline")
-        body: dict[str, Any] = {"decision": decision}
-        if action.get("comment") or action.get("reason"):
-            body["comments"] = {"content": action.get("comment") or action.get("reason")}
+    def decide_return(self, action: ReturnDecision) -> dict[str, Any]:
+        return_id = action.return_external_id
+        if not return_id:
+            raise PlatformError("ebay decide: needs the eBay returnId; this case is not an eBay return")
+        body: dict[str, Any] = {"decision": DECISIONS[action.decision]}
+        comment = action.note or action.reason
+        if comment:
+            body["comments"] = {"content": comment}
         response = self._call(
             "POST", f"/post-order/v2/return/{return_id}/decide", post_order=True, write=True, json=body
         )
@@ -403,19 +404,17 @@ class EbayConnector:
             raise _error(response, "ebay return decide")
         return {"external_id": str(return_id)}
 
-    def refund(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        return_id = action.get("return_external_id") or action.get("case_external_id")
+    def refund(self, action: Refund) -> dict[str, Any]:
+        return_id = action.return_external_id
         if not return_id:
             raise PlatformError("ebay refund: only refunds of an eBay return can be issued through the API")
-        if action.get("amount") is None or not action.get("currency"):
-            raise PlatformError("ebay refund: the amount and currency to refund are missing")
-        amount = {"value": str(action["amount"]), "currency": action["currency"]}
+        amount = {"value": str(action.amount), "currency": action.currency}
         body = {
             "refundDetail": {
                 "itemizedRefundDetail": [{"refundAmount": amount, "refundFeeType": "PURCHASE_PRICE"}],
                 "totalAmount": amount,
             },
-            "comments": {"content": action.get("comment", "")},
+            "comments": {"content": action.reason},
         }
         response = self._call(
             "POST", f"/post-order/v2/return/{return_id}/issue_refund", post_order=True, write=True, json=body
@@ -427,23 +426,29 @@ class EbayConnector:
 
     # ---- reconciliation ------------------------------------------------------------------------
 
-    def find_sent(self, kind: str, action: Mapping[str, Any]) -> dict[str, Any] | None:
+    def find_sent(self, action: Action) -> dict[str, Any] | None:
         """Whether an action whose outcome we did not hear already happened on eBay."""
-        if kind == "message":
+        if isinstance(action, MessageOut):
+            if not action.thread_id:
+                return None  # never sent: send_message refuses a message without its conversation
             # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
             # carry a platform time slightly before our queue time.
-            since = int(action.get("created_at") or 0) - CLOCK_SKEW
-            for msg in self._conversation_messages(action["thread_id"]):
+            since = action.created_at - CLOCK_SKEW
+            for msg in self._conversation_messages(action.thread_id):
                 if (
-                    msg.get("messageBody") == action["body"]
+                    msg.get("messageBody") == action.body
                     and (not self.seller or msg.get("senderUsername") == self.seller)
                     and (iso_to_epoch(msg.get("createdDate")) or 0) >= since
                 ):
                     return {"external_id": msg["messageId"]}
             return None
-        return_id = action.get("return_external_id") or action.get("case_external_id")
+        if not isinstance(action, ReturnDecision | Refund):
+            raise PlatformError(f"ebay find_sent: cannot look for a {action.kind}")
+        return_id = action.return_external_id
+        if not return_id:
+            return None  # never sent: both calls refuse an action without the eBay returnId
         state = ((self._return(return_id).get("summary") or {}).get("state")) or ""
-        done = REFUNDED_STATES if kind == "refund" else DECIDED_STATES
+        done = REFUNDED_STATES if isinstance(action, Refund) else DECIDED_STATES
         return {"external_id": str(return_id)} if state in done else None
 
 

@@ -32,9 +32,8 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
+from crossdesk.platforms import Action, MessageOut, Page, PlatformError, ReturnDecision
 from crossdesk.plugins.platforms._http import (
-    Page,
-    PlatformError,
     RetryPolicy,
     decimal_text,
     dump_cursor,
@@ -309,16 +308,16 @@ class ShopeeConnector:
             if not offset or not resp.get("messages"):
                 return out
 
-    def send_message(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        to_id = action.get("buyer_external_id")
-        if not to_id:
+    def send_message(self, action: MessageOut) -> dict[str, Any]:
+        to_id = action.buyer_external_id
+        if not to_id or not to_id.isdigit():
             raise PlatformError(
                 "shopee send_message: the buyer's Shopee user id is not known for this ticket"
             )
         resp = self._call(
             "POST",
             "/api/v2/sellerchat/send_message",
-            body={"to_id": int(to_id), "message_type": "text", "content": {"text": action["body"]}},
+            body={"to_id": int(to_id), "message_type": "text", "content": {"text": action.body}},
         )
         return {"external_id": str(resp.get("message_id", "")) or None}
 
@@ -382,48 +381,52 @@ class ShopeeConnector:
             return Page(records, dump_cursor({"time_from": time_to}), True)
         return Page(records, dump_cursor({"time_from": max(time_from, time_to - self.overlap)}), False)
 
-    def decide_return(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        return_sn = action.get("return_external_id") or action.get("case_external_id")
-        decision = str(action.get("decision", "")).lower()
+    def decide_return(self, action: ReturnDecision) -> dict[str, Any]:
+        return_sn = action.return_external_id
         if not return_sn:
             raise PlatformError("shopee decide: the Shopee return_sn is not known for this case")
-        if decision == "approve":
+        if action.decision == "approve":
             self._call("POST", "/api/v2/returns/confirm", body={"return_sn": return_sn})
-        elif decision == "decline":
-            email = action.get("seller_email") or self.seller_email
-            if not email:
+        else:
+            if not self.seller_email:
                 raise PlatformError("shopee dispute needs a seller e-mail (shop config seller_email)")
+            code = action.reason_code
             self._call(
                 "POST",
                 "/api/v2/returns/dispute",
                 body={
                     "return_sn": return_sn,
-                    "email": email,
-                    "dispute_reason": int(action.get("dispute_reason", 0) or 0),
-                    "dispute_text_reason": action.get("reason") or action.get("comment") or "",
-                    "images": list(action.get("images") or []),
+                    "email": self.seller_email,
+                    "dispute_reason": int(code) if code.isdigit() else 0,
+                    "dispute_text_reason": action.reason or action.note,
+                    "images": list(action.evidence),
                 },
             )
-        else:
-            raise PlatformError(f"shopee decide: unknown decision {decision!r}; use approve or decline")
         return {"external_id": str(return_sn)}
 
     # ---- reconciliation ------------------------------------------------------------------------
 
-    def find_sent(self, kind: str, action: Mapping[str, Any]) -> dict[str, Any] | None:
-        if kind == "message":
+    def find_sent(self, action: Action) -> dict[str, Any] | None:
+        if isinstance(action, MessageOut):
+            if not action.thread_id:
+                # It went to the buyer's id, so it may be there; without the conversation we cannot look.
+                raise PlatformError("shopee find_sent: the conversation id is not known for this message")
             # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
             # carry a platform time slightly before our queue time.
-            since = int(action.get("created_at") or 0) - CLOCK_SKEW
-            for msg in self._messages(str(action["thread_id"])):
+            since = action.created_at - CLOCK_SKEW
+            for msg in self._messages(action.thread_id):
                 if (
                     int(msg.get("from_shop_id") or 0) == self.shop_id
-                    and (msg.get("content") or {}).get("text") == action["body"]
+                    and (msg.get("content") or {}).get("text") == action.body
                     and int(msg.get("created_timestamp") or 0) >= since
                 ):
                     return {"external_id": str(msg["message_id"])}
             return None
-        return_sn = action.get("return_external_id") or action.get("case_external_id")
+        if not isinstance(action, ReturnDecision):
+            raise PlatformError(f"shopee find_sent: cannot look for a {action.kind}")
+        return_sn = action.return_external_id
+        if not return_sn:
+            return None  # never sent: decide_return refuses a decision without the return_sn
         resp = self._call("GET", "/api/v2/returns/get_return_detail", params={"return_sn": return_sn})
         status = str(resp.get("status", ""))
         return {"external_id": str(return_sn)} if status in RETURN_ACCEPTED else None

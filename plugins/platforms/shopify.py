@@ -26,9 +26,8 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
+from crossdesk.platforms import Action, Cancellation, Page, PlatformError, Refund, ReturnDecision
 from crossdesk.plugins.platforms._http import (
-    Page,
-    PlatformError,
     RetryPolicy,
     decimal_text,
     dump_cursor,
@@ -305,60 +304,47 @@ class ShopifyConnector:
                 )
         return Page(records, nxt, more)
 
-    def decide_return(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        return_id = action.get("return_external_id") or action.get("case_external_id")
+    def decide_return(self, action: ReturnDecision) -> dict[str, Any]:
+        return_id = action.return_external_id
         if not return_id:
             raise PlatformError("shopify decide: the Shopify return id is not known for this case")
-        decision = str(action.get("decision", "")).lower()
-        if decision == "approve":
+        if action.decision == "approve":
             data = self._graphql(
                 APPROVE, {"input": {"id": return_id}}, write=True, what="returnApproveRequest"
             )
             result = data.get("returnApproveRequest")
             self._user_errors(result, "returnApproveRequest")
-        elif decision == "decline":
-            reason = str(action.get("decline_reason") or "OTHER").upper()
+        else:
+            reason = (action.reason_code or "OTHER").upper()
             payload = {
                 "id": return_id,
                 "declineReason": reason if reason in DECLINE_REASONS else "OTHER",
-                "declineNote": action.get("reason") or action.get("comment") or "",
+                "declineNote": action.reason or action.note,
             }
             data = self._graphql(DECLINE, {"input": payload}, write=True, what="returnDeclineRequest")
             result = data.get("returnDeclineRequest")
             self._user_errors(result, "returnDeclineRequest")
-        else:
-            raise PlatformError(f"shopify decide: unknown decision {decision!r}; use approve or decline")
         return {"external_id": return_id, "status": ((result or {}).get("return") or {}).get("status", "")}
 
-    def refund(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        order_id = action.get("order_external_id")
-        if not order_id:
-            raise PlatformError("shopify refund: the order is not known")
-        note = f"{action.get('comment') or 'Refund'} [crossdesk:{action['idempotency_key']}]"
-        refund_input: dict[str, Any] = {
-            "orderId": order_id,
-            "note": note,
-            "notify": bool(action.get("notify", True)),
-        }
-        lines = [
-            {"lineItemId": line["line_external_id"], "quantity": int(line["quantity"])}
-            for line in action.get("lines") or []
-            if line.get("line_external_id")
-        ]
+    def refund(self, action: Refund) -> dict[str, Any]:
+        order_id = action.order_external_id
+        # The idempotency key in the note is how find_sent recognises this refund after an unclear failure.
+        note = f"{action.reason or 'Refund'} [crossdesk:{action.idempotency_key}]"
+        refund_input: dict[str, Any] = {"orderId": order_id, "note": note, "notify": action.notify}
+        lines = [{"lineItemId": line.line_external_id, "quantity": line.quantity} for line in action.lines]
         if lines:
             refund_input["refundLineItems"] = lines
-        if action.get("amount") is not None:
-            # Money moves only with a REFUND transaction against the payment that was captured.
-            parent = self._captured_payment(order_id)
-            refund_input["transactions"] = [
-                {
-                    "orderId": order_id,
-                    "parentId": parent["id"],
-                    "amount": str(action["amount"]),
-                    "gateway": parent["gateway"],
-                    "kind": "REFUND",
-                }
-            ]
+        # Money moves only with a REFUND transaction against the payment that was captured.
+        parent = self._captured_payment(order_id)
+        refund_input["transactions"] = [
+            {
+                "orderId": order_id,
+                "parentId": parent["id"],
+                "amount": str(action.amount),
+                "gateway": parent["gateway"],
+                "kind": "REFUND",
+            }
+        ]
         data = self._graphql(REFUND, {"input": refund_input}, write=True, what="refundCreate")
         result = data.get("refundCreate")
         self._user_errors(result, "refundCreate")
@@ -375,18 +361,16 @@ class ShopifyConnector:
             manual_step=f"Refund order {order_id} in the Shopify admin (no captured payment found by the API)",
         )
 
-    def cancel_order(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        order_id = action.get("order_external_id")
-        if not order_id:
-            raise PlatformError("shopify cancel: the order is not known")
+    def cancel_order(self, action: Cancellation) -> dict[str, Any]:
+        order_id = action.order_external_id
         data = self._graphql(
             CANCEL,
             {
                 "orderId": order_id,
-                "reason": str(action.get("cancel_reason") or "CUSTOMER").upper(),
-                "refund": bool(action.get("refund", True)),
-                "restock": bool(action.get("restock", True)),
-                "notifyCustomer": bool(action.get("notify", True)),
+                "reason": (action.reason_code or "CUSTOMER").upper(),
+                "refund": action.refund,
+                "restock": action.restock,
+                "notifyCustomer": action.notify,
             },
             write=True,
             what="orderCancel",
@@ -397,17 +381,21 @@ class ShopifyConnector:
 
     # ---- reconciliation ------------------------------------------------------------------------
 
-    def find_sent(self, kind: str, action: Mapping[str, Any]) -> dict[str, Any] | None:
-        if kind == "return_decision":
-            return_id = action.get("return_external_id") or action.get("case_external_id")
+    def find_sent(self, action: Action) -> dict[str, Any] | None:
+        if isinstance(action, ReturnDecision):
+            return_id = action.return_external_id
+            if not return_id:
+                return None  # never sent: decide_return refuses a decision without the return id
             data = self._graphql(RETURN_STATUS, {"id": return_id}, what="return status")
             status = ((data.get("return") or {}).get("status")) or ""
             return {"external_id": return_id} if status and status != "REQUESTED" else None
-        data = self._graphql(ORDER_REFUNDS, {"id": action["order_external_id"]}, what="order refunds")
+        if not isinstance(action, Refund | Cancellation):
+            raise PlatformError(f"shopify find_sent: cannot look for a {action.kind}")
+        data = self._graphql(ORDER_REFUNDS, {"id": action.order_external_id}, what="order refunds")
         order = data.get("order") or {}
-        if kind == "cancellation":
+        if isinstance(action, Cancellation):
             return {"external_id": order.get("id")} if order.get("cancelledAt") else None
-        marker = f"[crossdesk:{action['idempotency_key']}]"
+        marker = f"[crossdesk:{action.idempotency_key}]"
         for refund in order.get("refunds") or []:
             if marker in (refund.get("note") or ""):
                 return {"external_id": refund["id"]}

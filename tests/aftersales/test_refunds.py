@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from crossdesk.aftersales import CaseError, CaseService
 from crossdesk.api import PermissionDenied
+from crossdesk.platforms import Refund, from_json
 
 from .conftest import DAY
 
@@ -215,9 +215,11 @@ def test_refunds_by_line_and_the_payload_names_them(world):
     case = desk.cases.open(world.agent, type="refund", order_id=order)
     desk.cases.approve(world.supervisor, case)
     desk.cases.refund(world.supervisor, case, lines=[{"sku": "BULB-E27", "quantity": 1}])
-    (item,) = world.desk.db.query("SELECT * FROM outbox WHERE kind = 'shopify.refund_create'")
-    payload = orjson.loads(item["payload"])
-    assert payload["amount_minor"] == 500 and payload["lines"][0]["sku"] == "BULB-E27"
+    (item,) = world.desk.db.query("SELECT * FROM outbox WHERE kind = 'refund' AND platform = 'shopify'")
+    refund = from_json(item["kind"], item["payload"])
+    assert isinstance(refund, Refund) and refund.amount_minor == 500
+    [line] = refund.lines
+    assert line.sku == "BULB-E27" and line.quantity == 1 and line.line_external_id
     with pytest.raises(CaseError, match="more than the lines are worth"):
         desk.cases.refund(world.supervisor, case, lines=[{"sku": "LAMP-01"}], amount_minor=4001)
     with pytest.raises(CaseError, match="not a line of order"):

@@ -2,6 +2,7 @@ import pytest
 
 from crossdesk.api import DeskError, NotFound, PermissionDenied
 from crossdesk.models import Actor, Role, TicketStatus
+from crossdesk.platforms import MessageOut
 from crossdesk.testing import seed
 
 AGENT = Actor("ana", Role.AGENT, 1)
@@ -90,9 +91,10 @@ def test_reply_goes_to_outbox_once_and_is_audited(crossdesk_seeded):
         "SELECT kind, idempotency_key, status FROM outbox WHERE ticket_id = ?", [tid]
     ).fetchall()
     assert items == [("message", f"message:{mid}", "pending")]
-    assert (
-        desk.enqueue_outbox(AGENT, kind="message", platform="amazon", key=f"message:{mid}", payload={}) == 1
+    again = MessageOut(
+        platform="amazon", shop_external_id="any", idempotency_key=f"message:{mid}", body="x", created_at=0
     )
+    assert desk.enqueue_outbox(AGENT, again) == 1
     trail = desk.audit_trail(AGENT, "ticket", tid)
     actions = [row["action"] for row in trail]
     assert "ticket.reply" in actions and "ticket.update" in actions

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from crossdesk.api import Desk, DeskError
 from crossdesk.cli import cli
 from crossdesk.customers import normalise_email
-from crossdesk.demo import build, build_demo, enrich, phrases, world
+from crossdesk.demo import build, build_demo, configure, enrich, phrases, world
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor, TicketStatus
 
@@ -50,7 +50,9 @@ def test_summary_counts_what_the_desk_holds(demo_path, demo):
     assert set(s.by_status) == {st.label for st in TicketStatus}
     assert len(s.by_country) >= 15
     assert s.cross_platform_customers > 0
-    assert s.shops == len(world.SHOPS) and s.agents == len(build.AGENTS) and s.teams == len(build.TEAMS)
+    assert (
+        s.shops == len(world.SHOPS) and s.agents == len(configure.AGENTS) and s.teams == len(configure.TEAMS)
+    )
 
 
 def test_realistic_proportions(demo_path):
@@ -333,12 +335,32 @@ def test_cli_demo_headless_prints_the_summary(tmp_path):
 
 
 def test_outbox_payloads_are_the_service_layers_json(demo):
-    from crossdesk.store import to_json as _json
+    """The builder writes the outbox rows of sent replies directly; each must be the very text
+    TicketService.reply queues: the MessageOut with every platform id resolved, serialised once."""
+    from crossdesk.platforms import MessageOut, from_json, to_json
 
     rows = demo.db.execute(
-        "SELECT o.payload, m.id, m.body, t.external_id FROM outbox o JOIN messages m ON o.idempotency_key = "
-        "'message:' || m.id JOIN tickets t ON t.id = m.ticket_id LIMIT 500"
+        "SELECT o.kind, o.payload, o.created_at, m.id, m.body, t.external_id, t.shop_id, t.customer_id, "
+        "t.order_id FROM outbox o JOIN messages m ON o.idempotency_key = 'message:' || m.id "
+        "JOIN tickets t ON t.id = m.ticket_id LIMIT 500"
     ).fetchall()
     assert len(rows) > 100
-    for payload, mid, body, thread in rows:
-        assert payload == _json({"thread_id": thread, "body": body, "message_id": mid, "template": None})
+    with_order = with_buyer = 0
+    for kind, payload, at, mid, body, thread, shop_id, customer_id, order_id in rows:
+        where = demo.outbox.address(shop_id, customer_id=customer_id, order_id=order_id)
+        expected = MessageOut(
+            platform=where.platform,
+            shop_external_id=where.shop_external_id,
+            idempotency_key=f"message:{mid}",
+            buyer_external_id=where.buyer_external_id,
+            thread_id=thread,
+            order_external_id=where.order_external_id,
+            body=body,
+            created_at=at,
+            message_id=mid,
+        )
+        assert payload == to_json(expected)
+        assert from_json(kind, payload) == expected
+        with_order += where.order_external_id is not None
+        with_buyer += where.buyer_external_id is not None
+    assert with_order > len(rows) // 2 and with_buyer == len(rows)

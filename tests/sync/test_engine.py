@@ -11,6 +11,7 @@ import pytest
 from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.models import Actor, PlatformSpec
+from crossdesk.platforms import MessageOut
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.sync import to_minor
 from crossdesk.testing import FixedClock
@@ -32,7 +33,7 @@ class Bazaar:
 
     def __init__(self, config: dict, client: Any) -> None:
         self.config = config
-        self.sent: list[dict] = []
+        self.sent: list[MessageOut] = []
         self.repeat_forever = config.get("repeat_forever", False)
 
     def fetch_orders(self, cursor: str | None) -> P:
@@ -72,7 +73,7 @@ class Bazaar:
         ]
         return P(msgs, "done", False)
 
-    def send_message(self, action: dict) -> dict:
+    def send_message(self, action: MessageOut) -> dict:
         self.sent.append(action)
         return {"external_id": f"bz-{len(self.sent)}"}
 
@@ -149,10 +150,13 @@ def test_outbox_through_third_party_connector(desk: Any) -> None:
     assert len(report.sent) == 1
     [connector] = [c for c in desk.plugin.connectors if c.sent]
     action = connector.sent[0]
+    assert isinstance(action, MessageOut)
     assert (
-        action["thread_id"] == "t1"
-        and action["buyer_external_id"] == "u0"
-        and action["order_external_id"] == "B0"
+        action.thread_id == "t1"
+        and action.buyer_external_id == "u0"
+        and action.order_external_id == "B0"
+        and action.shop_external_id == "b-shop"
+        and action.body == "明日届きます。"
     )
     assert (
         orjson.loads(desk.db.execute("SELECT payload FROM outbox").fetchone()[0])["body"] == "明日届きます。"

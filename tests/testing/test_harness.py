@@ -14,6 +14,7 @@ from crossdesk import hookimpl
 from crossdesk.api import DeskError
 from crossdesk.fakes.server import FakeRequest, FakeResponse, FakeServer
 from crossdesk.models import Actor, PlatformSpec, Role
+from crossdesk.platforms import MessageOut
 from crossdesk.testing import ConnectorHarness, make_desk
 
 TOKEN = "kiosk-token-0123456789"
@@ -53,11 +54,11 @@ class KioskConnector:
     def fetch_returns(self, cursor: str | None) -> Page:
         return self._get("/returns", cursor)
 
-    def send_message(self, action: Any) -> dict:
+    def send_message(self, action: MessageOut) -> dict:
         self.sent.append(action)
         response = self.client.post(
-            f"{self.base}/threads/{action['thread_id']}/messages",
-            json={"text": action["body"]},
+            f"{self.base}/threads/{action.thread_id}/messages",
+            json={"text": action.body},
             headers=self.headers,
         )
         response.raise_for_status()
@@ -176,10 +177,11 @@ def test_send_delivers_a_reply_through_the_connector(desk: Any, fake: KioskFake)
     [item] = harness.outbox()
     assert item["status"] == "pending" and item["kind"] == "message"
     assert item["payload"]["body"] == "Sie ist unterwegs."
+    assert isinstance(item["action"], MessageOut) and item["action"].thread_id == "th-1"
     report = harness.send()
     assert report.sent == [item["id"]] and report.failed == [] and report.manual == []
     assert fake.posted == [{"path": "/threads/th-1/messages", "json": {"text": "Sie ist unterwegs."}}]
-    assert harness.connector.sent[0]["buyer_external_id"] == "buyer-0"
+    assert harness.connector.sent[0].buyer_external_id == "buyer-0"
     assert [i["status"] for i in harness.outbox()] == ["sent"]
     assert harness.outbox("pending") == []
     out = [m for m in harness.messages() if m["direction"] == "out"]

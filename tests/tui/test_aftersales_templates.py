@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import DataTable, OptionList, TextArea
 
 from crossdesk.models import Actor
-from crossdesk.tui.app import AfterSalesScreen, ConversationScreen
+from crossdesk.tui.screens import AfterSalesScreen, ConversationScreen
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import TextArea
 
 from crossdesk.api import DeskError
-from crossdesk.tui.app import ConversationScreen, CustomerScreen, InboxScreen
+from crossdesk.tui.screens import ConversationScreen, CustomerScreen, InboxScreen
 from crossdesk.tui.widgets.common.modals import ErrorModal, PickModal
 from crossdesk.tui.widgets.conversation.thread import MessageView, ThreadView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, OptionList
 
-from crossdesk.tui.app import InboxScreen, SignInScreen
+from crossdesk.tui.screens import InboxScreen, SignInScreen
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, ResultsModal
 from crossdesk.tui.widgets.inbox.queue_view import PAGE, QueueView
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from crossdesk.tui.app import AfterSalesScreen, CustomerScreen, DashboardScreen, HelpScreen, InboxScreen
 from crossdesk.tui.commands import screen_actions
 from crossdesk.tui.keys import load_config
+from crossdesk.tui.screens import CustomerScreen, DashboardScreen, HelpScreen, InboxScreen
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -100,31 +100,6 @@ def test_broken_config_is_reported_not_fatal(tmp_path):
     path.write_text("[keys\n", encoding="utf-8")
     config = load_config(path)
     assert config.keymap == {} and len(config.problems) == 1
-
-
-async def test_an_absent_area_says_so_and_offers_nothing(desk, ids, make_app, settle, monkeypatch):
-    app = make_app(agent="sam")
-    real = app.gateway.service
-    monkeypatch.setattr(
-        app.gateway, "service", lambda name: None if name in ("cases", "queue") else real(name)
-    )
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("R")  # rescore needs the queue service
-        await settle(pilot)
-        assert type(app.screen).__name__ == "ErrorModal"
-        assert "ranked queue: not available on this desk" in str(
-            app.screen.query_one("#error-message").render()
-        )
-        await pilot.press("escape")
-        app.push_screen(AfterSalesScreen(ids.orders["us_return"]))
-        await settle(pilot)
-        screen = app.screen
-        assert "after-sales cases: not available on this desk" in str(
-            screen.query_one("#cases-absent").render()
-        )
-        assert screen.check_action("open_case", ()) is None
-        assert screen.query_one("#lines", DataTable).row_count == 1  # the order itself still shows
 
 
 async def test_sync_runs_in_a_worker_and_reports_per_shop(desk, make_app, settle):

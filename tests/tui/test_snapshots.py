@@ -10,13 +10,8 @@ import datetime as dt
 from crossdesk import hookimpl
 from crossdesk.policy import ReturnQuery, Verdict
 from crossdesk.testing import make_desk, seed
-from crossdesk.tui.app import (
-    AfterSalesScreen,
-    ConversationScreen,
-    CrossdeskApp,
-    CustomerScreen,
-    DashboardScreen,
-)
+from crossdesk.tui.app import CrossdeskApp
+from crossdesk.tui.screens import AfterSalesScreen, ConversationScreen, CustomerScreen, DashboardScreen
 
 SIZE = (120, 36)
 

@@ -11,6 +11,7 @@ from crossdesk.store.migrations import (
     m0030_automation,
     m0040_translation,
     m0050_inbox_order,
+    m0060_typed_outbox,
 )
 
 #: Every migration module, oldest first.
@@ -21,4 +22,5 @@ MODULES = (
     m0030_automation,
     m0040_translation,
     m0050_inbox_order,
+    m0060_typed_outbox,
 )

@@ -173,10 +173,3 @@ class ResultsModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-class Unavailable(Static):
-    """The plain panel shown where an area service is not installed on this desk."""
-
-    def __init__(self, what: str, **kwargs) -> None:
-        super().__init__(f"{what}: not available on this desk", classes="unavailable", **kwargs)

@@ -1,9 +1,12 @@
 """The ranked queue as a virtual list: a million rows, only the visible ones rendered, pages fetched on
 demand in worker threads.
 
-The widget knows a row count and a page fetcher; it renders line by line (Textual's line API), shows a
-placeholder for a row whose page is still loading, and keeps a small cache of pages around the cursor. A
-key press therefore touches only the lines on screen, whatever the size of the desk.
+The widget knows a row count and a page fetcher (``desk.queue.page`` behind the screen's gateway); it
+renders line by line (Textual's line API), shows a placeholder for a row whose page is still loading, and
+keeps a small cache of pages around the cursor. A key press therefore touches only the lines on screen,
+whatever the size of the desk. Its workers report back with typed messages (:class:`QueueView.PageLoaded`,
+:class:`QueueView.Counted`, :class:`QueueView.LoadFailed`), each tagged with the generation it was asked
+for, so a page that arrives after the filters changed is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crossdesk.models import TicketStatus, Tier
+from crossdesk.queue import QueuePage
 from crossdesk.tui.format import URGENCY_STYLE, countdown, duration
 
 PAGE = 100
@@ -103,9 +107,35 @@ class QueueView(ScrollView, can_focus=True):
     class Changed(Message):
         """Cursor, selection, total or loaded rows changed: the status line redraws."""
 
+    class PageLoaded(Message, bubble=False):
+        """A worker fetched page ``page`` for ``generation``."""
+
+        def __init__(self, generation: int, page: int, result: QueuePage) -> None:
+            super().__init__()
+            self.generation = generation
+            self.page = page
+            self.result = result
+
+    class Counted(Message, bubble=False):
+        """A worker counted the rows for ``generation``."""
+
+        def __init__(self, generation: int, total: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.total = total
+
+    class LoadFailed(Message, bubble=False):
+        """A worker's fetch (``page``) or count (``page`` None) failed for ``generation``."""
+
+        def __init__(self, generation: int, error: Exception, page: int | None = None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.error = error
+            self.page = page
+
     def __init__(
         self,
-        fetch: Callable[[int, int], list[dict]],
+        fetch: Callable[[int, int], QueuePage],
         count: Callable[[], int],
         now: Callable[[], int],
         *,
@@ -122,6 +152,7 @@ class QueueView(ScrollView, can_focus=True):
         self.total: int | None = None
         self.selected: dict[int, dict] = {}  # ticket id -> row, kept across pages and reloads
         self.error: str | None = None
+        self.live = False  # whether the newest page came from the live ranking
         self._counting = False
         # Rendered lines by (row id, cursor?, selected?, width, now, version): a key press redraws two lines.
         self._strips: OrderedDict[tuple, Strip] = OrderedDict()
@@ -130,7 +161,7 @@ class QueueView(ScrollView, can_focus=True):
     # ---- data -------------------------------------------------------------------------------------
 
     def reload(
-        self, fetch: Callable[[int, int], list[dict]] | None = None, count: Callable[[], int] | None = None
+        self, fetch: Callable[[int, int], QueuePage] | None = None, count: Callable[[], int] | None = None
     ) -> None:
         """Drop cached pages and start again (new filters, or the data changed)."""
         if fetch is not None:
@@ -185,32 +216,34 @@ class QueueView(ScrollView, can_focus=True):
         try:
             total = self._count()
         except Exception as exc:  # shown in the status line; the rows still work
-            self.app.call_from_thread(self._failed, gen, exc)
+            self.post_message(self.LoadFailed(gen, exc))
             return
-        self.app.call_from_thread(self._counted, gen, total)
+        self.post_message(self.Counted(gen, total))
 
-    def _counted(self, gen: int, total: int) -> None:
-        if gen != self._generation:
+    def on_queue_view_counted(self, message: QueueView.Counted) -> None:
+        if message.generation != self._generation:
             return
-        self.total = total
-        self.cursor = min(self.cursor, max(0, total - 1))
+        self.total = message.total
+        self.cursor = min(self.cursor, max(0, message.total - 1))
         self._update_size()
         self.refresh()
         self.post_message(self.Changed())
 
     def _page_worker(self, gen: int, page: int) -> None:
         try:
-            rows = self._fetch(page * PAGE, PAGE)
+            result = self._fetch(page * PAGE, PAGE)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, gen, exc, page)
+            self.post_message(self.LoadFailed(gen, exc, page))
             return
-        self.app.call_from_thread(self._page_loaded, gen, page, rows)
+        self.post_message(self.PageLoaded(gen, page, result))
 
-    def _page_loaded(self, gen: int, page: int, rows: list[dict]) -> None:
+    def on_queue_view_page_loaded(self, message: QueueView.PageLoaded) -> None:
+        gen, page = message.generation, message.page
         if gen != self._generation:
             return
         self._loading.discard(page)
-        self._pages[page] = rows
+        self._pages[page] = message.result.rows
+        self.live = message.result.live
         self._version += 1
         if not self._counting:
             self._counting = True
@@ -225,12 +258,12 @@ class QueueView(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Changed())
 
-    def _failed(self, gen: int, exc: Exception, page: int | None = None) -> None:
-        if gen != self._generation:
+    def on_queue_view_load_failed(self, message: QueueView.LoadFailed) -> None:
+        if message.generation != self._generation:
             return
-        if page is not None:
-            self._loading.discard(page)
-        self.error = str(exc)
+        if message.page is not None:
+            self._loading.discard(message.page)
+        self.error = str(message.error)
         self.post_message(self.Changed())
 
     def _ensure_pages(self, only_cursor: bool = False) -> None:

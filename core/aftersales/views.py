@@ -1,0 +1,151 @@
+"""After-sales read models for front ends: an order with its cases, the case actions an actor may take
+now, and a refund quote (what is left, the suggested amount, whether the goods come back first).
+
+The rules here are the after-sales rules themselves (the states table, the permission of each step, which
+case types send goods back), stated once so a front end shows what the service would accept instead of
+keeping a copy of its own. The service checks every call again. :class:`~crossdesk.aftersales.CaseService`
+serves these through :meth:`~crossdesk.aftersales.CaseService.order_cases` and
+:meth:`~crossdesk.aftersales.CaseService.quote`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS
+from crossdesk.errors import NotFound
+from crossdesk.models import Actor, CaseType, Role
+from crossdesk.orders import Rates
+from crossdesk.store import Store
+from crossdesk.store.permissions import allowed
+
+#: Opening a case: not a transition of the states table, but a step with a permission of its own.
+OPEN = "open"
+#: Steps that move goods back to the seller: they mean something only where the goods come back.
+GOODS_STEPS = frozenset({"issue_label", "ship_back", "receive"})
+#: Audit rows shown per case.
+AUDIT_ROWS = 6
+#: Cases shown per order.
+CASES_PER_ORDER = 100
+
+
+def permitted_actions(role: Role) -> frozenset[str]:
+    """The case steps (``open`` included) ``role`` holds the permission for, whatever a case's state."""
+    return frozenset(action for action, permission in PERMISSIONS.items() if allowed(role, permission))
+
+
+def available_actions(role: Role, case: Mapping[str, Any]) -> frozenset[str]:
+    """The steps ``role`` may take on ``case`` now: permitted, allowed from its state, and meaningful for
+    its type (goods steps only where the goods come back, a replacement only for an exchange)."""
+    out = set()
+    for action, (sources, _) in TRANSITIONS.items():
+        if case["state"] not in sources or not allowed(role, PERMISSIONS[action]):
+            continue
+        if action in GOODS_STEPS and case["type"] not in GOODS_COME_BACK:
+            continue
+        if action == "ship_replacement" and case["type"] != CaseType.EXCHANGE.value:
+            continue
+        out.add(action)
+    return frozenset(out)
+
+
+def goods_outstanding(case: Mapping[str, Any]) -> bool:
+    """Whether the case's goods should come back and have not yet: a refund now is one without return."""
+    return case["type"] in GOODS_COME_BACK and case.get("received_at") is None
+
+
+def parse_amount(text: str, digits: int) -> int:
+    """What a person typed as an amount, in minor units: ``"12.50"`` -> 1250 for ``digits`` = 2 (a comma
+    works as the point). Decimal, never float. ValueError, in words, for anything else."""
+    cleaned = text.strip().replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not an amount")
+    minor = value * (10**digits)
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{text!r} has more than {digits} decimal places")
+    return int(minor)
+
+
+@dataclass(frozen=True)
+class RefundQuote:
+    """What a refund on one case would be, before anyone types an amount.
+
+    ``left`` is what remains refundable on the order (paid minus every refund so far), ``suggested`` what
+    the case still asks for capped by ``left`` (all of ``left`` when the case names no amount), and
+    ``without_return`` says that the case's goods should come back and are not back yet, so refunding now
+    refunds without the return. Amounts are minor units of ``currency``, which has ``digits`` decimals."""
+
+    case_id: int
+    order_id: int
+    order_external_id: str
+    currency: str
+    digits: int
+    left: int
+    suggested: int
+    without_return: bool
+
+    def parse(self, text: str) -> int:
+        """An amount typed in the order's currency, in minor units; ValueError (in words) when it is not
+        an amount, has too many decimals, or is not more than zero."""
+        minor = parse_amount(text, self.digits)
+        if minor <= 0:
+            raise ValueError("the amount must be more than zero")
+        return minor
+
+    def fits(self, amount_minor: int) -> bool:
+        """Whether the amount is within what is left to refund (the service checks again)."""
+        return 0 < amount_minor <= self.left
+
+    def as_text(self, amount_minor: int) -> str:
+        """Minor units as the plain decimal a person would type (``12900`` -> ``"129.00"``)."""
+        return f"{Decimal(amount_minor).scaleb(-self.digits):.{self.digits}f}"
+
+
+def refund_quote(
+    case: Mapping[str, Any], order: Mapping[str, Any], refunded: int, digits: int
+) -> RefundQuote:
+    """The quote for ``case`` on ``order``, of which ``refunded`` minor units are refunded already."""
+    left = max(0, int(order["total_minor"]) - int(refunded))
+    asked = max(0, int(case["requested_minor"]) - int(case["refunded_minor"]))
+    return RefundQuote(
+        case_id=int(case["id"]),
+        order_id=int(order["id"]),
+        order_external_id=str(order["external_id"]),
+        currency=str(order["currency"]),
+        digits=digits,
+        left=left,
+        suggested=min(left, asked or left),
+        without_return=goods_outstanding(case),
+    )
+
+
+@dataclass(frozen=True)
+class OrderCases:
+    """An order (with its lines) and its cases, as the after-sales screen shows them.
+
+    Each case is as :meth:`CaseService.get` returns it, plus ``audit`` (its newest audit rows) and
+    ``actions`` (the steps the reading actor may take on it now, sorted). ``digits`` are the minor-unit
+    digits of the order's currency."""
+
+    order: dict
+    digits: int
+    cases: list[dict]
+
+
+def order_cases(store: Store, rates: Rates, actor: Actor, order_id: int, cases: list[dict]) -> OrderCases:
+    """Put together :class:`OrderCases` for ``cases`` (already read, with the view permission checked)."""
+    order = store.row("SELECT * FROM orders WHERE id = ?", [order_id])
+    if order is None:
+        raise NotFound(f"no order #{order_id}")
+    order["lines"] = store.rows("SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", [order_id])
+    for case in cases:
+        case["audit"] = store.audit_trail(actor, "case", case["id"], limit=AUDIT_ROWS)
+        case["actions"] = sorted(available_actions(actor.role, case))
+    return OrderCases(order=order, digits=rates.minor_digits(order["currency"]), cases=cases)

@@ -1,0 +1,325 @@
+"""The conversation: one ticket's thread and context (``desk.conversation.view``) and the reply composer.
+
+What the agent types is kept per ticket (``app.drafts``) until it is sent, through errors and when the agent
+leaves the screen.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static, TextArea
+
+from crossdesk.conversation import Draft, TicketView
+from crossdesk.errors import DeskError
+from crossdesk.models import TicketStatus
+from crossdesk.tui.format import template_choices
+from crossdesk.tui.messages import (
+    DraftReady,
+    IncomingTranslated,
+    NoteAdded,
+    OpenAfterSales,
+    OpenCustomer,
+    ReplyChecked,
+    ReplySent,
+    ReplyTranslated,
+    TemplatesListed,
+    TicketChanged,
+    TicketLoaded,
+)
+from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
+from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead, kb_line
+from crossdesk.tui.widgets.conversation.thread import ThreadView
+
+
+class ConversationScreen(DeskScreen):
+    """One ticket: the thread, its context, and the reply composer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="conversation.back"),
+        Binding("ctrl+s", "send", "Send reply", id="conversation.send", priority=True),
+        Binding("ctrl+n", "note", "Add note", id="conversation.note", priority=True),
+        Binding("ctrl+t", "template", "Template", id="conversation.template", priority=True),
+        Binding("ctrl+l", "preview_translation", "Translate reply", id="conversation.preview", priority=True),
+        Binding("o", "toggle_translation", "Original/translation", id="conversation.translation"),
+        Binding(
+            "i",
+            "translate_incoming",
+            "Translate",
+            id="conversation.translate",
+            tooltip="Translate the buyer's messages",
+        ),
+        Binding("tab", "focus_composer", "Reply", id="conversation.compose", show=False),
+        Binding("c", "customer", "Customer", id="conversation.customer"),
+        Binding("f", "aftersales", "After-sales", id="conversation.aftersales"),
+        Binding("s", "status", "Status", id="conversation.status"),
+        Binding("g", "tag", "Tag", id="conversation.tag"),
+        Binding("e", "assign_me", "Take", id="conversation.take", tooltip="Assign the ticket to me"),
+    ]
+    NEEDS: ClassVar[dict[str, str]] = {
+        "send": "reply",
+        "note": "reply",
+        "template": "reply",
+        "status": "reply",
+        "tag": "reply",
+        "assign_me": "reply",
+        "aftersales": "view",
+    }
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.ticket: dict | None = None
+        self.template: str | None = None
+        self.side_by_side = True
+        self.reply_translation = ""  # the agent's own text when the reply was translated
+        self._lint_acknowledged: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield topbar(self.app, f"ticket #{self.ticket_id}")
+        yield TicketHead("loading…", id="ticket-head")
+        with Horizontal(id="conv-body"):
+            yield ThreadView(id="thread")
+            yield ContextPanel(id="context")
+        with Vertical(id="composer"):
+            yield Static("", id="composer-info")
+            yield TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        area = self.query_one("#reply", TextArea)
+        area.text = self.app.drafts.get(self.ticket_id, "")  # type: ignore[attr-defined]
+        self.query_one(ThreadView).focus()
+        self.load()
+
+    def load(self) -> None:
+        self.call(
+            TicketLoaded,
+            self.desk.conversation.view,
+            self.actor,
+            self.ticket_id,
+            group="conversation",
+            exclusive=True,
+        )
+
+    @on(TicketLoaded)
+    def _show(self, message: TicketLoaded) -> None:
+        view: TicketView = message.value
+        self.ticket = view.ticket
+        now = self.gw.now()
+        self.query_one(TicketHead).show(view.ticket, now)
+        self.query_one(ThreadView).show(view.ticket["messages"], side_by_side=self.side_by_side)
+        self.query_one(ContextPanel).show(view, now)
+        self._composer_info()
+
+    def _composer_info(self, extra: str = "", warn: bool = False) -> None:
+        info = self.query_one("#composer-info", Static)
+        lang = (self.ticket or {}).get("language") or "?"
+        parts = [f"reply in {lang}"]
+        if self.template:
+            parts.append(f"template {self.template}")
+        parts.append("Ctrl+S send · Ctrl+N note · Ctrl+T template · Ctrl+L translate")
+        text = " · ".join(parts) + (f"\n{extra}" if extra else "")
+        info.set_class(warn, "warn")
+        info.update(escape(text))
+
+    # ---- the composer keeps what the agent typed, whatever happens ---------------------------------
+
+    @on(TextArea.Changed, "#reply")
+    def _keep_draft(self, event: TextArea.Changed) -> None:
+        drafts = self.app.drafts  # type: ignore[attr-defined]
+        if event.text_area.text:
+            drafts[self.ticket_id] = event.text_area.text
+        else:
+            drafts.pop(self.ticket_id, None)
+
+    def _draft(self) -> str:
+        return self.query_one("#reply", TextArea).text
+
+    def _clear_composer(self) -> None:
+        self.app.drafts.pop(self.ticket_id, None)  # type: ignore[attr-defined]
+        self.query_one("#reply", TextArea).text = ""
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#reply", TextArea).focus()
+
+    def action_back(self) -> None:
+        area = self.query_one("#reply", TextArea)
+        if self.focused is area:
+            self.query_one(ThreadView).focus()
+            return
+        self.app.pop_screen()
+
+    # ---- sending ------------------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        body = self._draft().strip()
+        if not body:
+            self.notify("Write a reply first (Tab to the composer).", severity="warning")
+            return
+        self.call(partial(ReplyChecked, body), self.desk.conversation.lint, self.actor, self.ticket_id, body)
+
+    @on(ReplyChecked)
+    def _send_checked(self, message: ReplyChecked) -> None:
+        body, warnings = message.body, message.value
+        if warnings and self._lint_acknowledged != body:
+            # The platform may block or penalise this text: say so once; a second Ctrl+S sends anyway.
+            self._lint_acknowledged = body
+            self._composer_info("lint: " + "; ".join(warnings) + " · Ctrl+S again to send anyway", warn=True)
+            return
+        self.call(
+            ReplySent,
+            self.desk.reply,
+            self.actor,
+            self.ticket_id,
+            body,
+            language=(self.ticket or {}).get("language", ""),
+            translation=self.reply_translation,
+            template=self.template,
+        )
+
+    @on(ReplySent)
+    def _sent(self, message: ReplySent) -> None:
+        self._clear_composer()
+        self.template = None
+        self.reply_translation = ""
+        self.notify(f"Reply queued in the outbox (message {message.value}).")
+        self.load()
+
+    def action_note(self) -> None:
+        body = self._draft().strip()
+        if not body:
+            self.notify("Write the note in the composer first.", severity="warning")
+            return
+        self.call(NoteAdded, self.desk.add_note, self.actor, self.ticket_id, body)
+
+    @on(NoteAdded)
+    def _noted(self) -> None:
+        self._clear_composer()
+        self.notify("Internal note added.")
+        self.load()
+
+    # ---- templates and translation --------------------------------------------------------------------
+
+    def action_template(self) -> None:
+        self.call(partial(TemplatesListed, [self.ticket_id]), self.desk.templates.list, self.actor)
+
+    @on(TemplatesListed)
+    def _pick_template(self, message: TemplatesListed) -> None:
+        language = (self.ticket or {}).get("language") or "the default language"
+        self.app.push_screen(
+            PickModal(f"Template (filled in {language})", template_choices(message.value)),
+            self._template_picked,
+        )
+
+    def _template_picked(self, name: str | None) -> None:
+        if name:
+            self.call(DraftReady, self.desk.conversation.draft, self.actor, self.ticket_id, name)
+
+    @on(DraftReady)
+    def _insert(self, message: DraftReady) -> None:
+        draft: Draft = message.value
+        area = self.query_one("#reply", TextArea)
+        area.text = draft.body
+        self.template = draft.template
+        notes = []
+        if draft.language:
+            notes.append(f"variant {draft.language}")
+        if draft.warnings:
+            notes.append("lint: " + "; ".join(draft.warnings))
+        if draft.kb:
+            notes.append("KB: " + " | ".join(kb_line(a) for a in draft.kb))
+        self._composer_info(" · ".join(notes), warn=bool(draft.warnings))
+        area.focus()
+
+    def action_preview_translation(self) -> None:
+        text = self._draft().strip()
+        if text:
+            self.call(
+                partial(ReplyTranslated, text),
+                self.desk.translation.preview_reply,
+                self.actor,
+                self.ticket_id,
+                text,
+            )
+
+    @on(ReplyTranslated)
+    def _previewed(self, message: ReplyTranslated) -> None:
+        preview = message.value
+        if preview.text is None:
+            self.fail(
+                DeskError(
+                    f"no translator could translate the reply ({preview.error or 'no provider'}); "
+                    "write it yourself"
+                )
+            )
+            return
+        warnings = []
+        if preview.untranslated:
+            warnings.append("not translated, check: " + "; ".join(preview.untranslated))
+        if preview.provider and preview.source != preview.target:
+            warnings.append(f"{preview.source} → {preview.target} by {preview.provider}")
+        # The buyer receives the translation; the agent's text is stored beside it.
+        self.reply_translation = message.original
+        self.query_one("#reply", TextArea).text = preview.text
+        self._composer_info(
+            " · ".join(["translated; your text is kept with the reply", *warnings]),
+            warn=bool(preview.untranslated),
+        )
+
+    def action_toggle_translation(self) -> None:
+        self.side_by_side = not self.side_by_side
+        if self.ticket:
+            self.query_one(ThreadView).show(self.ticket["messages"], side_by_side=self.side_by_side)
+
+    def action_translate_incoming(self) -> None:
+        gw, desk, actor, ticket_id = self.gw, self.desk, self.actor, self.ticket_id
+
+        def job(progress: object) -> object:
+            return gw.call(desk.translation.translate_incoming, actor, ticket_ids=[ticket_id])
+
+        self.app.run_slow("Translating the buyer's messages", job, IncomingTranslated, self)  # type: ignore[attr-defined]
+
+    @on(IncomingTranslated)
+    @on(TicketChanged)
+    def _reload(self) -> None:
+        self.load()
+
+    # ---- the ticket and where to go from it -------------------------------------------------------------
+
+    def action_customer(self) -> None:
+        if self.ticket and self.ticket.get("customer_id") is not None:
+            self.app.post_message(OpenCustomer(self.ticket["customer_id"]))
+
+    def action_aftersales(self) -> None:
+        if self.ticket is None:
+            return
+        if self.ticket.get("order_id") is None:
+            self.notify("No order is linked to this ticket.", severity="warning")
+            return
+        self.app.post_message(OpenAfterSales(self.ticket["order_id"], ticket_id=self.ticket_id))
+
+    def action_status(self) -> None:
+        def picked(status: str | None) -> None:
+            if status:
+                self.call(TicketChanged, self.desk.update_ticket, self.actor, self.ticket_id, status=status)
+
+        self.app.push_screen(PickModal("Set status", [(s.label, s.label) for s in TicketStatus]), picked)
+
+    def action_tag(self) -> None:
+        def typed(tag: str | None) -> None:
+            if tag:
+                self.call(TicketChanged, self.desk.add_tags, self.actor, self.ticket_id, [tag])
+
+        self.app.push_screen(PromptModal("Tag to add", placeholder="e.g. vip"), typed)
+
+    def action_assign_me(self) -> None:
+        self.call(TicketChanged, self.desk.assign, self.actor, [self.ticket_id], self.actor.agent_id)
