@@ -1,4 +1,8 @@
-"""crossdesk: one ranked queue for every marketplace, shop and language a cross-border seller sells in."""
+"""crossdesk: one ranked queue for every marketplace, shop and language a cross-border seller sells in.
+
+**Public**: ``hookimpl`` (the marker of plugin hook implementations) and ``__version__``. The modules
+plugins may import are listed in docs/internals.md ("Public modules").
+"""
 
 from __future__ import annotations
 

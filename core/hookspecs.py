@@ -1,14 +1,20 @@
-"""The hooks a crossdesk plugin can implement (contract names: arguments may grow, never shrink).
+"""The hooks a crossdesk plugin can implement (**public**, contract names: arguments may grow, never shrink).
 
 Every hook here is documented in docs/plugins.md with its exact signature and an example, and has a test
-named ``test_hook_<name>``; both are checked by the test suite.
+named ``test_hook_<name>``; both are checked by the test suite. The types a hook exchanges live in
+:mod:`crossdesk.models` and :mod:`crossdesk.policy` (both public); see docs/internals.md for what the
+objects a hook receives (the desk, a ticket row, an event) hold.
+
+A plugin implements a hook by defining a function of the same name marked with ``@hookimpl``
+(``from crossdesk import hookimpl``) that takes any subset of the hook's arguments, by name.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pluggy
+
+from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
+from crossdesk.policy import Policy
 
 hookspec = pluggy.HookspecMarker("crossdesk")
 hookimpl = pluggy.HookimplMarker("crossdesk")
@@ -18,29 +24,29 @@ hookimpl = pluggy.HookimplMarker("crossdesk")
 
 
 @hookspec
-def crossdesk_platforms() -> list[Any]:
-    """Return a list of :class:`crossdesk.models.PlatformSpec`: marketplaces this plugin connects."""
+def crossdesk_platforms() -> list[PlatformSpec]:
+    """Return the marketplaces this plugin connects, one :class:`~crossdesk.models.PlatformSpec` each."""
 
 
 # ---- language ------------------------------------------------------------------------------------
 
 
 @hookspec
-def crossdesk_translators() -> list[Any]:
-    """Return a list of translators: objects with ``name``, ``languages`` and ``translate(texts, source, target)``."""
+def crossdesk_translators() -> list[Translator]:
+    """Return machine translators: objects with ``name``, ``languages`` and ``translate(texts, source, target)``."""
 
 
 @hookspec(firstresult=True)
-def crossdesk_detect_language(text: str) -> Any:
-    """Return a :class:`crossdesk.models.LanguageGuess` for ``text``, or None to let the next plugin answer."""
+def crossdesk_detect_language(text: str) -> LanguageGuess | None:
+    """Return the language of ``text`` as a :class:`~crossdesk.models.LanguageGuess`, or None to pass."""
 
 
 # ---- after-sales ---------------------------------------------------------------------------------
 
 
 @hookspec
-def crossdesk_return_policies() -> list[Any]:
-    """Return a list of return policies: objects with ``id``, ``applies(query)`` and ``evaluate(query)``."""
+def crossdesk_return_policies() -> list[Policy]:
+    """Return return policies (:class:`~crossdesk.policy.Policy`): ``id``, ``applies`` and ``evaluate``."""
 
 
 # ---- classification and automation ---------------------------------------------------------------
@@ -48,22 +54,22 @@ def crossdesk_return_policies() -> list[Any]:
 
 @hookspec
 def crossdesk_intents() -> dict[str, dict[str, list[str]]]:
-    """Return keyword lexicons: ``{intent: {language: [keyword, ...]}}``, merged into classification."""
+    """Return keyword lexicons, ``{intent: {language: [keyword, ...]}}``, merged into classification."""
 
 
 @hookspec
-def crossdesk_rule_actions() -> list[Any]:
-    """Return a list of :class:`crossdesk.models.RuleAction`: extra actions automation rules may take."""
+def crossdesk_rule_actions() -> list[RuleAction]:
+    """Return extra actions automation rules may take, one :class:`~crossdesk.models.RuleAction` each."""
 
 
 @hookspec
-def crossdesk_rule_conditions() -> list[Any]:
-    """Return a list of :class:`crossdesk.models.RuleCondition`: extra fields rules may test."""
+def crossdesk_rule_conditions() -> list[RuleCondition]:
+    """Return extra fields rules may test, one :class:`~crossdesk.models.RuleCondition` each."""
 
 
 # ---- observers -----------------------------------------------------------------------------------
 
 
 @hookspec
-def crossdesk_event(event: Any) -> None:
-    """Observe a :class:`crossdesk.models.Event` (ticket created, replied, case decided...); return nothing."""
+def crossdesk_event(event: Event) -> None:
+    """Observe a committed :class:`~crossdesk.models.Event` (ticket created, replied, case decided...); return None."""

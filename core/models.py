@@ -1,5 +1,8 @@
 """The domain model: what a seller's desk is made of, and the types plugins exchange with the core.
 
+**Public** (plugins import it): the enums, ``Actor``, ``Event`` and the plugin contract types
+(``PlatformSpec``, ``LanguageGuess``, ``Translator``, ``RuleAction``, ``RuleCondition``, ``CAPABILITIES``).
+
 Storage rows are plain dicts (sqlite-utils); these dataclasses are the typed view the services return and
 the contract types plugins build. Times are UTC epoch seconds (int); money is integer minor units plus an
 ISO 4217 code, never float.
@@ -307,11 +310,21 @@ class Connector(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PlatformSpec:
-    """Answer of ``crossdesk_platforms``: ``factory(config, client) -> Connector``."""
+    """Answer of ``crossdesk_platforms``: one marketplace a plugin connects.
+
+    ``name`` is the platform name shops of it are created with (``desk.shops.upsert(actor,
+    platform=name, ...)``); ``factory(config, client) -> Connector`` builds the connector of one shop.
+    ``credentials`` declares the secret keys the connector reads from its config: for each, the desk looks
+    up ``CROSSDESK_<PLATFORM>_<SHOP>_<KEY>``, then ``CROSSDESK_<PLATFORM>_<KEY>``, then the credentials file
+    (docs/internals.md, "Credentials"). A key of the credentials file is passed on even when undeclared;
+    the environment is only searched for declared keys, because a name cannot be split back into shop and
+    key reliably (shop ids contain underscores).
+    """
 
     name: str
     display_name: str
     factory: Callable[[dict, Any], Connector]
+    credentials: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -1,4 +1,4 @@
-"""The connector contract (**contract**): what a marketplace plugin implements and what it receives.
+"""The connector contract (**public**, **contract**): what a marketplace plugin implements and receives.
 
 A platform plugin's factory returns a connector that declares ``capabilities`` and implements, for each
 one, the method of its protocol below (:data:`PROTOCOLS`). The sync engine reads pages

@@ -1,4 +1,4 @@
-"""The plugin-facing entry point: the :class:`Desk` facade and the errors every service raises.
+"""The plugin-facing entry point (**public**): the :class:`Desk` facade and the errors every service raises.
 
 Every service call takes an :class:`~crossdesk.models.Actor` first; permissions are checked before anything
 is written, and every write leaves an audit row (actor, action, object, before, after, time) in the same

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crossdesk import __version__
-from crossdesk.cli.common import UserError, db_option, resolve_db
+from crossdesk.cli.common import db_option, resolve_db
 
 
 def register(cli: click.Group) -> None:
@@ -49,7 +49,7 @@ def init(db_path: Path | None, owner: str | None) -> None:
 @click.command()
 @db_option
 def doctor(db_path: Path | None) -> None:
-    """Versions, native backend, database path and schema version, plugins."""
+    """Versions, native backend, database path and schema version, plugins (broken ones too: exit 1)."""
     import numpy
 
     from crossdesk import native
@@ -75,28 +75,44 @@ def doctor(db_path: Path | None) -> None:
         table.add_row("schema", f"{version} ({state})")
     else:
         table.add_row("schema", "no desk yet: run 'crossdesk init' or 'crossdesk demo'")
-    try:
-        pm = plugins_manager()
-    except Exception as exc:
-        raise UserError(str(exc)) from exc
-    loaded = describe(pm)
-    table.add_row("plugins", f"{len(loaded)} loaded: " + ", ".join(p.name for p in loaded))
+    loaded = describe(plugins_manager(strict=False))
+    ok = [p.name for p in loaded if p.status == "ok"]
+    table.add_row("plugins", f"{len(ok)} loaded: " + ", ".join(ok))
+    broken = [p for p in loaded if p.status != "ok"]
+    if broken:
+        table.add_row("broken plugins", ", ".join(p.name for p in broken) + " (below)")
     console.print(table)
+    _fail_on_broken(broken)
+
+
+def _fail_on_broken(broken: list) -> None:
+    """Everything was shown; now give each broken plugin's one line on stderr, unwrapped, and exit 1."""
+    if broken:
+        for p in broken:
+            click.echo(p.error, err=True)
+        raise click.exceptions.Exit(1)
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plugins(as_json: bool) -> None:
-    """Loaded plugins: name, version, hooks, where from."""
+    """Plugins: name, kind (core, default, third-party), version, hooks, where from, and the broken ones.
+
+    Every plugin that loaded is listed even when another is broken; a broken plugin is listed as such,
+    its one-line reason goes to stderr, and the exit status is 1."""
     import orjson
 
     from crossdesk.plugin_manager import describe, plugins_manager
 
-    loaded = describe(plugins_manager())
+    loaded = describe(plugins_manager(strict=False))
+    broken = [p for p in loaded if p.status != "ok"]
     if as_json:
         click.echo(orjson.dumps([dataclasses.asdict(p) for p in loaded], option=orjson.OPT_INDENT_2).decode())
+        _fail_on_broken(broken)
         return
-    table = Table("name", "version", "hooks", "from")
+    table = Table("name", "kind", "version", "hooks", "from")
     for p in loaded:
-        table.add_row(p.name, p.version, ", ".join(h.removeprefix("crossdesk_") for h in p.hooks), p.source)
+        hooks = ", ".join(h.removeprefix("crossdesk_") for h in p.hooks) if p.status == "ok" else "BROKEN"
+        table.add_row(p.name, p.kind, p.version, hooks, p.source)
     Console().print(table)
+    _fail_on_broken(broken)

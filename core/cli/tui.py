@@ -25,6 +25,10 @@ def tui(db_path: Path | None, agent: str | None) -> None:
     path = resolve_db(db_path)
     if not path.exists():
         raise UserError(f"no desk at {path}; create one with 'crossdesk init' or 'crossdesk demo'")
+    from crossdesk.plugin_manager import plugins_manager
+
+    # A broken plugin refuses here, in one line, rather than inside the full-screen app.
+    plugins_manager()
     if agent is not None:
         from crossdesk.api import Desk
 

@@ -1,5 +1,8 @@
 """A loopback fake HTTP server for contract tests of HTTP clients (translators, marketplaces).
 
+**Public**: plugin authors build the fake of their own marketplace or translation API with it (the fakes
+of the built-in marketplaces beside this module are crossdesk's own test fixtures, not public).
+
 A fake reproduces one remote API on ``127.0.0.1`` with an ephemeral port, in a background thread, with a
 real HTTP server, so the code under test uses its real ``httpx`` client and nothing reaches the network.
 A fake is a subclass (or an instance) of :class:`FakeServer` that adds routes::

@@ -3,20 +3,31 @@
     from crossdesk.language import detect
     detect("Wo ist meine Bestellung?", pm=desk.pm)   # LanguageGuess('de', 0.94, detector='lingua')
 
-The built-in plugin (``crossdesk.plugins.language``) uses lingua; a plugin that answers first replaces it
-(the hook is firstresult). When no plugin can tell (empty text, only digits or links),
+The desk's own detector (``crossdesk.builtins.language``, a core plugin that is always registered) uses
+lingua; a plugin that answers first replaces it (the hook is firstresult, and the core detector is asked
+last). When no plugin can tell (empty text, only digits or links),
 :func:`detect` answers ``und`` (undetermined) with confidence 0.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from crossdesk.models import LanguageGuess
 
 UNDETERMINED = LanguageGuess(language="und", confidence=0.0, detector="")
 
-__all__ = ["UNDETERMINED", "LanguageGuess", "detect", "detect_many"]
+__all__ = ["UNDETERMINED", "LanguageGuess", "detect", "detect_many", "phrasebook_dir"]
+
+
+def phrasebook_dir() -> Traversable:
+    """The folder of the offline phrasebook, ``<lang>.json`` per language.
+
+    It lives here, below both of its readers: the core language detector (short messages) and the offline
+    translator (a default plugin)."""
+    return resources.files(__name__) / "phrasebook"
 
 
 def detect(text: str, *, pm: Any) -> LanguageGuess:

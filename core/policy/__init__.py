@@ -1,4 +1,4 @@
-"""Return law and platform return policies, evaluated and explained (**contract**).
+"""Return law and platform return policies, evaluated and explained (**public**, **contract**).
 
     from datetime import date
     from crossdesk.policy import ReturnQuery, evaluate_return

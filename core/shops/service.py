@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from crossdesk.errors import NotFound
+from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.store import Store, to_json
 from crossdesk.store.values import required
+
+#: Keys that hold secrets: a shop config (stored in the database) holding one of these is refused.
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "client_id",
+        "partner_key",
+        "api_key",
+        "password",
+        "token",
+        "secret",
+    }
+)
+SECRET_HINT = re.compile(r"(token|secret|password|partner_key|api_key)", re.IGNORECASE)
+
+
+def secret_keys(config: Mapping[str, Any], declared: Iterable[str] = ()) -> list[str]:
+    """The keys of ``config`` that hold credentials: those the platform declares as credentials
+    (``PlatformSpec.credentials``), and those whose name says they are secret."""
+    credentials = {k.lower() for k in declared}
+    return sorted(
+        k for k in config if k.lower() in SECRET_KEYS or k.lower() in credentials or SECRET_HINT.search(k)
+    )
 
 
 class ShopService:
@@ -35,6 +62,13 @@ class ShopService:
         store.require(actor, "manage_settings")
         platform = required(platform, "platform").lower()
         external_id = required(external_id, "shop external_id")
+        bad = secret_keys(config or {}, self._credential_keys(platform) if config else ())
+        if bad:
+            # Refused before anything is written: a secret must not reach the table, nor the audit row.
+            raise DeskError(
+                f"{platform} shop {external_id}: the shop config would hold {', '.join(bad)}; put credentials "
+                "in the environment or the credentials file, never in the shop"
+            )
         row = {
             "platform": platform,
             "external_id": external_id,
@@ -59,6 +93,14 @@ class ShopService:
                     store.update("shops", shop_id, row)
                     store.audit(actor, "shop.update", "shop", shop_id, before, row)
         return shop_id
+
+    def _credential_keys(self, platform: str) -> tuple[str, ...]:
+        """The credential keys the platform's plugin declares (none when no plugin connects it)."""
+        for answer in self.store.pm.hook.crossdesk_platforms():
+            for spec in answer or ():
+                if spec.name == platform:
+                    return tuple(getattr(spec, "credentials", ()))
+        return ()
 
     def id_of(self, platform: str, external_id: str) -> int:
         """The desk's id of a shop; :class:`NotFound` when the desk has no such shop."""

@@ -1,12 +1,12 @@
-"""Marketplace sync (pull) and the outbox dispatcher (push).
+"""Marketplace sync (pull) and the outbox dispatcher (push), reached through ``desk.sync``.
 
-    from crossdesk.sync import Connections, OutboxDispatcher, SyncEngine
+    with desk.sync.connections() as conn:
+        results = desk.sync.engine(conn).run(platform="ebay")
+        report = desk.sync.dispatcher(conn).run()
 
-    with Connections(desk) as conn:
-        results = SyncEngine(desk, conn).run(platform="ebay")
-        report = OutboxDispatcher(desk, conn).run()
-
-See docs/platforms.md for the connector contract and what each marketplace API does and does not offer.
+Not a public module: plugins never import it. A connector's own tests run a sync and send the outbox with
+:class:`crossdesk.testing.ConnectorHarness`. See docs/platforms.md for the connector contract and what each
+marketplace API does and does not offer, docs/internals.md for the records and the config.
 """
 
 from __future__ import annotations

@@ -19,8 +19,11 @@ import orjson
 from crossdesk.models import Connector, PlatformSpec
 from crossdesk.store import Store
 from crossdesk.sync.secrets import (
+    REDACTOR,
+    Secret,
     check_no_secrets,
     credentials_path,
+    env_names,
     install_redaction,
     load_credentials,
     redact,
@@ -54,10 +57,16 @@ def _ssl_context() -> ssl.SSLContext:
     return _SSL_CONTEXT
 
 
-def _env_hint(platform: str, shop: str) -> str:
-    import re
-
-    return f"CROSSDESK_{platform.upper()}_<KEY> or CROSSDESK_{platform.upper()}_{re.sub(r'[^A-Za-z0-9]', '_', shop).upper()}_<KEY>"
+def _env_hint(spec: PlatformSpec, shop: str) -> str:
+    """Where the credentials of one shop can go, by their exact names."""
+    if not spec.credentials:
+        return (
+            f"the {spec.name} plugin declares no credential keys (PlatformSpec.credentials), so only the "
+            "credentials file can hold them"
+        )
+    names = [env_names(spec.name, shop, key) for key in spec.credentials]
+    per_platform = ", ".join(platform_wide for _, platform_wide in names)
+    return f"set {per_platform} (or per shop: {', '.join(per_shop for per_shop, _ in names)})"
 
 
 def _platform_specs(pm: Any) -> dict[str, PlatformSpec]:
@@ -100,15 +109,23 @@ class Connections:
         return rows
 
     def spec(self, platform: str) -> PlatformSpec | None:
+        """The installed plugin's spec of ``platform``, or None when no plugin connects it."""
         return self.specs.get(platform)
 
     def config(self, shop: Mapping[str, Any]) -> dict[str, Any]:
+        """What the platform's factory receives for ``shop`` (docs/internals.md, "The config a connector
+        factory receives"): the shop's facts, its settings from ``shops.config``, and its credentials."""
+        spec = self.spec(shop["platform"])
+        keys = tuple(spec.credentials) if spec is not None else ()
         settings = orjson.loads(shop.get("config") or "{}")
-        check_no_secrets(shop["platform"], shop["external_id"], settings)
+        check_no_secrets(shop["platform"], shop["external_id"], settings, keys)
         if self._credentials is not None:
-            secrets = dict(self._credentials(shop["platform"], shop["external_id"]))
+            given = self._credentials(shop["platform"], shop["external_id"])
+            secrets = {k: Secret(v) for k, v in given.items()}
+            for value in secrets.values():
+                REDACTOR.register(value)
         else:
-            kwargs = {"env": self._env}
+            kwargs = {"env": self._env, "keys": keys}
             if self._path is not None:
                 kwargs["path"] = self._path
             secrets = load_credentials(shop["platform"], shop["external_id"], **kwargs)
@@ -143,9 +160,11 @@ class Connections:
             connector = spec.factory(config, client)
         except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
             hint = ""
+            if isinstance(exc, KeyError):  # ``config["token"]`` in a factory: say which key it wanted
+                exc = ConnectionError_(f"{spec.name} connector: missing config key {exc}")
             if any(word in str(exc) for word in ("credential", "missing", "needs")):
                 hint = (
-                    f" (set {_env_hint(shop['platform'], shop['external_id'])}, or add a "
+                    f" ({_env_hint(spec, shop['external_id'])}; or add a "
                     f'[{shop["platform"]}."{shop["external_id"]}"] table to {credentials_path(self._env)})'
                 )
             raise ConnectionError_(redact(f"{exc}{hint}")) from None
@@ -154,6 +173,10 @@ class Connections:
             raise ConnectionError_(f"{shop['platform']} connector declares no capabilities")
         self._cache[shop["id"]] = connector
         return connector
+
+    def built(self, shop_id: int) -> Connector | None:
+        """The connector this run already built for the shop, or None (never builds one)."""
+        return self._cache.get(shop_id)
 
     def close(self) -> None:
         for client in self._clients:

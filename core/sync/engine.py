@@ -244,8 +244,16 @@ class SyncEngine:
 
     # ---- records ---------------------------------------------------------------------------------
 
-    def _customer(self, shop: Mapping[str, Any], customer: Mapping[str, Any] | None) -> int | None:
-        if not customer or not customer.get("external_id"):
+    def _customer(self, shop: Mapping[str, Any], customer: Any) -> int | None:
+        """The desk's buyer for a record's ``customer``: a dict (``external_id`` and what the platform tells
+        of the buyer), or the buyer's platform id alone (text or a number)."""
+        if customer is None or customer == "":
+            return None
+        if isinstance(customer, str | int) and not isinstance(customer, bool):
+            customer = {"external_id": str(customer)}
+        if not isinstance(customer, Mapping):  # refused (and audited) like any malformed record
+            raise TypeError(f"customer must be a dict or the buyer's id, not {type(customer).__name__}")
+        if not customer.get("external_id"):
             return None
         return self.customers.upsert(
             self.actor,

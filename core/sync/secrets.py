@@ -1,18 +1,25 @@
 """Marketplace credentials: where they come from, and how they are kept out of logs and the database.
 
 Credentials never go into the desk database (``shops.config`` holds only non-secret settings such as a
-marketplace id or a page size). They come from, first match wins per key:
+marketplace id or a page size). The keys a platform reads are the ones its plugin declares
+(``PlatformSpec.credentials``), the same way for a built-in platform and a third-party one. Each comes
+from, first match wins per key:
 
-1. the environment, per shop: ``CROSSDESK_<PLATFORM>_<SHOP>_<KEY>`` (shop id upper-cased, anything other
-   than letters and digits turned into ``_``), e.g. ``CROSSDESK_AMAZON_A1PA6795UKMFR9_REFRESH_TOKEN``;
+1. the environment, per shop: ``CROSSDESK_<PLATFORM>_<SHOP>_<KEY>``, e.g.
+   ``CROSSDESK_AMAZON_A1PA6795UKMFR9_REFRESH_TOKEN``;
 2. the environment, per platform: ``CROSSDESK_<PLATFORM>_<KEY>``, e.g. ``CROSSDESK_SHOPIFY_ACCESS_TOKEN``;
 3. the credentials file, TOML, at ``CROSSDESK_CREDENTIALS`` or ``credentials.toml`` in the user config
-   directory, with a table per shop::
+   directory, with a table per shop (every key of it is passed on, declared or not)::
 
        [amazon."A1PA6795UKMFR9"]
        client_id = "amzn1.application-oa2-client...."
        client_secret = "..."
        refresh_token = "Atzr|..."
+
+In a name, the platform name, the shop's external id and the key are each upper-cased with every character
+other than an ASCII letter or digit turned into ``_`` (:func:`env_names`). The environment is searched for
+declared keys only, never scanned by prefix: a shop id may contain underscores (``acme_outlet``) and one
+platform's name may begin another's, so a name cannot be split back into platform, shop and key.
 
 Every value loaded is registered with the :data:`REDACTOR`, and :func:`install_redaction` rewrites each
 log record as it is created, so neither a token's value nor the usual secret-bearing fragments
@@ -27,37 +34,16 @@ import re
 import stat
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from crossdesk.shops.service import secret_keys
+
 ENV_FILE = "CROSSDESK_CREDENTIALS"
 
-#: Keys that hold secrets. A shop config (stored in the database) holding one of these is refused.
-SECRET_KEYS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "client_secret",
-        "client_id",
-        "partner_key",
-        "api_key",
-        "password",
-        "token",
-        "secret",
-    }
-)
-SECRET_HINT = re.compile(r"(token|secret|password|partner_key|api_key)", re.IGNORECASE)
-
-#: Credential keys per built-in platform, so the environment can be searched for them.
-KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "amazon": ("client_id", "client_secret", "refresh_token"),
-    "ebay": ("access_token", "refresh_token", "client_id", "client_secret"),
-    "shopee": ("partner_id", "partner_key", "access_token"),
-    "shopify": ("access_token",),
-}
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +161,23 @@ def _env_name(*parts: str) -> str:
     return "_".join(re.sub(r"[^A-Za-z0-9]", "_", p).upper() for p in ("crossdesk", *parts))
 
 
+def env_names(platform: str, shop: str, key: str) -> tuple[str, str]:
+    """The environment variables that may hold ``key`` for one shop, in the order they are tried:
+    ``("CROSSDESK_<PLATFORM>_<SHOP>_<KEY>", "CROSSDESK_<PLATFORM>_<KEY>")``."""
+    return _env_name(platform, shop, key), _env_name(platform, key)
+
+
 def load_credentials(
-    platform: str, shop: str, *, env: Mapping[str, str] | None = None, path: Path | None = None
+    platform: str,
+    shop: str,
+    *,
+    keys: Iterable[str] = (),
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
 ) -> dict[str, Secret]:
-    """The credentials of one shop, each value a :class:`Secret` registered for redaction."""
+    """The credentials of one shop (``shop`` is its external id), each value a :class:`Secret` registered
+    for redaction: every declared key in ``keys`` found in the environment or the file, and every key of
+    the shop's table in the file."""
     env = os.environ if env is None else env
     platform = platform.lower()
     found: dict[str, str] = {}
@@ -194,9 +193,8 @@ def load_credentials(
         section = (data.get(platform) or {}).get(shop) or {}
         if isinstance(section, dict):
             found.update({str(k): str(v) for k, v in section.items()})
-    keys = set(KNOWN_KEYS.get(platform, ())) | set(found)
-    for key in keys:
-        for name in (_env_name(platform, shop, key), _env_name(platform, key)):
+    for key in set(keys) | set(found):
+        for name in env_names(platform, shop, key):
             if env.get(name):
                 found[key] = env[name]
                 break
@@ -206,9 +204,11 @@ def load_credentials(
     return out
 
 
-def check_no_secrets(platform: str, shop: str, config: Mapping[str, Any]) -> None:
-    """Refuse a shop config (stored in the database) that holds a credential."""
-    bad = sorted(k for k in config if k.lower() in SECRET_KEYS or SECRET_HINT.search(k))
+def check_no_secrets(platform: str, shop: str, config: Mapping[str, Any], keys: Iterable[str] = ()) -> None:
+    """Refuse a shop config (stored in the database) that holds a credential: a key the platform declares
+    as one (``keys``), or one whose name says it is a secret. ``desk.shops.upsert`` refuses to store one;
+    this catches a config written before a plugin declared the key, or by hand."""
+    bad = secret_keys(config, keys)
     if bad:
         raise CredentialsError(
             f"{platform} shop {shop}: the shop config in the database holds {', '.join(bad)}; "

@@ -1,4 +1,5 @@
-"""What the built-in HTTP translators share (public: third-party translators may build on it too).
+"""What the built-in HTTP translators share (**public**, translator SDK: third-party translators may build
+on :class:`HttpTranslator` too).
 
 A translator is any object with ``name``, ``languages`` and ``translate(texts, source, target)`` (the
 ``crossdesk_translators`` contract). The service also uses, when present:

@@ -1,5 +1,8 @@
 """Translation settings: which provider per language pair, with fallbacks, and each provider's keys.
 
+**Public** (translator SDK): :class:`Secret` (how a translator receives its keys) and :func:`reveal`; the
+rest is the translation service's own.
+
 Read from the ``[translation]`` table of the config file (``CROSSDESK_CONFIG``, else ``config.toml`` in the
 user config directory) and from the environment, which wins. Keys are held in :class:`Secret`, whose
 ``repr`` and ``str`` never show them, so a key cannot reach a log line, an error or the database by

@@ -1,5 +1,5 @@
-"""Errors a translator raises, and what the translation service does with each (public: plugins raise
-them).
+"""Errors a translator raises, and what the translation service does with each (**public**, translator
+SDK: plugins raise them).
 
 The service reads the class, not the message: a provider that is rate limited or unavailable is skipped
 for this batch (the next provider takes over; what nobody could translate is queued and retried later);

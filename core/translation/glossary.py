@@ -1,5 +1,8 @@
 """Glossary terms per shop, and the protected spans that make every provider honour them.
 
+**Public** (translator SDK): :class:`Span`, :func:`to_markup` and :func:`from_markup` (what a translator's
+``translate_spans`` receives and how to send it as markup); the glossary store is the service's own.
+
 A term is either *kept* (never translated: brand, product name, SKU) or has *fixed translations* per
 target language. Providers that accept markup get the text as HTML with each term wrapped in
 ``<span translate="no">``, the element all three HTTP APIs leave alone (DeepL additionally uses its own

@@ -1,5 +1,7 @@
 """One HTTP call to a translation API, with the retry policy every built-in translator shares.
 
+**Public** (translator SDK): :func:`send`, :func:`json_body` and :class:`RetryPolicy`.
+
 Retries (with exponential backoff, honouring ``Retry-After``) cover what a later attempt can fix: 429,
 5xx, timeouts and dropped connections. Whatever is left is mapped to the errors of
 :mod:`crossdesk.translation.errors` by the caller, which knows its API's error bodies.

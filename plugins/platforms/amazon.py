@@ -325,4 +325,11 @@ def factory(config: dict, client: httpx.Client) -> AmazonConnector:
 
 @hookimpl
 def crossdesk_platforms() -> list[PlatformSpec]:
-    return [PlatformSpec(name="amazon", display_name="Amazon (SP-API)", factory=factory)]
+    return [
+        PlatformSpec(
+            name="amazon",
+            display_name="Amazon (SP-API)",
+            factory=factory,
+            credentials=("client_id", "client_secret", "refresh_token"),
+        )
+    ]

@@ -458,4 +458,11 @@ def factory(config: dict, client: httpx.Client) -> EbayConnector:
 
 @hookimpl
 def crossdesk_platforms() -> list[PlatformSpec]:
-    return [PlatformSpec(name="ebay", display_name="eBay", factory=factory)]
+    return [
+        PlatformSpec(
+            name="ebay",
+            display_name="eBay",
+            factory=factory,
+            credentials=("access_token", "refresh_token", "client_id", "client_secret"),
+        )
+    ]

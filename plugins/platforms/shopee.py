@@ -438,4 +438,11 @@ def factory(config: dict, client: httpx.Client) -> ShopeeConnector:
 
 @hookimpl
 def crossdesk_platforms() -> list[PlatformSpec]:
-    return [PlatformSpec(name="shopee", display_name="Shopee", factory=factory)]
+    return [
+        PlatformSpec(
+            name="shopee",
+            display_name="Shopee",
+            factory=factory,
+            credentials=("partner_id", "partner_key", "access_token"),
+        )
+    ]

@@ -408,4 +408,6 @@ def factory(config: dict, client: httpx.Client) -> ShopifyConnector:
 
 @hookimpl
 def crossdesk_platforms() -> list[PlatformSpec]:
-    return [PlatformSpec(name="shopify", display_name="Shopify", factory=factory)]
+    return [
+        PlatformSpec(name="shopify", display_name="Shopify", factory=factory, credentials=("access_token",))
+    ]

@@ -9,8 +9,9 @@ original language, wrapped in ``⟦ ⟧``, followed by the known terms it contai
     -> Hello, where is my order? ⟦Ich warte seit drei Wochen.⟧
 
 :func:`translate_detailed` also says what fraction of the text was translated. The phrasebook lives in
-``phrasebook/<lang>.json``: ``{"phrases": {concept: [canonical, variant, ...]}, "terms": {...}}``, where
-the first form is what the translator writes and every form is what it recognises; ``{ref}`` stands for an
+``crossdesk/language/phrasebook/<lang>.json`` (shared with the core language detector, see
+:func:`crossdesk.language.phrasebook_dir`): ``{"phrases": {concept: [canonical, variant, ...]},
+"terms": {...}}``, where the first form is what the translator writes and every form is what it recognises; ``{ref}`` stands for an
 order number, tracking number or product term.
 """
 
@@ -23,9 +24,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
 from crossdesk import hookimpl
+from crossdesk.language import phrasebook_dir
 from crossdesk.translation.errors import UnsupportedLanguage
 from crossdesk.translation.glossary import Span
 
@@ -118,7 +119,7 @@ RULES_VERSION = "2"
 @functools.cache
 def phrasebook_version() -> str:
     """A short hash of the rules and every phrasebook file: the cache keeps results per version."""
-    base = resources.files("crossdesk.plugins.translators") / "phrasebook"
+    base = phrasebook_dir()
     digest = hashlib.sha256(RULES_VERSION.encode())
     for lang in LANGUAGES:
         digest.update((base / f"{lang}.json").read_bytes())
@@ -128,7 +129,7 @@ def phrasebook_version() -> str:
 @functools.cache
 def load_phrasebook() -> Phrasebook:
     """Read ``phrasebook/*.json`` once."""
-    base = resources.files("crossdesk.plugins.translators") / "phrasebook"
+    base = phrasebook_dir()
     forms: dict[str, dict[str, list[str]]] = {}
     terms: dict[str, dict[str, list[str]]] = {}
     index: dict[str, dict[str, str]] = {}

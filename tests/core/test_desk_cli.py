@@ -35,7 +35,7 @@ def test_doctor_reports_backend_schema_and_plugins(tmp_path):
     result = run("doctor", "--db", str(path))
     assert result.exit_code == 0
     assert "native backend" in result.output and "up to date" in result.output
-    assert "builtin_events" in result.output
+    assert "core:events" in result.output and "platform_ebay" in result.output
 
 
 def test_user_errors_are_one_line_without_traceback(tmp_path):

@@ -6,19 +6,19 @@ import pytest
 
 from crossdesk import hookimpl
 from crossdesk.api import Desk
+from crossdesk.builtins.language import DEFAULT_LANGUAGES, clean
 from crossdesk.language import UNDETERMINED, detect
 from crossdesk.language.evaluate import evaluate, heldout
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event, LanguageGuess
 from crossdesk.plugin_manager import plugins_manager
-from crossdesk.plugins.language import DEFAULT_LANGUAGES, clean
 
 DEMO_LANGUAGES = {"en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar"}
 
 
 @pytest.fixture(scope="module")
 def pm():
-    return plugins_manager(only=["builtin_language"])
+    return plugins_manager(only=[])  # the core plugins only: the lingua detector among them
 
 
 def test_hook_crossdesk_detect_language(pm):
@@ -153,7 +153,7 @@ def test_short_messages_use_the_phrasebook_and_script_hints(pm, text, lang, dete
 
 
 def test_phrasebook_answers_respect_the_candidate_languages(monkeypatch):
-    from crossdesk.plugins.language import crossdesk_detect_language
+    from crossdesk.builtins.language import crossdesk_detect_language
 
     monkeypatch.setenv("CROSSDESK_DETECT_LANGUAGES", "en,de,it")
     assert crossdesk_detect_language("merci").language in {"en", "de", "it"}

@@ -19,7 +19,7 @@ from crossdesk.models import Actor
 def desk_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(
         "CROSSDESK_LOAD_PLUGINS",
-        "builtin_events,platform_amazon,platform_ebay,platform_shopee,platform_shopify",
+        "platform_amazon,platform_ebay,platform_shopee,platform_shopify",
     )
     monkeypatch.setenv("CROSSDESK_CREDENTIALS", str(tmp_path / "none.toml"))
     with FakeEbay(orders=7) as fake:

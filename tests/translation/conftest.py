@@ -18,8 +18,7 @@ DEEPL_KEY = "0f1e2d3c-test:fx"
 GOOGLE_KEY = "AIza-test-key"
 LIBRE_KEY = "lt-test-key"
 
-PLUGINS = (
-    "builtin_language",
+PLUGINS = (  # and the core plugins (language detection), which every manager has
     "translator_deepl",
     "translator_libretranslate",
     "translator_google",

@@ -1,4 +1,8 @@
-"""Built-in language detection: lingua, with its models from the installed package (no download).
+"""The desk's own language detector (a core plugin): lingua, with its models from the installed package.
+
+Always registered (docs/plugins.md, "Core and default plugins"), and asked last (``trylast``), so a plugin
+with a better detector answers first and this one answers only what no other plugin does. No model is
+downloaded: lingua ships them inside its package.
 
 The detector is built on first use, so ``import crossdesk`` stays fast; building it and loading the models
 of the chosen languages takes about 2.5 s once per process, then a short message takes well under a
@@ -7,8 +11,9 @@ millisecond. High-accuracy mode: on short buyer messages it is clearly better th
 
 Lingua is weak on one- to three-word messages ("merci" comes out Italian) and on Japanese written in
 kanji only. So: a text that is, as a whole, a sentence or term of the offline phrasebook
-(``translators/phrasebook/*.json``) is answered from it when one language has it, and lingua chooses among
-those languages when several do (then a prior by how often sellers hear each language breaks close calls);
+(``crossdesk/language/phrasebook/*.json``) is answered from it when one language has it, and lingua chooses
+among those languages when several do (then a prior by how often sellers hear each language breaks close
+calls);
 two or three words that all belong to one language's phrasebook decide it; and Han-only text is checked
 for Japanese-only and simplified-only characters and shop words. See docs/translation.md for the figures.
 
@@ -24,10 +29,10 @@ import json
 import os
 import re
 import unicodedata
-from importlib import resources
 from typing import Any
 
 from crossdesk import hookimpl
+from crossdesk.language import phrasebook_dir
 from crossdesk.models import LanguageGuess
 
 ENV_LANGUAGES = "CROSSDESK_DETECT_LANGUAGES"
@@ -90,7 +95,7 @@ def _key(text: str) -> str:
 def lexicon() -> dict[str, frozenset[str]]:
     """Whole-text forms of the phrasebook -> the languages that have them."""
     out: dict[str, set[str]] = {}
-    base = resources.files("crossdesk.plugins.translators") / "phrasebook"
+    base = phrasebook_dir()
     for entry in base.iterdir():
         if not entry.name.endswith(".json"):
             continue

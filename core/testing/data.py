@@ -1,74 +1,12 @@
-"""Helpers for testing crossdesk plugins (and crossdesk itself).
-
-An in-memory desk with the built-in plugins, a way to register a plugin object for one test, and fixture
-data: shops on several marketplaces, buyers in several countries and languages, orders and messages.
-
-With pytest, add ``pytest_plugins = ["crossdesk.testing"]`` to your ``conftest.py`` for the fixtures
-below::
-
-    from crossdesk import hookimpl
-
-    class Shouty:
-        @hookimpl
-        def crossdesk_detect_language(self, text):
-            return LanguageGuess("en", 1.0, "shouty") if text.isupper() else None
-
-    def test_shouty(crossdesk_desk):
-        with plugin_registered(crossdesk_desk.pm, Shouty()):
-            ...
-"""
+"""Fixture data for plugin tests: six shops on four marketplaces, buyers in five countries and languages,
+an order and a conversation each, and three agents. :func:`seed` fills a desk with them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor, Role
-from crossdesk.plugin_manager import PluginManager, plugins_manager
-
-#: A fixed "now" for reproducible fixture data: Monday 2025-12-15 10:00:00 UTC.
-FIXED_NOW = 1765792800
-
-
-class FixedClock:
-    """A clock tests can read and move: ``clock()`` returns ``now``; ``clock.advance(seconds)``."""
-
-    def __init__(self, now: int = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return float(self.now)
-
-    def advance(self, seconds: float) -> None:
-        self.now += int(seconds)
-
-
-def make_desk(
-    *plugins: object, builtins: bool = True, clock: Callable[[], float] | None = None, path: str | None = None
-) -> Desk:
-    """A desk (in memory unless ``path``) with the built-in plugins (unless ``builtins=False``) and
-    ``plugins`` registered."""
-    pm = plugins_manager(load_entrypoints=builtins, extra=plugins)
-    kwargs: dict[str, Any] = {}
-    if clock is not None:
-        kwargs["clock"] = clock
-    return Desk.open(path, pm=pm, **kwargs) if path else Desk.memory(pm=pm, **kwargs)
-
-
-@contextmanager
-def plugin_registered(pm: PluginManager, plugin: object, name: str | None = None) -> Iterator[object]:
-    """Register ``plugin`` for the duration of a ``with`` block, then unregister it."""
-    pm.register(plugin, name=name)
-    try:
-        pm.check_pending()
-        yield plugin
-    finally:
-        pm.unregister(plugin)
 
 
 @dataclass
@@ -272,26 +210,3 @@ def seed(desk: Desk, actor: Actor | None = None) -> Seeded:
     ):
         out.agents[name] = desk.create_agent(actor, name, role=role, languages=langs)
     return out
-
-
-# ---- pytest fixtures -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def crossdesk_clock() -> FixedClock:
-    """A movable clock fixed at :data:`FIXED_NOW`."""
-    return FixedClock()
-
-
-@pytest.fixture
-def crossdesk_desk(crossdesk_clock: FixedClock) -> Iterator[Desk]:
-    """An empty in-memory desk with the built-in plugins and a fixed clock."""
-    desk = make_desk(clock=crossdesk_clock)
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
-def crossdesk_seeded(crossdesk_desk: Desk) -> tuple[Desk, Seeded]:
-    """The in-memory desk filled by :func:`seed`."""
-    return crossdesk_desk, seed(crossdesk_desk)
