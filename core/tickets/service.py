@@ -334,17 +334,6 @@ class TicketService:
             raise DeskError(f"unknown priority {level!r}; known: {', '.join(PRIORITY_LEVELS)}")
         return self.update(actor, ticket_id, priority_level=level)
 
-    def assign(self, actor: Actor, ticket_ids: Iterable[int], agent_id: int | None) -> dict[int, str]:
-        """Assign tickets to an agent (None unassigns). Several tickets need the bulk permission.
-        Returns a result per ticket: "ok", "unchanged" or the error."""
-        ids = list(ticket_ids)
-        if len(ids) > 1:
-            self.store.require(actor, "bulk")
-        self.store.require(actor, "reply")
-        return self.store.each(
-            ids, lambda tid: "ok" if self.update(actor, tid, assignee_id=agent_id) else "unchanged"
-        )
-
     def add_tags(self, actor: Actor, ticket_id: int, tags: Iterable[str]) -> list[str]:
         store = self.store
         store.require(actor, "reply")
