@@ -1,4 +1,4 @@
-"""Shared bench data, built once per session (sizes from the performance budget in DESIGN.md)."""
+"""Shared bench data, built once per session (sizes from the performance budget in docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Deterministic bench data: a score desk, a multilingual message corpus with its patterns, a routing
-problem. Sizes follow the performance budget in DESIGN.md."""
+problem. Sizes follow the performance budget in docs/architecture.md."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ Measured:
   and closing a conversation;
 - page fill: after a page jump, how long until the rows under the cursor have arrived.
 
-The budget (DESIGN.md) is first paint < 1 s and a key press answered < 50 ms.
+The budget (docs/architecture.md) is first paint < 1 s and a key press answered < 50 ms.
 """
 
 from __future__ import annotations
