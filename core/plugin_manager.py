@@ -83,6 +83,9 @@ class PluginManager(pluggy.PluginManager):
         self.dists: dict[str, importlib.metadata.Distribution | None] = {}
         self.core: tuple[str, ...] = ()
         self.broken: list[BrokenPlugin] = []
+        #: Names asked for (``CROSSDESK_LOAD_PLUGINS`` or ``only``) that no installed entry point has:
+        #: most likely a typo, which would otherwise leave a plugin silently out.
+        self.unknown: tuple[str, ...] = ()
 
 
 def _wanted(env: str | None) -> set[str] | None:
@@ -161,7 +164,10 @@ def plugins_manager(
     failed: list[tuple[importlib.metadata.EntryPoint, str]] = []
     if load_entrypoints:
         wanted = set(only) if only is not None else _wanted(os.environ.get(ENV_LOAD))
-        for ep in importlib.metadata.entry_points(group=GROUP):
+        entry_points = importlib.metadata.entry_points(group=GROUP)
+        if wanted is not None:
+            pm.unknown = tuple(sorted(wanted - {ep.name for ep in entry_points}))
+        for ep in entry_points:
             if wanted is not None and ep.name not in wanted:
                 continue
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name) or ep.name in loaded:

@@ -75,14 +75,23 @@ def doctor(db_path: Path | None) -> None:
         table.add_row("schema", f"{version} ({state})")
     else:
         table.add_row("schema", "no desk yet: run 'crossdesk init' or 'crossdesk demo'")
-    loaded = describe(plugins_manager(strict=False))
+    pm = plugins_manager(strict=False)
+    loaded = describe(pm)
     ok = [p.name for p in loaded if p.status == "ok"]
     table.add_row("plugins", f"{len(ok)} loaded: " + ", ".join(ok))
+    if pm.unknown:
+        table.add_row("not installed", _unknown_line(pm.unknown))
     broken = [p for p in loaded if p.status != "ok"]
     if broken:
         table.add_row("broken plugins", ", ".join(p.name for p in broken) + " (below)")
     console.print(table)
     _fail_on_broken(broken)
+
+
+def _unknown_line(names: tuple[str, ...]) -> str:
+    from crossdesk.plugin_manager import ENV_LOAD
+
+    return f"{ENV_LOAD} names {', '.join(names)}, which no installed plugin has: check the spelling"
 
 
 def _fail_on_broken(broken: list) -> None:
@@ -104,8 +113,11 @@ def plugins(as_json: bool) -> None:
 
     from crossdesk.plugin_manager import describe, plugins_manager
 
-    loaded = describe(plugins_manager(strict=False))
+    pm = plugins_manager(strict=False)
+    loaded = describe(pm)
     broken = [p for p in loaded if p.status != "ok"]
+    if pm.unknown:
+        click.echo(_unknown_line(pm.unknown), err=True)
     if as_json:
         click.echo(orjson.dumps([dataclasses.asdict(p) for p in loaded], option=orjson.OPT_INDENT_2).decode())
         _fail_on_broken(broken)

@@ -41,6 +41,22 @@ def test_env_narrows_default_plugins_but_never_the_core(monkeypatch):
     assert pm.hook.crossdesk_detect_language(text="Wo ist mein Paket?").language == "de"
 
 
+def test_a_misspelled_name_in_load_plugins_is_reported_not_silently_ignored(monkeypatch):
+    from click.testing import CliRunner
+
+    from crossdesk.cli import cli
+
+    monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "policy_de,polcy_uk")
+    pm = plugins_manager()
+    assert pm.unknown == ("polcy_uk",)
+    assert [i.name for i in describe(pm)] == ["core:events", "core:language", "policy_de"]
+    result = CliRunner().invoke(cli, ["plugins"])
+    assert result.exit_code == 0
+    assert "CROSSDESK_LOAD_PLUGINS names polcy_uk, which no installed plugin has" in result.output
+    monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "policy_de")
+    assert plugins_manager().unknown == ()
+
+
 def test_misspelled_hook_fails_loudly():
     class Typo:
         @hookimpl
