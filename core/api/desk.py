@@ -25,7 +25,7 @@ from crossdesk.analytics import Analytics
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
-from crossdesk.customers import CustomerService
+from crossdesk.customers import CustomerService, SegmentService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
@@ -55,7 +55,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.segments``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -76,6 +76,7 @@ class Desk:
             TicketClassifier(self.store),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
+            lambda actor, event: self.segments.on_event(actor, event),
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -164,6 +165,10 @@ class Desk:
     @cached_property
     def customers(self) -> CustomerService:
         return CustomerService(self.store, self.rates)
+
+    @cached_property
+    def segments(self) -> SegmentService:
+        return SegmentService(self.store, self.rates)
 
     @cached_property
     def tickets(self) -> TicketService:

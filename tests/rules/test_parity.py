@@ -62,6 +62,16 @@ def world():
                 )
                 .last_pk
             )
+            if rng.random() < 0.7:
+                db["customer_segments"].insert(
+                    {
+                        "customer_id": customer,
+                        "segment": rng.choice(["new", "core", "high-value", "at-risk"]),
+                        **dict.fromkeys(("frequency", "monetary_usd", "orders_total", "r", "f", "m"), 0),
+                        "reason": "",
+                        "computed_at": now,
+                    }
+                )
         order = None
         if rng.random() < 0.7:
             order = (
@@ -152,6 +162,7 @@ def _values(field: str):
         "keywords": st.sampled_from(KEYWORDS),
         "tier": st.sampled_from([0, 1, 2, 3, "new", "high-value"]),
         "country": st.sampled_from([*COUNTRIES[:-1], "de"]),
+        "segment": st.sampled_from(["new", "High-Value", "core", "lapsed"]),
         "order_value": st.sampled_from([0, 15.5, 50, 99.99, 250]),
         "sku": st.sampled_from([*SKUS, "lamp-01"]),
         "status": st.sampled_from(["new", "open", "pending", "on_hold", "solved", "closed"]),
