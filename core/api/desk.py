@@ -25,7 +25,7 @@ from crossdesk.analytics import Analytics
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
-from crossdesk.customers import CustomerService, SegmentService
+from crossdesk.customers import CustomerService, MergeService, SegmentService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
@@ -55,7 +55,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.segments``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.segments``, ``desk.merges``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -169,6 +169,10 @@ class Desk:
     @cached_property
     def segments(self) -> SegmentService:
         return SegmentService(self.store, self.rates)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        return MergeService(self.store, self.segments)
 
     @cached_property
     def tickets(self) -> TicketService:
@@ -306,7 +310,7 @@ class Desk:
         return self.customers.merge_candidates(actor, customer_id, **kw)
 
     def merge_customers(self, actor: Actor, keep_id: int, other_id: int) -> None:
-        self.customers.merge(actor, keep_id, other_id)
+        self.merges.merge(actor, keep_id, other_id)
 
     def to_usd(self, amount_minor: int, currency: str) -> float:
         return self.rates.to_usd(amount_minor, currency)

@@ -36,8 +36,8 @@ SEGMENTS = ("new", "potential", "core", "high-value", "at-risk", "lapsed")
 SETTING = "customer_segments"
 TIERS_SETTING = "segment_tiers"
 CUTS_SETTING = "customer_segments.cuts"
-#: Below this many buyers with an order in the window, an arriving order re-segments the whole desk (cheap
-#: there, and the quantiles of a handful of buyers move with every order).
+#: Below this many buyers with an order in the window, an arriving order is scored against the desk's
+#: distribution read afresh (cheap there, and the quantiles of a handful of buyers move with every order).
 SMALL_DESK = 500
 #: Orders with these statuses are not spending: they do not count towards frequency or value.
 NOT_COUNTED = ("cancelled", "canceled", "voided")
@@ -320,17 +320,24 @@ class SegmentService:
         return SegmentReport(len(fig["ids"]), counts, retiered, round(time.perf_counter() - started, 3))
 
     def recompute(self, actor: Actor, customer_ids: Iterable[int], *, touch: bool = True) -> int:
-        """Segment these buyers against the stored cut points (a full run first when there are none)."""
+        """Segment these buyers only, against the stored cut points; before the first full run, or on a
+        small desk (fewer than :data:`SMALL_DESK` active buyers), against the desk's distribution now
+        (read, not written: no other buyer changes)."""
         store = self.store
         ids = sorted({int(c) for c in customer_ids})
         if not ids:
             return 0
-        stored = store.get_setting(CUTS_SETTING)
-        if stored is None or stored.get("active", 0) < SMALL_DESK:
-            # No distribution yet, or one too small to judge against: a small desk is segmented whole.
-            return self.recompute_all(actor, touch=touch).buyers
         t = self.thresholds()
         now = store.now()
+        stored = store.get_setting(CUTS_SETTING)
+        if stored is None or stored.get("active", 0) < SMALL_DESK:
+            everyone = self._figures(now, t["window_days"])
+            active = everyone["freq"] > 0
+            cuts = cut_points(
+                everyone["recency"][active], everyone["freq"][active], everyone["money"][active]
+            )
+        else:
+            cuts = Cuts.from_dict(stored)
         roots = [
             r[0]
             for r in store.db.execute(
@@ -341,7 +348,7 @@ class SegmentService:
         if not roots:
             return 0
         fig = self._figures(now, t["window_days"], roots)
-        result = self._segment(fig, Cuts.from_dict(stored), t)
+        result = self._segment(fig, cuts, t)
         with store.tx():
             self._write(fig, result, t, now, touch)
         return len(roots)

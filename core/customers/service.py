@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from crossdesk.customers.identity import normalise_email, normalise_phone
-from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.store import Store
@@ -189,20 +188,3 @@ class CustomerService:
             me["name"], others, scorer=fuzz.token_sort_ratio, limit=limit, score_cutoff=min_score
         )
         return [(key, float(score)) for _, score, key in found]
-
-    def merge(self, actor: Actor, keep_id: int, other_id: int) -> None:
-        """Merge ``other_id`` into ``keep_id``: identities, orders, tickets and cases move over."""
-        store = self.store
-        store.require(actor, "manage_settings")
-        if keep_id == other_id:
-            raise DeskError("cannot merge a customer into itself")
-        with store.tx():
-            for cid in (keep_id, other_id):
-                if store.db.execute("SELECT 1 FROM customers WHERE id = ?", [cid]).fetchone() is None:
-                    raise NotFound(f"no customer #{cid}")
-            for table in ("customer_identities", "orders", "tickets", "cases"):
-                store.db.execute(
-                    f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep_id, other_id]
-                )
-            store.update("customers", other_id, {"merged_into": keep_id, "updated_at": store.now()})
-            store.audit(actor, "customer.merge", "customer", keep_id, {"merged": other_id}, {"into": keep_id})

@@ -98,12 +98,25 @@ def test_incremental_recompute_uses_stored_cut_points(desk, admin, b, monkeypatc
         b.order(c, days_ago=d, amount_minor=900_000)
     assert desk.segments.of(admin, c)["segment"] == "high-value"
     assert len(desk.audit_trail(admin, "desk")) == runs  # no full run happened
+    # The stored cut points are what the buyer is judged against: raise the spend cuts, and the same
+    # orders no longer make the top spend score.
+    cuts = desk.get_setting(seg.CUTS_SETTING)
+    desk.store.put_setting(seg.CUTS_SETTING, {**cuts, "monetary": [1e12] * 4})
+    b.order(c, days_ago=5, amount_minor=100)
+    assert desk.segments.of(admin, c)["segment"] == "core"
 
 
-def test_small_desk_is_segmented_whole_on_each_order(desk, admin, b):
+def test_an_order_on_a_small_desk_changes_only_its_buyer(desk, admin, b):
+    crowd = _fill(b, 5)
+    before = desk.db.execute("SELECT * FROM customer_segments ORDER BY customer_id").fetchall()
+    assert len(before) == 5
     c = b.buyer("shopify")
     b.order(c, days_ago=1)
     assert desk.segments.of(admin, c)["segment"] == "new"
+    after = desk.db.execute(
+        f"SELECT * FROM customer_segments WHERE customer_id IN ({','.join(map(str, crowd))}) ORDER BY customer_id"
+    ).fetchall()
+    assert after == before
 
 
 def test_thresholds_are_settable_and_checked(desk, admin, b):
