@@ -414,3 +414,46 @@ class SegmentService:
             self.store.db.execute("SELECT segment, count(*) FROM customer_segments GROUP BY segment")
         )
         return {s: int(found.get(s, 0)) for s in SEGMENTS}
+
+    def list(
+        self,
+        actor: Actor,
+        *,
+        segment: str | None = None,
+        platform: str | None = None,
+        country: str | None = None,
+        min_value: float | None = None,
+        name: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Live buyer profiles with their segment row and platforms, most valuable first, filtered."""
+        self.store.require(actor, "view")
+        where, args = ["c.merged_into IS NULL"], []
+        if segment is not None:
+            if segment not in SEGMENTS:
+                raise DeskError(f"unknown segment {segment!r}; known: {', '.join(SEGMENTS)}")
+            where.append("g.segment = ?")
+            args.append(segment)
+        if platform is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM customer_identities i WHERE i.customer_id = c.id AND i.platform = ?)"
+            )
+            args.append(platform)
+        if country is not None:
+            where.append("c.country = ?")
+            args.append(country.upper())
+        if min_value is not None:
+            where.append("g.monetary_usd >= ?")
+            args.append(float(min_value))
+        if name:
+            where.append("c.name LIKE ?")
+            args.append(f"%{name}%")
+        return self.store.rows(
+            "SELECT c.id, c.name, c.country, c.language, c.tier, g.segment, g.r, g.f, g.m, g.frequency, "
+            "g.monetary_usd, g.recency_days, g.reason, "
+            "(SELECT group_concat(DISTINCT i.platform) FROM customer_identities i WHERE i.customer_id = c.id) "
+            "AS platforms FROM customers c LEFT JOIN customer_segments g ON g.customer_id = c.id "
+            f"WHERE {' AND '.join(where)} ORDER BY g.monetary_usd DESC NULLS LAST, c.id LIMIT ? OFFSET ?",
+            [*args, int(limit), int(offset)],
+        )
