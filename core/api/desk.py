@@ -55,8 +55,8 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.segments``, ``desk.merges``. Each follows the same rules: actor first, permission checked first, audit row
-    in the same transaction as the change.
+    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    in the same transaction as the change. Customers also have ``desk.segments`` and ``desk.merges``.
     """
 
     def __init__(

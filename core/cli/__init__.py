@@ -12,19 +12,8 @@ import sys
 
 import click
 
-from crossdesk.cli import (
-    aftersales,
-    automation,
-    customers,
-    data,
-    desk,
-    evaluate,
-    language,
-    rescore,
-    routing,
-    sync,
-    tui,
-)
+import crossdesk.cli.customers as customers
+from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
