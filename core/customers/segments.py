@@ -20,7 +20,8 @@ alone is recomputed against them (:meth:`SegmentService.recompute`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +199,17 @@ class SegmentService:
     def __init__(self, store: Store, rates: Rates) -> None:
         self.store = store
         self.rates = rates
+        self._paused = 0
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Arriving orders do not re-segment their buyer meanwhile (a bulk import: the file's tiers stay
+        until a full run)."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
 
     # ---- settings -----------------------------------------------------------------------------------
 
@@ -293,6 +305,7 @@ class SegmentService:
         progress: Callable[[str, int, int], None] | None = None,
         *,
         touch: bool = True,
+        now: int | None = None,
     ) -> SegmentReport:
         """Segment every buyer against the desk's distribution now; store the cut points for incremental
         runs, copy the tiers to customers and their tickets (``touch``: bump open tickets' ``updated_at``
@@ -303,7 +316,7 @@ class SegmentService:
         store = self.store
         store.require(actor, "manage_settings")
         t = self.thresholds()
-        now = store.now()
+        now = store.now() if now is None else int(now)
         fig = self._figures(now, t["window_days"])
         active = fig["freq"] > 0
         cuts = cut_points(fig["recency"][active], fig["freq"][active], fig["money"][active])
@@ -355,6 +368,8 @@ class SegmentService:
 
     def on_event(self, actor: Actor, event: Event) -> None:
         """Pipeline step: an order arrived or changed; its buyer is segmented again."""
+        if self._paused:
+            return
         if event.name == "order_upserted" and event.data.get("customer_id") is not None:
             self.recompute(actor, [int(event.data["customer_id"])])
 

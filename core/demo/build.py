@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crossdesk.api import Desk, DeskError
+from crossdesk.demo import segments
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
@@ -390,6 +391,7 @@ def _build(
             if progress:
                 progress("tickets", done, size)
         bulk.finish(progress)
+    segments.segment(desk, actor, now)  # tiers from the orders, never made up
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
     db.execute("PRAGMA optimize")
