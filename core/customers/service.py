@@ -154,6 +154,8 @@ class CustomerService:
         profile["lifetime_value_usd"] = round(
             sum(self.rates.to_usd(o["total_minor"], o["currency"]) for o in orders), 2
         )
+        # The segment and why (crossdesk.customers.segments); None before the first segmentation.
+        profile["segment"] = store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id])
         return profile
 
     def summary(self, actor: Actor, customer_id: int) -> dict:
