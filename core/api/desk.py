@@ -39,6 +39,7 @@ from crossdesk.shops import ShopService
 from crossdesk.sla import SlaService
 from crossdesk.store import Store
 from crossdesk.store import db as storage
+from crossdesk.surveys import SurveyService
 from crossdesk.sync import SyncService
 from crossdesk.team import TeamService
 from crossdesk.templates import TemplateService
@@ -56,7 +57,7 @@ class Desk:
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
     ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
-    in the same transaction as the change. Customers also have ``desk.segments`` and ``desk.merges``.
+    in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges`` and ``desk.surveys``.
     """
 
     def __init__(
@@ -74,6 +75,7 @@ class Desk:
         self.store.steps = [
             MessageLanguage(self.store),
             TicketClassifier(self.store),
+            lambda actor, event: self.surveys.on_event(actor, event),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
             lambda actor, event: self.segments.on_event(actor, event),
@@ -173,6 +175,10 @@ class Desk:
     @cached_property
     def merges(self) -> MergeService:
         return MergeService(self.store, self.segments)
+
+    @cached_property
+    def surveys(self) -> SurveyService:
+        return SurveyService(self.store, self.tickets)
 
     @cached_property
     def tickets(self) -> TicketService:

@@ -13,6 +13,7 @@ import sys
 import click
 
 import crossdesk.cli.customers as customers
+import crossdesk.cli.surveys as surveys
 from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
 from crossdesk.cli.common import UserError, main_group
 
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     routing,  # route
     evaluate,  # evaluate classify|language
     customers,  # customers list|show|segment|segments|suggestions|merge|reject|unmerge
+    surveys,  # csat send|list|report
 )
 
 __all__ = ["UserError", "cli", "main"]
