@@ -30,6 +30,7 @@ from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.outreach import OutreachService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
@@ -57,7 +58,7 @@ class Desk:
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
     ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
-    in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges`` and ``desk.surveys``.
+    in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
     def __init__(
@@ -179,6 +180,10 @@ class Desk:
     @cached_property
     def surveys(self) -> SurveyService:
         return SurveyService(self.store, self.tickets)
+
+    @cached_property
+    def outreach(self) -> OutreachService:
+        return OutreachService(self.store, self.outbox)
 
     @cached_property
     def tickets(self) -> TicketService:

@@ -13,6 +13,7 @@ import sys
 import click
 
 import crossdesk.cli.customers as customers
+import crossdesk.cli.outreach as outreach
 import crossdesk.cli.surveys as surveys
 from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
 from crossdesk.cli.common import UserError, main_group
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     evaluate,  # evaluate classify|language
     customers,  # customers list|show|segment|segments|suggestions|merge|reject|unmerge
     surveys,  # csat send|list|report
+    outreach,  # outreach plan|send|consent
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -14,6 +14,7 @@ from crossdesk.store.migrations import (
     m0060_typed_outbox,
     m0100_customer_segments,
     m0101_surveys,
+    m0102_outreach,
 )
 
 #: Every migration module, oldest first.
@@ -27,4 +28,5 @@ MODULES = (
     m0060_typed_outbox,
     m0100_customer_segments,
     m0101_surveys,
+    m0102_outreach,
 )
