@@ -40,6 +40,8 @@ CUTS_SETTING = "customer_segments.cuts"
 #: Below this many buyers with an order in the window, an arriving order is scored against the desk's
 #: distribution read afresh (cheap there, and the quantiles of a handful of buyers move with every order).
 SMALL_DESK = 500
+#: Up to this many buyers written at once, their tickets' tiers are all checked (see ``_write``).
+FEW = 10_000
 #: Orders with these statuses are not spending: they do not count towards frequency or value.
 NOT_COUNTED = ("cancelled", "canceled", "voided")
 
@@ -399,7 +401,13 @@ class SegmentService:
             "monetary_usd, orders_total, r, f, m, reason, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [r[:-1] for r in rows],
         )
-        db.conn.executemany("INSERT INTO _seg_tier (id, tier) VALUES (?, ?)", [(r[0], r[-1]) for r in rows])
+        tiered = [(r[0], r[-1]) for r in rows]
+        if len(tiered) > FEW:
+            # A full run: only the buyers whose tier changes (their tickets follow), not a join over every
+            # ticket of the desk. A few buyers (an order, a merge) re-tier all their tickets, moved ones too.
+            current = dict(db.execute("SELECT id, tier FROM customers WHERE merged_into IS NULL"))
+            tiered = [(cid, tier) for cid, tier in tiered if current.get(cid) != tier]
+        db.conn.executemany("INSERT INTO _seg_tier (id, tier) VALUES (?, ?)", tiered)
         # The tier is derived from the orders: the profile's updated_at (an agent's edits) stays as it was.
         db.execute(
             "UPDATE customers SET tier = s.tier FROM _seg_tier s WHERE customers.id = s.id AND customers.tier <> s.tier"

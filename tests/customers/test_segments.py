@@ -67,7 +67,9 @@ def test_segments_follow_orders_across_platforms_and_currencies(desk, admin, b):
     assert desk.customer(admin, slipping)["tier"] == seg.DEFAULT_TIERS["at-risk"]
 
 
-def test_tier_reaches_tickets_queue_and_conditions(desk, admin, b):
+@pytest.mark.parametrize("few", [seg.FEW, 0])  # 0: the full-run path that writes only changed tiers
+def test_tier_reaches_tickets_queue_and_conditions(desk, admin, b, monkeypatch, few):
+    monkeypatch.setattr(seg, "FEW", few)
     _fill(b)
     whale = b.buyer("shopify")
     for i in range(4):
