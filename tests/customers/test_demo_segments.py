@@ -72,3 +72,19 @@ def test_single_recent_buyers_are_new(demo):
     assert single_recent and set(single_recent) == {"new"}
     counts = demo.segments.counts(Actor.system("test"))
     assert counts["new"] > 0 and counts["high-value"] > 0
+
+
+def test_demo_holiday_greeting_plan_follows_the_rules(demo):
+    admin = Actor.system("test")
+    plan = demo.outreach.plan(admin, "holiday_greeting", segment="high-value")
+    assert any(r.included for r in plan) and any(not r.included for r in plan)
+    for r in plan:
+        platforms = {
+            p for (p,) in demo.db.execute("SELECT platform FROM customer_identities WHERE customer_id = ?", [r.customer_id])
+        }
+        if r.included:
+            assert r.platform in {"shopify", "web"} and demo.outreach.consent(r.customer_id)[0] is True
+        elif not platforms & {"shopify", "web"}:
+            assert r.reason.startswith("marketing only on own channels")
+        else:
+            assert r.reason in {"no marketing consent recorded"} or r.reason.startswith("opted out")
