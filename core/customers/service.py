@@ -51,7 +51,7 @@ class CustomerService:
             if row is not None:
                 customer_id = row[0]
             else:
-                customer_id = self._match(email_n, phone_n)
+                customer_id = self._match(email_n, phone_n, shop_id)
                 if customer_id is None:
                     customer_id = store.insert(
                         "customers",
@@ -115,12 +115,18 @@ class CustomerService:
                 store.update("customers", customer_id, patch)
         return customer_id
 
-    def _match(self, email: str, phone: str) -> int | None:
+    def _match(self, email: str, phone: str, shop_id: int) -> int | None:
+        """The profile with this exact normalised e-mail or phone, among the buyers of the same seller (a
+        shop's ``config.seller``): buyers of different sellers are never merged."""
+        seller = _seller_sql()
         for column, value in (("email", email), ("phone", phone)):
             if value:
                 row = self.store.db.execute(
-                    f"SELECT id FROM customers WHERE {column} = ? AND merged_into IS NULL ORDER BY id LIMIT 1",
-                    [value],
+                    f"SELECT c.id FROM customers c WHERE c.{column} = ? AND c.merged_into IS NULL AND NOT EXISTS ("
+                    f"SELECT 1 FROM customer_identities i JOIN shops s ON s.id = i.shop_id WHERE i.customer_id = c.id "
+                    f"AND {seller.format(s='s')} <> (SELECT {seller.format(s='h')} FROM shops h WHERE h.id = ?)) "
+                    "ORDER BY c.id LIMIT 1",
+                    [value, shop_id],
                 ).fetchone()
                 if row:
                     return row[0]
@@ -190,3 +196,8 @@ class CustomerService:
             me["name"], others, scorer=fuzz.token_sort_ratio, limit=limit, score_cutoff=min_score
         )
         return [(key, float(score)) for _, score, key in found]
+
+
+def _seller_sql() -> str:
+    """A shop's seller in SQL (``{s}`` is the shop's alias): its ``config.seller``, "" for the desk's own."""
+    return "COALESCE(json_extract(CASE WHEN json_valid({s}.config) THEN {s}.config END, '$.seller'), '')"

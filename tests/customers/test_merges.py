@@ -125,3 +125,12 @@ def test_buyers_of_different_sellers_are_never_merged(desk, admin, b):
         desk.merges.merge(admin, x, y)
     assert desk.customer(admin, y)["merged_into"] is None
     assert desk.customers.profile(admin, x)["identities"][0]["shop_id"] == b.shops["acme"]
+
+
+def test_intake_never_joins_buyers_of_different_sellers(desk, admin, b):
+    b.shop("shopify", config={"seller": "Acme GmbH"}, key="acme")
+    b.shop("shopify", config={"seller": "Other Ltd"}, key="other")
+    b.shop("shopify", config={"seller": "Acme GmbH"}, key="acme2")
+    x = b.buyer("shopify", email="anna@example.org", shop="acme")
+    assert b.buyer("shopify", email="anna@example.org", shop="other") != x
+    assert b.buyer("shopify", email="anna@example.org", shop="acme2") == x  # the same seller: joined
