@@ -175,6 +175,17 @@ def classify(
     return out
 
 
+def describe(row: dict | None, now: int) -> dict | None:
+    """A stored segment row with ``recency_days`` (from ``last_order_at``) and the recency in the reason."""
+    if row is None:
+        return None
+    last = row.get("last_order_at")
+    row["recency_days"] = None if last is None else round((now - last) / DAY, 1)
+    if last is not None and row.get("reason"):
+        row["reason"] = f"{row['reason']}, last order {row['recency_days']:.0f} days ago"
+    return row
+
+
 def reason(row: Mapping[str, Any], t: Mapping[str, int]) -> str:
     """Why a buyer is in their segment, in one line an agent reads."""
     seg = row["segment"]
@@ -182,7 +193,7 @@ def reason(row: Mapping[str, Any], t: Mapping[str, int]) -> str:
         return "no order yet"
     figures = (
         f"{row['frequency']} order(s) worth USD {row['monetary_usd']:,.2f} in {t['window_days']} days "
-        f"(R{row['r']} F{row['f']} M{row['m']}), last {row['recency_days']:.0f} days ago"
+        f"(R{row['r']} F{row['f']} M{row['m']})"
     )
     why = {
         "lapsed": f"no order for more than {t['window_days']} days",
@@ -284,6 +295,7 @@ class SegmentService:
             "freq": freq,
             "money": money,
             "ever": ever,
+            "last": last,
         }
 
     def _segment(self, fig: dict[str, Any], cuts: Cuts, t: Mapping[str, int]) -> dict[str, np.ndarray]:
@@ -379,13 +391,20 @@ class SegmentService:
         db = self.store.db
         tiers = self.tiers()
         tier_of = np.array([tiers[s] for s in SEGMENTS], dtype=np.int64)
+        ids = fig["ids"].tolist()
+        # Unchanged rows are not written again: the stored row holds no time-dependent value (recency is
+        # read from last_order_at), so a re-run writes only the buyers whose figures or scores moved.
+        stored = {}
+        if len(ids) > FEW:
+            stored = {r[0]: r[1:] for r in db.execute("SELECT customer_id, segment, last_order_at, frequency, monetary_usd, orders_total, r, f, m FROM customer_segments")}
         rows = []
-        for i, cid in enumerate(fig["ids"].tolist()):
+        all_tiers = list(zip(ids, tier_of[result["segment"]].tolist(), strict=True))
+        for i, cid in enumerate(ids):
             seg = SEGMENTS[int(result["segment"][i])]
             has = fig["ever"][i] > 0
             row = {
                 "segment": seg,
-                "recency_days": round(float(fig["recency"][i]), 1) if has else None,
+                "last_order_at": int(fig["last"][i]) if has else None,
                 "frequency": int(fig["freq"][i]),
                 "monetary_usd": round(float(fig["money"][i]), 2),
                 "orders_total": int(fig["ever"][i]),
@@ -393,15 +412,18 @@ class SegmentService:
                 "f": int(result["f"][i]),
                 "m": int(result["m"][i]),
             }
-            rows.append((cid, *row.values(), reason(row, t), now, int(tier_of[result["segment"][i]])))
+            values = tuple(row.values())
+            if stored.get(cid) == values:
+                continue
+            rows.append((cid, *values, reason(row, t), now))
         db.execute("CREATE TEMP TABLE IF NOT EXISTS _seg_tier (id INTEGER PRIMARY KEY, tier INTEGER)")
         db.execute("DELETE FROM _seg_tier")
         db.conn.executemany(
-            "INSERT OR REPLACE INTO customer_segments (customer_id, segment, recency_days, frequency, "
+            "INSERT OR REPLACE INTO customer_segments (customer_id, segment, last_order_at, frequency, "
             "monetary_usd, orders_total, r, f, m, reason, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [r[:-1] for r in rows],
+            rows,
         )
-        tiered = [(r[0], r[-1]) for r in rows]
+        tiered = all_tiers
         if len(tiered) > FEW:
             # A full run: only the buyers whose tier changes (their tickets follow), not a join over every
             # ticket of the desk. A few buyers (an order, a merge) re-tier all their tickets, moved ones too.
@@ -428,7 +450,9 @@ class SegmentService:
     def of(self, actor: Actor, customer_id: int) -> dict | None:
         """The buyer's stored segment row (scores, figures, reason), or None before the first run."""
         self.store.require(actor, "view")
-        return self.store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id])
+        return describe(
+            self.store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id]), self.store.now()
+        )
 
     def counts(self, actor: Actor) -> dict[str, int]:
         """Buyers per segment (every segment named, zero included)."""
@@ -472,11 +496,13 @@ class SegmentService:
         if name:
             where.append("c.name LIKE ?")
             args.append(f"%{name}%")
-        return self.store.rows(
+        now = self.store.now()
+        rows = self.store.rows(
             "SELECT c.id, c.name, c.country, c.language, c.tier, g.segment, g.r, g.f, g.m, g.frequency, "
-            "g.monetary_usd, g.recency_days, g.reason, "
+            "g.monetary_usd, g.last_order_at, g.reason, "
             "(SELECT group_concat(DISTINCT i.platform) FROM customer_identities i WHERE i.customer_id = c.id) "
             "AS platforms FROM customers c LEFT JOIN customer_segments g ON g.customer_id = c.id "
             f"WHERE {' AND '.join(where)} ORDER BY g.monetary_usd DESC NULLS LAST, c.id LIMIT ? OFFSET ?",
             [*args, int(limit), int(offset)],
         )
+        return [describe(r, now) if r["segment"] else r for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crossdesk.customers.identity import normalise_email, normalise_phone
+from crossdesk.customers.segments import describe
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.store import Store
@@ -161,7 +162,9 @@ class CustomerService:
             sum(self.rates.to_usd(o["total_minor"], o["currency"]) for o in orders), 2
         )
         # The segment and why (crossdesk.customers.segments); None before the first segmentation.
-        profile["segment"] = store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id])
+        profile["segment"] = describe(
+            store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id]), store.now()
+        )
         return profile
 
     def summary(self, actor: Actor, customer_id: int) -> dict:

@@ -162,3 +162,20 @@ def test_scores_are_quantiles_of_the_desk():
     assert seg.score(np.array([1.0, 50.0, 100.0]), cuts.monetary).tolist() == [1, 3, 5]
     assert seg.score(np.array([1.0, 50.0, 100.0]), cuts.recency, lower_is_better=True).tolist() == [5, 3, 1]
     assert seg.score(np.array([5.0]), ()).tolist() == [3]
+
+
+def test_a_rerun_rewrites_only_what_moved_and_tier_settings_still_apply(desk, admin, b, monkeypatch, crossdesk_clock):
+    monkeypatch.setattr(seg, "FEW", 0)  # the full-run path on a small desk
+    _fill(b)
+    c = b.buyer("shopify")
+    for d in (5, 6):
+        b.order(c, days_ago=d)
+    desk.segments.recompute_all(admin)
+    before = desk.db.execute("SELECT customer_id, computed_at FROM customer_segments ORDER BY 1").fetchall()
+    crossdesk_clock.advance(3600)
+    desk.segments.recompute_all(admin)
+    assert desk.db.execute("SELECT customer_id, computed_at FROM customer_segments ORDER BY 1").fetchall() == before
+    assert "last order 5 days ago" in desk.segments.of(admin, c)["reason"]  # recency is read, not stored
+    desk.set_setting(admin, seg.TIERS_SETTING, {"core": 3})
+    desk.segments.recompute_all(admin)
+    assert desk.customer(admin, c)["tier"] == 3

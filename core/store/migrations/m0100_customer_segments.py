@@ -19,13 +19,13 @@ def up(db: sqlite_utils.Database) -> None:
         CREATE TABLE IF NOT EXISTS customer_segments (
             customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
             segment TEXT NOT NULL,
-            recency_days REAL,                 -- days since the last order (NULL: no order yet)
+            last_order_at INTEGER,             -- the last order (NULL: no order yet); recency is read from it
             frequency INTEGER NOT NULL,        -- orders in the window
             monetary_usd REAL NOT NULL,        -- their value in USD in the window
             orders_total INTEGER NOT NULL,     -- orders ever
             r INTEGER NOT NULL, f INTEGER NOT NULL, m INTEGER NOT NULL,   -- 1-5, 0 without orders
-            reason TEXT NOT NULL,
-            computed_at INTEGER NOT NULL
+            reason TEXT NOT NULL,              -- why, without the recency (added when read)
+            computed_at INTEGER NOT NULL       -- when these values last changed
         );
         CREATE INDEX IF NOT EXISTS customer_segments_segment ON customer_segments(segment);
 
