@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pluggy
 
+from crossdesk.carriers import CarrierProvider
 from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
 from crossdesk.policy import Policy
 
@@ -47,6 +48,12 @@ def crossdesk_detect_language(text: str) -> LanguageGuess | None:
 @hookspec
 def crossdesk_return_policies() -> list[Policy]:
     """Return return policies (:class:`~crossdesk.policy.Policy`): ``id``, ``applies`` and ``evaluate``."""
+
+
+@hookspec
+def crossdesk_carriers() -> list[CarrierProvider]:
+    """Return tracking providers (:class:`~crossdesk.carriers.CarrierProvider`), each with ``name``,
+    ``register``, ``track``, ``quota`` and ``parse_webhook``; one may also offer ``create_return_label``."""
 
 
 # ---- classification and automation ---------------------------------------------------------------
