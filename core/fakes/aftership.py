@@ -182,7 +182,7 @@ class AfterShipFake(FakeServer):
     @staticmethod
     def _ok(data: Any, headers: dict[str, str], status: int = 200) -> FakeResponse:
         return FakeResponse.json(
-            {"meta": {"code": 200, "message": "", "type": "OK"}, "data": data}, status=status, headers=headers
+            {"meta": {"code": status, "message": "", "type": "OK"}, "data": data}, status=status, headers=headers
         )
 
     def create(self, request: FakeRequest) -> FakeResponse:

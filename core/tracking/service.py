@@ -295,16 +295,13 @@ class TrackingService:
                     if row is not None and self.apply(actor, row, info):
                         result.changed += 1
                 with self.store.tx():
+                    later = now + int(float(cfg["poll_hours"]) * 3600)
                     for row in due:  # asked, answered or not: not again before the next poll
-                        if row["state"] not in FINAL_STATES:
-                            self.store.update(
-                                "shipments",
-                                row["id"],
-                                {
-                                    "checked_at": now,
-                                    "next_check_at": now + int(float(cfg["poll_hours"]) * 3600),
-                                },
-                            )
+                        self.store.db.execute(
+                            "UPDATE shipments SET checked_at = ?, next_check_at = ? WHERE id = ? "
+                            "AND state NOT IN ('delivered', 'returned', 'expired')",
+                            [now, later, row["id"]],
+                        )
         except (QuotaExceeded, RateLimited) as exc:
             result.stopped = str(exc)
         except CarrierError as exc:
