@@ -129,11 +129,23 @@ def test_events_reach_rules_and_stall_is_per_carrier(desk17, track17):
     h = desk17
     h.desk.tracking.configure(h.admin, stall_days={"default": 5, "dhl": 2})
     h.rules(
-        {"name": "tag shipped", "event": "shipment_shipped", "actions": [{"action": "add_tag", "tag": "shipped"}]},
-        {"name": "stuck", "event": "shipment_stalled", "all": [{"field": "shipment_stalled", "op": "is", "value": 1}],
-         "actions": [{"action": "add_tag", "tag": "stuck"}]},
-        {"name": "problem", "event": "shipment_exception", "actions": [{"action": "add_tag", "tag": "parcel-problem"}]},
-    )  # fmt: skip
+        {
+            "name": "tag shipped",
+            "event": "shipment_shipped",
+            "actions": [{"action": "add_tag", "tag": "shipped"}],
+        },
+        {
+            "name": "stuck",
+            "event": "shipment_stalled",
+            "all": [{"field": "shipment_stalled", "op": "is", "value": 1}],
+            "actions": [{"action": "add_tag", "tag": "stuck"}],
+        },
+        {
+            "name": "problem",
+            "event": "shipment_exception",
+            "actions": [{"action": "add_tag", "tag": "parcel-problem"}],
+        },
+    )
     dhl_ticket, _ = order_ticket(h, tracking="JD300")
     ups_ticket, ups_order = order_ticket(h, tracking="1Z300")
     h.desk.db.execute("UPDATE orders SET carrier = 'UPS' WHERE id = ?", [ups_order])
