@@ -93,7 +93,7 @@ def timeline(
         args.extend(case_ids)
     if not where:
         return []
-    cur = db.execute(f"SELECT * FROM shipments WHERE {' OR '.join(where)} ORDER BY id", args)
+    cur = db.execute(f"SELECT * FROM shipments WHERE {' OR '.join(where)} ORDER BY kind = 'return', id", args)
     names = [d[0] for d in cur.description]
     shipments = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     for s in shipments:
