@@ -34,19 +34,19 @@ def _line(s: dict[str, Any]) -> str:
 
 
 def _order_id(desk: Any, ref: str) -> int:
+    """The platform's order number first (Shopify's are ``#1001``), else ``#ID`` or ``ID`` of the desk."""
     text = ref.strip()
-    if text.startswith("#") and text[1:].isdigit():
-        return int(text[1:])
     rows = desk.db.execute("SELECT id FROM orders WHERE external_id = ?", [text]).fetchall()
-    if len(rows) == 1:
+    if len(rows) > 1:
+        raise UserError(f"{len(rows)} orders are numbered {text!r} (several shops): give the desk's #ID")
+    if rows:
         return int(rows[0][0])
-    if not rows and text.isdigit():
-        found = desk.db.execute("SELECT id FROM orders WHERE id = ?", [int(text)]).fetchone()
+    bare = text.removeprefix("#")
+    if bare.isdigit():
+        found = desk.db.execute("SELECT id FROM orders WHERE id = ?", [int(bare)]).fetchone()
         if found:
             return int(found[0])
-    if len(rows) > 1:
-        raise UserError(f"{len(rows)} orders are numbered {text!r} (several shops): give #ID")
-    raise UserError(f"no order {text!r} (give the platform's order number or #ID)")
+    raise UserError(f"no order {text!r} (give the platform's order number or the desk's #ID)")
 
 
 @click.group()
