@@ -52,8 +52,7 @@ def crossdesk_return_policies() -> list[Policy]:
 
 @hookspec
 def crossdesk_carriers() -> list[CarrierProvider]:
-    """Return tracking providers (:class:`~crossdesk.carriers.CarrierProvider`), each with ``name``,
-    ``register``, ``track``, ``quota`` and ``parse_webhook``; one may also offer ``create_return_label``."""
+    """Return tracking providers, one :class:`~crossdesk.carriers.CarrierProvider` each (docs/tracking.md)."""
 
 
 # ---- classification and automation ---------------------------------------------------------------

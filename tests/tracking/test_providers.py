@@ -184,3 +184,13 @@ def test_quota_exceeded_code_raises(track17):
     out = c.register([TrackRequest("JD1", "DHL")])
     assert not out[0].accepted and out[0].code == "-18019908"
     assert QuotaExceeded.__mro__[1] is CarrierError
+
+
+def test_hook_crossdesk_carriers(crossdesk_desk):
+    providers = {p.name: p for batch in crossdesk_desk.pm.hook.crossdesk_carriers() for p in batch}
+    assert {"17track", "aftership", "easypost"} <= set(providers)
+    from crossdesk.carriers import CarrierProvider, ReturnLabelProvider
+
+    assert all(isinstance(p, CarrierProvider) for p in providers.values())
+    assert isinstance(providers["easypost"], ReturnLabelProvider)
+    assert not isinstance(providers["17track"], ReturnLabelProvider)
