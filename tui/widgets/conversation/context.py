@@ -54,7 +54,9 @@ class ContextPanel(VerticalScroll):
     def show(self, view: TicketView, now: int) -> None:
         """Draw the conversation's read model as of ``now``."""
         self.query_one("#ctx-order", Static).update(order_text(view))
-        self.query_one("#ctx-parcels", Static).update(parcels_text(view.shipments))
+        parcels = self.query_one("#ctx-parcels", Static)
+        parcels.update(parcels_text(view.shipments))
+        parcels.display = bool(view.shipments)  # the block appears once a parcel is tracked
         self.query_one("#ctx-sla", Static).update(sla_text(view.ticket, now, view.sla))
         if view.firings:
             rules = "[b]Rules[/b]\n" + "\n".join(escape(firing(f)) for f in view.firings)
