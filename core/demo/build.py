@@ -30,6 +30,7 @@ from crossdesk.api import Desk, DeskError
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
+from crossdesk.demo.tracking import add_parcels
 from crossdesk.models import Actor, TicketStatus
 
 DEFAULT_SIZE = 1_000
@@ -390,6 +391,7 @@ def _build(
             if progress:
                 progress("tickets", done, size)
         bulk.finish(progress)
+    add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
     db.execute("PRAGMA optimize")
