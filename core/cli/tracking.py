@@ -132,6 +132,24 @@ def webhook(desk: Any, actor: Any, provider: str, path: Path | None, headers: tu
     click.echo(f"{changed} shipment(s) changed")
 
 
+@tracking.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8085, show_default=True)
+@with_desk
+def serve(desk: Any, actor: Any, host: str, port: int) -> None:
+    """Receive providers' webhooks on POST /webhooks/<provider> until interrupted."""
+    from crossdesk.tracking.receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(desk.tracking, desk.lock, host=host, port=port)
+    click.echo(f"tracking webhooks on {receiver.url}/webhooks/<provider> (Ctrl+C stops)")
+    try:
+        receiver.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()
+
+
 @tracking.command("label")
 @click.argument("case_id", type=int)
 @click.option("--from", "from_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -195,3 +195,24 @@ def test_automate_without_provider_keys_still_discovers(h, monkeypatch):
     order_ticket(h, tracking="JD500")
     out = h.desk.automate(h.admin)["shipments"]
     assert out["discovered"] == 1 and "no tracking provider" in out["stopped"]
+
+
+def test_webhook_receiver_over_http(desk17, track17):
+    """The fake pushes its signed body over HTTP to the receiver, as 17TRACK does."""
+    import httpx
+
+    from crossdesk.tracking.receiver import WebhookReceiver
+
+    h = desk17
+    h.ticket("where?", order=True, tracking="JD0777")
+    h.desk.tracking.refresh(h.admin)
+    track17.scan("JD0777", "Delivered", "Delivered", at=h.clock.now, location="Wien")
+    with WebhookReceiver(h.desk.tracking, h.desk.lock) as receiver:
+        answer = track17.push(f"{receiver.url}/webhooks/17track", "JD0777")
+        assert answer.status_code == 200 and answer.json() == {"changed": 1}
+        body, _ = track17.webhook("JD0777")
+        forged = httpx.post(f"{receiver.url}/webhooks/17track", content=body, headers={"sign": "0" * 64})
+        assert forged.status_code == 401 and "signature" in forged.json()["error"]
+        assert httpx.post(f"{receiver.url}/webhooks/pigeon", content=b"{}").status_code == 404
+        assert httpx.get(f"{receiver.url}/webhooks/17track").status_code == 405
+    assert h.desk.tracking.find(h.admin, "JD0777")["state"] == "delivered"
