@@ -117,6 +117,8 @@ class Registration:
     carrier: str = ""
     error: str = ""
     code: str = ""
+    new: bool = True  # False: registered before, nothing spent of the quota
+    retryable: bool = False  # a refusal that may pass later (the quota), not a bad number
 
 
 @dataclass(frozen=True)

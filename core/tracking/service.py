@@ -357,8 +357,10 @@ class TrackingService:
                         {"provider": prov.name, "registered_at": now, "next_check_at": now},
                     )
                     result.registered += 1
-                    if result.quota_left is not None and answer.code != "-18019901":
+                    if result.quota_left is not None and answer.new:
                         result.quota_left -= 1
+                elif answer.retryable:  # e.g. the quota ran out meanwhile: stays pending for the next run
+                    result.stopped = f"{prov.name}: {answer.error} ({answer.code})"
                 else:
                     why = f"{answer.error} ({answer.code})" if answer.code else answer.error
                     self.store.update("shipments", s["id"], {"provider": prov.name, "register_error": why})

@@ -139,7 +139,7 @@ class AfterShip:
             code, data = self._call("POST", "/trackings", content=orjson.dumps(body))
             if code in (200, 201) or code == 4003:
                 slug = str((data.get("data") or {}).get("slug") or slug)
-                out.append(Registration(r.number, True, carrier=slug, code=str(code)))
+                out.append(Registration(r.number, True, carrier=slug, code=str(code), new=code != 4003))
             else:
                 message = str((data.get("meta") or {}).get("message") or "refused")
                 out.append(Registration(r.number, False, error=message, code=str(code)))

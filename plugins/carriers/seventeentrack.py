@@ -153,10 +153,16 @@ class SeventeenTrack:
                 err = r.get("error") or {}
                 code = int(err.get("code") or 0)
                 if code == -18019901:  # already registered: that is what we wanted
-                    out.append(Registration(str(r["number"]), True, code=str(code)))
+                    out.append(Registration(str(r["number"]), True, code=str(code), new=False))
                     continue
                 out.append(
-                    Registration(str(r["number"]), False, error=str(err.get("message") or ""), code=str(code))
+                    Registration(
+                        str(r["number"]),
+                        False,
+                        error=str(err.get("message") or ""),
+                        code=str(code),
+                        retryable=code in QUOTA_CODES,
+                    )
                 )
         return out
 

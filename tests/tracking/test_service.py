@@ -216,3 +216,20 @@ def test_webhook_receiver_over_http(desk17, track17):
         assert httpx.post(f"{receiver.url}/webhooks/pigeon", content=b"{}").status_code == 404
         assert httpx.get(f"{receiver.url}/webhooks/17track").status_code == 405
     assert h.desk.tracking.find(h.admin, "JD0777")["state"] == "delivered"
+
+
+def test_a_quota_refusal_per_number_leaves_the_parcel_pending(desk17, track17, monkeypatch):
+    from crossdesk.carriers import Quota
+
+    h = desk17
+    track17.quota_total = 2
+    for i in range(3):
+        order_ticket(h, tracking=f"JD80{i}")
+    provider = h.desk.tracking.provider()
+    monkeypatch.setattr(provider, "quota", lambda: Quota(remaining=None))  # the account says nothing
+    r = h.desk.tracking.refresh(h.admin)
+    assert r.registered == 2 and "-18019908" in r.stopped and r.refused == {}
+    pending = h.desk.db.execute("SELECT register_error FROM shipments WHERE registered_at IS NULL").fetchall()
+    assert pending == [("",)]  # not marked as a bad number: tried again next run
+    track17.quota_total = 3
+    assert h.desk.tracking.refresh(h.admin).registered == 1
