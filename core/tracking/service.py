@@ -52,7 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "provider": "",  # the provider to register with; "" = the first one with its keys set
     "label_provider": "",
     "poll_hours": 6,  # how often an open shipment is asked for
-    "max_per_run": 200,  # most shipments one refresh asks for, whatever the quota says
+    "max_per_run": 200,  # most shipments one refresh asks for (and discovers), whatever the quota says
+    "discover_days": 60,  # orders placed this many days back are looked at for a tracking number
     "stall_days": {"default": 5},
     "providers": {},  # per provider: non-secret settings (base_url)
     "return_address": {},
@@ -199,11 +200,15 @@ class TrackingService:
         return self.store.get("shipments", sid)
 
     def discover(self, actor: Actor) -> int:
-        """Shipments for every order whose data carries a tracking number we do not track yet."""
+        """Shipments for the orders (placed in the last ``discover_days``, newest first, at most
+        ``max_per_run``) whose data carries a tracking number we do not track yet."""
+        cfg = self.config()
+        since = self.store.now() - int(float(cfg["discover_days"]) * 86400)
         rows = self.store.db.execute(
             "SELECT o.id, o.tracking_number, o.carrier FROM orders o WHERE o.tracking_number != '' "
-            "AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.kind = 'outbound' "
-            "AND s.tracking_number = o.tracking_number)"
+            "AND o.ordered_at >= ? AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id "
+            "AND s.kind = 'outbound' AND s.tracking_number = o.tracking_number) ORDER BY o.ordered_at DESC LIMIT ?",
+            [since, int(cfg["max_per_run"])],
         ).fetchall()
         added = 0
         for order_id, number, carrier in rows:
@@ -447,10 +452,12 @@ class TrackingService:
         return changed
 
     def check_stalled(self, actor: Actor) -> int:
-        """Mark open shipments with no scan for their carrier's stall window; raise ``shipment_stalled``."""
+        """Mark open shipments with no scan for their carrier's stall window; raise ``shipment_stalled``.
+        Only parcels a provider follows: one nobody asks about is not stalled, merely unknown."""
         now = self.store.now()
         rows = self.store.rows(
-            "SELECT * FROM shipments WHERE stalled_at IS NULL AND state NOT IN ('delivered', 'returned', 'expired')"
+            "SELECT * FROM shipments WHERE stalled_at IS NULL AND registered_at IS NOT NULL "
+            "AND state NOT IN ('delivered', 'returned', 'expired')"
         )
         count = 0
         for row in rows:

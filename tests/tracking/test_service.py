@@ -233,3 +233,14 @@ def test_a_quota_refusal_per_number_leaves_the_parcel_pending(desk17, track17, m
     assert pending == [("",)]  # not marked as a bad number: tried again next run
     track17.quota_total = 3
     assert h.desk.tracking.refresh(h.admin).registered == 1
+
+
+def test_discovery_looks_at_recent_orders_only_and_unfollowed_parcels_never_stall(desk17):
+    h = desk17
+    _, recent = order_ticket(h, tracking="JD901")
+    _, old = order_ticket(h, tracking="JD902")
+    h.desk.db.execute("UPDATE orders SET ordered_at = ? WHERE id = ?", [h.clock.now - 90 * DAY, old])
+    assert h.desk.tracking.discover(h.admin) == 1
+    assert [s["order_id"] for s in h.desk.tracking.list(h.admin)] == [recent]
+    h.clock.advance(30 * DAY)  # never registered with a provider: unknown, not stalled
+    assert h.desk.tracking.check_stalled(h.admin) == 0
