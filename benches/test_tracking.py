@@ -21,7 +21,9 @@ def tracked(tmp_path_factory):
     with SeventeenTrackFake(quota=PARCELS, rate_limit=10_000) as fake:
         clock = FixedClock()
         desk = make_desk(clock=clock)
-        desk.tracking.configure(ADMIN, provider="17track", providers={"17track": {"base_url": fake.base_url}})
+        desk.tracking.configure(
+            ADMIN, provider="17track", providers={"17track": {"base_url": fake.base_url}}, max_per_run=PARCELS
+        )
         shop = desk.upsert_shop(ADMIN, platform="shopify", external_id="S", name="S")
         buyer = desk.upsert_customer(ADMIN, platform="shopify", shop_id=shop, external_id="b", name="b")
         for i in range(PARCELS):
@@ -37,7 +39,8 @@ def tracked(tmp_path_factory):
                 carrier="DHL",
                 lines=[{"sku": "S", "quantity": 1, "unit_price_minor": 100}],
             )
-        desk.tracking.refresh(ADMIN)
+        while desk.tracking.refresh(ADMIN).registered:  # registration goes 200 a run
+            pass
         for i in range(PARCELS):
             fake.scan(f"JD{i:08d}", "InTransit", "Departed hub", at=clock.now - 60, location="Leipzig")
         yield desk, fake
