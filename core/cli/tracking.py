@@ -113,6 +113,19 @@ def refresh(desk: Any, actor: Any, provider: str | None, force: bool) -> None:
         click.echo(f"stopped early: {result.stopped}")
 
 
+@tracking.command("quota")
+@click.option("--provider", default=None)
+@with_desk
+def quota(desk: Any, actor: Any, provider: str | None) -> None:
+    """What the tracking provider's account may still register (asks the provider)."""
+    desk.require(actor, "view")
+    prov = desk.tracking.provider(provider)
+    q = prov.quota()
+    left = "unknown" if q.remaining is None else f"{q.remaining}"
+    total = "" if q.total is None else f" of {q.total}"
+    click.echo(f"{prov.name}: {left}{total} left")
+
+
 @tracking.command("webhook")
 @click.argument("provider")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,

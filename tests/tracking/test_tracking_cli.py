@@ -78,3 +78,42 @@ def test_errors_are_one_line(desk_file, track17):
         assert needle in out.output and "Traceback" not in out.output, out.output
     out = run("tracking", "webhook", "17track", "-H", "sign: forged", *db, input=b"{}")
     assert out.exit_code != 0 and "signature" in out.output
+
+
+def test_quota_and_a_return_label(desk_file, track17, tmp_path, monkeypatch):
+    from crossdesk.fakes.easypost import EasyPostFake
+
+    db = ("--db", desk_file)
+    assert run("tracking", "configure", "--base-url", f"17track={track17.base_url}", *db).exit_code == 0
+    out = run("tracking", "quota", "--provider", "17track", *db)
+    assert out.exit_code == 0 and out.output.strip() == "17track: 10 of 10 left"
+    desk = Desk.open(desk_file)
+    order_id = desk.db.execute("SELECT id FROM orders").fetchone()[0]
+    case_id = desk.cases.open(ADMIN, type="return", order_id=order_id, items=[{"sku": "MUG", "quantity": 1}])
+    desk.cases.approve(ADMIN, case_id)
+    desk.tracking.configure(
+        ADMIN,
+        return_address={
+            "name": "Acme",
+            "street1": "1 Dock Rd",
+            "city": "Leipzig",
+            "zip": "04103",
+            "country": "DE",
+        },
+    )
+    desk.close()
+    buyer = tmp_path / "buyer.toml"
+    buyer.write_text('name = "Bo"\nstreet1 = "Rue 1"\ncity = "Lyon"\nzip = "69001"\ncountry = "FR"\n')
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    monkeypatch.setenv("CROSSDESK_EASYPOST_API_KEY", "EZTKtest")
+    with EasyPostFake() as ep:
+        assert run("tracking", "configure", "--base-url", f"easypost={ep.base_url}", *db).exit_code == 0
+        out = run("tracking", "label", case_id, "--from", broken, *db)
+        assert out.exit_code != 0 and "not readable" in out.output
+        out = run("tracking", "label", case_id, "--from", buyer, "--weight", 800, *db)
+        assert out.exit_code == 0, out.output
+        assert "return" in out.output and "label USPS" in out.output
+    desk = Desk.open(desk_file)
+    assert desk.db.execute("SELECT state FROM cases WHERE id = ?", [case_id]).fetchone() == ("label_issued",)
+    desk.close()
