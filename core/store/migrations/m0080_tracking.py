@@ -5,6 +5,7 @@ A shipment is unique on (tracking number, carrier): the same parcel seen in an o
 agent and reported by a webhook is one row. ``provider`` is the tracking provider it is registered with
 (17track, aftership ...), ``registered_at`` when that was accepted; ``next_check_at`` orders the polling.
 ``stalled_at`` is set when no scan came for the carrier's stall window, and cleared by the next scan.
+The index ``tickets_order`` finds the tickets of a parcel's order when its events are raised.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ CREATE TABLE shipment_events (
     UNIQUE (shipment_id, at, description)
 );
 CREATE INDEX shipment_events_shipment ON shipment_events(shipment_id, at);
+
+-- a parcel's events go to the tickets of its order: found by index, not by a scan of every ticket
+CREATE INDEX IF NOT EXISTS tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;
 """
 
 
