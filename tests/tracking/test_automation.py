@@ -121,3 +121,27 @@ def test_stuck_parcel_tells_the_buyer_before_they_ask(desk17, track17):
     out = [m for m in h.desk.ticket(h.admin, ticket_id)["messages"] if m["direction"] == "out"]
     assert len(out) == 1
     assert "JD0300" in out[0]["body"] and "unterwegs" in out[0]["body"]
+
+
+def test_the_example_rules_follow_up_after_delivery_in_the_buyers_language(desk17, track17):
+    from pathlib import Path
+
+    h = desk17
+    h.desk.templates.install_starter(h.admin)
+    h.desk.rules.load_file(h.admin, Path(__file__).resolve().parents[2] / "examples" / "rules.toml")
+    ticket_id = h.ticket(
+        "Merci, j'attends le colis", order=True, tracking="JD0400", platform="shopify", language="fr"
+    )
+    amazon = h.ticket("Thanks", order=True, tracking="JD0401", platform="amazon")
+    h.desk.automate(h.admin)
+    for number in ("JD0400", "JD0401"):
+        track17.scan(number, "Delivered", "Livré", at=h.clock.now, location="Lyon")
+    h.desk.tracking.refresh(h.admin, force=True)
+    for _ in range(8):  # a run a day for eight days
+        h.clock.advance(DAY)
+        h.desk.automate(h.admin)
+    out = [m for m in h.desk.ticket(h.admin, ticket_id)["messages"] if m["direction"] == "out"]
+    assert len(out) == 1 and "a été livré le" in out[0]["body"] and "JD0400" in out[0]["body"]
+    assert [
+        m for m in h.desk.ticket(h.admin, amazon)["messages"] if m["direction"] == "out"
+    ] == []  # not on Amazon
