@@ -78,6 +78,14 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
     )
     ratio_row("match", "test_match_native", "test_match_re", "one re alternation", 20, ">= 20x")
     ratio_row("assign", "test_assign_native", "test_assign_reference", "python reference", 1, "-")
+    ratio_row(
+        "poll parcels",
+        "test_tracking_refresh_batched",
+        "test_tracking_refresh_one_by_one",
+        "one number a call",
+        1,
+        "-",
+    )
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))

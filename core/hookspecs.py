@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pluggy
 
+from crossdesk.carriers import CarrierProvider
 from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
 from crossdesk.policy import Policy
 
@@ -47,6 +48,11 @@ def crossdesk_detect_language(text: str) -> LanguageGuess | None:
 @hookspec
 def crossdesk_return_policies() -> list[Policy]:
     """Return return policies (:class:`~crossdesk.policy.Policy`): ``id``, ``applies`` and ``evaluate``."""
+
+
+@hookspec
+def crossdesk_carriers() -> list[CarrierProvider]:
+    """Return tracking providers, one :class:`~crossdesk.carriers.CarrierProvider` each (docs/tracking.md)."""
 
 
 # ---- classification and automation ---------------------------------------------------------------

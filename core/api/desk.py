@@ -45,6 +45,7 @@ from crossdesk.sync import SyncService
 from crossdesk.team import TeamService
 from crossdesk.templates import TemplateService
 from crossdesk.tickets import TicketService
+from crossdesk.tracking import TrackingService
 from crossdesk.translation import TranslationService
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
@@ -236,6 +237,10 @@ class Desk:
         )
 
     @cached_property
+    def tracking(self) -> TrackingService:
+        return TrackingService(self.store, self.cases)
+
+    @cached_property
     def bulk(self) -> BulkService:
         return BulkService(self.store, self.tickets, self.templates, self.cases)
 
@@ -281,6 +286,7 @@ class Desk:
     def automate(self, actor: Actor) -> dict[str, Any]:
         """One pass of time-based work, for cron or a systemd timer: SLA near-breaches and breaches (raising
         their events, so rules on them run), then time rules. Safe to run as often as you like."""
+        shipments = self.tracking.automate(actor)
         check = self.sla.check(actor)
         time_run = self.rules.run_time_rules(actor)
         return {
@@ -289,6 +295,7 @@ class Desk:
             "time_rules_fired": dict(time_run.fired),
             "time_rule_errors": dict(time_run.errors),
             "windows_closed": time_run.rearmed,
+            "shipments": shipments,
         }
 
     # ---- the stable names, one line each into their service ---------------------------------------------

@@ -15,7 +15,19 @@ import click
 import crossdesk.cli.customers as customers
 import crossdesk.cli.outreach as outreach
 import crossdesk.cli.surveys as surveys
-from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
+from crossdesk.cli import (
+    aftersales,
+    automation,
+    data,
+    desk,
+    evaluate,
+    language,
+    rescore,
+    routing,
+    sync,
+    tracking,
+    tui,
+)
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -33,6 +45,7 @@ COMMAND_MODULES = (
     customers,  # customers list|show|segment|segments|suggestions|merge|reject|unmerge
     surveys,  # csat send|list|report
     outreach,  # outreach plan|send|consent
+    tracking,  # tracking add|list|show|refresh|webhook|label|configure
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -158,6 +158,13 @@ def automate(desk: Any, actor: Any) -> None:
     )
     for name, count in sorted(result["time_rules_fired"].items()):
         click.echo(f"  {name}: {count}")
+    parcels = result.get("shipments") or {}
+    if parcels:  # docs/tracking.md
+        click.echo(
+            f"parcels: {parcels['discovered']} new, {parcels['registered']} registered, {parcels['checked']} "
+            f"checked, {parcels['changed']} changed, {parcels['stalled']} stalled"
+            + (f"; stopped: {parcels['stopped']}" if parcels["stopped"] else "")
+        )
     # Messages a provider could not translate earlier are due again; new ones from other sources too.
     report = desk.translation.translate_incoming(actor)
     if report.messages:

@@ -31,6 +31,7 @@ from crossdesk.demo import segments
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
+from crossdesk.demo.tracking import add_parcels
 from crossdesk.models import Actor, TicketStatus
 
 DEFAULT_SIZE = 1_000
@@ -392,6 +393,7 @@ def _build(
                 progress("tickets", done, size)
         bulk.finish(progress)
     segments.segment(desk, actor, now)  # tiers from the orders, never made up
+    add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
     db.execute("PRAGMA optimize")
