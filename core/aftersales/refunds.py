@@ -8,6 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crossdesk.aftersales.states import CaseError
+from crossdesk.errors import PermissionDenied
+from crossdesk.models import Actor
+from crossdesk.orders import Rates
 from crossdesk.store import Store
 
 
@@ -106,3 +109,33 @@ def refunded(store: Store, order_id: int) -> int:
         "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
     )
     return int(row.fetchone()[0])
+
+
+def check_limit(store: Store, rates: Rates, actor: Actor, order: Mapping[str, Any], amount: int) -> None:
+    """Hold a refund to the actor's limit (the ``refund_limits`` setting, USD cents per role), counting
+    every refund already made on the order, by anyone, on any of its cases: 49 + 49 + 12 is 110. A
+    currency without a rate cannot be held to a limit, so only a role without one may refund it.
+    :class:`PermissionDenied` says why; call inside the refund's transaction."""
+    limit = store.refund_limits().get(actor.role)
+    if limit is None:
+        return
+    currency = order["currency"]
+    usd = rates.usd_minor(amount, currency)
+    if usd is None:
+        raise PermissionDenied(
+            actor,
+            "refund",
+            f"this desk has no rate for {currency}, so a refund in {currency} cannot be held to the "
+            f"{actor.role.value} limit; add a rate for {currency} or ask an admin",
+        )
+    before = rates.usd_minor(refunded(store, order["id"]), currency) or 0
+    if before + usd > limit:
+        already = (
+            f" (already refunded USD {before / 100:.2f} on order {order['external_id']})" if before else ""
+        )
+        raise PermissionDenied(
+            actor,
+            "refund",
+            f"USD {usd / 100:.2f}{already} is above the {actor.role.value} limit of USD {limit / 100:.2f}; "
+            "ask a supervisor",
+        )

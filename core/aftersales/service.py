@@ -20,7 +20,7 @@ from crossdesk.aftersales import actions, states, views
 from crossdesk.aftersales.inventory import Inventory
 from crossdesk.aftersales.judging import day, end_of_day, refund_terms, return_query
 from crossdesk.aftersales.matching import match_request
-from crossdesk.aftersales.refunds import refund_amount, refunded, repeat_of
+from crossdesk.aftersales.refunds import check_limit, refund_amount, refunded, repeat_of
 from crossdesk.aftersales.report import exception_report
 from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS, CaseError
 from crossdesk.errors import DeskError, NotFound
@@ -315,8 +315,8 @@ class CaseService:
         ``lines`` (``{"sku" or "order_line_id", "quantity"}``) refunds order lines at their price, each line
         at most once; ``amount_minor`` alone is a partial refund of the order; with no argument the case's
         own lines are refunded. Never more than paid minus already refunded, always in the order's currency.
-        A return's goods must be received first unless ``without_return``. Amounts above the actor's limit
-        need a supervisor (the permission check says so and writes nothing).
+        A return's goods must be received first unless ``without_return``. The actor's limit counts every
+        refund on the order; above it, or in a currency without a rate, it needs a supervisor or an admin.
 
         Once per request: a ``request_id`` already done on this case (within the ``request_window``
         setting) returns that refund and does nothing again; none given, the call is its own request. A
@@ -330,13 +330,12 @@ class CaseService:
                 f"refund currency {currency.strip().upper()} does not match the order's currency {order['currency']}"
             )
         refund_lines, amount = refund_amount(self.store, case, order, amount_minor, lines, self._money)
-        usd_minor = round(self.rates.to_usd(amount, order["currency"]) * 100)
-        self.store.require(actor, PERMISSIONS["refund"], amount_usd_minor=usd_minor)
         request_id = request_id or requests.new_id()
         with self.store.tx():
             earlier = requests.done(self.store, request_id, "refund", "case", case_id)
             if earlier is not None:
                 return int(earlier["result_id"])
+            check_limit(self.store, self.rates, actor, order, amount)
             if not force:
                 since = self.store.now() - requests.window(self.store)
                 repeat_of(self.store, case_id, amount, refund_lines, since, self._money)
