@@ -17,7 +17,8 @@ dropped. How:
    between the platform's "done" and our "mark sent", is checked on the platform with the connector's
    ``find_sent(action)`` (eBay, Shopee and Shopify can look: the message in the conversation, the
    return's state, the refund note carrying our idempotency key). Found: ``sent``. Not found: back to
-   ``pending``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
+   ``pending``. Seen something it cannot tell apart from this very action (a second partial refund on
+   an eBay return next to one made by hand): ``manual``, never ``sent``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
    item to ``manual`` with a next step, rather than risk a second message to the buyer.
 
 Items whose platform lacks the capability (a free-text Amazon reply, a Shopify message) go to
@@ -222,6 +223,11 @@ class OutboxDispatcher:
         try:
             found = connector.find_sent(action)
         except Exception as exc:  # cannot look now: keep it parked, look again next run
+            step = getattr(exc, "manual_step", None)
+            if step:  # it saw something it cannot tell apart from this action: a person decides
+                self._finish(item, "manual", redact(step))
+                report.manual.append(item["id"])
+                return
             self._set(
                 item,
                 "sending",

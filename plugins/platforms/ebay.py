@@ -25,7 +25,7 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
-from crossdesk.platforms import Action, MessageOut, Page, PlatformError, Refund, ReturnDecision
+from crossdesk.platforms import Action, MessageOut, Page, PlatformError, Refund, ReturnDecision, manual
 from crossdesk.plugins.platforms._http import (
     RetryPolicy,
     decimal_text,
@@ -414,7 +414,8 @@ class EbayConnector:
                 "itemizedRefundDetail": [{"refundAmount": amount, "refundFeeType": "PURCHASE_PRICE"}],
                 "totalAmount": amount,
             },
-            "comments": {"content": action.reason},
+            # Our key in the refund's comment is what tells this refund from another one on the return.
+            "comments": {"content": f"{action.reason} {marker(action)}".strip()},
         }
         response = self._call(
             "POST", f"/post-order/v2/return/{return_id}/issue_refund", post_order=True, write=True, json=body
@@ -447,9 +448,38 @@ class EbayConnector:
         return_id = action.return_external_id
         if not return_id:
             return None  # never sent: both calls refuse an action without the eBay returnId
+        if isinstance(action, Refund):
+            return self._find_refund(action, return_id)
         state = ((self._return(return_id).get("summary") or {}).get("state")) or ""
-        done = REFUNDED_STATES if isinstance(action, Refund) else DECIDED_STATES
-        return {"external_id": str(return_id)} if state in done else None
+        return {"external_id": str(return_id)} if state in DECIDED_STATES else None
+
+    def _find_refund(self, action: Refund, return_id: str) -> dict[str, Any] | None:
+        """A return may carry several partial refunds, so its state says nothing of this one: look for our
+        key in the notes of the refunds in its history. A refund there without a key of ours (issued in
+        Seller Hub) may be this one or not: a person decides (``manual``), never a guess."""
+        found = self._get(f"/post-order/v2/return/{return_id}", {"fieldgroups": "FULL"}, post_order=True)
+        state = ((found.get("summary") or {}).get("state")) or ""
+        history = (found.get("detail") or {}).get("responseHistory")
+        refunds = [h for h in history or () if h.get("activity") == "SELLER_ISSUE_REFUND"]
+        key = marker(action)
+        if any(key in (h.get("notes") or "") for h in refunds):
+            return {"external_id": str(return_id)}
+        unknown = [h for h in refunds if MARKER_PREFIX not in (h.get("notes") or "")]
+        if unknown or (state in REFUNDED_STATES and history is None):
+            raise manual(
+                f"eBay return {return_id} shows a refund this desk cannot tell apart from this one "
+                f"({action.currency} {action.amount}): check the return in Seller Hub, then mark this item "
+                "sent or retry it"
+            )
+        return None
+
+
+MARKER_PREFIX = "[crossdesk:"
+
+
+def marker(action: Action) -> str:
+    """The text that identifies an action of ours on eBay (in a refund's comment)."""
+    return f"{MARKER_PREFIX}{action.idempotency_key}]"
 
 
 def factory(config: dict, client: httpx.Client) -> EbayConnector:

@@ -68,3 +68,31 @@ def desk_file(tmp_path):
     case = refund_case(d, order)
     d.close()
     return path, case
+
+
+@pytest.fixture
+def ebay():
+    from tests.sync.conftest import _one
+
+    yield from _one("ebay")
+
+
+@pytest.fixture
+def shopee():
+    from tests.sync.conftest import _one
+
+    yield from _one("shopee")
+
+
+@pytest.fixture
+def shopify():
+    from tests.sync.conftest import _one
+
+    yield from _one("shopify")
+
+
+@pytest.fixture
+def amazon():
+    from tests.sync.conftest import _one
+
+    yield from _one("amazon")
