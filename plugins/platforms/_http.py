@@ -72,6 +72,18 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def platform_time(response: httpx.Response) -> float | None:
+    """The platform's own clock when it answered (its HTTP ``Date`` header), or None. Connectors compare it
+    with the desk's clock, so matching by time never depends on the two agreeing."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
 def request(
     client: httpx.Client,
     method: str,

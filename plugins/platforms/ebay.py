@@ -34,6 +34,7 @@ from crossdesk.plugins.platforms._http import (
     iso_to_epoch,
     json_body,
     load_cursor,
+    platform_time,
     request,
 )
 
@@ -98,6 +99,8 @@ class EbayConnector:
         if not self._access_token and not (self._refresh_token and self._client_id and self._client_secret):
             raise PlatformError("ebay: needs access_token, or refresh_token with client_id and client_secret")
         self.clock = config.get("clock") or time.time
+        #: the platform's clock minus the desk's, from the Date of its last answer (see platform_time)
+        self.skew = 0.0
         # Re-read this much before the last window's end: eBay's search index lags its writes a little.
         self.overlap = int(config.get("overlap", 900))
 
@@ -149,6 +152,9 @@ class EbayConnector:
                 headers=headers,
                 **kwargs,
             )
+            when = platform_time(response)
+            if when is not None:
+                self.skew = when - self.clock()
             if response.status_code == 401 and attempt == 0 and self._refresh_token:
                 self._access_token = None
                 self._expires_at = 0.0
@@ -432,10 +438,12 @@ class EbayConnector:
         if isinstance(action, MessageOut):
             if not action.thread_id:
                 return None  # never sent: send_message refuses a message without its conversation
-            # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
-            # carry a platform time slightly before our queue time.
-            since = action.created_at - CLOCK_SKEW
-            for msg in self._conversation_messages(action.thread_id):
+            # Our queue time in the platform's clock (measured on its answers: the desk's clock may be
+            # minutes off), less a margin: a reply sent seconds after queueing may carry a platform time
+            # slightly before our queue time.
+            messages = self._conversation_messages(action.thread_id)
+            since = action.created_at + self.skew - CLOCK_SKEW  # the skew its answer just measured
+            for msg in messages:
                 if (
                     msg.get("messageBody") == action.body
                     and (not self.seller or msg.get("senderUsername") == self.seller)
