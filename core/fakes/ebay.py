@@ -33,6 +33,16 @@ def _error(status: int, error_id: int, message: str) -> FakeResponse:
     )
 
 
+def _times(price: str | None, quantity: int) -> str | None:
+    """A line's cost as eBay sends it (price x quantity), or a seeded poison (null, "Infinity") as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return None if price is None else str(Decimal(price) * quantity)
+    except InvalidOperation:
+        return price
+
+
 class FakeEbay(MarketplaceFake):
     def __init__(self, *, orders: int = 12, seller: str = "acme_outlet") -> None:
         super().__init__("ebay", orders=orders, prefix="12-0", currency="USD")
@@ -86,7 +96,6 @@ class FakeEbay(MarketplaceFake):
     # ---- orders --------------------------------------------------------------------------------
 
     def _order_json(self, o: SeedOrder) -> dict[str, Any]:
-        from decimal import Decimal
 
         return {
             "orderId": o.order_id,
@@ -111,7 +120,7 @@ class FakeEbay(MarketplaceFake):
                     "title": line.title,
                     "quantity": line.quantity,
                     "lineItemCost": {
-                        "value": str(Decimal(line.unit_price) * line.quantity),
+                        "value": _times(line.unit_price, line.quantity),
                         "currency": o.currency,
                     },
                 }

@@ -34,6 +34,7 @@ from crossdesk.plugins.platforms._http import (
     iso_to_epoch,
     json_body,
     load_cursor,
+    per_unit,
     platform_time,
     request,
 )
@@ -231,16 +232,14 @@ class EbayConnector:
         for item in order.get("lineItems") or []:
             qty = int(item.get("quantity") or 1)
             cost = item.get("lineItemCost") or {}  # price x quantity
-            from decimal import Decimal
-
-            unit = (Decimal(decimal_text(cost.get("value"))) / qty).quantize(Decimal("0.01"))
+            unit = per_unit(cost.get("value"), qty)
             lines.append(
                 {
                     "external_id": item.get("lineItemId", ""),
                     "sku": item.get("sku") or item.get("legacyItemId") or "",
                     "title": item.get("title", ""),
                     "quantity": qty,
-                    "unit_price": str(unit),
+                    "unit_price": unit,
                 }
             )
         country = (reg.get("contactAddress") or {}).get("countryCode") or tax.get("countryCode", "")
