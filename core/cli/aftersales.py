@@ -293,8 +293,13 @@ def act(
     if action in REQUEST_ACTIONS:
         if force and request_id is None:
             request_id = requests.new_id()  # forced: a request of its own
-        base = request_id or derived_request_id(resolve_db(db_path), actor.name, action, params)
-        per_case = {c: base if len(case_ids) == 1 else f"{base}:{c}" for c in case_ids}
+        db = resolve_db(db_path)
+        per_case = {
+            c: (f"{request_id}:{c}" if len(case_ids) > 1 else request_id)
+            if request_id
+            else derived_request_id(db, actor.name, action, {**params, "case": c})
+            for c in case_ids
+        }
         for case_id, rid in list(per_case.items()):
             earlier = desk.outbox.request(actor, rid)
             if earlier is not None and earlier["object_id"] == case_id:

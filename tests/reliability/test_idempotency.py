@@ -77,3 +77,20 @@ def test_decisions_and_replies_take_a_request_id(desk):
     first = desk.reply(ADMIN, ticket, "Hello!", request_id="rep-1")
     assert desk.reply(ADMIN, ticket, "Hello!", request_id="rep-1") == first
     assert desk.db.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'message'").fetchone()[0] == 1
+
+
+def test_the_same_cli_refund_on_two_cases_refunds_each(tmp_path):
+    from crossdesk.api import Desk
+
+    path = tmp_path / "desk.db"
+    desk = Desk.open(path)
+    cases = [refund_case(desk, add_order(desk, n=i)) for i in (1, 2)]
+    desk.close()
+    for case in cases:
+        result = _refund(path, case)
+        assert result.exit_code == 0 and "already" not in result.output, result.output
+    batch = CliRunner().invoke(
+        cli, ["cases", "act", "refund", *map(str, cases), "--db", str(path), "--amount", "300"]
+    )
+    assert batch.output.count("already done") == 2  # the same refund of each case, asked as a batch
+    assert _count(path, "SELECT COUNT(*) FROM refunds") == 2
