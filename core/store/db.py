@@ -144,7 +144,7 @@ def checkpoint_if_large(db: sqlite_utils.Database) -> None:
     conn.execute("PRAGMA busy_timeout = 0")  # never make a commit wait for a reader
     try:
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.Error:  # the transaction is committed: a checkpoint that cannot run now waits
         busy = 1
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")

@@ -48,9 +48,9 @@ class LeaseKeeper:
         interval = interval_of(self.lease)
         conn: sqlite3.Connection | None = None
         try:
-            if not self.store.in_memory:
-                conn = storage.connect(self.store.path, migrate=False).conn
-            while not self._stop.wait(interval):
+            while not self._stop.wait(interval):  # a quick send ends before the first beat: no connection
+                if conn is None and not self.store.in_memory:
+                    conn = storage.connect(self.store.path, migrate=False).conn
                 self._renew(conn)
         except sqlite3.Error as exc:  # the send goes on; at worst the lease runs out as before
             log.warning("cannot renew the lease of outbox item #%s: %s", self.item_id, exc)
