@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,35 @@ class _Group(click.Group):
             raise UserError(str(exc)) from exc
         except OSError as exc:
             raise UserError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise UserError(database_error(exc, ctx)) from exc
+
+
+def database_error(exc: BaseException, ctx: click.Context | None = None) -> str:
+    """One line for what SQLite says went wrong with the desk file; a failed step changed nothing."""
+    text = str(exc)
+    path = _db_in(ctx)
+    where = f" ({path})" if path else ""
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"the disk holding the desk{where} is full or failing: nothing of this step was written; free space and run it again"
+    if "readonly" in text or "read-only" in text:
+        return f"the desk{where} is read-only here: reading commands (cases list, export, doctor) work, this one writes"
+    if "locked" in text or "busy" in text:
+        return f"the desk{where} is locked by another crossdesk process: nothing was changed; run it again when that one is done"
+    if "not a database" in text or "malformed" in text:
+        return f"{path or 'the file'} is not a crossdesk desk (not an SQLite database, or damaged)"
+    if "unable to open" in text:
+        return f"cannot open the desk{where}: check that its folder exists and may be read"
+    return f"the desk database{where} failed: {text}"
+
+
+def _db_in(ctx: click.Context | None) -> str:
+    while ctx is not None:
+        found = ctx.params.get("db_path")
+        if found:
+            return str(found)
+        ctx = ctx.parent
+    return os.environ.get("CROSSDESK_DB", "")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

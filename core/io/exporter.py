@@ -37,8 +37,9 @@ def export_jsonl(desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO)
             partial.unlink(missing_ok=True)
     else:
         _write(desk, target, counts)
-    with desk.tx():
-        desk.audit(actor, "export", "desk", None, None, dict(counts))
+    if not getattr(desk.db, "read_only", False):  # on read-only media the export is all it can do
+        with desk.tx():
+            desk.audit(actor, "export", "desk", None, None, dict(counts))
     return counts
 
 

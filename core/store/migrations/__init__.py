@@ -16,6 +16,7 @@ from crossdesk.store.migrations import (
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
+    m0140_requests,
 )
 
 #: Every migration module, oldest first.
@@ -31,4 +32,5 @@ MODULES = (
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
+    m0140_requests,
 )
