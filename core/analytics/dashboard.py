@@ -7,12 +7,29 @@ desk's clock, so a test with a fixed clock gets fixed figures.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from crossdesk.analytics.facts import SlaSource, TicketFacts
+from crossdesk.analytics.report import Report, Reports
 from crossdesk.models import OPEN_STATUSES, Actor
 from crossdesk.store import Store
 
 DAY = 86_400
+
+
+class _NoSla:
+    """A desk without SLA service: no policies, so no deadlines."""
+
+    def policies(self) -> list:
+        return []
+
+    def clock_for(self, policy: object, ticket: object) -> None:
+        return None
+
+
+def _no_sla() -> SlaSource:
+    return _NoSla()
 
 
 def day_start(now: int) -> int:
@@ -39,10 +56,30 @@ class Dashboard:
 
 
 class Analytics:
-    """``desk.analytics``: figures over the whole desk."""
+    """``desk.analytics``: figures over the whole desk (reading needs ``view``)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, sla: Callable[[], SlaSource] | None = None) -> None:
+        """``sla`` gives ``desk.sla`` when first needed: the facts count SLA deadlines on its clocks."""
         self.store = store
+        self.facts = TicketFacts(store, sla or _no_sla)
+        self.reports = Reports(store)
+
+    def report(
+        self,
+        actor: Actor,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """Service metrics of the tickets created in [since, until) (default: the last 28 days), grouped
+        by ``by`` (docs/analytics.md). Rebuilds the per-ticket facts first if the desk has never had
+        them (a desk migrated with tickets, a bulk load)."""
+        self.store.require(actor, "view")
+        if self.facts.stale():
+            self.facts.rebuild(Actor.system("analytics"))
+        return self.reports.build(since, until, by, metrics)
 
     def dashboard(self, actor: Actor, *, top: int = 8) -> Dashboard:
         """Today's volume, first-reply time, SLA breaches, top intents of open tickets and returned units

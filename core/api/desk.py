@@ -76,6 +76,7 @@ class Desk:
             TicketClassifier(self.store),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
+            lambda actor, event: self.analytics.facts.on_event(actor, event),  # last: sees what rules did
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ class Desk:
 
     @cached_property
     def analytics(self) -> Analytics:
-        return Analytics(self.store)
+        return Analytics(self.store, lambda: self.sla)
 
     @cached_property
     def sync(self) -> SyncService:
