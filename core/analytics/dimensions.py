@@ -85,13 +85,9 @@ def buckets(times: np.ndarray, kind: str, tz: ZoneInfo) -> np.ndarray:
     first = dt.datetime.fromtimestamp(int(times.min()), tz).date() - dt.timedelta(days=7)
     last = dt.datetime.fromtimestamp(int(times.max()), tz).date() + dt.timedelta(days=1)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    starts = np.array(
-        [int(dt.datetime.combine(d, dt.time(), tz).timestamp()) for d in days], dtype=np.int64
-    )
+    starts = np.array([int(dt.datetime.combine(d, dt.time(), tz).timestamp()) for d in days], dtype=np.int64)
     index = np.searchsorted(starts, times.astype(np.int64), side="right") - 1
-    labels = [
-        (d - dt.timedelta(days=d.weekday()) if kind == "week" else d).isoformat() for d in days
-    ]
+    labels = [(d - dt.timedelta(days=d.weekday()) if kind == "week" else d).isoformat() for d in days]
     table = np.array(labels, dtype=object)
     out[:] = table[index]
     return out
@@ -104,7 +100,7 @@ def stats(values: np.ndarray) -> dict[str, Any]:
     if not len(v):
         return {"count": 0, "median": None, "p90": None, "mean": None}
     median, p90 = np.percentile(v, [50, 90])
-    return {"count": int(len(v)), "median": float(median), "p90": float(p90), "mean": float(v.mean())}
+    return {"count": len(v), "median": float(median), "p90": float(p90), "mean": float(v.mean())}
 
 
 def ratio(part: int, whole: int) -> float | None:

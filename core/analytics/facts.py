@@ -52,7 +52,9 @@ COLUMNS = (
 _TICKET_COLUMNS = (
     "id, status, created_at, solved_at, priority_level, team_id, sla_policy_id, sla_paused_seconds"
 )
-_UPSERT = f"INSERT OR REPLACE INTO ticket_facts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_UPSERT = (
+    f"INSERT OR REPLACE INTO ticket_facts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+)
 
 
 class Clock(Protocol):

@@ -43,10 +43,26 @@ _COHORT = (
     "t.resolution_due, f.first_in_at, f.first_human_at, f.first_auto_at, f.human_replies, f.reopens, "
     "f.first_reply_bh, f.first_reply_due, f.resolution_due, f.next_due, f.next_met"
 )
-_NAMES = (
-    "id created status solved_at first_replied live_first_due live_next_due live_res_due first_in "
-    "first_human first_auto human_replies reopens first_bh first_due res_due next_due next_met"
-).split()
+_NAMES = [
+    "id",
+    "created",
+    "status",
+    "solved_at",
+    "first_replied",
+    "live_first_due",
+    "live_next_due",
+    "live_res_due",
+    "first_in",
+    "first_human",
+    "first_auto",
+    "human_replies",
+    "reopens",
+    "first_bh",
+    "first_due",
+    "res_due",
+    "next_due",
+    "next_met",
+]
 
 
 @dataclass
@@ -139,11 +155,17 @@ class Reports:
                 [since, until],
             ).fetchall()
             cols = {name: _col(rows, k) for k, name in enumerate(_NAMES)}
-            extra = {m: EXTRA_METRICS[m](self.store, since, until) for m in cohort_metrics if m in EXTRA_METRICS}
+            extra = {
+                m: EXTRA_METRICS[m](self.store, since, until) for m in cohort_metrics if m in EXTRA_METRICS
+            }
             keys = keyed(rows, len(_NAMES), cols["created"])
-            self._each(keys, lambda idx, key: parts.setdefault(key, {}).update(
-                _cohort({n: c[idx] for n, c in cols.items()}, cohort_metrics, extra, now)
-            ), len(by))
+            self._each(
+                keys,
+                lambda idx, key: parts.setdefault(key, {}).update(
+                    _cohort({n: c[idx] for n, c in cols.items()}, cohort_metrics, extra, now)
+                ),
+                len(by),
+            )
         if "backlog" in wanted:
             rows = self.store.db.execute(
                 f"SELECT {distinct}t.id, t.created_at{', ' + select if select else ''} FROM tickets t "
@@ -151,9 +173,13 @@ class Reports:
             ).fetchall()
             created = _col(rows, 1)
             keys = keyed(rows, 2, created)
-            self._each(keys, lambda idx, key: parts.setdefault(key, {}).update(
-                backlog={"count": int(len(idx)), "age": dims.stats(now - created[idx])}
-            ), len(by))
+            self._each(
+                keys,
+                lambda idx, key: parts.setdefault(key, {}).update(
+                    backlog={"count": len(idx), "age": dims.stats(now - created[idx])}
+                ),
+                len(by),
+            )
         if "refunds" in wanted:
             self._refunds(parts, since, until, select, join, distinct, keyed)
         zero = _empty(wanted)
@@ -179,7 +205,9 @@ class Reports:
         for idx in np.split(order, cuts):
             fn(idx, tuple(keys[idx[0]]))
 
-    def _refunds(self, parts: dict, since: int, until: int, select: str, join: str, distinct: str, keyed) -> None:  # type: ignore[no-untyped-def]
+    def _refunds(
+        self, parts: dict, since: int, until: int, select: str, join: str, distinct: str, keyed
+    ) -> None:  # type: ignore[no-untyped-def]
         rows = self.store.db.execute(
             f"SELECT {distinct}r.id, r.created_at, r.currency, r.amount_minor, "
             "COALESCE(rt.usd_per_unit, 0) / (CASE COALESCE(rt.minor_digits, 2) WHEN 0 THEN 1 WHEN 3 THEN 1000 "
@@ -200,7 +228,7 @@ class Reports:
                 per[r[2]] = per.get(r[2], 0) + int(r[3])
                 usd += r[3] * r[4]
             parts.setdefault(key, {})["refunds"] = {
-                "count": int(len(idx)),
+                "count": len(idx),
                 "by_currency": dict(sorted(per.items())),
                 "usd": round(usd, 2),
             }
@@ -238,7 +266,7 @@ def _cohort(c: dict[str, np.ndarray], metrics: Sequence[str], extra: dict, now: 
     reopened = c["reopens"] > 0
     for m in metrics:
         if m == "volume":
-            out[m] = int(len(c["id"]))
+            out[m] = len(c["id"])
         elif m == "first_reply":
             out[m] = dims.stats(c["first_human"] - c["first_in"])
         elif m == "first_reply_business":
