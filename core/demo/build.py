@@ -392,6 +392,7 @@ def _build(
         bulk.finish(progress)
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
+        desk.store.put_setting("analytics_facts_stale", True)  # bulk rows bypassed the pipeline
     db.execute("PRAGMA optimize")
     summary = summarize(desk, size=size, seed=seed)
     summary.seconds = round(time.perf_counter() - started, 2)
