@@ -105,3 +105,18 @@ def stats(values: np.ndarray) -> dict[str, Any]:
 
 def ratio(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
+
+
+def parse_time(text: str, tz: ZoneInfo) -> int:
+    """A period bound: ``2026-11-30`` (midnight in the desk's time zone), an ISO 8601 time (without an
+    offset: the desk's time zone), or epoch seconds."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise DeskError(f"not a date or time: {text!r} (use 2026-11-30 or 2026-11-30T08:00)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return int(parsed.timestamp())
