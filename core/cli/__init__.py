@@ -12,19 +12,8 @@ import sys
 
 import click
 
-from crossdesk.cli import (
-    aftersales,
-    analytics,
-    automation,
-    data,
-    desk,
-    evaluate,
-    language,
-    rescore,
-    routing,
-    sync,
-    tui,
-)
+from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
+from crossdesk.cli import analytics as analytics_cli
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -39,7 +28,7 @@ COMMAND_MODULES = (
     rescore,  # rescore
     routing,  # route
     evaluate,  # evaluate classify|language
-    analytics,  # report
+    analytics_cli,  # report
 )
 
 __all__ = ["UserError", "cli", "main"]
