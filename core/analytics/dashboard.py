@@ -9,8 +9,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from crossdesk.analytics.facts import SlaSource, TicketFacts
+from crossdesk.analytics.quality import Quality
 from crossdesk.analytics.report import Report, Reports
 from crossdesk.models import OPEN_STATUSES, Actor
 from crossdesk.store import Store
@@ -63,6 +65,15 @@ class Analytics:
         self.store = store
         self.facts = TicketFacts(store, sla or _no_sla)
         self.reports = Reports(store)
+        self.quality = Quality(store)
+
+    def automate(self, actor: Actor) -> dict[str, Any]:
+        """The scheduled work of analytics (``crossdesk automate``): quality warnings (raising their
+        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due."""
+        from crossdesk.analytics.html import scheduled_html
+
+        new = self.quality.check(actor)
+        return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
 
     def report(
         self,

@@ -270,6 +270,7 @@ class Desk:
             "time_rules_fired": dict(time_run.fired),
             "time_rule_errors": dict(time_run.errors),
             "windows_closed": time_run.rearmed,
+            **self.analytics.automate(actor),  # quality warnings, the scheduled HTML report
         }
 
     # ---- the stable names, one line each into their service ---------------------------------------------

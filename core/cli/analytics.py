@@ -68,7 +68,7 @@ def report(
         if html is not None:
             from crossdesk.analytics.html import write_html
 
-            write_html(desk, actor, html, since=start, until=end)
+            write_html(desk.analytics, actor, html, since=start, until=end)
             click.echo(f"wrote {html}", err=True)
             return
         result = desk.analytics.report(actor, since=start, until=end, by=by, metrics=metrics or None)

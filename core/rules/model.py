@@ -45,6 +45,7 @@ RULE_EVENTS = (
     "time",
     "sla_near_breach",
     "sla_breached",
+    "quality_warning",  # raised by crossdesk automate on each ticket of a SKU quality warning
 )
 
 #: Built-in actions and their parameters: name -> (required, optional).

@@ -13,6 +13,7 @@ from crossdesk.store.migrations import (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0110_ticket_facts,
+    m0111_quality,
 )
 
 #: Every migration module, oldest first.
@@ -25,4 +26,5 @@ MODULES = (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0110_ticket_facts,
+    m0111_quality,
 )
