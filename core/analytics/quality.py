@@ -15,8 +15,8 @@ are equal under the null hypothesis, so k follows Binomial(k + K, n / (n + N)); 
 P(X >= k). The exposure now is scaled by the trend of the other SKUs of the same marketplace (now over
 before, when above 1 and they hold enough events), so a season in which every product draws more complaints is no one
 product's spike. A warning needs at least ``min_count`` events now, a rate now above the trend-adjusted
-rate before, and a p-value below ``alpha`` divided by the number of SKU-marketplace pairs tested
-(Bonferroni), so a desk with many SKUs does not warn by chance.
+rate before, and a p-value below ``alpha`` divided by the number of SKU-marketplace pairs tested (those with
+``min_count`` events now and a baseline: Bonferroni), so a desk with many SKUs does not warn by chance.
 """
 
 from __future__ import annotations
@@ -218,14 +218,17 @@ class Quality:
         before_c = self._counts(start - int(cfg["baseline_days"]) * DAY, start)
         warnings = []
         for kind in ("complaints", "returns"):
-            tested = [key for key, (k, n, _) in now_c[kind].items() if n > 0 or k > 0]
+            # Only pairs with enough events now and a baseline are tested, and only they share alpha.
+            tested = [
+                key
+                for key, (k, n, _) in now_c[kind].items()
+                if k >= int(cfg["min_count"]) and n > 0 and before_c[kind].get(key, [0, 0])[1] > 0
+            ]
             level = float(cfg["alpha"]) / max(1, len(tested))
             trend = _trend(now_c[kind], before_c[kind])
             for key in sorted(tested):
                 k, n, ids = now_c[kind][key]
-                big_k, big_n, _ = before_c[kind].get(key, [0, 0, []])
-                if k < int(cfg["min_count"]) or n <= 0 or big_n <= 0:
-                    continue
+                big_k, big_n, _ = before_c[kind][key]
                 rate_now, rate_before = k / n, big_k / big_n
                 if rate_now <= rate_before * trend[key]:
                     continue

@@ -9,6 +9,8 @@ behind, with the rows the services would have written (messages, audit rows, tic
   was solved again (``ticket.reopen`` and ``ticket.update`` audit rows, as the services write them);
 - automatic acknowledgements sent by a rule (author ``rule:auto-acknowledge``) on a few tickets, which
   reports count apart from people's replies;
+- sales and after-sales (:mod:`crossdesk.demo.sales`): quiet orders, cases and refunds, a planted
+  rise in complaints on a few SKUs;
 - the SLA policy of every solved ticket (the SLA clocks set it only on open ones), so achievement covers
   the whole history when policies are loaded.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from crossdesk.demo.sales import add_sales
 from crossdesk.models import Actor
 from crossdesk.store.session import to_json
 
@@ -99,7 +102,7 @@ def add_history(desk: Any, actor: Actor, seed: int = 7) -> dict[str, int]:
         _write(db, messages, audits, updates)
         _policies(desk)
         desk.audit(actor, "demo.history", "desk", None, None, counts)
-    return counts
+    return {**counts, **add_sales(desk, actor, seed)}
 
 
 def _write(db: Any, messages: list[tuple], audits: list[tuple], updates: list[tuple]) -> None:

@@ -21,11 +21,14 @@ from crossdesk.io.records import iso
 from crossdesk.models import Actor, TicketStatus
 
 
-def export_jsonl(desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO) -> Counter[str]:
+def export_jsonl(
+    desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO, *, history: bool = False
+) -> Counter[str]:
     """Write the whole desk to ``target`` (a path, written atomically, or a binary stream); return the
-    number of records per type."""
+    number of records per type. ``history`` adds each ticket's reporting history (docs/analytics.md,
+    "Checking the figures"), which the importer ignores."""
     desk.require(actor, "manage_settings")
-    if desk.analytics.facts.stale():  # the history fields come from the per-ticket facts
+    if history and desk.analytics.facts.stale():  # the history fields come from the per-ticket facts
         desk.analytics.facts.rebuild(actor)
     counts: Counter[str] = Counter()
     if isinstance(target, str | os.PathLike):
@@ -33,20 +36,20 @@ def export_jsonl(desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO)
         partial = path.with_name(path.name + ".partial")
         try:
             with partial.open("wb") as stream:
-                _write(desk, stream, counts)
+                _write(desk, stream, counts, history)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
     else:
-        _write(desk, target, counts)
+        _write(desk, target, counts, history)
     with desk.tx():
         desk.audit(actor, "export", "desk", None, None, dict(counts))
     return counts
 
 
-def _write(desk: Desk, stream: BinaryIO, counts: Counter[str]) -> None:
+def _write(desk: Desk, stream: BinaryIO, counts: Counter[str], history: bool = False) -> None:
     buffer: list[bytes] = []
-    for record in records(desk):
+    for record in records(desk, history=history):
         buffer.append(orjson.dumps(record))
         counts[record["type"]] += 1
         if len(buffer) >= 2000:
@@ -56,7 +59,7 @@ def _write(desk: Desk, stream: BinaryIO, counts: Counter[str]) -> None:
         stream.write(b"\n".join(buffer) + b"\n")
 
 
-def records(desk: Desk) -> Iterator[dict[str, Any]]:
+def records(desk: Desk, *, history: bool = False) -> Iterator[dict[str, Any]]:
     """Every record of the desk, in the order an import needs them."""
     db = desk.db
     shops = {}
@@ -141,7 +144,7 @@ def records(desk: Desk) -> Iterator[dict[str, Any]]:
                 ],
             }
         )
-    yield from _conversations(desk, shops)
+    yield from _conversations(desk, shops, history)
 
 
 #: The buyer's identity on the record's own shop (records refer to buyers by their platform id).
@@ -151,7 +154,7 @@ _IDENTITY = (
 )
 
 
-def _conversations(desk: Desk, shops: dict[int, str]) -> Iterator[dict[str, Any]]:
+def _conversations(desk: Desk, shops: dict[int, str], history: bool = False) -> Iterator[dict[str, Any]]:
     db = desk.db
     messages = groupby(
         _rows(db, "SELECT * FROM messages ORDER BY ticket_id, created_at, id"), key=lambda r: r["ticket_id"]
@@ -223,7 +226,7 @@ def _conversations(desk: Desk, shops: dict[int, str]) -> Iterator[dict[str, Any]
                 "status": TicketStatus(ticket["status"]).label,
                 "subject": ticket["subject"],
                 "tags": ticket_tags,
-                **_history(ticket),
+                **(_history(ticket) if history else {}),
             }
         )
 

@@ -123,3 +123,29 @@ def test_binomial_tail_is_exact():
         brute = sum(math.comb(m, i) * p**i * (1 - p) ** (m - i) for i in range(k, m + 1))
         assert binomial_tail(k, m, p) == pytest.approx(brute, rel=1e-9)
     assert spike_p(3, 10, 0, 0) == 1.0  # no baseline: nothing to compare with
+
+
+def test_the_demo_plants_a_rise_that_is_found(tmp_path):
+    from pathlib import Path
+
+    from crossdesk.api import Desk
+    from crossdesk.demo import build_demo, enrich
+
+    desk = Desk.memory()
+    build_demo(desk, 3000, seed=7)
+    report = enrich(desk, sla=Path(__file__).resolve().parents[2] / "examples" / "sla.toml")
+    assert "planted complaints" in report["history"]
+    warnings = [w for w in desk.analytics.quality.detect(ADMIN) if w.platform == ""]
+    assert warnings
+    planted = {
+        r[0]
+        for r in desk.db.execute(
+            "SELECT l.sku FROM tickets t JOIN order_lines l ON l.order_id = t.order_id "
+            "WHERE t.external_id LIKE 'quality-%' GROUP BY l.sku HAVING COUNT(*) >= 5"
+        )
+    }
+    assert {w.sku for w in warnings} <= planted
+    # Returns per SKU are no longer empty, and refunds have amounts.
+    rates = desk.analytics.quality.rates(ADMIN)
+    assert any(r["returns"]["now"] for r in rates)
+    assert desk.analytics.report(ADMIN).total["refunds"]["count"] > 0
