@@ -47,12 +47,12 @@ def pct(value: float | None) -> str:
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], fmt: Any = str) -> str:
     """A horizontal bar chart as inline SVG, each bar labelled with its value."""
-    if not labels:
+    if not labels or all(v is None for v in values):
         return f'<figure><figcaption>{_e(title)}</figcaption><p class="none">no data yet</p></figure>'
     width, row, left = 460, 22, 150
     top = max((v or 0) for v in values) or 1
     height = row * len(labels) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg width="{width}" height="{height}" role="img">']
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + i * row
         w = 0 if value is None else (width - left - 90) * value / top
@@ -67,12 +67,12 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None],
 
 def column_chart(title: str, labels: Sequence[str], values: Sequence[float | None], fmt: Any = str) -> str:
     """A vertical bar chart (a time series) as inline SVG, each column labelled with its value."""
-    if not labels:
+    if not labels or all(v is None for v in values):
         return f'<figure><figcaption>{_e(title)}</figcaption><p class="none">no data yet</p></figure>'
     col, height, base = 58, 200, 170
     top = max((v or 0) for v in values) or 1
     width = col * len(labels) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg width="{width}" height="{height}" role="img">']
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = 5 + i * col
         h = 0 if value is None else (base - 30) * value / top
@@ -192,7 +192,21 @@ def render(analytics: Any, actor: Actor, *, since: int | None = None, until: int
             [_percent(g["fcr"]["rate"]) for g in agents],
             _p,
         ),
-        "</div><h2>Quality warnings</h2>",
+        "</div>",
+        _table(
+            ["agent", "tickets", "first reply med", "p90", "FCR"],
+            [
+                [
+                    g["key"]["agent"],
+                    g["volume"],
+                    duration(g["first_reply"]["median"]),
+                    duration(g["first_reply"]["p90"]),
+                    pct(g["fcr"]["rate"]),
+                ]
+                for g in agents
+            ],
+        ),
+        "<h2>Quality warnings</h2>",
         "".join(f"<p class='warn'>{_e(w)}</p>" for w in warnings)
         or "<p class='none'>no SKU draws more complaints or returns than before</p>",
         "</body></html>",
