@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossdesk.analytics.facts import SlaSource, TicketFacts
-from crossdesk.analytics.quality import Quality
+from crossdesk.analytics.quality import Quality, QualityWarning
 from crossdesk.analytics.report import Report, Reports
 from crossdesk.models import OPEN_STATUSES, Actor
 from crossdesk.store import Store
@@ -57,6 +57,25 @@ class Dashboard:
     returns_per_sku: list[tuple[str, int]] = field(default_factory=list)
 
 
+#: The periods the dashboard offers, in days.
+PERIODS = (1, 7, 28, 90)
+
+
+@dataclass
+class Board:
+    """The dashboard's read model: the period's report by one dimension, its days, the quality warnings."""
+
+    days: int
+    by: str
+    report: Report
+    daily: Report
+    warnings: list[QualityWarning]
+
+    @property
+    def empty(self) -> bool:
+        return not self.report.total.get("volume") and not self.report.total.get("backlog", {}).get("count")
+
+
 class Analytics:
     """``desk.analytics``: figures over the whole desk (reading needs ``view``)."""
 
@@ -74,6 +93,16 @@ class Analytics:
 
         new = self.quality.check(actor)
         return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
+
+    def board(self, actor: Actor, *, days: int = 7, by: str = "platform") -> Board:
+        """What the TUI dashboard shows: the last ``days`` by ``by``, per day, and the quality warnings
+        (the same computations as ``crossdesk report``)."""
+        self.store.require(actor, "view")
+        now = self.store.now()
+        since = now + 1 - days * DAY
+        report = self.report(actor, since=since, by=[by])
+        daily = self.report(actor, since=since, by=["day"], metrics=["volume", "first_reply"])
+        return Board(days, by, report, daily, self.quality.detect(actor, now=now))
 
     def report(
         self,
