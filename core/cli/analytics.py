@@ -40,6 +40,18 @@ def register(cli: click.Group) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the weekly HTML report (charts, tables, warnings; opens with no network).",
 )
+@click.option(
+    "--schedule-html",
+    "schedule",
+    help="Have 'crossdesk automate' write the HTML report to this path ('' stops).",
+)
+@click.option(
+    "--every-days",
+    type=click.FloatRange(min=0.01),
+    default=7.0,
+    show_default=True,
+    help="With --schedule-html: how often.",
+)
 @click.option("--rebuild", is_flag=True, help="Recompute every ticket's facts first (after a bulk load).")
 def report(
     db_path: Path | None,
@@ -50,6 +62,8 @@ def report(
     fmt: str,
     out: Path | None,
     html: Path | None,
+    schedule: str | None,
+    every_days: float,
     rebuild: bool,
 ) -> None:
     """Service metrics of the tickets created in a period: first reply (by people; rule replies apart),
@@ -59,6 +73,15 @@ def report(
     desk = open_desk(db_path)
     try:
         actor = cli_actor(desk)
+        if schedule is not None:
+            value = {"path": schedule, "every_days": every_days} if schedule else None
+            desk.set_setting(actor, "report_html", value)
+            click.echo(
+                f"crossdesk automate writes {schedule} every {every_days:g} days"
+                if schedule
+                else "the scheduled HTML report is stopped"
+            )
+            return
         if rebuild:
             n = desk.analytics.facts.rebuild(actor)
             click.echo(f"facts recomputed for {n:,} tickets", err=True)

@@ -96,3 +96,21 @@ def test_automate_writes_it_on_schedule(crossdesk_desk, crossdesk_clock, tmp_pat
     assert desk.automate(ADMIN)["html_report"] is None and not target.exists()
     crossdesk_clock.advance(6 * 86_400)
     assert desk.automate(ADMIN)["html_report"] == str(target)
+
+
+def test_cli_schedules_the_report(tmp_path):
+    path = tmp_path / "desk.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--db", str(path)]).exit_code == 0
+    target = tmp_path / "weekly.html"
+    out = runner.invoke(
+        cli, ["report", "--db", str(path), "--schedule-html", str(target), "--every-days", "7"]
+    )
+    assert out.exit_code == 0, out.output
+    result = runner.invoke(cli, ["automate", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"report: wrote {target}" in result.output and "Service report" in target.read_text()
+    assert runner.invoke(cli, ["report", "--db", str(path), "--schedule-html", ""]).exit_code == 0
+    desk = Desk.open(path)
+    assert desk.get_setting("report_html") is None
+    desk.close()
