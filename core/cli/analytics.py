@@ -52,6 +52,9 @@ def register(cli: click.Group) -> None:
     show_default=True,
     help="With --schedule-html: how often.",
 )
+@click.option(
+    "--quality", is_flag=True, help="Complaint and return rates per SKU, now and before, and the warnings."
+)
 @click.option("--rebuild", is_flag=True, help="Recompute every ticket's facts first (after a bulk load).")
 def report(
     db_path: Path | None,
@@ -64,6 +67,7 @@ def report(
     html: Path | None,
     schedule: str | None,
     every_days: float,
+    quality: bool,
     rebuild: bool,
 ) -> None:
     """Service metrics of the tickets created in a period: first reply (by people; rule replies apart),
@@ -88,6 +92,9 @@ def report(
         tz = dimensions.zone(desk.analytics.reports.timezone())
         start = dimensions.parse_time(since, tz) if since else None
         end = dimensions.parse_time(until, tz) if until else None
+        if quality:
+            _quality(desk, actor, fmt, out)
+            return
         if html is not None:
             from crossdesk.analytics.html import write_html
 
@@ -188,3 +195,42 @@ def _when(epoch: int, tz: str) -> str:
     from zoneinfo import ZoneInfo
 
     return dt.datetime.fromtimestamp(epoch, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _quality(desk: Any, actor: Any, fmt: str, out: Path | None) -> None:
+    """``--quality``: every SKU's rates (the 40 with the highest complaint rate now in a table), then the
+    warnings."""
+    import orjson
+
+    rates = desk.analytics.quality.rates(actor)
+    warnings = desk.analytics.quality.detect(actor)
+    if fmt == "json":
+        data = {"skus": rates, "warnings": [w.as_dict() for w in warnings]}
+        _emit(orjson.dumps(data, option=orjson.OPT_INDENT_2), out)
+        return
+    if fmt != "table":
+        raise UserError("--quality prints a table or JSON (--format json)")
+    from rich.console import Console
+    from rich.table import Table
+
+    cfg = desk.analytics.quality.settings()
+    table = Table(
+        title=f"Orders of the last {cfg['window_days']} days against the {cfg['baseline_days']} before"
+    )
+    for header in ("SKU", "complaints now", "before", "returns now", "before"):
+        table.add_column(header, justify="left" if header == "SKU" else "right")
+
+    def rate(part: dict, key: str) -> str:
+        n, of = (part["now"], part["of_now"]) if key == "now" else (part["before"], part["of_before"])
+        return "—" if not of else f"{100 * n / of:.1f}% ({n}/{of})"
+
+    ranked = sorted(rates, key=lambda r: -(r["complaints"]["rate_now"] or 0))[:40]
+    for r in ranked:
+        c, ret = r["complaints"], r["returns"]
+        table.add_row(r["sku"], rate(c, "now"), rate(c, "before"), rate(ret, "now"), rate(ret, "before"))
+    console = Console(file=out.open("w") if out else None, width=120)
+    console.print(table)
+    for w in warnings:
+        console.print(f"[red]warning[/red] {w}", highlight=False)
+    if not warnings:
+        console.print("no SKU draws more complaints or returns than before")

@@ -149,3 +149,31 @@ def test_the_demo_plants_a_rise_that_is_found(tmp_path):
     rates = desk.analytics.quality.rates(ADMIN)
     assert any(r["returns"]["now"] for r in rates)
     assert desk.analytics.report(ADMIN).total["refunds"]["count"] > 0
+
+
+def test_cli_lists_rates_and_warnings(tmp_path, crossdesk_clock):
+    import orjson
+    from click.testing import CliRunner
+
+    from crossdesk.api import Desk
+    from crossdesk.cli import cli
+
+    path = tmp_path / "desk.db"
+    desk = Desk.open(path)
+    now = desk.now()
+    amazon = Shop(desk, now, "amazon")
+    amazon.orders("SPIKE", 200, 2, days=(14, 70))
+    amazon.orders("SPIKE", 50, 10, days=(2, 14))
+    amazon.orders("STEADY", 200, 10, days=(14, 70))
+    amazon.orders("STEADY", 50, 2, days=(2, 14))
+    desk.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["report", "--db", str(path), "--quality", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = orjson.loads(out.stdout)
+    assert {w["sku"] for w in data["warnings"]} == {"SPIKE"}
+    assert {r["sku"] for r in data["skus"]} == {"SPIKE", "STEADY"}
+    table = runner.invoke(cli, ["report", "--db", str(path), "--quality"])
+    assert table.exit_code == 0 and "warning SPIKE on amazon" in table.stdout
+    bad = runner.invoke(cli, ["report", "--db", str(path), "--quality", "--format", "csv"])
+    assert bad.exit_code != 0 and "table or JSON" in bad.output
