@@ -156,7 +156,10 @@ _COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "reopen_rate": [("reopened", lambda e: _pct(e["reopen_rate"]["rate"]))],
     "fcr": [("FCR", lambda e: _pct(e["fcr"]["rate"]))],
     "sla": [
-        (f"SLA {name}", lambda e, n=key: f"{_pct(e['sla'][n]['rate'])} ({e['sla'][n]['breached']:,} br.)")
+        (
+            f"SLA {name} (breached)",
+            lambda e, n=key: f"{_pct(e['sla'][n]['rate'])} ({e['sla'][n]['breached']:,})",
+        )
         for key, name in (("first_reply", "1st"), ("next_reply", "next"), ("resolution", "res."))
     ],
     "backlog": [
