@@ -149,3 +149,37 @@ def test_cli_formats_and_errors(tmp_path):
     else:
         assert parquet.exit_code == 0
         assert pq.read_table(tmp_path / "r.pq").column("volume").to_pylist() == [1]
+
+
+def test_a_desk_migrated_with_tickets_gets_its_facts(tmp_path):
+    """A desk made before migrations 0110-0111 (simulated: their tables and rows removed) migrates, marks
+    the facts stale, and the first report rebuilds them."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    desk = Desk.open(path)
+    shop = desk.upsert_shop(ADMIN, platform="ebay", external_id="E", name="E")
+    tid, _, _ = desk.receive_message(
+        ADMIN,
+        platform="ebay",
+        shop_id=shop,
+        thread_id="t",
+        external_id="m",
+        body="Hi",
+        created_at=desk.now() - 600,
+    )
+    desk.reply(Actor("Bo", Role.AGENT), tid, "Hello!")
+    desk.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TABLE ticket_facts")
+        conn.execute("DROP TABLE quality_warnings")
+        conn.execute("DELETE FROM schema_migrations WHERE version >= 110")
+    conn.close()
+    desk = Desk.open(path)
+    assert desk.analytics.facts.stale()
+    assert desk.db.execute("SELECT COUNT(*) FROM ticket_facts").fetchone()[0] == 0
+    total = desk.analytics.report(ADMIN).total
+    assert total["first_reply"]["count"] == 1 and total["first_reply"]["median"] == pytest.approx(600, abs=5)
+    assert not desk.analytics.facts.stale()
+    desk.close()
