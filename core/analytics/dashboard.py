@@ -95,14 +95,14 @@ class Analytics:
         return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
 
     def board(self, actor: Actor, *, days: int = 7, by: str = "platform") -> Board:
-        """What the TUI dashboard shows: the last ``days`` by ``by``, per day, and the quality warnings
-        (the same computations as ``crossdesk report``)."""
+        """What the TUI dashboard shows: the last ``days`` by ``by``, per day (the same computations as
+        ``crossdesk report``), and the quality warnings ``crossdesk automate`` raised this week."""
         self.store.require(actor, "view")
         now = self.store.now()
         since = now + 1 - days * DAY
         report = self.report(actor, since=since, by=[by])
         daily = self.report(actor, since=since, by=["day"], metrics=["volume", "first_reply"])
-        return Board(days, by, report, daily, self.quality.detect(actor, now=now))
+        return Board(days, by, report, daily, self.quality.recent(actor))
 
     def report(
         self,

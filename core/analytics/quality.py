@@ -293,6 +293,37 @@ class Quality:
                     )
         return new
 
+    def recent(self, actor: Actor, *, days: int = 7) -> list[QualityWarning]:
+        """The warnings ``crossdesk automate`` stored in the last ``days``, the newest of each SKU,
+        marketplace and kind (what the dashboard lists without recomputing them)."""
+        self.store.require(actor, "view")
+        rows = self.store.rows(
+            "SELECT * FROM quality_warnings WHERE created_at >= ? ORDER BY created_at DESC, id DESC",
+            [self.store.now() - days * DAY],
+        )
+        seen, out = set(), []
+        for r in rows:
+            key = (r["kind"], r["sku"], r["platform"])
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                QualityWarning(
+                    r["kind"],
+                    r["sku"],
+                    r["platform"],
+                    r["count_now"],
+                    r["base_now"],
+                    r["count_before"],
+                    r["base_before"],
+                    r["rate_now"],
+                    r["rate_before"],
+                    r["p_value"],
+                    orjson.loads(r["tickets"]),
+                )
+            )
+        return out
+
     def warnings(self, actor: Actor, *, limit: int = 50) -> list[dict[str, Any]]:
         """The stored warnings, newest first."""
         self.store.require(actor, "view")

@@ -9,7 +9,8 @@ This module adds, with the rows the services would write:
   the order line they concern, and the refund of the solved ones;
 - a planted rise in complaints: on ``SPIKED`` SKUs, about half of the orders placed in the last two weeks
   get a buyer message saying the item arrived damaged (through ``desk.receive_message``, so the
-  classifier decides it is a complaint), which ``crossdesk automate`` reports as a quality warning.
+  classifier decides it is a complaint), then the quality check ``crossdesk automate`` runs, so the
+  desk opens with its warnings.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def add_sales(desk: Any, actor: Actor, seed: int = 7) -> dict[str, int]:
         counts["quiet orders"] = _quiet_orders(db, rng, now)
         counts["cases"], counts["refunds"] = _cases(db, now)
     counts["planted complaints"] = _spike(desk, rng, now, seed)
+    counts["quality warnings"] = len(desk.analytics.quality.check(actor))  # as crossdesk automate would
     return counts
 
 

@@ -47,7 +47,18 @@ async def test_pickers_regroup_the_same_figures(desk, ids, make_app, settle):
         assert "today" in str(screen.query_one("#n-volume", Static).render())
         assert "4h00" in str(screen.query_one("#n-first-reply", Static).render())
         warnings = str(screen.query_one("#warnings", Static).render())
-        assert "Quality warnings (0)" in warnings
+        assert "Quality warnings this week (0)" in warnings
+        desk.db.execute(  # what crossdesk automate stores when a SKU spikes
+            "INSERT INTO quality_warnings (kind, sku, platform, day, window_start, window_end, count_now, "
+            "base_now, count_before, base_before, rate_now, rate_before, p_value, tickets, created_at) VALUES "
+            "('complaints', 'LAMP-[b]1', 'amazon', 'd', 0, 1, 8, 50, 2, 200, 0.16, 0.01, 0.00001, '[3, 4]', ?)",
+            [desk.now()],
+        )
+        await pilot.press("r")
+        await settle(pilot)
+        warnings = str(screen.query_one("#warnings", Static).render())
+        assert "Quality warnings this week (1)" in warnings
+        assert "LAMP-[b]1 on amazon: complaints 16.0% now" in warnings and "#3, #4" in warnings
 
 
 async def test_empty_desk_says_no_data_yet(tmp_path, monkeypatch, settle):

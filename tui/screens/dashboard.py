@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -126,9 +127,9 @@ class DashboardScreen(DeskScreen):
             table.add_row("no data yet", *([""] * len(COLUMNS)))
         else:
             table.add_row("(total)", *row(board.report.total))
-        lines = [f"[b]Quality warnings[/b] ({len(board.warnings)})"]
-        lines += [f"[red]•[/red] {w}" for w in board.warnings[:6]] or [
-            "no SKU draws more complaints or returns than before"
+        lines = [f"[b]Quality warnings this week[/b] ({len(board.warnings)})"]
+        lines += [f"[red]•[/red] {escape(str(w))}" for w in board.warnings[:6]] or [
+            "none: no SKU draws more complaints or returns than before (crossdesk automate checks)"
         ]
         self.query_one("#warnings", Static).update("\n".join(lines))
 
