@@ -86,6 +86,7 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
         1,
         "-",
     )
+    ratio_row("report", "test_report_facts", "test_report_from_messages", "reading every message", 1, ">= 1x")
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))

@@ -200,4 +200,4 @@ class RefundQuoted(Result[Any]):
 
 
 class DashboardLoaded(Result[Any]):
-    """Today's figures (:class:`crossdesk.analytics.Dashboard`)."""
+    """The dashboard's figures (:class:`crossdesk.analytics.Board`)."""

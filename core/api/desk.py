@@ -81,6 +81,7 @@ class Desk:
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
             lambda actor, event: self.segments.on_event(actor, event),
+            lambda actor, event: self.analytics.facts.on_event(actor, event),  # last: sees what rules did
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ class Desk:
 
     @cached_property
     def analytics(self) -> Analytics:
-        return Analytics(self.store)
+        return Analytics(self.store, lambda: self.sla)
 
     @cached_property
     def sync(self) -> SyncService:
@@ -296,6 +297,7 @@ class Desk:
             "time_rule_errors": dict(time_run.errors),
             "windows_closed": time_run.rearmed,
             "shipments": shipments,
+            **self.analytics.automate(actor),  # quality warnings, the scheduled HTML report
         }
 
     # ---- the stable names, one line each into their service ---------------------------------------------

@@ -28,6 +28,7 @@ from crossdesk.cli import (
     tracking,
     tui,
 )
+from crossdesk.cli import analytics as analytics_cli
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     surveys,  # csat send|list|report
     outreach,  # outreach plan|send|consent
     tracking,  # tracking add|list|show|refresh|webhook|label|configure
+    analytics_cli,  # report
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -165,6 +165,10 @@ def automate(desk: Any, actor: Any) -> None:
             f"checked, {parcels['changed']} changed, {parcels['stalled']} stalled"
             + (f"; stopped: {parcels['stopped']}" if parcels["stopped"] else "")
         )
+    for warning in result.get("quality_warnings", []):
+        click.echo(f"quality warning: {warning}")
+    if result.get("html_report"):
+        click.echo(f"report: wrote {result['html_report']}")
     # Messages a provider could not translate earlier are due again; new ones from other sources too.
     report = desk.translation.translate_incoming(actor)
     if report.messages:

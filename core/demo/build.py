@@ -396,6 +396,7 @@ def _build(
     add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
+        desk.store.put_setting("analytics_facts_stale", True)  # bulk rows bypassed the pipeline
     db.execute("PRAGMA optimize")
     summary = summarize(desk, size=size, seed=seed)
     summary.seconds = round(time.perf_counter() - started, 2)

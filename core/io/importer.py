@@ -449,6 +449,7 @@ def _import(
         with desk.tx():
             summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
             desk.audit(actor, "import", "file", None, None, summary)
+            desk.store.put_setting("analytics_facts_stale", True)  # statuses were restored without events
         if tx is not None:
             tx.__exit__(None, None, None)
             tx = None

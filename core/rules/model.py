@@ -53,6 +53,7 @@ RULE_EVENTS = (
     "shipment_exception",
     "shipment_stalled",
     "return_received",
+    "quality_warning",  # raised by crossdesk automate on each ticket of a SKU quality warning
 )
 
 #: Built-in actions and their parameters: name -> (required, optional).

@@ -16,6 +16,8 @@ from crossdesk.store.migrations import (
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
+    m0110_ticket_facts,
+    m0111_quality,
     m0140_requests,
 )
 
@@ -32,5 +34,7 @@ MODULES = (
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
+    m0110_ticket_facts,
+    m0111_quality,
     m0140_requests,
 )
