@@ -40,7 +40,7 @@ from crossdesk.sla import SlaService
 from crossdesk.store import Store
 from crossdesk.store import db as storage
 from crossdesk.sync import SyncService
-from crossdesk.team import TeamService
+from crossdesk.team import ShiftService, TeamService
 from crossdesk.templates import TemplateService
 from crossdesk.tickets import TicketService
 from crossdesk.translation import TranslationService
@@ -76,6 +76,7 @@ class Desk:
             TicketClassifier(self.store),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
+            lambda actor, event: self.routing.on_event(actor, event),  # only with routing.on_intake
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -194,6 +195,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def shifts(self) -> ShiftService:
+        return self.team.shifts
 
     @cached_property
     def routing(self) -> RoutingService:

@@ -50,12 +50,20 @@ class ActionRunner:
             return {"action": name, "template": action["template"], "message_id": message_id}
         if name == "add_tag":
             return {"action": name, "added": tickets.add_tags(actor, ticket_id, [action["tag"]])}
+        if name == "require_skill":  # routing reads the tag (docs/team.md)
+            skill = str(action["skill"]).strip().lower()
+            if not skill:
+                raise DeskError("require_skill needs a skill name")
+            return {"action": name, "added": tickets.add_tags(actor, ticket_id, [f"skill:{skill}"])}
         if name == "remove_tag":
             return {"action": name, "removed": tickets.remove_tags(actor, ticket_id, [action["tag"]])}
         if name == "set_priority":
             return {"action": name, "changed": tickets.set_priority_level(actor, ticket_id, action["value"])}
         if name == "set_status":
-            return {"action": name, "changed": _jsonable(tickets.update(actor, ticket_id, status=action["value"]))}
+            return {
+                "action": name,
+                "changed": _jsonable(tickets.update(actor, ticket_id, status=action["value"])),
+            }
         if name == "set_type":
             return {"action": name, "changed": tickets.update(actor, ticket_id, type=action["value"])}
         if name == "escalate":
@@ -90,7 +98,11 @@ class ActionRunner:
         if order is None or order[0] is None:
             raise DeskError("cannot open a case: the ticket has no order")
         case_id = self.cases.open(
-            actor, type=action["type"], order_id=order[0], reason=action.get("reason", ""), ticket_id=ticket_id
+            actor,
+            type=action["type"],
+            order_id=order[0],
+            reason=action.get("reason", ""),
+            ticket_id=ticket_id,
         )
         return {"case_id": case_id, "type": action["type"]}
 

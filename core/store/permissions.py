@@ -22,6 +22,7 @@ PERMISSIONS = (
     "manage_templates",  # reply templates and knowledge base
     "manage_settings",  # desk settings, shops, agents, teams, import
     "manage_plugins",  # plugin configuration and translator keys
+    "supervise",  # move others' tickets, decide approvals (docs/team.md)
 )
 
 MATRIX: dict[Role, frozenset[str]] = {
@@ -36,6 +37,7 @@ MATRIX: dict[Role, frozenset[str]] = {
             "bulk",
             "manage_rules",
             "manage_templates",
+            "supervise",
         }
     ),
     Role.ADMIN: frozenset(PERMISSIONS),

@@ -24,7 +24,6 @@ class IncomingMixin:
     config: TranslationConfig
     stats: RunStats
 
-
     def translate_incoming(
         self,
         actor: Actor | None = None,
