@@ -268,7 +268,9 @@ class Desk:
         their events, so rules on them run), then time rules. Safe to run as often as you like."""
         check = self.sla.check(actor)
         time_run = self.rules.run_time_rules(actor)
+        handed = self.routing.handover(actor)  # shift ends: due tickets back to the team queue
         return {
+            "handed_over": len(handed),
             "near_breaches": len(check.near_breaches),
             "breaches": len(check.breaches),
             "time_rules_fired": dict(time_run.fired),

@@ -103,6 +103,7 @@ class AgentLoad:
     capacity: int
     load: int
     planned: int
+    on_shift: bool = True
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,7 @@ class RoutingService:
             unrouted.append(Unrouted(tid, prio, reason, detail))
         planned = np.bincount(out[out >= 0], minlength=na)
         loads = tuple(
-            AgentLoad(a["id"], a["name"], int(cap[k]), int(load[k]), int(planned[k]))
+            AgentLoad(a["id"], a["name"], int(cap[k]), int(load[k]), int(planned[k]), bool(on_shift[k]))
             for k, a in enumerate(agents)
         )
         return RoutingPlan(now, tuple(assignments), tuple(unrouted), loads)
