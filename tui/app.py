@@ -33,6 +33,7 @@ from crossdesk.tui.messages import (
     OpenAfterSales,
     OpenCustomer,
     OpenDashboard,
+    OpenTeam,
     OpenTicket,
     Progress,
     SlowDone,
@@ -45,6 +46,7 @@ from crossdesk.tui.screens import (
     HelpScreen,
     InboxScreen,
     SignInScreen,
+    TeamScreen,
 )
 from crossdesk.tui.services import Gateway
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
@@ -70,6 +72,7 @@ SCREENS_WITH_BINDINGS = (
     CustomerScreen,
     AfterSalesScreen,
     DashboardScreen,
+    TeamScreen,
     HelpScreen,
     QueueView,
     ConfirmModal,
@@ -146,6 +149,10 @@ class CrossdeskApp(App):
     @on(OpenDashboard)
     def _open_dashboard(self) -> None:
         self.push_screen(DashboardScreen())
+
+    @on(OpenTeam)
+    def _open_team(self) -> None:
+        self.push_screen(TeamScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

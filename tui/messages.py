@@ -69,6 +69,10 @@ class OpenDashboard(Message):
     """Show the dashboard."""
 
 
+class OpenTeam(Message):
+    """Show the team's load."""
+
+
 # ---- slow work with a progress bar: handled by the app ---------------------------------------------
 
 
@@ -201,3 +205,7 @@ class RefundQuoted(Result[Any]):
 
 class DashboardLoaded(Result[Any]):
     """Today's figures (:class:`crossdesk.analytics.Dashboard`)."""
+
+
+class TeamLoaded(Result[Any]):
+    """Each agent's load (:class:`crossdesk.routing.Load` list)."""

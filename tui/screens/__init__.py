@@ -10,6 +10,7 @@ from crossdesk.tui.screens.dashboard import DashboardScreen
 from crossdesk.tui.screens.help import HelpScreen
 from crossdesk.tui.screens.inbox import InboxScreen
 from crossdesk.tui.screens.signin import SignInScreen
+from crossdesk.tui.screens.team import TeamScreen
 
 __all__ = [
     "AfterSalesScreen",
@@ -19,4 +20,5 @@ __all__ = [
     "HelpScreen",
     "InboxScreen",
     "SignInScreen",
+    "TeamScreen",
 ]

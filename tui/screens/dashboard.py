@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from crossdesk.tui.messages import DashboardLoaded
+from crossdesk.tui.messages import DashboardLoaded, OpenTeam
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.dashboard.charts import BarChart, VolumeChart
 from crossdesk.tui.widgets.dashboard.numbers import Numbers
@@ -22,6 +22,7 @@ class DashboardScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="dashboard.back"),
         Binding("r", "reload", "Refresh", id="dashboard.refresh"),
+        Binding("t", "team", "Team load", id="dashboard.team", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -49,6 +50,9 @@ class DashboardScreen(DeskScreen):
         self.query_one("#volume-chart", VolumeChart).show(d.volume_by_hour)
         self.query_one("#intent-chart", BarChart).show(d.top_intents, "Top intents (open)")
         self.query_one("#sku-chart", BarChart).show(d.returns_per_sku, "Returned units per SKU")
+
+    def action_team(self) -> None:
+        self.post_message(OpenTeam())
 
     def action_back(self) -> None:
         self.app.pop_screen()

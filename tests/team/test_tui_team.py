@@ -1,0 +1,44 @@
+"""The team's load in the TUI (Pilot): from the dashboard, key t."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from crossdesk.models import Actor
+from crossdesk.testing import FixedClock, make_desk, seed
+from crossdesk.tui.app import CrossdeskApp
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_team_load_screen(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSDESK_TUI_CONFIG", str(tmp_path / "tui.toml"))
+    desk = make_desk(clock=FixedClock())
+    seed(desk)
+    admin = Actor.system("test")
+    sam = next(a for a in desk.team.agents(admin) if a["name"] == "sam")
+    desk.shifts.set_pattern(admin, sam["id"], "sat 09:00-10:00")  # the clock says Monday: off shift
+    app = CrossdeskApp(desk, "sam", blink=False, warm_up=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("t")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            table = app.screen.query(DataTable)
+            if table and table.first().row_count:
+                break
+        assert type(app.screen).__name__ == "TeamScreen"
+        table = app.screen.query_one(DataTable)
+        rows = {table.get_row(k)[0]: table.get_row(k) for k in table.rows}
+        assert rows["sam"][2] == "off shift"
+        assert int(rows["sam"][4]) == sam["capacity"]
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "DashboardScreen"
+    desk.close()
