@@ -13,6 +13,7 @@ import sys
 import click
 
 from crossdesk.cli import (
+    access,
     aftersales,
     automation,
     data,
@@ -39,6 +40,7 @@ COMMAND_MODULES = (
     rescore,  # rescore
     routing,  # route
     evaluate,  # evaluate classify|language
+    access,  # login, logout, whoami, audit
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
 )
 

@@ -161,3 +161,29 @@ def skills_timeout(desk: Any, actor: Any, team_name: str, minutes: int | None) -
         actor, _team_id(desk, actor, team_name), None if minutes is None else minutes * 60
     )
     click.echo(f"{team_name}: skills timeout " + ("off" if minutes is None else f"{minutes} min"))
+
+
+@team.command()
+@with_desk
+@click.argument("agent")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def password(desk: Any, actor: Any, agent: str, password_stdin: bool) -> None:
+    """Set AGENT's password (yourself, or an admin); stored as a scrypt hash only."""
+    import sys
+
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\n")
+    else:
+        secret = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    desk.team.signin.set_password(actor, _agent_id(desk, actor, agent), secret)
+    click.echo(f"{agent}: password set")
+
+
+@team.command("map-user")
+@with_desk
+@click.argument("agent")
+@click.argument("os_user", required=False)
+def map_user(desk: Any, actor: Any, agent: str, os_user: str | None) -> None:
+    """Map an operating-system user name to AGENT on a shared server (omit OS_USER: unmap)."""
+    desk.team.update_agent(actor, _agent_id(desk, actor, agent), os_user=os_user or "")
+    click.echo(f"{agent}: " + (f"OS user {os_user}" if os_user else "no OS user"))

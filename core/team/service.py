@@ -11,6 +11,7 @@ from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, Role
 from crossdesk.store import Store, to_json
 from crossdesk.team.shifts import ShiftService, check_country, zone
+from crossdesk.team.signin import SignInService
 
 
 class TeamService:
@@ -19,6 +20,7 @@ class TeamService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.shifts = ShiftService(store)
+        self.signin = SignInService(store)
 
     def create_team(
         self,
@@ -152,6 +154,40 @@ class TeamService:
         """Every team."""
         self.store.require(actor, "view")
         return self.store.rows("SELECT id, name, timezone, skills_timeout FROM teams ORDER BY id")
+
+    def audit(
+        self,
+        actor: Actor,
+        *,
+        actor_name: str | None = None,
+        object_type: str | None = None,
+        object_id: int | None = None,
+        since: int | None = None,
+        limit: int = 200,
+    ) -> list[dict]:
+        """The audit trail, newest first, filtered (needs "view")."""
+        self.store.require(actor, "view")
+        where, args = [], []
+        for clause, value in (
+            ("actor = ?", actor_name),
+            ("object_type = ?", object_type),
+            ("object_id = ?", object_id),
+            ("at >= ?", since),
+        ):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        sql = (
+            "SELECT * FROM audit"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id DESC LIMIT ?"
+        )
+        rows = self.store.rows(sql, [*args, limit])
+        for row in rows:
+            for key in ("before", "after"):
+                if row[key] is not None:
+                    row[key] = orjson.loads(row[key])
+        return rows
 
     def agents(self, actor: Actor) -> list[dict]:
         """Every agent, with ``languages`` and ``skills`` as lists."""
