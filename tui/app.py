@@ -25,6 +25,7 @@ from textual.widgets import ProgressBar
 
 from crossdesk.api import Desk
 from crossdesk.errors import DeskError, PermissionDenied
+from crossdesk.models import Actor
 from crossdesk.tui import query
 from crossdesk.tui.commands import ScreenActions
 from crossdesk.tui.keys import load_config
@@ -102,10 +103,14 @@ class CrossdeskApp(App):
         config_path: Path | None = None,
         blink: bool = True,
         warm_up: bool = True,
+        trusted: Actor | None = None,
     ) -> None:
         super().__init__()
         self.gateway = Gateway(desk)
         self.agent_name = agent
+        # On a shared desk, the agent the command line already knows (session or OS user): signed in
+        # without a password. Anyone else types theirs (docs/team.md).
+        self.trusted = trusted
         self.blink = blink
         self.warm_up = warm_up  # read the first conversation in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
@@ -124,9 +129,20 @@ class CrossdeskApp(App):
                 self.notify(str(exc), severity="error")
         self.push_screen(SignInScreen())
 
-    def sign_in(self, name: str) -> None:
-        """Sign ``name`` in and show the inbox. Raises DeskError for an unknown or inactive agent."""
-        self.gateway.actor = self.gateway.call(self.gateway.desk.actor_for, name)
+    def sign_in(self, name: str, password: str | None = None) -> None:
+        """Sign ``name`` in and show the inbox. Raises DeskError for an unknown or inactive agent, and on a
+        shared desk for a wrong or missing password (each try audited, the 10th in a minute slowed)."""
+        gw = self.gateway
+        signin = gw.desk.team.signin
+        if password is not None:
+            actor = gw.call(signin.authenticate, name, password)
+        elif gw.call(signin.shared):
+            if self.trusted is None or self.trusted.name != name:
+                raise DeskError("this desk is shared: type your password")
+            actor = self.trusted
+        else:
+            actor = gw.call(gw.desk.actor_for, name)
+        gw.actor = actor
         if isinstance(self.screen, SignInScreen):
             self.switch_screen(InboxScreen())
         else:
@@ -222,11 +238,11 @@ def binding_ids() -> set[str]:
     return ids
 
 
-def run(db_path: str | Path | None, agent: str | None = None) -> None:
+def run(db_path: str | Path | None, agent: str | None = None, trusted: Actor | None = None) -> None:
     """Open the TUI on the desk at ``db_path`` (the default desk when None), signed in as ``agent`` when
     given. Used by ``crossdesk tui``, ``crossdesk demo`` and ``crossdesk.cli.common.open_tui``."""
     desk = Desk.open(db_path)
     try:
-        CrossdeskApp(desk, agent).run()
+        CrossdeskApp(desk, agent, trusted=trusted).run()
     finally:
         desk.close()

@@ -167,10 +167,10 @@ def with_desk(fn: Callable) -> Callable:
     return wrapper
 
 
-def open_tui(db_path: Path | None, agent: str | None = None) -> None:
+def open_tui(db_path: Path | None, agent: str | None = None, trusted: Actor | None = None) -> None:
     """Open the agent TUI (imported when it opens: the other commands never pay for textual)."""
     try:
         from crossdesk.tui.app import run
     except ImportError as exc:
         raise UserError(f"the TUI is not available in this installation: {exc}") from exc
-    run(resolve_db(db_path), agent=agent)
+    run(resolve_db(db_path), agent=agent, trusted=trusted)

@@ -92,7 +92,7 @@ def run(*args, input=None):
 
 
 def test_personal_desk_acts_as_owner_and_shared_desk_needs_sign_in(shared, monkeypatch):
-    path, ana = shared
+    path, _ana = shared
     assert "(admin)" in run("whoami", "--db", path).output  # personal desk: the owner, as before
     assert (
         run("team", "password", "ana", "--password-stdin", "--db", path, input=SECRET + "\n").exit_code == 0

@@ -42,3 +42,35 @@ async def test_team_load_screen(tmp_path, monkeypatch):
         await pilot.press("escape")
         assert type(app.screen).__name__ == "DashboardScreen"
     desk.close()
+
+
+async def test_sign_in_asks_the_password_on_a_shared_desk(tmp_path, monkeypatch):
+    from crossdesk.tui.screens import InboxScreen, SignInScreen
+
+    monkeypatch.setenv("CROSSDESK_TUI_CONFIG", str(tmp_path / "tui.toml"))
+    desk = make_desk(clock=FixedClock())
+    seed(desk)
+    admin = Actor.system("test")
+    sam = next(a for a in desk.team.agents(admin) if a["name"] == "sam")
+    desk.team.signin.set_password(admin, sam["id"], "sam's long secret")
+    desk.team.signin.sleep = lambda s: None
+    app = CrossdeskApp(desk, "sam", blink=False, warm_up=False)  # a name alone is not enough now
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        name = app.screen.query_one("#agent-name")
+        name.focus()
+        await pilot.press(*"sam", "enter")
+        password = app.screen.query_one("#password")
+        assert password.display and password.has_focus and password.password
+        await pilot.press(*"wrong one", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        assert "wrong agent name or password" in str(app.screen.query_one("#signin-problem").render())
+        await pilot.press(*"sam's long secret", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen)
+        assert app.gateway.actor.name == "sam"
+    fails = [r for r in desk.team.audit(admin, object_type="agent") if r["action"] == "signin.fail"]
+    assert len(fails) == 1
+    desk.close()
