@@ -22,6 +22,7 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.approvals import ApprovalService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -195,6 +196,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.store, self.rates, self.cases, self.tickets)
 
     @cached_property
     def shifts(self) -> ShiftService:

@@ -13,6 +13,7 @@ from crossdesk.store.migrations import (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0120_shifts,
+    m0121_approvals,
 )
 
 #: Every migration module, oldest first.
@@ -25,4 +26,5 @@ MODULES = (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0120_shifts,
+    m0121_approvals,
 )
