@@ -67,7 +67,7 @@ def test_refund_above_the_limit_waits_for_a_supervisor(world):
 
 
 def test_within_the_limit_refunds_at_once_and_decline_changes_nothing(world):
-    desk, ana, sue, ticket, case = world
+    desk, ana, sue, _ticket, case = world
     outcome = desk.approvals.refund(ana, case, amount_minor=1000)
     assert outcome.refund_id and outcome.approval_id is None
     desk.store.set_setting(
@@ -80,7 +80,7 @@ def test_within_the_limit_refunds_at_once_and_decline_changes_nothing(world):
 
 
 def test_escalation_tiers(world):
-    desk, ana, sue, ticket, case = world
+    desk, ana, sue, ticket, _case = world
     team = desk.team.create_team(Actor.system("t"), "returns specialists")
     with pytest.raises(DeskError, match="reason"):
         desk.approvals.escalate(ana, ticket, 1, "  ", team_id=team)
