@@ -32,6 +32,7 @@ from crossdesk.tui.keys import load_config
 from crossdesk.tui.messages import (
     Failed,
     OpenAfterSales,
+    OpenApprovals,
     OpenCustomer,
     OpenDashboard,
     OpenTeam,
@@ -41,6 +42,7 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens import (
     AfterSalesScreen,
+    ApprovalsScreen,
     ConversationScreen,
     CustomerScreen,
     DashboardScreen,
@@ -74,6 +76,7 @@ SCREENS_WITH_BINDINGS = (
     AfterSalesScreen,
     DashboardScreen,
     TeamScreen,
+    ApprovalsScreen,
     HelpScreen,
     QueueView,
     ConfirmModal,
@@ -169,6 +172,10 @@ class CrossdeskApp(App):
     @on(OpenTeam)
     def _open_team(self) -> None:
         self.push_screen(TeamScreen())
+
+    @on(OpenApprovals)
+    def _open_approvals(self) -> None:
+        self.push_screen(ApprovalsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -73,6 +73,10 @@ class OpenTeam(Message):
     """Show the team's load."""
 
 
+class OpenApprovals(Message):
+    """Show the approval queue."""
+
+
 # ---- slow work with a progress bar: handled by the app ---------------------------------------------
 
 
@@ -209,3 +213,11 @@ class DashboardLoaded(Result[Any]):
 
 class TeamLoaded(Result[Any]):
     """Each agent's load (:class:`crossdesk.routing.Load` list)."""
+
+
+class ApprovalsLoaded(Result[Any]):
+    """The pending approval requests (rows of ``desk.approvals.queue``)."""
+
+
+class ApprovalDecided(Result[Any]):
+    """An approval request after its decision."""

@@ -15,6 +15,7 @@ import click
 from crossdesk.cli import (
     access,
     aftersales,
+    approvals,
     automation,
     data,
     desk,
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
     routing,  # route
     evaluate,  # evaluate classify|language
     access,  # login, logout, whoami, audit
+    approvals,  # approvals list|refund|request-return|approve|decline, escalate
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
 )
 

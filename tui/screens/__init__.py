@@ -4,6 +4,7 @@ messages (:mod:`crossdesk.tui.messages`) and the app pushes the screen."""
 from __future__ import annotations
 
 from crossdesk.tui.screens.aftersales import AfterSalesScreen
+from crossdesk.tui.screens.approvals import ApprovalsScreen
 from crossdesk.tui.screens.conversation import ConversationScreen
 from crossdesk.tui.screens.customer import CustomerScreen
 from crossdesk.tui.screens.dashboard import DashboardScreen
@@ -14,6 +15,7 @@ from crossdesk.tui.screens.team import TeamScreen
 
 __all__ = [
     "AfterSalesScreen",
+    "ApprovalsScreen",
     "ConversationScreen",
     "CustomerScreen",
     "DashboardScreen",

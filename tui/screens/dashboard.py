@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from crossdesk.tui.messages import DashboardLoaded, OpenTeam
+from crossdesk.tui.messages import DashboardLoaded, OpenApprovals, OpenTeam
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.dashboard.charts import BarChart, VolumeChart
 from crossdesk.tui.widgets.dashboard.numbers import Numbers
@@ -19,10 +19,12 @@ from crossdesk.tui.widgets.dashboard.numbers import Numbers
 class DashboardScreen(DeskScreen):
     """Today's numbers and plots."""
 
+    NEEDS: ClassVar[dict[str, str]] = {"approvals": "supervise"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="dashboard.back"),
         Binding("r", "reload", "Refresh", id="dashboard.refresh"),
         Binding("t", "team", "Team load", id="dashboard.team", show=False),
+        Binding("p", "approvals", "Approvals", id="dashboard.approvals", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,6 +55,9 @@ class DashboardScreen(DeskScreen):
 
     def action_team(self) -> None:
         self.post_message(OpenTeam())
+
+    def action_approvals(self) -> None:
+        self.post_message(OpenApprovals())
 
     def action_back(self) -> None:
         self.app.pop_screen()
