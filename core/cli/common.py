@@ -173,4 +173,7 @@ def open_tui(db_path: Path | None, agent: str | None = None, trusted: Actor | No
         from crossdesk.tui.app import run
     except ImportError as exc:
         raise UserError(f"the TUI is not available in this installation: {exc}") from exc
-    run(resolve_db(db_path), agent=agent, trusted=trusted)
+    if trusted is None:
+        run(resolve_db(db_path), agent=agent)
+    else:  # a shared desk: the agent the session or the OS user names
+        run(resolve_db(db_path), agent=agent, trusted=trusted)
