@@ -30,7 +30,7 @@ from crossdesk.api import Desk, DeskError
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
-from crossdesk.demo.shifts import add_shifts
+from crossdesk.demo.shifts import add_team
 from crossdesk.models import Actor, TicketStatus
 
 DEFAULT_SIZE = 1_000
@@ -377,7 +377,6 @@ def _build(
         if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
             raise DeskError(f"a demo desk must be built into an empty desk; this one already has {table}")
     shops, agents = configure(desk, actor, seed, size, now)
-    add_shifts(desk, actor, now)  # shifts, leave, skills timeout: crossdesk.demo.shifts
     ctx = Context(
         seed=seed, now=now, chunk_size=CHUNK, shops=shops, agents=agents, phone_schemes=phone_schemes()
     )
@@ -392,6 +391,7 @@ def _build(
             if progress:
                 progress("tickets", done, size)
         bulk.finish(progress)
+    add_team(desk, actor, now)  # shifts, leave, approval queue: crossdesk.demo.shifts
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
     db.execute("PRAGMA optimize")

@@ -1,6 +1,7 @@
 """The demo desk's shifts: each team works its own hours in its own time zone (Berlin, New York, Tokyo,
 Taipei, Dubai), one agent is on leave this week, public holidays come from each agent's country, and the
-EU team's skill requirement relaxes after four hours. ``crossdesk team coverage --week`` shows the gaps
+EU team's skill requirement relaxes after four hours; the supervisors' approval queue holds refunds above
+an agent's limit. ``crossdesk team coverage --week`` shows the gaps
 (nights in Europe for German, the weekends) and ``crossdesk route`` offers tickets to who is on shift."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crossdesk.api import Desk
+from crossdesk.errors import DeskError
 from crossdesk.models import Actor
 
 #: name -> (weekly pattern in the agent's own time zone, holiday country)
@@ -34,6 +36,58 @@ SHIFTS = {
 #: Who is on leave in the demo's week (days from the build day), and the EU team's skills timeout.
 ON_LEAVE = ("Sanne de Vries", 0, 4)
 EU_TEAM, EU_SKILLS_TIMEOUT = "EU Marketplaces", 4 * 3600
+
+
+def add_team(desk: Desk, actor: Actor, now: int) -> None:
+    """Shifts, leave and a skills timeout, then a supervisor's approval queue with items in it, written
+    at the demo's own ``now`` like everything else it holds."""
+    clock = desk.store.clock
+    desk.store.clock = lambda: float(now)
+    try:
+        add_shifts(desk, actor, now)
+        add_approvals(desk, actor)
+    finally:
+        desk.store.clock = clock
+
+
+def add_approvals(desk: Desk, actor: Actor, n: int = 4) -> list[int]:
+    """Refunds above the agent's limit, asked for on return requests of the demo: each opens a return
+    case (through the services), a supervisor approves the return, the goods arrive, and the agent's
+    refund becomes an approval request in the supervisors' queue."""
+    agents = {a["name"]: a for a in desk.team.agents(actor)}
+    if "Jonas Weber" not in agents or "Emily Carter" not in agents:
+        return []
+    agent, supervisor = desk.actor_for("Jonas Weber"), desk.actor_for("Emily Carter")
+    limit = (desk.store.refund_limits().get(agent.role) or 0) / 100
+    # The demo's returns under way (tagged when generated; intents come later, with enrichment).
+    rows = desk.db.execute(
+        "SELECT t.id, t.order_id, o.total_minor, o.currency FROM tickets t JOIN orders o ON o.id = t.order_id "
+        "JOIN ticket_tags g ON g.ticket_id = t.id AND g.tag = 'return-label-sent' WHERE t.status < 4 "
+        "ORDER BY t.id LIMIT 400"
+    ).fetchall()
+    made: list[int] = []
+    for ticket_id, order_id, total, currency in rows:
+        if len(made) >= n:
+            break
+        if desk.rates.to_usd(total, currency) <= limit * 1.2:
+            continue
+        lines = desk.db.execute(
+            "SELECT sku FROM order_lines WHERE order_id = ? LIMIT 1", [order_id]
+        ).fetchone()
+        if lines is None:
+            continue
+        try:
+            case = desk.cases.open(
+                agent, type="return", order_id=order_id, ticket_id=ticket_id, items=[{"sku": lines[0]}]
+            )
+            desk.cases.approve(supervisor, case)
+            desk.cases.receive(agent, case)
+            outcome = desk.approvals.refund(agent, case, reason="buyer sent it back: refund in full")
+        except DeskError:
+            continue  # a case this order cannot have (a law, a state): the next one
+        if outcome.approval_id:
+            made.append(outcome.approval_id)
+    return made
 
 
 def add_shifts(desk: Desk, actor: Actor, now: int) -> None:

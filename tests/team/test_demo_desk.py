@@ -100,3 +100,11 @@ def test_cli_route_at_and_team_commands(tmp_path):
     assert "mon 07:00-15:00" in shifts.output
     bad = runner.invoke(cli, ["team", "shifts", "Jonas Weber", "mon 7-15", "--db", str(path)])
     assert bad.exit_code == 1 and "not like" in bad.output
+
+
+def test_demo_has_shifts_in_three_time_zones_and_an_approval_queue(demo):
+    desk, _clock = demo
+    zones = {a["timezone"] for a in desk.team.agents(ADMIN) if desk.shifts.pattern(a["id"])}
+    assert {"Europe/Berlin", "America/New_York", "Asia/Tokyo"} <= zones
+    waiting = desk.approvals.queue(ADMIN)
+    assert waiting and all(r["kind"] == "refund" and r["amount_usd_minor"] > 50_00 for r in waiting)
