@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
-from crossdesk.store.permissions import allowed
+from crossdesk.store.permissions import permitted
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ class Gateway:
 
     def can(self, permission: str) -> bool:
         """Whether to offer actions needing ``permission`` to the signed-in agent."""
-        return self.actor is not None and allowed(self.actor.role, permission)
+        return self.actor is not None and permitted(self.actor, permission)
 
     def now(self) -> int:
         return self.desk.now()

@@ -32,9 +32,7 @@ class Inventory:
             ).fetchone()
             reserved = before[1] if before else 0
             if on_hand < reserved:
-                raise CaseError(
-                    f"SKU {sku}: {reserved} are reserved for exchanges; on hand cannot be {on_hand}"
-                )
+                raise CaseError(f"SKU {sku}: {reserved} are reserved for exchanges; on hand cannot be {on_hand}")
             store.db.execute(
                 "INSERT INTO inventory (sku, on_hand, reserved, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, "
@@ -87,9 +85,7 @@ class Inventory:
                 [qty, now, sku, qty],
             )
             if cur.rowcount != 1:
-                have = store.db.execute(
-                    "SELECT on_hand - reserved FROM inventory WHERE sku = ?", [sku]
-                ).fetchone()
+                have = store.db.execute("SELECT on_hand - reserved FROM inventory WHERE sku = ?", [sku]).fetchone()
                 raise CaseError(
                     f"no stock for {sku}: {qty} needed, {have[0] if have else 0} available; the exchange cannot be approved"
                 )
@@ -101,9 +97,7 @@ class Inventory:
 
     def release(self, case_id: int) -> None:
         """Give back what a case holds (declined or closed before shipping)."""
-        self._settle(
-            case_id, "released", "UPDATE inventory SET reserved = reserved - ?, updated_at = ? WHERE sku = ?"
-        )
+        self._settle(case_id, "released", "UPDATE inventory SET reserved = reserved - ?, updated_at = ? WHERE sku = ?")
 
     def ship(self, case_id: int) -> None:
         """The replacement left: what the case holds leaves the stock."""
@@ -116,9 +110,7 @@ class Inventory:
     def _settle(self, case_id: int, status: str, stock_sql: str) -> None:
         store = self.store
         now = store.now()
-        held: list[Any] = store.rows(
-            "SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id]
-        )
+        held: list[Any] = store.rows("SELECT * FROM reservations WHERE case_id = ? AND status = 'held'", [case_id])
         for res in held:
             store.db.execute(stock_sql, [res["quantity"], now, res["sku"]])
             store.db.execute(

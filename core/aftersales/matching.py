@@ -25,20 +25,14 @@ def match_request(
     problems: list[str] = []
     for item in items:
         qty = int(item.get("quantity", 1))
-        line = (
-            by_id.get(item.get("order_line_id")) if item.get("order_line_id") else by_sku.get(item.get("sku"))
-        )
+        line = by_id.get(item.get("order_line_id")) if item.get("order_line_id") else by_sku.get(item.get("sku"))
         if line is None:
-            problems.append(
-                f"SKU {item.get('sku') or item.get('order_line_id')!s} is not on order {order['external_id']}"
-            )
+            problems.append(f"SKU {item.get('sku') or item.get('order_line_id')!s} is not on order {order['external_id']}")
             continue
         if qty > line["quantity"]:
             problems.append(f"{qty} x {line['sku']} asked, {line['quantity']} ordered")
             continue
         matched.append((line, qty, str(item.get("replacement_sku") or "")))
     if customer_id is not None and order["customer_id"] is not None and customer_id != order["customer_id"]:
-        problems.append(
-            f"the request comes from customer {customer_id}, the order belongs to {order['customer_id']}"
-        )
+        problems.append(f"the request comes from customer {customer_id}, the order belongs to {order['customer_id']}")
     return matched, problems

@@ -17,9 +17,7 @@ def exception_report(store: Store, *, now: int, not_received_days: int = 14) -> 
     service checks ``view`` first)."""
     db = store.db
     out: list[dict] = []
-    for case in store.rows(
-        "SELECT * FROM cases WHERE state <> 'closed' AND order_id IS NOT NULL ORDER BY id"
-    ):
+    for case in store.rows("SELECT * FROM cases WHERE state <> 'closed' AND order_id IS NOT NULL ORDER BY id"):
         order = store.row("SELECT * FROM orders WHERE id = ?", [case["order_id"]])
         if order is None:
             continue
@@ -61,12 +59,6 @@ def exception_report(store: Store, *, now: int, not_received_days: int = 14) -> 
         "('approve', 'decline', 'refund', 'ship_replacement', 'receive') GROUP BY case_id, action HAVING n > 1 "
         "ORDER BY case_id"
     ):
-        out.append(
-            {
-                "case_id": row["case_id"],
-                "kind": "acted_twice",
-                "detail": f"{row['action']} done {row['n']} times",
-            }
-        )
+        out.append({"case_id": row["case_id"], "kind": "acted_twice", "detail": f"{row['action']} done {row['n']} times"})
     out.sort(key=lambda r: (r["case_id"], r["kind"]))
     return out

@@ -68,13 +68,7 @@ class CaseService:
         """Cases, oldest request first; ``state`` may be one state or several."""
         self.store.require(actor, "view")
         return views.list_cases(
-            self.store,
-            state=state,
-            type=type,
-            platform=platform,
-            order_id=order_id,
-            limit=limit,
-            offset=offset,
+            self.store, state=state, type=type, platform=platform, order_id=order_id, limit=limit, offset=offset
         )
 
     def refundable(self, actor: Actor, order_id: int) -> int:

@@ -30,9 +30,7 @@ def evaluate() -> None:
     help="dev: the demo phrase bank; heldout: never tuned on; noisy: the bank as the demo sends it; "
     "both: dev and heldout.",
 )
-@click.option(
-    "--file", "path", type=click.Path(path_type=Path), default=None, help="The held-out JSONL file."
-)
+@click.option("--file", "path", type=click.Path(path_type=Path), default=None, help="The held-out JSONL file.")
 @click.option("--misses", is_flag=True, help="List the messages whose intent was not found.")
 @click.option("--strays", is_flag=True, help="List the messages firing an unrelated intent.")
 def evaluate_classify(which: str, path: Path | None, misses: bool, strays: bool) -> None:

@@ -166,7 +166,8 @@ def _tags(f: Facts) -> set[str]:
     return f.cached(
         "tags",
         lambda: {
-            r[0] for r in f.db.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", [f.ticket["id"]])
+            r[0]
+            for r in f.db.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", [f.ticket["id"]])
         },
     )
 

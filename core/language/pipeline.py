@@ -41,6 +41,4 @@ class MessageLanguage:
             db.execute("UPDATE messages SET language = ? WHERE id = ?", [language, message_id])
         db.execute("UPDATE tickets SET language = ? WHERE id = ? AND language = ''", [language, ticket_id])
         if customer_id is not None:
-            db.execute(
-                "UPDATE customers SET language = ? WHERE id = ? AND language = ''", [language, customer_id]
-            )
+            db.execute("UPDATE customers SET language = ? WHERE id = ? AND language = ''", [language, customer_id])

@@ -17,12 +17,4 @@ priorities as an uninterrupted one.
 from crossdesk.queue.rescore import RESCORE_KEY, RescoreReport, rescore
 from crossdesk.queue.service import QueueEntry, QueuePage, QueueService, live_filters
 
-__all__ = [
-    "RESCORE_KEY",
-    "QueueEntry",
-    "QueuePage",
-    "QueueService",
-    "RescoreReport",
-    "live_filters",
-    "rescore",
-]
+__all__ = ["RESCORE_KEY", "QueueEntry", "QueuePage", "QueueService", "RescoreReport", "live_filters", "rescore"]

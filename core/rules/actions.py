@@ -60,10 +60,7 @@ class ActionRunner:
         if name == "set_priority":
             return {"action": name, "changed": tickets.set_priority_level(actor, ticket_id, action["value"])}
         if name == "set_status":
-            return {
-                "action": name,
-                "changed": _jsonable(tickets.update(actor, ticket_id, status=action["value"])),
-            }
+            return {"action": name, "changed": _jsonable(tickets.update(actor, ticket_id, status=action["value"]))}
         if name == "set_type":
             return {"action": name, "changed": tickets.update(actor, ticket_id, type=action["value"])}
         if name == "escalate":
@@ -98,11 +95,7 @@ class ActionRunner:
         if order is None or order[0] is None:
             raise DeskError("cannot open a case: the ticket has no order")
         case_id = self.cases.open(
-            actor,
-            type=action["type"],
-            order_id=order[0],
-            reason=action.get("reason", ""),
-            ticket_id=ticket_id,
+            actor, type=action["type"], order_id=order[0], reason=action.get("reason", ""), ticket_id=ticket_id
         )
         return {"case_id": case_id, "type": action["type"]}
 

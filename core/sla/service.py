@@ -327,9 +327,7 @@ class SlaService:
         policies = self.policies()
         by_id = {p.id: p for p in policies}
         with self.store.tx():
-            with BulkEvaluator(
-                self.store.db, self._vocabulary, now, [p.conditions for p in policies]
-            ) as bulk:
+            with BulkEvaluator(self.store.db, self._vocabulary, now, [p.conditions for p in policies]) as bulk:
                 cases, params = [], []
                 for policy in policies:
                     where, ps = bulk.where(policy.conditions)

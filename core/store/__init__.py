@@ -13,13 +13,4 @@ from __future__ import annotations
 from crossdesk.store.db import SchemaError, connect, default_path, schema_version, transaction
 from crossdesk.store.session import Step, Store, to_json
 
-__all__ = [
-    "SchemaError",
-    "Step",
-    "Store",
-    "connect",
-    "default_path",
-    "schema_version",
-    "to_json",
-    "transaction",
-]
+__all__ = ["SchemaError", "Step", "Store", "connect", "default_path", "schema_version", "to_json", "transaction"]

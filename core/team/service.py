@@ -10,6 +10,7 @@ import orjson
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, Role
 from crossdesk.store import Store, to_json
+from crossdesk.team.roles import actor_of, check_role, define_role
 from crossdesk.team.shifts import ShiftService, check_country, zone
 from crossdesk.team.signin import SignInService
 
@@ -64,7 +65,7 @@ class TeamService:
     ) -> int:
         store = self.store
         store.require(actor, "manage_settings")
-        role = Role(role)
+        role_name = check_role(store, role)
         if capacity < 0:
             raise DeskError("capacity cannot be negative")
         zone(timezone)
@@ -72,7 +73,7 @@ class TeamService:
         row = {
             "name": name,
             "email": email,
-            "role": role.value,
+            "role": role_name,
             "team_id": team_id,
             "languages": to_json(list(languages)),
             "skills": to_json(list(skills)),
@@ -111,7 +112,7 @@ class TeamService:
             elif key == "country":
                 value = check_country(value)
             elif key == "role":
-                value = Role(value).value
+                value = check_role(store, value)
             elif key == "os_user":
                 value = (value or "").strip() or None
                 if (
@@ -207,7 +208,13 @@ class TeamService:
             raise NotFound(f"no agent named {name!r} on this desk")
         if not row[3]:
             raise DeskError(f"agent {name!r} is deactivated")
-        return Actor(name=row[1], role=Role(row[2]), agent_id=row[0])
+        return actor_of(self.store, row[0], row[1], row[2])
+
+    def define_role(
+        self, actor: Actor, name: str, permissions: Sequence[str], refund_limit_usd_minor: int | None = 0
+    ) -> None:
+        """A custom role from the permission matrix (needs ``manage_settings``)."""
+        define_role(self.store, actor, name, permissions, refund_limit_usd_minor)
 
 
 _AGENT_FIELDS = frozenset(

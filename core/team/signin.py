@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable
 
 from crossdesk.errors import DeskError, NotFound
-from crossdesk.models import Actor, Role
+from crossdesk.models import Actor
 from crossdesk.store import Store
+from crossdesk.team.roles import actor_of
 
 #: scrypt cost: 16 MiB of memory per hash (n * r * 128 bytes), about 50 ms.
 N, R, P = 2**14, 8, 1
@@ -97,7 +98,7 @@ class SignInService:
             )
 
     def _actor(self, row: tuple) -> Actor:
-        return Actor(name=row[1], role=Role(row[2]), agent_id=row[0])
+        return actor_of(self.store, row[0], row[1], row[2])
 
     def authenticate(self, name: str, password: str) -> Actor:
         """The agent ``name`` if ``password`` is theirs; SignInFailed otherwise (audited, rate-limited)."""

@@ -24,6 +24,7 @@ class IncomingMixin:
     config: TranslationConfig
     stats: RunStats
 
+
     def translate_incoming(
         self,
         actor: Actor | None = None,

@@ -23,6 +23,7 @@ class RepliesMixin:
     tickets: TicketService
     config: TranslationConfig
 
+
     def agent_language(self, actor: Actor | None) -> str:
         """The acting agent's first language, else the configured agent language."""
         if actor is not None and actor.agent_id is not None:
@@ -107,9 +108,7 @@ class RepliesMixin:
         if isinstance(template, int):
             row = self.store.db.execute("SELECT id, body FROM templates WHERE id = ?", [template]).fetchone()
         else:
-            row = self.store.db.execute(
-                "SELECT id, body FROM templates WHERE name = ?", [template]
-            ).fetchone()
+            row = self.store.db.execute("SELECT id, body FROM templates WHERE name = ?", [template]).fetchone()
         if row is None:
             raise ValueError(f"no template {template!r}")
         template_id, default_body = row
@@ -143,6 +142,4 @@ class RepliesMixin:
         if UNTRANSLATED.search(body):
             raise ValueError("the reply still has parts marked ⟦ ⟧ that were not translated; edit them first")
         own = "" if preview.original == body else preview.original
-        return self.tickets.reply(
-            actor, ticket_id, body, language=preview.target, translation=own, **reply_kw
-        )
+        return self.tickets.reply(actor, ticket_id, body, language=preview.target, translation=own, **reply_kw)

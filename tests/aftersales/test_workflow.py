@@ -57,9 +57,7 @@ def test_ebay_return_from_request_to_close(world):
     (issue,) = outbox(world, "refund")
     refund = action(issue)
     assert issue["platform"] == "ebay" and isinstance(refund, Refund)
-    assert (
-        refund.amount_minor == 12900 and refund.currency == "EUR" and refund.return_external_id == "5000123"
-    )
+    assert refund.amount_minor == 12900 and refund.currency == "EUR" and refund.return_external_id == "5000123"
     assert issue["idempotency_key"] == f"refund:{refund_id}" == refund.idempotency_key
     desk.cases.close(agent, case)
 
@@ -262,9 +260,7 @@ def test_cancellations_cancel_the_order_not_a_return(world):
     desk.cases.approve(world.supervisor, shopify)
     (item,) = outbox(world)
     cancel = action(item)
-    assert (
-        item["kind"] == "cancellation" and item["platform"] == "shopify" and isinstance(cancel, Cancellation)
-    )
+    assert item["kind"] == "cancellation" and item["platform"] == "shopify" and isinstance(cancel, Cancellation)
     assert cancel.refund is False and cancel.restock is True
     amazon = desk.cases.open(world.agent, type="cancellation", order_id=world.order("amazon", delivered=None))
     assert "Cancel the order in Seller Central" in desk.cases.approve(world.supervisor, amazon)["next_step"]

@@ -13,12 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = {
-    "core": "crossdesk",
-    "ext": "crossdesk._native",
-    "plugins": "crossdesk.plugins",
-    "tui": "crossdesk.tui",
-}
+FOLDERS = {"core": "crossdesk", "ext": "crossdesk._native", "plugins": "crossdesk.plugins", "tui": "crossdesk.tui"}
 #: Lines above which a module must say at its top why it is one module.
 LONG = 600
 
@@ -151,9 +146,7 @@ def test_lint_fails_when_a_lower_layer_imports_a_higher_one(tmp_path):
     shutil.copytree(ROOT / "core", tree, ignore=shutil.ignore_patterns("__pycache__"))
     for folder, package in FOLDERS.items():
         if folder != "core":
-            shutil.copytree(
-                ROOT / folder, tree / package.split(".")[1], ignore=shutil.ignore_patterns("__pycache__")
-            )
+            shutil.copytree(ROOT / folder, tree / package.split(".")[1], ignore=shutil.ignore_patterns("__pycache__"))
     clean = subprocess.run(
         [str(lint), "--no-cache", str(ROOT / "pyproject.toml")],
         cwd=tmp_path,

@@ -182,6 +182,8 @@ def test_to_minor(text: str, digits: int, minor: int) -> None:
 
 def test_sync_service_for_the_tui(desk: Any) -> None:
     seen: list[tuple[int, int]] = []
-    out = desk.sync.run(ADMIN, progress=lambda d, t: seen.append((d, t)), env={}, credentials=lambda p, s: {})
+    out = desk.sync.run(
+        ADMIN, progress=lambda d, t: seen.append((d, t)), env={}, credentials=lambda p, s: {}
+    )
     assert seen == [(1, 1)]
     assert out["shops"][0].ok and out["outbox"].counts()["sent"] == 0

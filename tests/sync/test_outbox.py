@@ -42,9 +42,7 @@ def reply_item(h: Harness, body: str = "Your parcel left our warehouse today.") 
 
 def enqueue(h: Harness, action_type: type[Action], key: str, **fields) -> int:
     """Queue an action of ``action_type`` for the harness's shop."""
-    action = action_type(
-        platform=h.platform, shop_external_id=h.shop_external_id, idempotency_key=key, **fields
-    )
+    action = action_type(platform=h.platform, shop_external_id=h.shop_external_id, idempotency_key=key, **fields)
     return h.desk.enqueue_outbox(ADMIN, action)
 
 
@@ -463,9 +461,7 @@ def test_the_connector_gets_the_queued_action_itself(ebay: Harness, monkeypatch:
     item_id, message_id = reply_item(ebay)
     got: list[object] = []
     send = EbayConnector.send_message
-    monkeypatch.setattr(
-        EbayConnector, "send_message", lambda self, action: got.append(action) or send(self, action)
-    )
+    monkeypatch.setattr(EbayConnector, "send_message", lambda self, action: got.append(action) or send(self, action))
     assert ebay.dispatch().sent == [item_id]
     [action] = got
     row = status(ebay, item_id)

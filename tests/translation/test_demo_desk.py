@@ -11,9 +11,7 @@ def test_rerun_over_the_demo_desk_is_all_cache_hits(pm):
     desk = Desk.memory(pm)
     try:
         build_demo(desk, size=120, seed=3)
-        svc = TranslationService(
-            desk.store, desk.tickets, config=TranslationConfig(providers=["deepl", "offline"])
-        )
+        svc = TranslationService(desk.store, desk.tickets, config=TranslationConfig(providers=["deepl", "offline"]))
         first = svc.translate_incoming()
         assert first.messages > 100 and first.translated > 0 and first.queued == 0
         assert set(first.stats.sent_texts) == {"offline"}  # no keys: the phrasebook does the work
@@ -21,9 +19,7 @@ def test_rerun_over_the_demo_desk_is_all_cache_hits(pm):
             "SELECT body, translation FROM messages WHERE direction = 'in' AND translation <> ''"
         ).fetchall()
         assert rows and all(body for body, _ in rows)  # originals kept beside the translations
-        again = TranslationService(
-            desk.store, desk.tickets, config=TranslationConfig(providers=["deepl", "offline"])
-        )
+        again = TranslationService(desk.store, desk.tickets, config=TranslationConfig(providers=["deepl", "offline"]))
         second = again.translate_incoming(force=True)
         assert second.messages == first.messages
         assert second.stats.sent == 0

@@ -226,9 +226,7 @@ def test_plain_translator_never_sees_protected_terms(desk):
 
     from crossdesk.translation import TranslationConfig
 
-    svc = TranslationService(
-        desk.store, desk.tickets, config=TranslationConfig(providers=["plain"]), translators=[Plain()]
-    )
+    svc = TranslationService(desk.store, desk.tickets, config=TranslationConfig(providers=["plain"]), translators=[Plain()])
     svc.set_term(ADMIN, "AcmePhone")
     (t,) = svc.translate(["my AcmePhone is broken, order {{order_id}}"], "de", source="en")
     assert t.text == "MY AcmePhone IS BROKEN, ORDER {{order_id}}"

@@ -31,9 +31,7 @@ def test_hook_crossdesk_translators(pm):
     manager = plugins_manager(only=["translator_offline"], extra=[PigPlugin()])
     desk = Desk.memory(manager)
     try:
-        svc = TranslationService(
-            desk.store, desk.tickets, config=TranslationConfig(providers=["piglatin", "offline"])
-        )
+        svc = TranslationService(desk.store, desk.tickets, config=TranslationConfig(providers=["piglatin", "offline"]))
         assert {p.name for p in svc.providers()} == {"piglatin", "offline"}
         (t,) = svc.translate(["hello world"], "xx", source="en")
         assert (t.provider, t.text) == ("piglatin", "ellohay orldway")

@@ -14,6 +14,7 @@ from crossdesk.store.migrations import (
     m0060_typed_outbox,
     m0120_shifts,
     m0121_approvals,
+    m0122_roles,
 )
 
 #: Every migration module, oldest first.
@@ -27,4 +28,5 @@ MODULES = (
     m0060_typed_outbox,
     m0120_shifts,
     m0121_approvals,
+    m0122_roles,
 )
