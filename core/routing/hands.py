@@ -17,13 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, TicketStatus
+from crossdesk.store import Store
+from crossdesk.team import TeamService
+from crossdesk.tickets import TicketService
 
-if TYPE_CHECKING:
-    from crossdesk.routing.service import RoutingService
+
+class RoutingService(Protocol):
+    """What these functions use of :class:`crossdesk.routing.RoutingService`."""
+
+    store: Store
+    tickets: TicketService
+    team: TeamService
 
 OPEN = int(TicketStatus.SOLVED)
 
