@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import pluggy
 
-from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
+from crossdesk.models import (
+    Event,
+    LanguageGuess,
+    Notification,
+    PlatformSpec,
+    RuleAction,
+    RuleCondition,
+    Translator,
+)
 from crossdesk.policy import Policy
 
 hookspec = pluggy.HookspecMarker("crossdesk")
@@ -73,3 +81,9 @@ def crossdesk_rule_conditions() -> list[RuleCondition]:
 @hookspec
 def crossdesk_event(event: Event) -> None:
     """Observe a committed :class:`~crossdesk.models.Event` (ticket created, replied, case decided...); return None."""
+
+
+@hookspec
+def crossdesk_notify(notification: Notification) -> None:
+    """Tell an agent something (:class:`~crossdesk.models.Notification`), after the change behind it is
+    committed: the built-in terminal, desktop and webhook notifiers implement it (docs/team.md)."""

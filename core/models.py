@@ -287,6 +287,20 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class Notification:
+    """Something an agent is told (``crossdesk_notify``): ``kind`` is ``assigned`` (a ticket given to
+    them), ``sla`` (an SLA about to breach on their ticket) or ``approval`` (a request of theirs decided)."""
+
+    id: int
+    agent_id: int
+    agent: str
+    kind: str
+    text: str
+    ticket_id: int | None = None
+    at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """A domain event passed to ``crossdesk_event`` observers and to automation rules."""
 

@@ -114,12 +114,14 @@ class CrossdeskApp(App):
         # On a shared desk, the agent the command line already knows (session or OS user): signed in
         # without a password. Anyone else types theirs (docs/team.md).
         self.trusted = trusted
+        self.notify_every = 10.0  # seconds between looks for the agent's new notifications
         self.blink = blink
         self.warm_up = warm_up  # read the first conversation in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
 
     def on_mount(self) -> None:
+        self.set_interval(self.notify_every, self._look_for_notifications)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         for problem in self.config.problems:
@@ -131,6 +133,25 @@ class CrossdeskApp(App):
             except DeskError as exc:
                 self.notify(str(exc), severity="error")
         self.push_screen(SignInScreen())
+
+    def _look_for_notifications(self) -> None:
+        if self.gateway.actor is not None:
+            self._fetch_notifications()
+
+    @work(thread=True, exclusive=True, group="notifications")
+    def _fetch_notifications(self) -> None:
+        """The signed-in agent's new notifications (assigned, SLA, approvals) as toasts, marked read."""
+        gw = self.gateway
+        actor = gw.actor
+        if actor is None:
+            return
+        try:
+            rows = gw.call(gw.desk.notifications.unread, actor)
+            gw.call(gw.desk.notifications.mark_read, actor, [r["id"] for r in rows])
+        except Exception:  # a look that fails is tried again at the next tick
+            return
+        for row in rows:
+            self.call_from_thread(self.notify, row["text"], title="crossdesk", timeout=8)
 
     def sign_in(self, name: str, password: str | None = None) -> None:
         """Sign ``name`` in and show the inbox. Raises DeskError for an unknown or inactive agent, and on a

@@ -29,6 +29,7 @@ from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
+from crossdesk.notify import NotificationService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.platforms import Action
@@ -78,6 +79,7 @@ class Desk:
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
             lambda actor, event: self.routing.on_event(actor, event),  # only with routing.on_intake
+            lambda actor, event: self.notifications.on_event(actor, event),  # tell the agents concerned
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -196,6 +198,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.store)
 
     @cached_property
     def approvals(self) -> ApprovalService:

@@ -15,6 +15,7 @@ from crossdesk.store.migrations import (
     m0120_shifts,
     m0121_approvals,
     m0122_roles,
+    m0123_notifications,
 )
 
 #: Every migration module, oldest first.
@@ -29,4 +30,5 @@ MODULES = (
     m0120_shifts,
     m0121_approvals,
     m0122_roles,
+    m0123_notifications,
 )
