@@ -23,6 +23,7 @@ from crossdesk.cli import (
     language,
     rescore,
     routing,
+    serve,
     sync,
     team,
     tui,
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     evaluate,  # evaluate classify|language
     access,  # login, logout, whoami, audit
     approvals,  # approvals list|refund|request-return|approve|decline, escalate
+    serve,  # serve (the TUI in a browser)
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
 )
 

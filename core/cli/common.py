@@ -16,6 +16,7 @@ from crossdesk.store.db import SchemaError, default_path
 
 ENV_ACTOR = "CROSSDESK_ACTOR"
 ENV_SESSION = "CROSSDESK_SESSION"
+ENV_SERVED = "CROSSDESK_SERVED"  # set by crossdesk serve: nobody is signed in without a password
 
 
 class UserError(click.ClickException):
@@ -78,7 +79,7 @@ def cli_actor(desk: Any = None) -> Actor:
     never silently the admin. ``CROSSDESK_ACTOR`` may then only name that same agent."""
     name = os.environ.get(ENV_ACTOR, "").strip()
     if desk is not None and desk.team.signin.shared():
-        who = session_actor(desk) or desk.team.signin.os_actor(os_user())
+        who = None if os.environ.get(ENV_SERVED) else session_actor(desk) or desk.team.signin.os_actor(os_user())
         if who is None:
             raise UserError(
                 f"this desk is shared: sign in with 'crossdesk login NAME' (OS user {os_user()} is not mapped "

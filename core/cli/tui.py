@@ -6,11 +6,20 @@ the other commands never pay for textual.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, db_option, open_tui, os_user, resolve_db, session_actor
+from crossdesk.cli.common import (
+    ENV_SERVED,
+    UserError,
+    db_option,
+    open_tui,
+    os_user,
+    resolve_db,
+    session_actor,
+)
 
 
 def register(cli: click.Group) -> None:
@@ -34,7 +43,9 @@ def tui(db_path: Path | None, agent: str | None) -> None:
     desk = Desk.open(path)
     trusted = None
     try:
-        if desk.team.signin.shared():
+        if os.environ.get(ENV_SERVED):
+            agent = None  # served to a browser: everyone signs in with their password
+        elif desk.team.signin.shared():
             # A shared desk: the agent of this account's session or OS user is signed in; anyone else
             # signs in with a password on the first screen.
             trusted = session_actor(desk) or desk.team.signin.os_actor(os_user())

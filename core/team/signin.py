@@ -83,6 +83,14 @@ class SignInService:
             ).fetchone()
         )
 
+    def has_passwords(self) -> bool:
+        """Whether an active agent has a password (``crossdesk serve`` needs one)."""
+        return bool(
+            self.store.db.execute(
+                "SELECT 1 FROM agents WHERE active = 1 AND password_hash IS NOT NULL LIMIT 1"
+            ).fetchone()
+        )
+
     def set_password(self, actor: Actor, agent_id: int, password: str) -> None:
         """Set an agent's password: the agent themself, or ``manage_settings``. Audited without the hash."""
         store = self.store
