@@ -85,5 +85,4 @@ def crossdesk_event(event: Event) -> None:
 
 @hookspec
 def crossdesk_notify(notification: Notification) -> None:
-    """Tell an agent something (:class:`~crossdesk.models.Notification`), after the change behind it is
-    committed: the built-in terminal, desktop and webhook notifiers implement it (docs/team.md)."""
+    """Observe a committed :class:`~crossdesk.models.Notification` for an agent; return None."""

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
-from crossdesk.store.permissions import permitted
+from crossdesk.store.permissions import allowed
 
 T = TypeVar("T")
 
@@ -37,7 +37,12 @@ class Gateway:
 
     def can(self, permission: str) -> bool:
         """Whether to offer actions needing ``permission`` to the signed-in agent."""
-        return self.actor is not None and permitted(self.actor, permission)
+        actor = self.actor
+        if actor is None:
+            return False
+        if actor.permissions is not None:  # a custom role carries its own permissions
+            return permission in actor.permissions
+        return allowed(actor.role, permission)
 
     def now(self) -> int:
         return self.desk.now()

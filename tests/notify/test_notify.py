@@ -75,6 +75,16 @@ def _ticket(desk, n=1):
     ).last_pk  # fmt: skip
 
 
+def test_hook_crossdesk_notify(desk):
+    """A plugin's crossdesk_notify gets each notification once, after the commit."""
+    ana = desk.team.create_agent(ADMIN, "ana", languages=["en"])
+    t = _ticket(desk)
+    with desk.store.tx():
+        desk.tickets.update(ADMIN, t, assignee_id=ana)
+        assert desk.collector.got == []  # not before the commit
+    assert [(n.agent_id, n.kind, n.ticket_id) for n in desk.collector.got] == [(ana, "assigned", t)]
+
+
 def test_assigned_to_me_through_every_notifier(desk, receiver, monkeypatch):
     monkeypatch.setenv(
         "CROSSDESK_NOTIFY_WEBHOOKS",
