@@ -14,7 +14,15 @@ from __future__ import annotations
 import pluggy
 
 from crossdesk.carriers import CarrierProvider
-from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
+from crossdesk.models import (
+    Event,
+    LanguageGuess,
+    Notification,
+    PlatformSpec,
+    RuleAction,
+    RuleCondition,
+    Translator,
+)
 from crossdesk.policy import Policy
 
 hookspec = pluggy.HookspecMarker("crossdesk")
@@ -79,3 +87,8 @@ def crossdesk_rule_conditions() -> list[RuleCondition]:
 @hookspec
 def crossdesk_event(event: Event) -> None:
     """Observe a committed :class:`~crossdesk.models.Event` (ticket created, replied, case decided...); return None."""
+
+
+@hookspec
+def crossdesk_notify(notification: Notification) -> None:
+    """Observe a committed :class:`~crossdesk.models.Notification` for an agent; return None."""

@@ -22,12 +22,14 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.approvals import ApprovalService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
+from crossdesk.notify import NotificationService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.outreach import OutreachService
@@ -42,7 +44,7 @@ from crossdesk.store import Store
 from crossdesk.store import db as storage
 from crossdesk.surveys import SurveyService
 from crossdesk.sync import SyncService
-from crossdesk.team import TeamService
+from crossdesk.team import ShiftService, TeamService
 from crossdesk.templates import TemplateService
 from crossdesk.tickets import TicketService
 from crossdesk.tracking import TrackingService
@@ -80,6 +82,8 @@ class Desk:
             lambda actor, event: self.surveys.on_event(actor, event),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
+            lambda actor, event: self.routing.on_event(actor, event),  # only with routing.on_intake
+            lambda actor, event: self.notifications.on_event(actor, event),  # tell the agents concerned
             lambda actor, event: self.segments.on_event(actor, event),
             lambda actor, event: self.analytics.facts.on_event(actor, event),  # last: sees what rules did
         ]
@@ -218,6 +222,18 @@ class Desk:
         return QueueService(self.store, self.tickets)
 
     @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.store)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.store, self.rates, self.cases, self.tickets)
+
+    @cached_property
+    def shifts(self) -> ShiftService:
+        return self.team.shifts
+
+    @cached_property
     def routing(self) -> RoutingService:
         return RoutingService(self.store, self.queue, self.tickets, self.team, self.bulk)
 
@@ -290,7 +306,9 @@ class Desk:
         shipments = self.tracking.automate(actor)
         check = self.sla.check(actor)
         time_run = self.rules.run_time_rules(actor)
+        handed = self.routing.handover(actor)  # shift ends: due tickets back to the team queue
         return {
+            "handed_over": len(handed),
             "near_breaches": len(check.near_breaches),
             "breaches": len(check.breaches),
             "time_rules_fired": dict(time_run.fired),

@@ -16,7 +16,9 @@ import crossdesk.cli.customers as customers
 import crossdesk.cli.outreach as outreach
 import crossdesk.cli.surveys as surveys
 from crossdesk.cli import (
+    access,
     aftersales,
+    approvals,
     automation,
     data,
     desk,
@@ -24,7 +26,9 @@ from crossdesk.cli import (
     language,
     rescore,
     routing,
+    serve,
     sync,
+    team,
     tracking,
     tui,
 )
@@ -48,6 +52,10 @@ COMMAND_MODULES = (
     outreach,  # outreach plan|send|consent
     tracking,  # tracking add|list|show|refresh|webhook|label|configure
     analytics_cli,  # report
+    access,  # login, logout, whoami, audit
+    approvals,  # approvals list|refund|request-return|approve|decline, escalate
+    serve,  # serve (the TUI in a browser)
+    team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -156,6 +156,8 @@ def automate(desk: Any, actor: Any) -> None:
         f"time rules: {fired} firing(s), {errors} error(s), {result['windows_closed']} window(s) closed; "
         f"{time.perf_counter() - started:.2f} s"
     )
+    if result.get("handed_over"):
+        click.echo(f"shift ends: {result['handed_over']} ticket(s) handed over")
     for name, count in sorted(result["time_rules_fired"].items()):
         click.echo(f"  {name}: {count}")
     parcels = result.get("shipments") or {}

@@ -69,6 +69,7 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "escalate": (frozenset(), frozenset()),
     "open_case": (frozenset({"type"}), frozenset({"reason"})),
     "notify": (frozenset({"message"}), frozenset({"to"})),
+    "require_skill": (frozenset({"skill"}), frozenset()),
 }
 
 #: Which ticket field each setting action writes (for conflict lint).

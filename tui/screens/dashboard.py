@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Select, Static
 
 from crossdesk.analytics import PERIODS, Board
 from crossdesk.tui.format import duration
-from crossdesk.tui.messages import DashboardLoaded
+from crossdesk.tui.messages import DashboardLoaded, OpenApprovals, OpenTeam
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.dashboard.charts import BarChart, VolumeChart
 from crossdesk.tui.widgets.dashboard.numbers import Numbers
@@ -58,9 +58,12 @@ def row(entry: dict) -> tuple[str, ...]:
 class DashboardScreen(DeskScreen):
     """Service figures with a period and a dimension picker, charts with their values, quality warnings."""
 
+    NEEDS: ClassVar[dict[str, str]] = {"approvals": "supervise"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="dashboard.back"),
         Binding("r", "reload", "Refresh", id="dashboard.refresh"),
+        Binding("t", "team", "Team load", id="dashboard.team", show=False),
+        Binding("p", "approvals", "Approvals", id="dashboard.approvals", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -132,6 +135,12 @@ class DashboardScreen(DeskScreen):
             "none: no SKU draws more complaints or returns than before (crossdesk automate checks)"
         ]
         self.query_one("#warnings", Static).update("\n".join(lines))
+
+    def action_team(self) -> None:
+        self.post_message(OpenTeam())
+
+    def action_approvals(self) -> None:
+        self.post_message(OpenApprovals())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -18,6 +18,10 @@ from crossdesk.store.migrations import (
     m0102_outreach,
     m0110_ticket_facts,
     m0111_quality,
+    m0120_shifts,
+    m0121_approvals,
+    m0122_roles,
+    m0123_notifications,
     m0140_requests,
 )
 
@@ -36,5 +40,9 @@ MODULES = (
     m0102_outreach,
     m0110_ticket_facts,
     m0111_quality,
+    m0120_shifts,
+    m0121_approvals,
+    m0122_roles,
+    m0123_notifications,
     m0140_requests,
 )
