@@ -27,6 +27,7 @@ from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService
 from crossdesk.language.pipeline import MessageLanguage
+from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
@@ -55,7 +56,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.mail``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -231,6 +232,10 @@ class Desk:
             self.sla,
             self.templates,
         )
+
+    @cached_property
+    def mail(self) -> MailService:
+        return MailService(self.store, tickets=self.tickets, customers=self.customers, orders=self.orders)
 
     # ---- the session's disciplines ---------------------------------------------------------------------
 

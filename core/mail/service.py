@@ -1,0 +1,133 @@
+"""``desk.mail``: the e-mail channel's service (accounts, import, IMAP poll, attachments, originals)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crossdesk.customers import CustomerService
+from crossdesk.errors import DeskError, NotFound
+from crossdesk.mail.accounts import Accounts
+from crossdesk.mail.attachments import MAX_BYTES, FileStore
+from crossdesk.mail.intake import MailIntake, Outcome
+from crossdesk.mail.sources import by_date, read_path
+from crossdesk.models import Actor
+from crossdesk.orders import OrderService
+from crossdesk.store import Store
+from crossdesk.tickets import TicketService
+
+#: Where the files beside a desk go when the desk is in memory or the environment says so.
+ENV_FILES = "CROSSDESK_FILES"
+
+
+def files_root(store: Store) -> Path:
+    """The directory beside the desk that holds raw mails and attachments: ``<desk>.files``."""
+    if os.environ.get(ENV_FILES):
+        return Path(os.environ[ENV_FILES])
+    if store.in_memory:
+        return Path(tempfile.mkdtemp(prefix="crossdesk-files-"))
+    path = Path(str(store.path))
+    return path.with_name(path.name + ".files")
+
+
+class MailService:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tickets: TicketService,
+        customers: CustomerService,
+        orders: OrderService,
+        root: Path | None = None,
+        max_attachment_bytes: int = MAX_BYTES,
+    ) -> None:
+        self.store = store
+        self.tickets = tickets
+        self.files = FileStore(root or files_root(store), max_attachment_bytes)
+        self.accounts = Accounts(store)
+        self.intake = MailIntake(store, self.files, tickets=tickets, customers=customers, orders=orders)
+
+    # ---- intake ----------------------------------------------------------------------------------
+
+    def shop(self, which: str | int) -> dict[str, Any]:
+        """A shop row by id, external id or name."""
+        row = self.store.row(
+            "SELECT * FROM shops WHERE CAST(id AS TEXT) = ? OR external_id = ? OR name = ? ORDER BY id LIMIT 1",
+            [str(which)] * 3,
+        )
+        if row is None:
+            raise NotFound(f"no shop {which!r}")
+        return row
+
+    def receive(self, actor: Actor, raw: bytes, shop: str | int, account_id: int | None = None) -> Outcome:
+        """One raw mail for a shop (see :class:`~crossdesk.mail.intake.MailIntake`)."""
+        return self.intake.receive(actor, raw, self.shop(shop), account_id)
+
+    def import_path(
+        self,
+        actor: Actor,
+        path: str | Path,
+        shop: str | int,
+        *,
+        on_mail: Callable[[str, Outcome | Exception], None] | None = None,
+    ) -> Counter[str]:
+        """Import every mail under ``path`` (a .eml, a directory, a Maildir, an mbox). Counts per outcome
+        kind; a mail the desk refuses is counted as ``refused`` and reported to ``on_mail``, the rest go on."""
+        self.store.require(actor, "manage_settings")
+        row = self.shop(shop)
+        counts: Counter[str] = Counter()
+        for name, raw in by_date(read_path(path)):
+            try:
+                outcome = self.intake.receive(actor, raw, row)
+            except DeskError as exc:
+                counts["refused"] += 1
+                if on_mail:
+                    on_mail(name, exc)
+                continue
+            counts[outcome.kind] += 1
+            if outcome.new_ticket:
+                counts["tickets"] += 1
+            if on_mail:
+                on_mail(name, outcome)
+        return counts
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def mail_of(self, actor: Actor, message_id: int) -> dict[str, Any]:
+        """The mail row behind a desk message (its note, sender, Message-ID)."""
+        self.store.require(actor, "view")
+        row = self.store.row("SELECT * FROM mail_messages WHERE desk_message_id = ?", [message_id])
+        if row is None:
+            raise NotFound(f"message #{message_id} did not come by mail")
+        return row
+
+    def original(self, actor: Actor, message_id: int) -> bytes:
+        """The raw mail a desk message was made from, byte for byte (quoted history and all)."""
+        row = self.mail_of(actor, message_id)
+        return self.files.get("raw", row["sha256"])
+
+    def attachments(self, actor: Actor, ticket_id: int) -> list[dict[str, Any]]:
+        """Every attachment of a ticket's mails, oldest first, with ``path`` when the file is kept."""
+        self.store.require(actor, "view")
+        rows = self.store.rows(
+            "SELECT a.*, m.desk_message_id AS message_id FROM mail_attachments a JOIN mail_messages m "
+            "ON m.id = a.mail_id WHERE m.ticket_id = ? ORDER BY a.id",
+            [ticket_id],
+        )
+        for row in rows:
+            row["path"] = str(self.files.path("attachments", row["sha256"])) if row["stored"] else ""
+        return rows
+
+    def filed(self, actor: Actor, ticket_id: int | None = None) -> list[dict[str, Any]]:
+        """Mail filed without a message: auto-replies, bounces, bulk, Amazon notices (of one ticket, or
+        those that named none when ``ticket_id`` is None)."""
+        self.store.require(actor, "view")
+        where = "ticket_id IS NULL" if ticket_id is None else "ticket_id = ?"
+        return self.store.rows(
+            f"SELECT * FROM mail_messages WHERE kind NOT IN ('buyer', 'outbound') AND {where} ORDER BY id",
+            [] if ticket_id is None else [ticket_id],
+        )
