@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from crossdesk.customers import CustomerService
 from crossdesk.errors import DeskError, NotFound
-from crossdesk.mail.accounts import Accounts
+from crossdesk.mail.accounts import Account, Accounts, password
 from crossdesk.mail.attachments import MAX_BYTES, FileStore
+from crossdesk.mail.imap import ImapPoller, PollResult, connect_imap
 from crossdesk.mail.intake import MailIntake, Outcome
 from crossdesk.mail.sources import by_date, read_path
 from crossdesk.models import Actor
@@ -50,6 +51,8 @@ class MailService:
         self.files = FileStore(root or files_root(store), max_attachment_bytes)
         self.accounts = Accounts(store)
         self.intake = MailIntake(store, self.files, tickets=tickets, customers=customers, orders=orders)
+        #: how IMAP connections are opened (tests and a private CA replace it)
+        self.imap_connect: Callable[[Account], Any] = connect_imap
 
     # ---- intake ----------------------------------------------------------------------------------
 
@@ -94,6 +97,33 @@ class MailService:
             if on_mail:
                 on_mail(name, outcome)
         return counts
+
+    # ---- IMAP ------------------------------------------------------------------------------------
+
+    def poll(
+        self,
+        actor: Actor,
+        account: str | int | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        credentials_path: Path | None = None,
+        limit: int = 500,
+    ) -> list[PollResult]:
+        """Poll one account (by name or id) or every account; one account's failure is reported in its
+        result and the others go on."""
+        self.store.require(actor, "manage_settings")
+        accounts = [self.accounts.get(actor, account)] if account is not None else self.accounts.list(actor)
+        poller = ImapPoller(self.store, self.intake, connect=self.imap_connect)
+        results = []
+        for acc in accounts:
+            try:
+                secret = password(acc, env=env, path=credentials_path)
+            except DeskError as exc:
+                results.append(PollResult(acc.name, acc.folder, error=str(exc)))
+                continue
+            shop = self.store.get("shops", acc.shop_id)
+            results.append(poller.poll(actor, acc, shop, secret, limit=limit))
+        return results
 
     # ---- reading ---------------------------------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""Real mail servers on loopback for the tests: pymap (an IMAP server from PyPI, in-memory backend) in a
+subprocess, aiosmtpd (SMTP) in a thread, and a TCP relay that can cut a connection after N bytes (to drop
+a real server's connection in the middle of a fetch)."""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ImapServer:
+    host: str
+    port: int
+    user: str
+    password: str
+    process: subprocess.Popen
+
+    def client(self) -> imaplib.IMAP4:
+        conn = imaplib.IMAP4(self.host, self.port, timeout=30)
+        conn.login(self.user, self.password)
+        return conn
+
+    def append(self, folder: str, *raws: bytes) -> None:
+        conn = self.client()
+        try:
+            conn.create(f'"{folder}"')
+            for raw in raws:
+                status, data = conn.append(f'"{folder}"', None, None, raw)
+                assert status == "OK", data
+        finally:
+            conn.logout()
+
+    def recreate(self, folder: str) -> None:
+        conn = self.client()
+        try:
+            assert conn.delete(f'"{folder}"')[0] == "OK"
+            assert conn.create(f'"{folder}"')[0] == "OK"
+        finally:
+            conn.logout()
+
+    def uids(self, folder: str) -> list[int]:
+        conn = self.client()
+        try:
+            conn.select(f'"{folder}"')
+            return [int(u) for u in conn.uid("SEARCH", None, "ALL")[1][0].split()]
+        finally:
+            conn.logout()
+
+    def messages(self, folder: str) -> list[bytes]:
+        conn = self.client()
+        try:
+            conn.select(f'"{folder}"')
+            out = []
+            for uid in conn.uid("SEARCH", None, "ALL")[1][0].split():
+                data = conn.uid("FETCH", uid, "(BODY.PEEK[])")[1]
+                out.extend(bytes(item[1]) for item in data if isinstance(item, tuple))
+            return out
+        finally:
+            conn.logout()
+
+
+@contextlib.contextmanager
+def pymap_server(
+    user: str = "seller@acme-shop.example", password: str = "app-password-123"
+) -> Iterator[ImapServer]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pymap.main import main; sys.exit(main())",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-tls",
+            "dict",
+            "--demo-data",
+            "--demo-user",
+            user,
+            "--demo-password",
+            password,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"pymap did not start: {process.stderr.read().decode()[-2000:]}"
+                    ) from None
+                time.sleep(0.1)
+        yield ImapServer("127.0.0.1", port, user, password, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class CuttingRelay:
+    """Relays TCP to ``upstream`` and, once armed, closes a connection after the server has sent it
+    ``cut_after`` bytes: a connection dropped mid-fetch, against the real server behind it."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.cut_after: int | None = None
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.cuts = 0
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            budget = [self.cut_after]
+            threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, budget), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, budget: list[int | None] | None) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if budget is not None and budget[0] is not None:
+                    if len(data) >= budget[0]:
+                        dst.sendall(data[: budget[0]])
+                        self.cuts += 1
+                        break
+                    budget[0] -= len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.listener.close()
