@@ -206,7 +206,7 @@ class Desk:
 
     @cached_property
     def sync(self) -> SyncService:
-        return SyncService(
+        service = SyncService(
             self.store,
             tickets=self.tickets,
             customers=self.customers,
@@ -215,6 +215,8 @@ class Desk:
             outbox=self.outbox,
             rates=self.rates,
         )
+        service.channels["email"] = lambda shop: self.mail.connector(shop)
+        return service
 
     @cached_property
     def bulk(self) -> BulkService:

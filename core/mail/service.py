@@ -15,10 +15,12 @@ from crossdesk.mail.accounts import Account, Accounts, password
 from crossdesk.mail.attachments import MAX_BYTES, FileStore
 from crossdesk.mail.imap import ImapPoller, PollResult, connect_imap
 from crossdesk.mail.intake import MailIntake, Outcome
+from crossdesk.mail.smtp import MailConnector, connect_smtp
 from crossdesk.mail.sources import by_date, read_path
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService
 from crossdesk.store import Store
+from crossdesk.sync.connections import ConnectionError_
 from crossdesk.tickets import TicketService
 
 #: Where the files beside a desk go when the desk is in memory or the environment says so.
@@ -53,6 +55,11 @@ class MailService:
         self.intake = MailIntake(store, self.files, tickets=tickets, customers=customers, orders=orders)
         #: how IMAP connections are opened (tests and a private CA replace it)
         self.imap_connect: Callable[[Account], Any] = connect_imap
+        #: how SMTP connections are opened
+        self.smtp_connect: Callable[[Account], Any] = connect_smtp
+        #: where passwords are read (None: the process environment, the default credentials file)
+        self.env: Mapping[str, str] | None = None
+        self.credentials_path: Path | None = None
 
     # ---- intake ----------------------------------------------------------------------------------
 
@@ -112,6 +119,8 @@ class MailService:
         """Poll one account (by name or id) or every account; one account's failure is reported in its
         result and the others go on."""
         self.store.require(actor, "manage_settings")
+        env = self.env if env is None else env
+        credentials_path = self.credentials_path if credentials_path is None else credentials_path
         accounts = [self.accounts.get(actor, account)] if account is not None else self.accounts.list(actor)
         poller = ImapPoller(self.store, self.intake, connect=self.imap_connect)
         results = []
@@ -124,6 +133,26 @@ class MailService:
             shop = self.store.get("shops", acc.shop_id)
             results.append(poller.poll(actor, acc, shop, secret, limit=limit))
         return results
+
+    # ---- SMTP --------------------------------------------------------------------------------------
+
+    def connector(self, shop: Mapping[str, Any]) -> MailConnector:
+        """The connector that sends a shop's mail replies (the outbox dispatcher's ``email`` channel)."""
+        row = self.store.row(
+            "SELECT * FROM mail_accounts WHERE shop_id = ? ORDER BY id LIMIT 1", [shop["id"]]
+        )
+        if row is None:
+            raise ConnectionError_(
+                f"shop {shop['name']} has no mail account to send mail replies from; add one with 'crossdesk mail add'"
+            )
+        account = Account.of(row)
+        try:
+            secret: str | None = password(account, env=self.env, path=self.credentials_path)
+        except DeskError as exc:
+            raise ConnectionError_(str(exc)) from None
+        return MailConnector(
+            self.store, account, secret, smtp_connect=self.smtp_connect, imap_connect=self.imap_connect
+        )
 
     # ---- reading ---------------------------------------------------------------------------------
 

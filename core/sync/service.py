@@ -41,6 +41,9 @@ class SyncService:
         self.cases = cases
         self.outbox = outbox
         self.rates = rates
+        #: thread-id prefix -> connector factory per shop, for replies that leave by another channel
+        #: than the marketplace's API (``"email"``: wired by the facade to ``desk.mail``)
+        self.channels: dict[str, Callable[[Any], Any]] = {}
 
     def connections(self, **options: Any) -> Connections:
         """Connectors for this desk's shops (``env``, ``credentials_path``, ``credentials`` and
@@ -62,6 +65,7 @@ class SyncService:
 
     def dispatcher(self, connections: Connections, **options: Any) -> OutboxDispatcher:
         """The outbox sender over ``connections`` (``actor``, ``max_attempts``, ``backoff``, ``lease``)."""
+        options.setdefault("channels", self.channels)
         return OutboxDispatcher(self.store, connections, outbox=self.outbox, **options)
 
     def run(

@@ -171,3 +171,51 @@ class CuttingRelay:
     def close(self) -> None:
         self._stop = True
         self.listener.close()
+
+
+class SmtpHandler:
+    """aiosmtpd handler: keeps what it accepts; ``answers`` queues codes to give instead (``"451 ..."``),
+    ``drop`` closes the connection after DATA without answering (after calling ``on_drop``)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.answers: list[str] = []
+        self.drop = False
+        self.on_drop = None
+        self.on_accept = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
+        content = envelope.original_content or envelope.content
+        if self.drop:
+            self.drop = False
+            if self.on_drop is not None:
+                self.on_drop(bytes(content))
+            server.transport.close()
+            return "250 OK"  # never reaches the client
+        if self.answers:
+            return self.answers.pop(0)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
+        if self.on_accept is not None:
+            self.on_accept(bytes(content))
+        return "250 2.0.0 queued"
+
+
+@contextlib.contextmanager
+def smtp_server(user: str, password: str) -> Iterator[tuple[SmtpHandler, int]]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok)
+
+    handler = SmtpHandler()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
