@@ -90,3 +90,46 @@ def list_(desk: Any, actor: Any) -> None:
 def show(desk: Any, actor: Any, message_id: int) -> None:
     """Print the full original mail behind desk message MESSAGE_ID (quoted history and all)."""
     click.echo(desk.mail.original(actor, message_id).decode("utf-8", errors="replace"))
+
+
+@mail.command("test")
+@with_desk
+@click.argument("name")
+def test(desk: Any, actor: Any, name: str) -> None:
+    """Check account NAME: its password is found, IMAP signs in and opens the folder, SMTP signs in."""
+    failed = False
+    for what, ok, detail in desk.mail.test(actor, name):
+        failed = failed or not ok
+        click.echo(f"{what}: {'ok' if ok else 'FAILED'}: {detail}", err=not ok)
+    if failed:
+        raise SystemExit(1)
+
+
+@mail.command("poll")
+@with_desk
+@click.argument("name", required=False)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=500, show_default=True, help="Mails per account."
+)
+def poll(desk: Any, actor: Any, name: str | None, limit: int) -> None:
+    """Read new mail over IMAP from account NAME (default: every account), resuming where the last poll
+    stopped. 'crossdesk sync' does the same for every account."""
+    if not print_polls(desk.mail.poll(actor, name, limit=limit)):
+        raise SystemExit(1)
+
+
+def print_polls(results: list[Any]) -> bool:
+    """One line per account; False when one failed."""
+    ok = True
+    for r in results:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.kinds.items()))
+        line = f"mail {r.account} {r.folder}: {r.fetched} fetched" + (f" ({kinds})" if kinds else "")
+        if r.reset:
+            line += "; the folder was rebuilt on the server (new UIDVALIDITY), read again from the start"
+        if r.refused:
+            line += f", {r.refused} refused (see the audit trail)"
+        if r.error:
+            ok = False
+            line += f"; stopped: {r.error} (the next poll resumes here)"
+        click.echo(line, err=bool(r.error))
+    return ok

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
 import os
+import smtplib
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -13,14 +16,16 @@ from crossdesk.customers import CustomerService
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.mail.accounts import Account, Accounts, password
 from crossdesk.mail.attachments import MAX_BYTES, FileStore
-from crossdesk.mail.imap import ImapPoller, PollResult, connect_imap
+from crossdesk.mail.imap import ImapPoller, PollResult, connect_imap, quote
 from crossdesk.mail.intake import MailIntake, Outcome
 from crossdesk.mail.smtp import MailConnector, connect_smtp
 from crossdesk.mail.sources import by_date, read_path
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService
+from crossdesk.platforms import PlatformError
 from crossdesk.store import Store
 from crossdesk.sync.connections import ConnectionError_
+from crossdesk.sync.secrets import redact
 from crossdesk.tickets import TicketService
 
 #: Where the files beside a desk go when the desk is in memory or the environment says so.
@@ -133,6 +138,46 @@ class MailService:
             shop = self.store.get("shops", acc.shop_id)
             results.append(poller.poll(actor, acc, shop, secret, limit=limit))
         return results
+
+    def test(self, actor: Actor, account: str | int) -> list[tuple[str, bool, str]]:
+        """Check an account's servers and password without taking any mail: (what, ok, detail) lines."""
+        self.store.require(actor, "manage_settings")
+        acc = self.accounts.get(actor, account)
+        checks: list[tuple[str, bool, str]] = []
+        try:
+            secret = password(acc, env=self.env, path=self.credentials_path)
+            checks.append(("password", True, "found"))
+        except DeskError as exc:
+            return [("password", False, str(exc))]
+        if acc.imap_host:
+            try:
+                conn = self.imap_connect(acc)
+                try:
+                    conn.login(acc.login, secret)
+                    status, _ = conn.select(quote(acc.folder), readonly=True)
+                    count = conn.response("EXISTS")[1]
+                    detail = f"{acc.folder}: {count[-1].decode() if count and count[-1] else '?'} messages"
+                    checks.append(
+                        ("IMAP", status == "OK", detail if status == "OK" else f"no folder {acc.folder}")
+                    )
+                finally:
+                    with contextlib.suppress(Exception):
+                        conn.logout()
+            except (DeskError, OSError, imaplib.IMAP4.error) as exc:
+                checks.append(("IMAP", False, redact(str(exc))))
+        if acc.smtp_host:
+            try:
+                smtp = self.smtp_connect(acc)
+                try:
+                    smtp.ehlo_or_helo_if_needed()
+                    smtp.login(acc.login, secret)
+                    checks.append(("SMTP", True, f"{acc.smtp_host}:{acc.smtp_port} accepts {acc.login}"))
+                finally:
+                    with contextlib.suppress(Exception):
+                        smtp.quit()
+            except (OSError, smtplib.SMTPException, PlatformError) as exc:
+                checks.append(("SMTP", False, redact(str(exc))))
+        return checks
 
     # ---- SMTP --------------------------------------------------------------------------------------
 
