@@ -199,6 +199,49 @@ class MailService:
             self.store, account, secret, smtp_connect=self.smtp_connect, imap_connect=self.imap_connect
         )
 
+    def adopt(self, actor: Actor, message_id: int, channel: str, attachments: list[dict[str, Any]]) -> None:
+        """Restore, on an imported message, its channel and its attachments' metadata as exported."""
+        self.store.require(actor, "manage_settings")
+        db = self.store.db
+        with self.store.tx():
+            msg = self.store.row(
+                "SELECT id, ticket_id, shop_id, external_id, created_at FROM messages WHERE id = ?",
+                [message_id],
+            )
+            if msg is None:
+                raise NotFound(f"no message #{message_id}")
+            db.execute("UPDATE messages SET channel = ? WHERE id = ?", [channel, message_id])
+            if not attachments:
+                return
+            mail_id = self.store.insert(
+                "mail_messages",
+                {
+                    "shop_id": msg["shop_id"],
+                    "sha256": f"import:{msg['external_id']}",
+                    "kind": "buyer",
+                    "ticket_id": msg["ticket_id"],
+                    "desk_message_id": message_id,
+                    "note": "imported from an export: the raw mail stayed with the desk it came from",
+                    "created_at": msg["created_at"],
+                },
+            )
+            for a in attachments:
+                if not isinstance(a, dict) or not a.get("sha256") or not a.get("filename"):
+                    raise DeskError("an attachment needs at least sha256 and filename")
+                self.store.insert(
+                    "mail_attachments",
+                    {
+                        "mail_id": mail_id,
+                        "sha256": str(a["sha256"]),
+                        "filename": str(a["filename"]),
+                        "declared_type": str(a.get("declared_type") or ""),
+                        "sniffed_type": str(a.get("sniffed_type") or ""),
+                        "size": int(a.get("size") or 0),
+                        "stored": int(bool(a.get("stored", True))),
+                    },
+                )
+            self.store.audit(actor, "mail.adopt", "mail", mail_id, None, {"message_id": message_id})
+
     # ---- reading ---------------------------------------------------------------------------------
 
     def mail_of(self, actor: Actor, message_id: int) -> dict[str, Any]:
@@ -223,7 +266,8 @@ class MailService:
             [ticket_id],
         )
         for row in rows:
-            row["path"] = str(self.files.path("attachments", row["sha256"])) if row["stored"] else ""
+            path = self.files.path("attachments", row["sha256"])
+            row["path"] = str(path) if row["stored"] and path.exists() else ""
         return rows
 
     def filed(self, actor: Actor, ticket_id: int | None = None) -> list[dict[str, Any]]:
