@@ -78,6 +78,20 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
     )
     ratio_row("match", "test_match_native", "test_match_re", "one re alternation", 20, ">= 20x")
     ratio_row("assign", "test_assign_native", "test_assign_reference", "python reference", 1, "-")
+    for name, work in (("test_mail_parse", "mail parse"), ("test_mail_intake", "mail intake")):
+        b = t.get(name)
+        if b is not None:  # messages per second; parsing against the stdlib's bare parse of the same bytes
+            base = _min(t.get("test_mail_stdlib_parse")) if name == "test_mail_parse" else None
+            out.append(
+                (
+                    f"{work}, {b['extra_info']['messages']} messages",
+                    _fmt(_min(b)),
+                    "stdlib email parse" if base else "-",
+                    _fmt(base),
+                    f"{b['extra_info']['per_second']:,} msg/s" + (f", {_min(b) / base:.1f}x stdlib" if base else ""),
+                    "-",
+                )
+            )
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))
