@@ -95,6 +95,7 @@ class ImapPoller:
         self.store = store
         self.intake = intake
         self.connect = connect
+        self._created: set[str] = set()
 
     def cursor(self, account_id: int, folder: str) -> tuple[int, int] | None:
         row = self.store.db.execute(
@@ -203,6 +204,9 @@ class ImapPoller:
         raise MailServerError(f"fetch {uid}: the server sent no message body")
 
     def _move(self, conn: imaplib.IMAP4, uid: int, folder: str) -> None:
+        if folder not in self._created:  # a processed folder that does not exist yet is made once
+            conn.create(quote(folder))  # "already exists" is an answer, not an error
+            self._created.add(folder)
         if "MOVE" in conn.capabilities:
             _ok(conn.uid("MOVE", str(uid), quote(folder)), f"move {uid}")
             return

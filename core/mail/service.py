@@ -170,8 +170,13 @@ class MailService:
                 smtp = self.smtp_connect(acc)
                 try:
                     smtp.ehlo_or_helo_if_needed()
-                    smtp.login(acc.login, secret)
-                    checks.append(("SMTP", True, f"{acc.smtp_host}:{acc.smtp_port} accepts {acc.login}"))
+                    if smtp.has_extn("auth"):
+                        smtp.login(acc.login, secret)
+                        checks.append(("SMTP", True, f"{acc.smtp_host}:{acc.smtp_port} accepts {acc.login}"))
+                    else:
+                        checks.append(
+                            ("SMTP", True, f"{acc.smtp_host}:{acc.smtp_port} answers (offers no AUTH)")
+                        )
                 finally:
                     with contextlib.suppress(Exception):
                         smtp.quit()

@@ -132,10 +132,10 @@ class MailConnector:
             msg["In-Reply-To"] = f"<{last[1]}>"
         if refs:
             msg["References"] = " ".join(f"<{r}>" for r in refs)
-        if ticket["language"]:
-            msg["Content-Language"] = ticket["language"]
         msg["Auto-Submitted"] = "no"
         msg.set_content(action.body, charset="utf-8")
+        if ticket["language"]:  # after set_content, which replaces every Content-* header
+            msg["Content-Language"] = ticket["language"]
         return msg, last[0], ticket["id"]
 
     def lint(self, action: MessageOut, recipient: str) -> list[str]:
@@ -164,7 +164,7 @@ class MailConnector:
         try:
             try:
                 conn.ehlo_or_helo_if_needed()
-                if self.password:
+                if self.password and conn.has_extn("auth"):  # a loopback test server may offer none
                     conn.login(self.account.login, self.password)
                 code, answer = conn.mail(self.account.address)
                 if code >= 400:

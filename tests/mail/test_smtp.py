@@ -78,6 +78,7 @@ def test_reply_leaves_by_smtp_with_threading_headers(thread):
     ticket = desk.tickets.row(ticket_id)
     assert sent["Subject"] == f"Re: {ticket['subject']}"
     assert "a new lamp is on its way" in sent.get_content()
+    assert sent["Content-Language"] == ticket["language"] == "en"
     # the buyer's answer to our reply threads onto the same ticket by In-Reply-To
     answer = email.message.EmailMessage()
     answer["From"] = "Buyer EN <enx0r7kq2@marketplace.amazon.de>"
