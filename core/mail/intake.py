@@ -166,8 +166,9 @@ class MailIntake:
     def _order(self, shop: dict[str, Any], refs: list[marketplaces.OrderRef]) -> tuple[int | None, str]:
         """The desk's order named by the mail (the shop's own platform's format first) and the number."""
         first = ""
+        mine = {shop["platform"], "ebay-item"} if shop["platform"] == "ebay" else {shop["platform"]}
         for ref in refs:
-            if ref.platform not in (shop["platform"], "ebay-item") and shop["platform"] != "own":
+            if ref.platform not in mine and shop["platform"] != "own":
                 continue
             first = first or ref.number
             for candidate in (ref.number, ref.number.lstrip("#")):

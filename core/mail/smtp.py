@@ -253,3 +253,7 @@ class MailConnector:
                     action.created_at,
                 ],
             )
+            if action.message_id:  # the reply travels by mail too
+                self.store.db.execute(
+                    "UPDATE messages SET channel = 'email' WHERE id = ?", [action.message_id]
+                )

@@ -79,6 +79,10 @@ def test_reply_leaves_by_smtp_with_threading_headers(thread):
     assert sent["Subject"] == f"Re: {ticket['subject']}"
     assert "a new lamp is on its way" in sent.get_content()
     assert sent["Content-Language"] == ticket["language"] == "en"
+    channels = desk.db.execute(
+        "SELECT direction, channel FROM messages WHERE ticket_id = ? ORDER BY id", [ticket_id]
+    )
+    assert [tuple(r) for r in channels] == [("in", "email"), ("in", "email"), ("out", "email")]
     # the buyer's answer to our reply threads onto the same ticket by In-Reply-To
     answer = email.message.EmailMessage()
     answer["From"] = "Buyer EN <enx0r7kq2@marketplace.amazon.de>"
