@@ -91,6 +91,16 @@ def message_ids(value: object) -> list[str]:
     return ids
 
 
+def _raw_header(msg: EmailMessage, name: str) -> str:
+    """A header's text as stored, unparsed: for ids and dates, which are read by regex and
+    ``parsedate_to_datetime`` (the registry's full parse of ids costs more than the rest of a mail)."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            return str(value).strip()
+    return ""
+
+
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
@@ -99,13 +109,13 @@ def _header(msg: EmailMessage, name: str) -> str:
     return str(value or "").strip()
 
 
-def _text_of(part: EmailMessage, notes: list[str]) -> str:
+def _text_of(part: EmailMessage, charset: str | None, notes: list[str]) -> str:
     try:
         data = part.get_payload(decode=True) or b""
     except Exception as exc:
-        notes.append(f"part {part.get_content_type()} unreadable: {exc}")
+        notes.append(f"text part unreadable: {exc}")
         return ""
-    text, note = decode(data, part.get_content_charset())
+    text, note = decode(data, charset)
     if note:
         notes.append(note)
     return text
@@ -128,15 +138,16 @@ def _walk(msg: EmailMessage, notes: list[str]) -> tuple[list[str], list[str], li
     for part in msg.walk():
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
-        disposition = (part.get_content_disposition() or "").lower()
-        try:
-            filename = part.get_filename() or ""
-        except Exception:
-            filename = ""
+        # Each header is parsed once here (the accessors of EmailMessage parse it again on every call).
+        ct = part.get("Content-Type")
+        ctype = ct.content_type if ct is not None else part.get_default_type()
+        params = dict(ct.params) if ct is not None else {}
+        cd = part.get("Content-Disposition")
+        disposition = (cd.content_disposition or "").lower() if cd is not None else ""
+        filename = str((cd.params.get("filename") if cd is not None else None) or params.get("name") or "")
         if ctype in ("message/delivery-status", "message/rfc822", "text/rfc822-headers"):
             continue
-        if part.get_content_maintype() == "multipart":  # a multipart whose boundary was never found
+        if ctype.startswith("multipart/"):  # a multipart whose boundary was never found
             payload = part.get_payload()
             text = payload if isinstance(payload, str) else ""
             plain.append(re.split(r"(?m)^--", text, maxsplit=1)[0])
@@ -153,9 +164,9 @@ def _walk(msg: EmailMessage, notes: list[str]) -> tuple[list[str], list[str], li
                 Part(filename or f"part.{ctype.split('/')[-1]}", ctype, data, disposition == "inline")
             )
         elif ctype == "text/html":
-            html.append(_text_of(part, notes))
+            html.append(_text_of(part, params.get("charset"), notes))
         else:
-            plain.append(_text_of(part, notes))
+            plain.append(_text_of(part, params.get("charset"), notes))
     return plain, html, parts
 
 
@@ -178,10 +189,10 @@ def parse(raw: bytes) -> ParsedMail:
     text = "\n\n".join(t.strip() for t in plain if t.strip())
     if not text and html:
         text = "\n\n".join(html_to_text(h) for h in html if h.strip())
-    mid = message_ids(_header(msg, "Message-ID"))
+    mid = message_ids(_raw_header(msg, "Message-ID"))
     date = None
     try:
-        raw_date = _header(msg, "Date")
+        raw_date = _raw_header(msg, "Date")
         if raw_date:
             date = int(parsedate_to_datetime(raw_date).timestamp())
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -195,8 +206,8 @@ def parse(raw: bytes) -> ParsedMail:
         raw=raw,
         sha256=sha,
         message_id=mid[0] if mid else "",
-        in_reply_to=message_ids(_header(msg, "In-Reply-To")),
-        references=message_ids(_header(msg, "References")),
+        in_reply_to=message_ids(_raw_header(msg, "In-Reply-To")),
+        references=message_ids(_raw_header(msg, "References")),
         subject=_header(msg, "Subject"),
         sender=sender.strip().lower(),
         sender_name=sender_name.strip(),
