@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import imaplib
+import mimetypes
 import re
 import secrets
 import smtplib
@@ -30,7 +31,7 @@ from crossdesk.mail.accounts import Account
 from crossdesk.mail.imap import MailServerError, quote
 from crossdesk.mail.lint import lint_amazon
 from crossdesk.mail.parse import normalise_subject
-from crossdesk.platforms import MessageOut, PlatformError, Result
+from crossdesk.platforms import MessageOut, PlatformError, Result, manual
 from crossdesk.store import Store
 
 #: the most Message-IDs kept in a References header (RFC 5322 allows trimming the middle)
@@ -142,12 +143,20 @@ class MailConnector:
         from crossdesk.mail.marketplaces import is_amazon_relay
 
         if action.platform == "amazon" or is_amazon_relay(recipient):
-            return lint_amazon(action.body, [(a.file_name, "", 0) for a in action.attachments])
+            return lint_amazon(
+                action.body,
+                [(a.file_name, mimetypes.guess_type(a.file_name)[0] or "", 0) for a in action.attachments],
+            )
         return []
 
     # ---- the connector contract ----------------------------------------------------------------
 
     def send_message(self, action: MessageOut) -> Result:
+        if action.attachments:  # uploads named by a platform's id: nothing this channel can attach
+            raise manual(
+                "files uploaded to a marketplace cannot be attached to a mail reply: send this reply from "
+                "your mail client with the files attached, then mark this item sent"
+            )
         msg, recipient, ticket_id = self.build(action)
         problems = self.lint(action, recipient)
         if problems:

@@ -155,3 +155,24 @@ def test_send_cut_and_not_in_sent_is_sent_again(thread, crossdesk_clock):
     crossdesk_clock.advance(1)
     final = _dispatch(desk)
     assert len(checked.sent) + len(final.sent) == 1 and len(handler.received) == 1
+
+
+def test_platform_uploads_cannot_ride_on_a_mail_reply(thread):
+    from crossdesk.platforms import Attachment, MessageOut
+
+    desk, ticket_id, handler = thread
+    ticket = desk.tickets.row(ticket_id)
+    action = MessageOut(
+        platform="amazon",
+        shop_external_id="A1PA6795UKMFR9",
+        idempotency_key="test:attach",
+        thread_id=ticket["external_id"],
+        body="Here is the return label.",
+        created_at=1_765_000_000,
+        attachments=(Attachment(upload_destination_id="amzn1.upload.1", file_name="label.pdf"),),
+    )
+    with desk.tx():
+        desk.outbox.enqueue(ADMIN, action, ticket_id=ticket_id)
+    report = _dispatch(desk)
+    assert report.manual and handler.received == []
+    assert "mail client" in _item(desk)[2]
