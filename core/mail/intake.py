@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossdesk.customers import CustomerService
+from crossdesk.errors import DeskError
 from crossdesk.mail import marketplaces, noise, threads
 from crossdesk.mail.attachments import FileStore
 from crossdesk.mail.parse import ParsedMail, parse
@@ -61,6 +62,8 @@ class MailIntake:
         """Take one raw mail for ``shop`` (a shops row). Idempotent on the bytes and on the Message-ID."""
         self.store.require(actor, "manage_settings")
         mail = parse(raw)
+        if not (mail.sender or mail.message_id or mail.date):
+            raise DeskError("not a mail: it has no From, Message-ID or Date header")
         db = self.store.db
         dup = db.execute(
             "SELECT id, ticket_id FROM mail_messages WHERE shop_id = ? AND (sha256 = ? OR (? <> '' AND message_id = ?)) "

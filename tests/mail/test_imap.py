@@ -171,3 +171,18 @@ def test_missing_password_and_wrong_password_are_clear(imap, folder, tmp_path):
     [wrong] = desk.mail.poll(ADMIN, env={"CROSSDESK_MAIL_SUPPORT_PASSWORD": "not-the-password"})
     assert "login refused" in wrong.error and "not-the-password" not in wrong.error
     desk.close()
+
+
+def test_a_refused_mail_is_audited_and_the_poll_goes_on(imap, folder, tmp_path):
+    good = _shopify_mails()[:2]
+    imap.append(folder, good[0], b"X-Junk: 1\r\n\r\nno sender, no id, no date\r\n", good[1])
+    desk = _desk(tmp_path / "desk.db", tmp_path)
+    _account(desk, imap, folder)
+    [result] = desk.mail.poll(ADMIN, env=_env(imap))
+    assert result.ok and result.fetched == 3 and result.refused == 1
+    assert _count(desk, "mail_messages") == 2
+    refused = desk.db.execute("SELECT after FROM audit WHERE action = 'mail.refused'").fetchall()
+    assert len(refused) == 1 and "not a mail" in refused[0][0]
+    [again] = desk.mail.poll(ADMIN, env=_env(imap))
+    assert again.fetched == 0
+    desk.close()

@@ -205,3 +205,15 @@ def test_missing_path_is_a_clear_error(mail_desk, tmp_path):
 
     with pytest.raises(DeskError, match="no such file"):
         mail_desk.desk.mail.import_path(ADMIN, tmp_path / "nope", mail_desk.amazon)
+
+
+def test_a_file_that_is_not_a_mail_is_refused_by_name_and_the_rest_go_on(mail_desk, tmp_path):
+    folder = write_corpus([m for m in corpus() if m.name in ("zh-1", "ar-1")], tmp_path / "in", "shopify")
+    (folder / "notes.txt").write_bytes(b"\x00\x01 just some bytes, not a mail")
+    seen = []
+    counts = mail_desk.desk.mail.import_path(
+        ADMIN, folder, mail_desk.shopify, on_mail=lambda name, outcome: seen.append((name, outcome))
+    )
+    assert counts["refused"] == 1 and counts["buyer"] == 2
+    [(name, error)] = [(n, o) for n, o in seen if isinstance(o, Exception)]
+    assert name.endswith("notes.txt") and "not a mail" in str(error)
