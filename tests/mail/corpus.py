@@ -417,3 +417,19 @@ def _noise() -> list[Mail]:
         )
     )
     return out
+
+
+def write(folder: str) -> None:
+    """Write the corpus as .eml files, one folder per shop (``python -m tests.mail.corpus DIR``)."""
+    from pathlib import Path
+
+    for mail in corpus():
+        target = Path(folder) / mail.shop
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{mail.name}.eml").write_bytes(mail.raw)
+
+
+if __name__ == "__main__":
+    import sys
+
+    write(sys.argv[1] if len(sys.argv) > 1 else "mail-corpus")
