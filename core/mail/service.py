@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import os
+import shutil
 import smtplib
 import tempfile
+import uuid
+import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,8 +39,8 @@ def files_root(store: Store) -> Path:
     """The directory beside the desk that holds raw mails and attachments: ``<desk>.files``."""
     if os.environ.get(ENV_FILES):
         return Path(os.environ[ENV_FILES])
-    if store.in_memory:
-        return Path(tempfile.mkdtemp(prefix="crossdesk-files-"))
+    if store.in_memory:  # made on first use, removed with the service (see MailService)
+        return Path(tempfile.gettempdir()) / f"crossdesk-files-{uuid.uuid4().hex}"
     path = Path(str(store.path))
     return path.with_name(path.name + ".files")
 
@@ -56,6 +59,9 @@ class MailService:
         self.store = store
         self.tickets = tickets
         self.files = FileStore(root or files_root(store), max_attachment_bytes)
+        if root is None and store.in_memory and not os.environ.get(ENV_FILES):
+            # an in-memory desk's files go with it
+            weakref.finalize(self, shutil.rmtree, str(self.files.root), True)
         self.accounts = Accounts(store)
         self.intake = MailIntake(store, self.files, tickets=tickets, customers=customers, orders=orders)
         #: how IMAP connections are opened (tests and a private CA replace it)
