@@ -75,9 +75,13 @@ class ImapServer:
 
 @contextlib.contextmanager
 def pymap_server(
-    user: str = "seller@acme-shop.example", password: str = "app-password-123"
+    user: str = "seller@acme-shop.example",
+    password: str = "app-password-123",
+    tls: tuple[str, str] | None = None,
 ) -> Iterator[ImapServer]:
+    """pymap on loopback; ``tls=(cert file, key file)`` offers STARTTLS with that certificate."""
     port = free_port()
+    security = ["--cert", tls[0], "--key", tls[1]] if tls else ["--no-tls"]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -87,7 +91,7 @@ def pymap_server(
             "127.0.0.1",
             "--port",
             str(port),
-            "--no-tls",
+            *security,
             "dict",
             "--demo-data",
             "--demo-user",
@@ -201,7 +205,8 @@ class SmtpHandler:
 
 
 @contextlib.contextmanager
-def smtp_server(user: str, password: str) -> Iterator[tuple[SmtpHandler, int]]:
+def smtp_server(user: str, password: str, ssl_context=None) -> Iterator[tuple[SmtpHandler, int]]:
+    """aiosmtpd on loopback with AUTH; ``ssl_context`` makes it implicit TLS (SMTPS)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -212,7 +217,12 @@ def smtp_server(user: str, password: str) -> Iterator[tuple[SmtpHandler, int]]:
     handler = SmtpHandler()
     port = free_port()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+        ssl_context=ssl_context,
     )
     controller.start()
     try:
