@@ -216,6 +216,7 @@ class Desk:
             rates=self.rates,
         )
         service.channels["email"] = lambda shop: self.mail.connector(shop)
+        service.pullers["mail"] = lambda actor: self.mail.poll(actor)
         return service
 
     @cached_property

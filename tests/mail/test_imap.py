@@ -186,3 +186,16 @@ def test_a_refused_mail_is_audited_and_the_poll_goes_on(imap, folder, tmp_path):
     [again] = desk.mail.poll(ADMIN, env=_env(imap))
     assert again.fetched == 0
     desk.close()
+
+
+def test_the_tuis_sync_polls_every_mail_account(imap, folder, tmp_path):
+    imap.append(folder, *_shopify_mails()[:3])
+    desk = _desk(tmp_path / "desk.db", tmp_path)
+    _account(desk, imap, folder)
+    desk.mail.env = _env(imap)
+    out = desk.sync.run(ADMIN, push=False, env={}, credentials=lambda p, s: {})
+    [polled] = out["mail"]
+    assert polled.ok and polled.fetched == 3
+    only_one_shop = desk.sync.run(ADMIN, shop="Acme Shop", push=False, env={}, credentials=lambda p, s: {})
+    assert "mail" not in only_one_shop
+    desk.close()
