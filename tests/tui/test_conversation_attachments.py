@@ -49,3 +49,24 @@ async def test_attachments_listed_and_opened(desk, make_app, settle, monkeypatch
 
 def test_a_missing_file_is_explained_not_opened(tmp_path):
     assert "not kept" in attachments.open_with_viewer(str(tmp_path / "gone.png"))
+
+
+async def test_the_original_mail_is_one_key_away(desk, make_app, settle):
+    shop = desk.db.execute("SELECT id FROM shops ORDER BY id LIMIT 1").fetchone()[0]
+    raw = _photo_mail().replace(
+        b"photo attached.", b"photo attached.\n\nOn Monday Acme wrote:\n> old question"
+    )
+    outcome = desk.mail.receive(desk.actor_for("root"), raw, shop)
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConversationScreen(outcome.ticket_id))
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, attachments.OriginalModal)
+        shown = str(app.screen.query_one("#original-text").render())
+        assert "> old question" in shown and "Message-ID: <photo.1@example.net>" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConversationScreen)

@@ -35,7 +35,14 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
-from crossdesk.tui.widgets.conversation.attachments import AttachmentsListed, label, open_with_viewer
+from crossdesk.tui.widgets.conversation.attachments import (
+    AttachmentsListed,
+    OriginalLoaded,
+    OriginalModal,
+    label,
+    last_original,
+    open_with_viewer,
+)
 from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead, kb_line
 from crossdesk.tui.widgets.conversation.thread import ThreadView
 
@@ -64,6 +71,7 @@ class ConversationScreen(DeskScreen):
         Binding("g", "tag", "Tag", id="conversation.tag"),
         Binding("e", "assign_me", "Take", id="conversation.take", tooltip="Assign the ticket to me"),
         Binding("a", "attachments", "Attachments", id="conversation.attachments"),
+        Binding("m", "original_mail", "Original mail", id="conversation.original"),
     ]
     NEEDS: ClassVar[dict[str, str]] = {
         "send": "reply",
@@ -343,3 +351,14 @@ class ConversationScreen(DeskScreen):
                     self.notify(problem, severity="warning")
 
         self.app.push_screen(PickModal("Open attachment", [(k, label(r)) for k, r in rows.items()]), picked)
+
+    def action_original_mail(self) -> None:
+        if self.ticket is not None:
+            self.call(OriginalLoaded, last_original, self.desk, self.actor, self.ticket)
+
+    @on(OriginalLoaded)
+    def _show_original(self, message: OriginalLoaded) -> None:
+        if not message.value:
+            self.notify("No message of this ticket came by mail.")
+            return
+        self.app.push_screen(OriginalModal(message.value))
