@@ -87,6 +87,20 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
         "-",
     )
     ratio_row("report", "test_report_facts", "test_report_from_messages", "reading every message", 1, ">= 1x")
+    for name, work in (("test_mail_parse", "mail parse"), ("test_mail_intake", "mail intake")):
+        b = t.get(name)
+        if b is not None:  # messages per second; parsing against the stdlib's bare parse of the same bytes
+            base = _min(t.get("test_mail_stdlib_parse")) if name == "test_mail_parse" else None
+            out.append(
+                (
+                    f"{work}, {b['extra_info']['messages']} messages",
+                    _fmt(_min(b)),
+                    "stdlib email parse" if base else "-",
+                    _fmt(base),
+                    f"{b['extra_info']['per_second']:,} msg/s" + (f", {_min(b) / base:.1f}x stdlib" if base else ""),
+                    "-",
+                )
+            )
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))

@@ -28,6 +28,7 @@ from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
 from crossdesk.language.pipeline import MessageLanguage
+from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.notify import NotificationService
 from crossdesk.orders import OrderService, Rates
@@ -60,7 +61,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.mail``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
@@ -243,7 +244,7 @@ class Desk:
 
     @cached_property
     def sync(self) -> SyncService:
-        return SyncService(
+        service = SyncService(
             self.store,
             tickets=self.tickets,
             customers=self.customers,
@@ -252,6 +253,9 @@ class Desk:
             outbox=self.outbox,
             rates=self.rates,
         )
+        service.channels["email"] = lambda shop: self.mail.connector(shop)
+        service.pullers["mail"] = lambda actor: self.mail.poll(actor)
+        return service
 
     @cached_property
     def tracking(self) -> TrackingService:
@@ -273,6 +277,10 @@ class Desk:
             self.sla,
             self.templates,
         )
+
+    @cached_property
+    def mail(self) -> MailService:
+        return MailService(self.store, tickets=self.tickets, customers=self.customers, orders=self.orders)
 
     # ---- the session's disciplines ---------------------------------------------------------------------
 

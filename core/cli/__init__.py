@@ -24,6 +24,7 @@ from crossdesk.cli import (
     desk,
     evaluate,
     language,
+    mail,
     rescore,
     routing,
     serve,
@@ -56,6 +57,7 @@ COMMAND_MODULES = (
     approvals,  # approvals list|refund|request-return|approve|decline, escalate
     serve,  # serve (the TUI in a browser)
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
+    mail,  # mail add|list|test|poll|import|show
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -286,7 +286,7 @@ class Importer:
             return False
         customer = text(record, "customer")
         order = text(record, "order")
-        self.desk.receive_message(
+        _, message_id, _ = self.desk.receive_message(
             self.actor,
             platform=platform,
             shop_id=shop_id,
@@ -300,7 +300,18 @@ class Importer:
             language=text(record, "language"),
             author=text(record, "author"),
         )
+        self._channel(record, message_id)
         return False
+
+    def _channel(self, record: dict, message_id: int) -> None:
+        """How the message travelled, and the metadata of its attachments (the files themselves stay in
+        the ``.files`` folder beside the desk it was exported from)."""
+        channel = text(record, "channel")
+        attachments = record.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise RecordError("field 'attachments' must be a list")
+        if channel or attachments:
+            self.desk.mail.adopt(self.actor, message_id, channel, attachments)
 
     def _history(
         self,
@@ -339,6 +350,7 @@ class Importer:
                 f"INSERT INTO messages ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
             ).lastrowid
+            self._channel(record, message_id)
             if direction is Direction.OUT:
                 ticket = desk.db.execute(
                     "SELECT first_replied_at, last_agent_msg_at, updated_at FROM tickets WHERE id = ?",
