@@ -26,6 +26,7 @@ from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService
+from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
@@ -214,6 +215,10 @@ class Desk:
             outbox=self.outbox,
             rates=self.rates,
         )
+
+    @cached_property
+    def intake(self) -> IntakeService:
+        return IntakeService(self.store, self.rates, self.sla, self.rules)
 
     @cached_property
     def bulk(self) -> BulkService:

@@ -20,8 +20,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from crossdesk.api import Desk, DeskError, NotFound
-from crossdesk.errors import PermissionDenied
+from crossdesk.api import Desk, NotFound
+from crossdesk.io.batch import BatchImporter
 from crossdesk.io.records import RECORD_TYPES, RecordError, integer, mapping, strings, text, timestamp
 from crossdesk.models import Actor, Direction, TicketStatus
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
@@ -29,7 +29,7 @@ from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 #: Longest line read, in bytes. The largest message the desk accepts (1,000,000 characters) fits with
 #: room for JSON escapes; anything longer is not a message but a broken or hostile file.
 MAX_LINE_BYTES = 8 * 1024 * 1024
-BATCH = 500
+BATCH = 2000
 
 
 @dataclass
@@ -416,44 +416,39 @@ def _import(
 ) -> ImportReport:
     report = ImportReport()
     importer = Importer(desk, actor)
-    pending = 0
-    tx = None
-    try:
-        for number, line, problem in read_lines(stream):
-            report.lines = number
-            if tx is None:
-                tx = desk.tx()
-                tx.__enter__()
-            if problem is not None:
-                report.bad.append((number, problem))
-                continue
-            try:
-                record = parse_line(line)  # type: ignore[arg-type]
-                with desk.tx():  # a savepoint: a failing line takes only itself back
-                    outcome = importer.apply(record)
-            except PermissionDenied:
-                raise
-            except (RecordError, DeskError, ValueError, TypeError, KeyError) as exc:
-                what = _describe(line)
-                report.bad.append((number, f"{what}{exc}" if what else str(exc)))
-                continue
-            getattr(report, outcome)[record["type"]] += 1
-            pending += 1
-            if pending >= batch:
-                tx.__exit__(None, None, None)
-                tx, pending = None, 0
-                if progress and total:
-                    progress(_tell(stream), total)
-        with desk.tx():
-            summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
-            desk.audit(actor, "import", "file", None, None, summary)
-        if tx is not None:
-            tx.__exit__(None, None, None)
-            tx = None
-    except BaseException as exc:
-        if tx is not None:
-            tx.__exit__(type(exc), exc, exc.__traceback__)
-        raise
+    bulk = BatchImporter(desk, actor, importer, _describe)
+    pending: list[tuple[int, bytes, dict]] = []
+
+    def flush() -> None:
+        if pending:
+            bulk.apply(pending, report)  # one transaction per batch
+            pending.clear()
+            if progress and total:
+                progress(_tell(stream), total)
+
+    for number, line, problem in read_lines(stream):
+        report.lines = number
+        if problem is not None:
+            report.bad.append((number, problem))
+            continue
+        try:
+            record = parse_line(line)  # type: ignore[arg-type]
+        except RecordError as exc:
+            what = _describe(line)
+            report.bad.append((number, f"{what}{exc}" if what else str(exc)))
+            continue
+        if record["type"] == "shop":  # every later line may need it: applied now, on its own
+            flush()
+            bulk.apply([(number, line, record)], report)  # type: ignore[list-item]
+            continue
+        pending.append((number, line, record))  # type: ignore[arg-type]
+        if len(pending) >= batch:
+            flush()
+    flush()
+    report.bad.sort()
+    with desk.tx():
+        summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
+        desk.audit(actor, "import", "file", None, None, summary)
     if progress and total:
         progress(total, total)
     return report
