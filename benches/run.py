@@ -81,6 +81,19 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))
+    k, b = _min(t.get("test_import_crossdesk")), _min(t.get("test_import_plain_upserts"))
+    if k is not None and b is not None:
+        info = t["test_import_crossdesk"].get("extra_info", {})
+        out.append(
+            (
+                f"import {info.get('records', 0):,} records ({info.get('tickets', 0):,} tickets)",
+                _fmt(k),
+                "plain upserts of the same records",
+                _fmt(b),
+                f"{k / b:.1f}x the baseline ({'met' if k / b <= 5 else 'MISSED'})",
+                "<= 5x",
+            )
+        )
     r = _min(t.get("test_rescore_end_to_end"))
     if r is not None:
         info = t["test_rescore_end_to_end"].get("extra_info", {})

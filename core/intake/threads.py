@@ -17,7 +17,15 @@ import orjson
 
 from crossdesk.classify.pipeline import _classifier, stronger
 from crossdesk.errors import DeskError
-from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, insert_many, next_id
+from crossdesk.intake.sql import (
+    audit_many,
+    by_ids,
+    by_platform_key,
+    insert_many,
+    insert_messages,
+    next_id,
+    update_many,
+)
 from crossdesk.language import detect_many
 from crossdesk.models import Actor, Direction, Event, TicketStatus
 from crossdesk.orders import Rates
@@ -62,12 +70,13 @@ class Threads:
         self.sla_active = sla_active
         self.rules_step = rules_step
         self.events: list[Event] = []
+        self.created: set[int] = set()  # tickets created by this writer
 
     # ---- buyer messages ------------------------------------------------------------------------------
 
     def receive(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, bool] | DeskError]:
         """Rows as ``TicketService.receive`` takes them, on distinct threads."""
-        store, db = self.store, self.store.db
+        store = self.store
         results: list[tuple[int, int, bool] | DeskError] = []
         good: list[tuple[int, dict[str, Any]]] = []
         for i, row in enumerate(rows):
@@ -94,39 +103,48 @@ class Threads:
         tickets = by_platform_key(
             store,
             "tickets",
-            "id, status, last_customer_msg_at, customer_id, order_id",
+            "id, status, last_customer_msg_at, customer_id, order_id, language, intent, flags",
             ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
         )
+        self._language_and_class([m for _, m in fresh])
         context = _Context(store, self.rates, fresh, tickets)
         now = store.now()
         ticket_id = next_id(store, "tickets")
         message_id = next_id(store, "messages")
-        new_tickets, messages, audits, tags, created = [], [], [], [], set()
+        new_tickets, messages, audits, tags, patches = [], [], [], [], []
+        created: set[int] = set()
+        speakers: list[tuple[str, int]] = []
         for i, m in fresh:
             key = (m["platform"], m["shop_id"], m["thread_id"])
             found = tickets.get(key)
+            r = m["class"]
             if found is None:
                 tid, ticket_id = ticket_id, ticket_id + 1
                 tier, value = context.of(m["customer_id"], m["order_id"])
+                customer_id = m["customer_id"]
                 new_tickets.append(
                     {
                         "id": tid,
                         "platform": m["platform"],
                         "shop_id": m["shop_id"],
                         "external_id": m["thread_id"],
-                        "customer_id": m["customer_id"],
+                        "customer_id": customer_id,
                         "order_id": m["order_id"],
                         "subject": m["subject"] or m["body"].strip().splitlines()[0][:120],
                         "status": int(TicketStatus.NEW),
-                        "language": m["language"],
+                        "language": m["language"] or m["detected"],
                         "tier": tier,
                         "order_value_usd": value,
                         "created_at": m["created_at"],
                         "updated_at": m["created_at"],
                         "last_customer_msg_at": m["created_at"],
+                        "intent": stronger("", r.intent),
+                        "flags": r.flags,
+                        "sentiment": r.sentiment if (r.intents or r.sentiment) else 0.0,
                     }
                 )
                 created.add(tid)
+                self.created.add(tid)
                 audits.append(
                     (
                         "ticket.create",
@@ -137,7 +155,7 @@ class Threads:
                     )
                 )
             else:
-                tid, status, last_buyer, customer_id, order_id = found
+                tid, status, last_buyer, customer_id, order_id, language, intent, flags = found
                 patch: dict[str, Any] = {"updated_at": max(m["created_at"], now)}
                 if last_buyer is None or m["created_at"] > last_buyer:
                     patch["last_customer_msg_at"] = m["created_at"]
@@ -148,14 +166,22 @@ class Threads:
                         ("ticket.reopen", "ticket", tid, {"status": status}, {"status": patch["status"]})
                     )
                 if customer_id is None and m["customer_id"] is not None:
-                    patch["customer_id"] = m["customer_id"]
+                    patch["customer_id"] = customer_id = m["customer_id"]
                 if order_id is None and m["order_id"] is not None:
                     patch["order_id"] = m["order_id"]
                 if "customer_id" in patch or "order_id" in patch:
                     patch["tier"], patch["order_value_usd"] = context.of(
                         patch.get("customer_id", customer_id), patch.get("order_id", order_id)
                     )
-                store.update("tickets", tid, patch)
+                if not language and m["detected"]:
+                    patch["language"] = m["detected"]
+                patch["intent"] = stronger(intent or "", r.intent)
+                patch["flags"] = int(flags or 0) | r.flags
+                if r.intents or r.sentiment:
+                    patch["sentiment"] = r.sentiment
+                patches.append((tid, patch))
+            if m["detected"] and customer_id is not None:
+                speakers.append((m["detected"], customer_id))
             mid, message_id = message_id, message_id + 1
             messages.append(
                 {
@@ -167,7 +193,10 @@ class Threads:
                     "direction": Direction.IN.value,
                     "author": m["author"],
                     "body": m["body"],
-                    "language": m["language"],
+                    "language": m["detected"],
+                    "intents": orjson.dumps(list(r.intents)).decode(),
+                    "sentiment": r.sentiment,
+                    "flags": r.flags,
                     "created_at": m["created_at"],
                 }
             )
@@ -175,67 +204,46 @@ class Threads:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
         insert_many(store, "tickets", new_tickets)
-        insert_many(store, "messages", messages)
+        update_many(store, "tickets", patches)
+        insert_messages(store, messages)
+        conn = store.db.conn
         if tags:
-            db.conn.executemany(
+            conn.executemany(
                 "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, 'encoding-repaired')", tags
             )
+        if speakers:
+            conn.executemany("UPDATE customers SET language = ? WHERE id = ? AND language = ''", speakers)
         audit_many(store, self.actor, audits)
-        self._pipeline(messages, created)
+        self._after(messages, created)
         return results
 
-    def _pipeline(self, messages: list[dict[str, Any]], created: set[int]) -> None:
-        """Language, classification, SLA and rules over one wave, as the pipeline steps would one by one."""
-        db = self.store.db.conn
+    def _language_and_class(self, fresh: list[dict[str, Any]]) -> None:
+        """The language step and the classification step over the wave's messages, before anything is
+        written: ``m["detected"]`` (the message's language, "" when undetermined) and ``m["class"]``."""
         pm = self.store.pm
-        unknown = [m for m in messages if not m["language"]]
+        unknown = [m for m in fresh if not m["language"]]
+        for m in fresh:
+            m["detected"] = m["language"]
         if unknown:
             for m, guess in zip(unknown, detect_many([m["body"] for m in unknown], pm=pm), strict=True):
-                m["language"] = "" if guess.language == "und" else guess.language
-            db.executemany(
-                "UPDATE messages SET language = ? WHERE id = ?",
-                [(m["language"], m["id"]) for m in unknown if m["language"]],
-            )
-        spoken = [m for m in messages if m["language"]]
-        if spoken:
-            db.executemany(
-                "UPDATE tickets SET language = ? WHERE id = ? AND language = ''",
-                [(m["language"], m["ticket_id"]) for m in spoken],
-            )
-            db.executemany(
-                "UPDATE customers SET language = ? WHERE language = '' AND id = (SELECT customer_id FROM tickets WHERE id = ?)",
-                [(m["language"], m["ticket_id"]) for m in spoken],
-            )
+                m["detected"] = "" if guess.language == "und" else guess.language
         results = _classifier(pm).classify_texts(
-            [m["body"] for m in messages], [m["language"] or None for m in messages]
+            [m["body"] for m in fresh], [m["detected"] or None for m in fresh]
         )
-        db.executemany(
-            "UPDATE messages SET intents = ?, sentiment = ?, flags = ? WHERE id = ?",
-            [
-                (orjson.dumps(list(r.intents)).decode(), r.sentiment, r.flags, m["id"])
-                for m, r in zip(messages, results, strict=True)
-            ],
-        )
-        folded = by_ids(self.store, "tickets", "intent, flags, sentiment", (m["ticket_id"] for m in messages))
-        for m, r in zip(messages, results, strict=True):
-            intent, flags, sentiment = folded[m["ticket_id"]]
-            folded[m["ticket_id"]] = (
-                stronger(intent or "", r.intent),
-                int(flags or 0) | r.flags,
-                r.sentiment if (r.intents or r.sentiment) else sentiment,
-            )
-        db.executemany(
-            "UPDATE tickets SET intent = ?, flags = ?, sentiment = ? WHERE id = ?",
-            [(*v, k) for k, v in folded.items()],
-        )
-        touched = list(dict.fromkeys(m["ticket_id"] for m in messages))
-        for tid in touched:
-            if self.sla_active or tid not in created:
+        for m, r in zip(fresh, results, strict=True):
+            m["class"] = r
+
+    def _after(self, messages: list[dict[str, Any]], created: set[int]) -> None:
+        """SLA clocks once per touched ticket, then the rules per event in order."""
+        for tid in dict.fromkeys(m["ticket_id"] for m in messages):
+            # Without policies a ticket this batch created has no clock to set (its columns are NULL).
+            if self.sla_active or tid not in self.created:
                 self.sla_recompute(tid)
         now, name = self.store.now(), self.actor.name
         for m in messages:
             tid = m["ticket_id"]
             names = ("ticket_created", "message_received") if tid in created else ("message_received",)
+            created.discard(tid)
             for event_name in names:
                 event = Event(
                     name=event_name,
@@ -248,8 +256,6 @@ class Threads:
                 if self.rules_step is not None:
                     self.rules_step(self.actor, event)
                 self.events.append(event)
-            if tid in created:
-                created.discard(tid)  # a later message of the same ticket (another wave) is not its creation
 
     # ---- history and state ---------------------------------------------------------------------------
 
@@ -323,7 +329,7 @@ class Threads:
                 )
             audits.append((f"ticket.import_{r['direction']}", "ticket", tid, None, {"message_id": mid}))
             results[i] = (mid, True)
-        insert_many(store, "messages", inserts)
+        insert_messages(store, inserts)
         store.db.conn.executemany(
             "UPDATE tickets SET first_replied_at = ?, last_agent_msg_at = ?, updated_at = ? WHERE id = ?",
             patches,
@@ -363,8 +369,7 @@ class Threads:
                 updates.append((tid, patch))
                 audits.append(("ticket.update", "ticket", tid, {k: before[k] for k in diff}, diff))
             results.append((tid, bool(diff)))
-        for tid, patch in updates:
-            store.update("tickets", tid, patch)
+        update_many(store, "tickets", updates)
         audit_many(store, self.actor, audits)
         return results
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from crossdesk.api import Desk, DeskError
 from crossdesk.errors import PermissionDenied
-from crossdesk.intake.sql import by_platform_key
+from crossdesk.intake.sql import by_platform_key, chunks
 from crossdesk.intake.threads import waves
 from crossdesk.io.records import RecordError, integer, strings, text, timestamp
 from crossdesk.models import Actor, TicketStatus
@@ -171,24 +171,36 @@ class BatchImporter:
                 if not items_:
                     continue
                 results = method([row for _, _, row in items_])
+                have = self._have_tags(
+                    [
+                        r[0]
+                        for (_, _, row), r in zip(items_, results, strict=True)
+                        if row.get("tags") and not isinstance(r, Exception)
+                    ]
+                )
                 for (number, line, row), result in zip(items_, results, strict=True):
                     if isinstance(result, Exception):
                         failed[number] = self._reason(line, result)
                     elif part == "ticket":
-                        changed = result[1] | self._tags(result[0], row["tags"])
+                        changed = result[1] | self._tags(result[0], row["tags"], have.get(result[0], set()))
                         done[number] = ("ticket", "updated" if changed else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
         intake.deliver(threads)
 
-    def _tags(self, ticket_id: int, tags: list[str]) -> bool:
+    def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
+        have: dict[int, set[str]] = {}
+        for part in chunks(sorted(set(ticket_ids))):
+            marks = ",".join("?" * len(part))
+            for tid, tag in self.desk.db.execute(
+                f"SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({marks})", list(part)
+            ):
+                have.setdefault(tid, set()).add(tag)
+        return have
+
+    def _tags(self, ticket_id: int, tags: list[str], have: set[str]) -> bool:
         """Tags through ``desk.add_tags`` (audited, raising ``ticket_updated``), when some are missing."""
-        if not tags:
-            return False
-        have = {
-            r[0] for r in self.desk.db.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", [ticket_id])
-        }
-        if all(t.strip().lower() in have for t in tags):
+        if not tags or all(t.strip().lower() in have for t in tags):
             return False
         return bool(self.desk.add_tags(self.actor, ticket_id, tags))
 
