@@ -214,6 +214,7 @@ class Desk:
             cases=self.cases,
             outbox=self.outbox,
             rates=self.rates,
+            intake=self.intake,
         )
 
     @cached_property
