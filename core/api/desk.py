@@ -22,6 +22,7 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.autorun import AutorunService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -216,6 +217,10 @@ class Desk:
             rates=self.rates,
             intake=self.intake,
         )
+
+    @cached_property
+    def autorun(self) -> AutorunService:
+        return AutorunService(self.store, sla=self.sla, rules=self.rules, translation=self.translation)
 
     @cached_property
     def intake(self) -> IntakeService:
