@@ -12,7 +12,19 @@ import sys
 
 import click
 
-from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
+from crossdesk.cli import (
+    aftersales,
+    automation,
+    data,
+    desk,
+    evaluate,
+    language,
+    rescore,
+    routing,
+    scale,
+    sync,
+    tui,
+)
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -27,6 +39,7 @@ COMMAND_MODULES = (
     rescore,  # rescore
     routing,  # route
     evaluate,  # evaluate classify|language
+    scale,  # reprocess
 )
 
 __all__ = ["UserError", "cli", "main"]
