@@ -179,7 +179,7 @@ class AutorunService:
                 )
             ]
             if ids:
-                found = clock.timed(lambda ids=ids: self.sla.check_ids(actor, ids))
+                found = clock.timed(lambda ids=ids: self.sla.check(actor, ids))
                 near += len(found.near_breaches)
                 breaches += len(found.breaches)
                 report.done += len(ids)

@@ -494,43 +494,26 @@ class SlaService:
 
     # ---- breaches ----------------------------------------------------------------------------------
 
-    def check(self, actor: Actor) -> SlaCheck:
+    def check(self, actor: Actor, ticket_ids: Sequence[int] | None = None) -> SlaCheck:
         """Record and raise ``sla_near_breach`` / ``sla_breached`` events for deadlines that are near or
-        past, once per ticket, target and deadline. Rules on those events run as each is raised."""
+        past, once per ticket, target and deadline. Rules on those events run as each is raised.
+        ``ticket_ids``: those open tickets only (``crossdesk automate`` chooses them, a slice at a time)."""
         self.store.require(actor, "manage_rules")
         now = self.store.now()
         policies = {p.id: p for p in self.policies()}
         horizon = now + max((p.warn_before for p in policies.values()), default=0)
         result = SlaCheck()
+        which = "sla_due <= ?" if ticket_ids is None else f"id IN ({','.join('?' * len(ticket_ids))})"
         rows = self.store.db.execute(
             "SELECT id, sla_policy_id, first_reply_due, next_reply_due, resolution_due FROM tickets "
-            "WHERE status < ? AND sla_due IS NOT NULL AND sla_due <= ? ORDER BY sla_due",
-            [int(TicketStatus.SOLVED), horizon],
+            f"WHERE status < ? AND sla_due IS NOT NULL AND {which} ORDER BY sla_due",
+            [int(TicketStatus.SOLVED), *([horizon] if ticket_ids is None else ticket_ids)],
         ).fetchall()
         # A few hundred tickets per transaction: a first run over a large backlog raises many events, and
         # a commit per event would dominate; a failure rolls back only its batch.
         for start in range(0, len(rows), 500):
             with self.store.tx():
                 for ticket_id, policy_id, *dues in rows[start : start + 500]:
-                    self._check_ticket(actor, ticket_id, policies.get(policy_id), dues, now, result)
-        return result
-
-    def check_ids(self, actor: Actor, ticket_ids: Sequence[int]) -> SlaCheck:
-        """:meth:`check` on these tickets only, in one transaction (the bounded slices of ``crossdesk
-        automate``, which chooses them: deadlines crossed since its last run, tickets changed since)."""
-        self.store.require(actor, "manage_rules")
-        now = self.store.now()
-        policies = {p.id: p for p in self.policies()}
-        result = SlaCheck()
-        marks = ",".join("?" * len(ticket_ids))
-        with self.store.tx():
-            if ticket_ids:
-                rows = self.store.db.execute(
-                    "SELECT id, sla_policy_id, first_reply_due, next_reply_due, resolution_due FROM tickets "
-                    f"WHERE id IN ({marks}) AND status < ? ORDER BY sla_due",
-                    [*ticket_ids, int(TicketStatus.SOLVED)],
-                ).fetchall()
-                for ticket_id, policy_id, *dues in rows:
                     self._check_ticket(actor, ticket_id, policies.get(policy_id), dues, now, result)
         return result
 

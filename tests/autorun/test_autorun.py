@@ -43,15 +43,15 @@ def _service(h, ticks: Ticks, cost: float = 1.0, calls: list | None = None) -> A
     service = AutorunService(
         h.desk.store, sla=h.desk.sla, rules=h.desk.rules, translation=h.desk.translation, clock=ticks
     )
-    real = h.desk.sla.check_ids
+    real = h.desk.sla.check
 
-    def check_ids(actor, ids):
+    def check(actor, ids=None):
         ticks.now += cost
         if calls is not None:
             calls.append(list(ids))
         return real(actor, ids)
 
-    service.sla.check_ids = check_ids  # type: ignore[method-assign]
+    service.sla.check = check  # type: ignore[method-assign]
     return service
 
 
