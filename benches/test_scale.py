@@ -3,7 +3,7 @@
 - reprocess (detect and classify) of a demo desk's buyer messages with a LocalCluster of 1 worker process
   and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 10,000 by default: about 14,000 buyer
   messages; the issue's 200k messages take minutes per run on two shared cores). The clusters are started
-  outside the timing, as a long-running cluster would be.
+  and their workers warmed up (models loaded) outside the timing, as a long-running cluster's.
 - ``crossdesk automate`` on a synthetic desk (CROSSDESK_BENCH_AUTOMATE_N tickets, 200,000 by default; the
   issue's 1M with CROSSDESK_BENCH_AUTOMATE_N=1000000) whose open tickets have first-reply deadlines, half
   of them past: the first run meets the whole breach backlog, the second resumes it. Each must return
@@ -20,7 +20,7 @@ import pytest
 from crossdesk.api import Desk
 from crossdesk.demo import build_demo
 from crossdesk.models import Actor, Role
-from crossdesk.scale import open_executor, reprocess
+from crossdesk.scale import open_executor, reprocess, tasks
 from crossdesk.store.db import connect
 
 import corpus  # isort: skip
@@ -28,7 +28,7 @@ import corpus  # isort: skip
 REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 10_000))
 AUTOMATE_N = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_N", 200_000))
 AUTOMATE_BUDGET = float(os.environ.get("CROSSDESK_BENCH_AUTOMATE_BUDGET", 10))
-PARTITION = 2_000
+PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 2_000))
 ADMIN = Actor(name="bench", role=Role.ADMIN)
 
 
@@ -43,6 +43,7 @@ def demo_desk(tmp_path_factory):
 
 def _reprocess(benchmark, demo_desk, tmp_path_factory, workers):
     with open_executor(workers=workers) as executor:
+        executor.warm(tasks.warm)  # models loaded on every worker, as on a long-running cluster
 
         def setup():
             copy = tmp_path_factory.mktemp(f"w{workers}") / "desk.db"

@@ -22,6 +22,9 @@ class InProcess:
     workers = 1
     where = "in this process"
 
+    def warm(self, fn: Callable[[], Any]) -> None:
+        fn()
+
     def map_ordered(
         self, fn: Callable[..., Any], partitions: Iterable[tuple], window: int = 0
     ) -> Iterator[Any]:
@@ -36,6 +39,10 @@ class OnDask:
         self.client = client
         self.where = where
         self.workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+
+    def warm(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` once on every worker (to load what each task would load first)."""
+        self.client.run(fn)
 
     def map_ordered(
         self, fn: Callable[..., Any], partitions: Iterable[tuple], window: int = 0

@@ -44,3 +44,9 @@ def messages(
         (i, lang, orjson.dumps(list(r.intents)).decode(), r.sentiment, r.flags)
         for i, lang, r in zip(ids, languages, found, strict=True)
     ]
+
+
+def warm() -> None:
+    """Load the language models and build the matcher now (seconds, once per worker process), so the
+    first partition does not pay for them."""
+    messages([(0, "Where is my order? Wo ist meine Bestellung?", "")], True, True)
