@@ -104,6 +104,48 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))
+    k, b = _min(t.get("test_import_crossdesk")), _min(t.get("test_import_plain_upserts"))
+    if k is not None and b is not None:
+        info = t["test_import_crossdesk"].get("extra_info", {})
+        out.append(
+            (
+                f"import {info.get('records', 0):,} records ({info.get('tickets', 0):,} tickets)",
+                _fmt(k),
+                "plain upserts of the same records",
+                _fmt(b),
+                f"{k / b:.1f}x the baseline ({'met' if k / b <= 5 else 'MISSED'})",
+                "<= 5x",
+            )
+        )
+    one, two = _min(t.get("test_reprocess_1_worker")), _min(t.get("test_reprocess_2_workers"))
+    if one is not None and two is not None:
+        info = t["test_reprocess_2_workers"].get("extra_info", {})
+        out.append(
+            (
+                f"reprocess {info.get('messages', 0):,} messages, 2 workers (partition {info.get('partition')})",
+                _fmt(two),
+                "1 worker",
+                _fmt(one),
+                f"{one / two:.2f}x speedup",
+                "> 1x",
+            )
+        )
+    auto = t.get("test_automate_first_and_second_run")
+    if auto is not None:
+        info = auto.get("extra_info", {})
+        budget = info.get("budget", 0)
+        for run in ("first", "second"):
+            took = info.get(run, 0)
+            out.append(
+                (
+                    f"automate, {run} run, {info.get('tickets', 0):,} tickets",
+                    _fmt(took),
+                    f"{info.get(run + '_checked', 0):,} tickets checked",
+                    "",
+                    "met" if took <= budget else "MISSED",
+                    f"<= {budget:g} s budget",
+                )
+            )
     r = _min(t.get("test_rescore_end_to_end"))
     if r is not None:
         info = t["test_rescore_end_to_end"].get("extra_info", {})

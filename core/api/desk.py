@@ -23,10 +23,12 @@ import sqlite_utils
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
+from crossdesk.autorun import AutorunService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
+from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
@@ -252,6 +254,7 @@ class Desk:
             cases=self.cases,
             outbox=self.outbox,
             rates=self.rates,
+            intake=self.intake,
         )
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
@@ -260,6 +263,24 @@ class Desk:
     @cached_property
     def tracking(self) -> TrackingService:
         return TrackingService(self.store, self.cases)
+
+    @cached_property
+    def autorun(self) -> AutorunService:
+        return AutorunService(
+            self.store,
+            sla=self.sla,
+            rules=self.rules,
+            translation=self.translation,
+            passes=(
+                ("parcels", self.tracking.automate),  # within the provider's quota; events feed time rules
+                ("handover", lambda actor: {"handed_over": len(self.routing.handover(actor))}),
+                ("quality", self.analytics.automate),  # SKU quality warnings, the scheduled HTML report
+            ),
+        )
+
+    @cached_property
+    def intake(self) -> IntakeService:
+        return IntakeService(self.store, self.rates, self.sla, self.rules)
 
     @cached_property
     def bulk(self) -> BulkService:

@@ -27,6 +27,7 @@ from crossdesk.cli import (
     mail,
     rescore,
     routing,
+    scale,
     serve,
     sync,
     team,
@@ -58,6 +59,7 @@ COMMAND_MODULES = (
     serve,  # serve (the TUI in a browser)
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     mail,  # mail add|list|test|poll|import|show
+    scale,  # reprocess
 )
 
 __all__ = ["UserError", "cli", "main"]

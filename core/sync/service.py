@@ -7,6 +7,7 @@ from typing import Any
 
 from crossdesk.aftersales import CaseService
 from crossdesk.customers import CustomerService
+from crossdesk.intake import IntakeService
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
@@ -33,8 +34,10 @@ class SyncService:
         cases: CaseService,
         outbox: OutboxService,
         rates: Rates,
+        intake: IntakeService | None = None,
     ) -> None:
         self.store = store
+        self.intake = intake
         self.tickets = tickets
         self.customers = customers
         self.orders = orders
@@ -63,6 +66,7 @@ class SyncService:
             orders=self.orders,
             cases=self.cases,
             rates=self.rates,
+            intake=self.intake,
             **options,
         )
 

@@ -23,6 +23,8 @@ from crossdesk.store.migrations import (
     m0121_approvals,
     m0122_roles,
     m0123_notifications,
+    m0130_intake,
+    m0131_automate,
     m0140_requests,
 )
 
@@ -46,5 +48,7 @@ MODULES = (
     m0121_approvals,
     m0122_roles,
     m0123_notifications,
+    m0130_intake,
+    m0131_automate,
     m0140_requests,
 )
