@@ -170,7 +170,7 @@ class BatchImporter:
                 items_ = parts[part]
                 if not items_:
                     continue
-                results = method([row for _, _, row in items_])
+                results = method([{k: v for k, v in row.items() if k != "mail"} for _, _, row in items_])
                 have = self._have_tags(
                     [
                         r[0]
@@ -186,6 +186,8 @@ class BatchImporter:
                         done[number] = ("ticket", "updated" if changed else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
+                        if result[-1] and row.get("mail"):
+                            self.desk.mail.adopt(self.actor, result[-2], *row["mail"])
         intake.deliver(threads)
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
@@ -292,6 +294,12 @@ class BatchImporter:
             "language": text(record, "language"),
             "author": text(record, "author"),
         }
+        channel = text(record, "channel")
+        attachments = record.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise RecordError("field 'attachments' must be a list")
+        if channel or attachments:  # how it travelled (docs/mail.md); restored once the message is stored
+            row["mail"] = (channel, attachments)
         if direction == "in":
             row.update(
                 customer=text(record, "customer"),
