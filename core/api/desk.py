@@ -27,6 +27,7 @@ from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService
 from crossdesk.language.pipeline import MessageLanguage
+from crossdesk.llm import LlmService
 from crossdesk.models import Actor, Event
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
@@ -55,7 +56,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.llm``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -94,6 +95,8 @@ class Desk:
     def close(self) -> None:
         if "queue" in self.__dict__:  # built: its snapshot may hold a connection of its own
             self.queue.close()
+        if "llm" in self.__dict__:
+            self.llm.close()
         self.store.close()
 
     @contextmanager
@@ -179,7 +182,11 @@ class Desk:
 
     @cached_property
     def translation(self) -> TranslationService:
-        return TranslationService(self.store, self.tickets)
+        return TranslationService(self.store, self.tickets, llm=self.llm)
+
+    @cached_property
+    def llm(self) -> LlmService:
+        return LlmService(self.store)
 
     @cached_property
     def rules(self) -> RuleService:

@@ -60,8 +60,10 @@ class TranslationService(IncomingMixin, RepliesMixin):
         *,
         config: TranslationConfig | None = None,
         translators: Iterable[Any] | None = None,
+        llm: Any = None,
     ) -> None:
         self.store = store
+        self.llm = llm  # desk.llm: handed to translators that call a language model (attach_llm)
         self.tickets = tickets
         self._config = config
         self._given = list(translators) if translators is not None else None
@@ -106,6 +108,8 @@ class TranslationService(IncomingMixin, RepliesMixin):
             for t in found:
                 if hasattr(t, "configure"):
                     t.configure(self.config.settings_for(t.name))
+                if self.llm is not None and hasattr(t, "attach_llm"):
+                    t.attach_llm(self.llm)
                 out.setdefault(t.name, t)
             self._translators = out
         return self._translators

@@ -12,6 +12,7 @@ from crossdesk.store.migrations import (
     m0040_translation,
     m0050_inbox_order,
     m0060_typed_outbox,
+    m0090_llm_usage,
 )
 
 #: Every migration module, oldest first.
@@ -23,4 +24,5 @@ MODULES = (
     m0040_translation,
     m0050_inbox_order,
     m0060_typed_outbox,
+    m0090_llm_usage,
 )
