@@ -100,6 +100,8 @@ def translate(
         if not result.ok:
             raise UserError(result.error)
         click.echo(result.text)
+        if result.fallback and result.provider:
+            click.echo(f"note: translated by {result.provider}", err=True)
         if result.untranslated:
             click.echo(
                 f"note: {result.provider} translated {result.coverage:.0%} of the text; "

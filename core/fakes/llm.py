@@ -352,3 +352,24 @@ class LlmFake(FakeServer):
         )
         head = f"{len(thread)} messages ({', '.join(langs) or '?'})."
         return orjson.dumps({"summary": f"{head} {said}".strip()}).decode()
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - a manual tool
+    """``python -m crossdesk.fakes.llm [--behaviour B]``: serve the fake on loopback until interrupted and
+    print the base URL to give ``CROSSDESK_LLM_BASE_URL`` (model ``fake-llm``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m crossdesk.fakes.llm")
+    parser.add_argument("--behaviour", default="good")
+    args = parser.parse_args(argv)
+    fake = LlmFake(behaviour=args.behaviour).start()
+    print(fake.api_base, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -42,6 +42,8 @@ class Translation:
     # A partial translation made because a better provider on the route was down or over quota: worth
     # trying again later (translate_incoming queues the message while showing this one meanwhile).
     upgradable: bool = False
+    # Why an earlier translator on the route was not used for this text (its answer failed a check).
+    fallback: str = ""
 
     @property
     def ok(self) -> bool:

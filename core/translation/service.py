@@ -32,6 +32,7 @@ from crossdesk.translation.errors import (
     AuthFailed,
     BadRequest,
     QuotaExceeded,
+    Rejected,
     TranslationError,
 )
 from crossdesk.translation.glossary import Glossary, GlossaryTerm, Span, honoured
@@ -110,6 +111,8 @@ class TranslationService(IncomingMixin, RepliesMixin):
                     t.configure(self.config.settings_for(t.name))
                 if self.llm is not None and hasattr(t, "attach_llm"):
                     t.attach_llm(self.llm)
+                if hasattr(t, "attach_detector"):  # translators that check their output's language
+                    t.attach_detector(self.detect)
                 out.setdefault(t.name, t)
             self._translators = out
         return self._translators
@@ -364,6 +367,7 @@ class TranslationService(IncomingMixin, RepliesMixin):
         pending = [t for t in unique if t not in done]
         errors: list[str] = []
         held_back = False  # a provider before the current one is down, paused or over quota, for now
+        fallbacks: dict[str, list[str]] = {}  # text -> why an earlier provider's answer was not used
         # 2. providers in route order
         for name in route:
             if not pending:
@@ -408,6 +412,13 @@ class TranslationService(IncomingMixin, RepliesMixin):
                     continue
                 rows = []
                 for t, out in zip(chunk, outs, strict=True):
+                    if isinstance(out, Rejected):
+                        why = f"{name}: {out.reason}"
+                        errors.append(why)
+                        fallbacks.setdefault(t, []).append(why)
+                        stats.note(f"{why}; the next translator takes over")
+                        leftover.append(t)
+                        continue
                     if not honoured(spans[t], out):
                         errors.append(f"{name}: did not keep the glossary terms of a text")
                         leftover.append(t)
@@ -420,6 +431,9 @@ class TranslationService(IncomingMixin, RepliesMixin):
                 self._cache_store(rows)
             pending = leftover
             held_back = held_back or self._temporarily_out(name)
+        for t, whys in fallbacks.items():
+            if t in done:
+                done[t].fallback = "; ".join(whys)
         if held_back:
             for t in done.values():
                 t.upgradable = bool(t.untranslated)
