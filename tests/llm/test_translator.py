@@ -153,3 +153,16 @@ def test_not_configured_is_skipped_and_says_how(pm) -> None:
     [t] = d.translation.translate(["Where is my order?"], "de", source="en")
     assert t.provider == "offline"
     d.close()
+
+
+def test_glossary_term_that_is_a_phrasebook_word_keeps_the_sentence(pm) -> None:
+    """The glossary bug: ``order -> Auftrag`` must not turn "Where is my order?" into an untranslated span."""
+    d = Desk.memory(pm)
+    d.llm.configure(LlmSettings())
+    d.translation._config = TranslationConfig(providers=["offline"])
+    d.translation.set_term(ADMIN, "order", translations={"de": "Auftrag"}, case_sensitive=False)
+    [t] = d.translation.translate(["Where is my order?"], "de", source="en")
+    assert (t.text, t.provider, t.complete) == ("Wo ist meine Auftrag?", "offline", True)
+    [t] = d.translation.translate(["I want to cancel my order."], "de", source="en")
+    assert t.complete and "Auftrag" in t.text and "Bestellung" not in t.text
+    d.close()
