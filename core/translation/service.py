@@ -130,6 +130,20 @@ class TranslationService(IncomingMixin, RepliesMixin):
             out.append(ProviderStatus(name, not reason, reason, tuple(sorted(t.languages))))
         return out
 
+    def no_real_translator(self, target: str | None = None) -> str:
+        """A plain warning when no translator but the offline phrasebook can translate now ("" otherwise)."""
+        real = [
+            name for name in self.config.route("*", target or "*")
+            if name != "offline" and name in self.translators and not self._unusable(name, None, target)
+        ]
+        if real:
+            return ""
+        return (
+            "No real translator is configured: only the offline phrasebook, which knows common after-sales "
+            "sentences and keeps everything else in ⟦ ⟧. Set CROSSDESK_LLM_BASE_URL (a local or hosted "
+            "model) or a DeepL/Google/LibreTranslate key; see `crossdesk translators` and docs/ai.md."
+        )
+
     def _stopped(self, name: str) -> str:
         row = self.store.db.execute(
             "SELECT stopped_until, reason FROM translation_providers WHERE name = ?", [name]

@@ -80,4 +80,6 @@ def missing_tokens(source: str, output: str) -> list[Token]:
 
 def strip_tokens(text: str) -> str:
     """``text`` without its tokens (what a language detector should judge)."""
-    return _TOKENS.sub(" ", text)
+    for token in sorted(find_tokens(text), key=lambda t: len(t.text), reverse=True):
+        text = text.replace(token.text, " ")
+    return text

@@ -13,6 +13,7 @@ from crossdesk.store.migrations import (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0090_llm_usage,
+    m0091_translation_provenance,
 )
 
 #: Every migration module, oldest first.
@@ -25,4 +26,5 @@ MODULES = (
     m0050_inbox_order,
     m0060_typed_outbox,
     m0090_llm_usage,
+    m0091_translation_provenance,
 )
