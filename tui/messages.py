@@ -85,9 +85,11 @@ class Progress(Message):
 class SlowDone(Message):
     """Slow work finished without an error."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, detail: str = "", warn: bool = False) -> None:
         super().__init__()
         self.label = label
+        self.detail = detail  # what the work really did, when it can say (else "done")
+        self.warn = warn
 
 
 # ---- inbox ---------------------------------------------------------------------------------------

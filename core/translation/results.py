@@ -101,6 +101,11 @@ class IncomingReport:
         self.chars_translated += n * t.coverage
 
     @property
+    def warn(self) -> bool:
+        """Something was not (fully) translated, or no real translator is configured."""
+        return bool(self.partial or self.queued or self.warning)
+
+    @property
     def headline(self) -> str:
         """One honest line: what was really translated, by whom, and what was not."""
         if not self.messages:

@@ -7,7 +7,7 @@ leaves the screen.
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from textual import on
@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static, TextArea
 from crossdesk.conversation import Draft, TicketView
 from crossdesk.errors import DeskError
 from crossdesk.models import TicketStatus
+from crossdesk.translation import ReplyCheck, UnconfirmedReply
 from crossdesk.tui.format import template_choices
 from crossdesk.tui.messages import (
     DraftReady,
@@ -34,9 +35,17 @@ from crossdesk.tui.messages import (
     TicketLoaded,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
-from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
+from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead, kb_line
 from crossdesk.tui.widgets.conversation.thread import ThreadView
+
+
+def send_or_check(desk: Any, actor: Any, ticket_id: int, body: str, **kw: Any) -> int | ReplyCheck:
+    """Send through the checked path; what needs the agent's confirmation comes back as its check."""
+    try:
+        return desk.translation.send_checked(actor, ticket_id, body, **kw)
+    except UnconfirmedReply as exc:
+        return exc.check
 
 
 class ConversationScreen(DeskScreen):
@@ -175,19 +184,40 @@ class ConversationScreen(DeskScreen):
             self._lint_acknowledged = body
             self._composer_info("lint: " + "; ".join(warnings) + " · Ctrl+S again to send anyway", warn=True)
             return
+        self._send_now(body)
+
+    def _send_now(self, body: str, confirmed: str | None = None) -> None:
+        # The service refuses ⟦ ⟧ parts or a reply in another language than the buyer's unless this exact
+        # text is confirmed: it comes back as a ReplyCheck, and the agent is asked.
         self.call(
             ReplySent,
-            self.desk.reply,
+            send_or_check,
+            self.desk,
             self.actor,
             self.ticket_id,
             body,
-            language=(self.ticket or {}).get("language", ""),
+            confirmed=confirmed,
             translation=self.reply_translation,
             template=self.template,
         )
 
+    def _confirm_send(self, check: ReplyCheck) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send_now(check.body, confirmed=check.body)
+            else:
+                self._composer_info("not sent: " + "; ".join(check.problems), warn=True)
+
+        self.app.push_screen(
+            ConfirmModal("Send this exact text?", escape(check.confirmation_text()), "Send exactly this"),
+            answered,
+        )
+
     @on(ReplySent)
     def _sent(self, message: ReplySent) -> None:
+        if isinstance(message.value, ReplyCheck):
+            self._confirm_send(message.value)
+            return
         self._clear_composer()
         self.template = None
         self.reply_translation = ""
