@@ -22,6 +22,7 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.assist import AssistService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -56,7 +57,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.llm``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change.
     """
 
@@ -187,6 +188,12 @@ class Desk:
     @cached_property
     def llm(self) -> LlmService:
         return LlmService(self.store)
+
+    @cached_property
+    def assist(self) -> AssistService:
+        return AssistService(
+            self.store, self.tickets, self.orders, self.templates, self.rates, self.translation, self.llm
+        )
 
     @cached_property
     def rules(self) -> RuleService:
