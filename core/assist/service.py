@@ -15,6 +15,7 @@ import orjson
 
 from crossdesk.assist import guard, prompts
 from crossdesk.assist.facts import gather
+from crossdesk.errors import DeskError
 from crossdesk.llm import LlmError, LlmService
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService, Rates
@@ -24,7 +25,7 @@ from crossdesk.tickets import TicketService
 from crossdesk.translation import TranslationService
 
 
-class AssistError(Exception):
+class AssistError(DeskError):
     """The model could not be used or answered something unusable; the message says which and what to do."""
 
 

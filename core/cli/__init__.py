@@ -13,6 +13,7 @@ import sys
 import click
 
 from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
+from crossdesk.cli import assist as assist_commands
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     rescore,  # rescore
     routing,  # route
     evaluate,  # evaluate classify|language
+    assist_commands,  # draft, summarize, thread, llm usage|budget|bench
 )
 
 __all__ = ["UserError", "cli", "main"]
