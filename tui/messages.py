@@ -166,6 +166,14 @@ class DraftReady(Result[Any]):
     """A template filled for the buyer (:class:`crossdesk.conversation.Draft`)."""
 
 
+class DraftMade(Result[Any]):
+    """An AI reply draft (``value``: :class:`crossdesk.assist.ReplyDraft`); nothing was sent."""
+
+
+class SummaryMade(Result[Any]):
+    """An AI summary of the thread (``value``: :class:`crossdesk.assist.Summary`)."""
+
+
 class ReplyTranslated(Result[Any]):
     """The agent's reply translated for the buyer (``value``: the translation service's preview)."""
 

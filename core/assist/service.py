@@ -134,6 +134,10 @@ class AssistService:
             )  # fmt: skip
         return draft
 
+    def recheck(self, draft: ReplyDraft, body: str) -> list[str]:
+        """The draft's flags that still hold for ``body`` (the agent's edit of it), to confirm before sending."""
+        return [f"AI draft: {flag}" for flag in guard.check(body, draft.facts)]
+
     def summarize(self, actor: Actor, ticket_id: int, *, language: str | None = None) -> Summary:
         """A short summary of the thread in the agent's language (or ``language``); asked again only when
         the thread has grown."""

@@ -63,12 +63,14 @@ class RepliesMixin:
         *,
         confirmed: str | None = None,
         translation: str = "",
+        extra_problems: list[str] | tuple[str, ...] = (),
         **reply_kw: Any,
     ) -> int:
         """Send ``body`` if :meth:`check_reply` finds nothing, or if ``confirmed`` is exactly ``body`` (the
         agent was shown this text and the problems, and confirmed). Otherwise :class:`UnconfirmedReply`,
         carrying the check to show. A confirmed send is audited with the problems the agent accepted."""
         check = self.check_reply(actor, ticket_id, body)
+        check.problems.extend(extra_problems)  # e.g. an AI draft's claims the ticket's facts do not hold
         ok = confirmed is not None and confirmed == body
         if check.problems and not ok:
             raise UnconfirmedReply(check)

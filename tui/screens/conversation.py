@@ -22,6 +22,7 @@ from crossdesk.models import TicketStatus
 from crossdesk.translation import ReplyCheck, UnconfirmedReply
 from crossdesk.tui.format import template_choices
 from crossdesk.tui.messages import (
+    DraftMade,
     DraftReady,
     IncomingTranslated,
     NoteAdded,
@@ -30,6 +31,7 @@ from crossdesk.tui.messages import (
     ReplyChecked,
     ReplySent,
     ReplyTranslated,
+    SummaryMade,
     TemplatesListed,
     TicketChanged,
     TicketLoaded,
@@ -40,8 +42,13 @@ from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead,
 from crossdesk.tui.widgets.conversation.thread import ThreadView
 
 
-def send_or_check(desk: Any, actor: Any, ticket_id: int, body: str, **kw: Any) -> int | ReplyCheck:
-    """Send through the checked path; what needs the agent's confirmation comes back as its check."""
+def send_or_check(
+    desk: Any, actor: Any, ticket_id: int, body: str, *, ai_draft: Any = None, **kw: Any
+) -> int | ReplyCheck:
+    """Send through the checked path; what needs the agent's confirmation comes back as its check (with an
+    AI draft's claims the ticket's facts do not hold, while they are still in the text)."""
+    if ai_draft is not None:
+        kw["extra_problems"] = desk.assist.recheck(ai_draft, body)
     try:
         return desk.translation.send_checked(actor, ticket_id, body, **kw)
     except UnconfirmedReply as exc:
@@ -65,6 +72,8 @@ class ConversationScreen(DeskScreen):
             id="conversation.translate",
             tooltip="Translate the buyer's messages",
         ),
+        Binding("ctrl+g", "ai_draft", "AI draft", id="conversation.ai_draft", priority=True),
+        Binding("u", "summary", "Summary", id="conversation.summary", tooltip="Summarise the thread (AI)"),
         Binding("tab", "focus_composer", "Reply", id="conversation.compose", show=False),
         Binding("c", "customer", "Customer", id="conversation.customer"),
         Binding("f", "aftersales", "After-sales", id="conversation.aftersales"),
@@ -80,6 +89,7 @@ class ConversationScreen(DeskScreen):
         "tag": "reply",
         "assign_me": "reply",
         "aftersales": "view",
+        "ai_draft": "reply",
     }
 
     def __init__(self, ticket_id: int) -> None:
@@ -90,10 +100,12 @@ class ConversationScreen(DeskScreen):
         self.side_by_side = True
         self.reply_translation = ""  # the agent's own text when the reply was translated
         self._lint_acknowledged: str | None = None
+        self.ai_draft: object | None = None  # the AI draft in the composer, until sent or cleared
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, f"ticket #{self.ticket_id}")
         yield TicketHead("loading…", id="ticket-head")
+        yield Static("", id="thread-summary", classes="empty")
         with Horizontal(id="conv-body"):
             yield ThreadView(id="thread")
             yield ContextPanel(id="context")
@@ -199,6 +211,7 @@ class ConversationScreen(DeskScreen):
             confirmed=confirmed,
             translation=self.reply_translation,
             template=self.template,
+            ai_draft=self.ai_draft,
         )
 
     def _confirm_send(self, check: ReplyCheck) -> None:
@@ -220,6 +233,7 @@ class ConversationScreen(DeskScreen):
             return
         self._clear_composer()
         self.template = None
+        self.ai_draft = None
         self.reply_translation = ""
         self.notify(f"Reply queued in the outbox (message {message.value}).")
         self.load()
@@ -304,6 +318,35 @@ class ConversationScreen(DeskScreen):
             " · ".join(["translated; your text is kept with the reply", *warnings]),
             warn=bool(preview.untranslated),
         )
+
+    # ---- AI assist -------------------------------------------------------------------------------------
+
+    def action_ai_draft(self) -> None:
+        self.notify("Drafting a reply…", timeout=2)
+        self.call(DraftMade, self.desk.assist.draft, self.actor, self.ticket_id)
+
+    @on(DraftMade)
+    def _drafted(self, message: DraftMade) -> None:
+        draft = message.value
+        area = self.query_one("#reply", TextArea)
+        area.text = draft.text
+        self.ai_draft = draft
+        self.reply_translation = draft.back_translation  # kept with the reply, in the agent's language
+        lines = [f"AI draft in {draft.language}, not sent · {draft.agent_language}: {draft.back_translation}"]
+        lines += [f"check: {flag}" for flag in draft.flags]
+        self._composer_info("\n".join(lines), warn=bool(draft.flags))
+        area.focus()
+
+    def action_summary(self) -> None:
+        self.call(SummaryMade, self.desk.assist.summarize, self.actor, self.ticket_id)
+
+    @on(SummaryMade)
+    def _summarized(self, message: SummaryMade) -> None:
+        s = message.value
+        box = self.query_one("#thread-summary", Static)
+        note = f" ({s.note})" if s.note else ""
+        box.update(escape(f"Summary of {s.messages} messages ({', '.join(s.languages) or '?'}): {s.text}{note}"))
+        box.remove_class("empty")
 
     def action_toggle_translation(self) -> None:
         self.side_by_side = not self.side_by_side
