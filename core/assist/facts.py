@@ -22,7 +22,7 @@ from crossdesk.tickets import TicketService
 
 KB_ARTICLES = 3
 KB_CHARS = 600
-TONE_SETTING = "assist_tone"  # desk setting: {"*": {...}, "<shop id>": {...}}
+TONE_SETTING = "assist_tone"  # the demo sets it (crossdesk.demo.ai)  # desk setting: {"*": {...}, "<shop id>": {...}}
 DEFAULT_TONE = {"formality": "polite", "sign_off": "", "max_sentences": 6}
 
 
