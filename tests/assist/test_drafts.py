@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ADMIN, german_damaged_ticket, make
+from assist_support import ADMIN, german_damaged_ticket, make
 
 from crossdesk.assist import AssistError, prompts
 from crossdesk.fakes.llm import LlmFake

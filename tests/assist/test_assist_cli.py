@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from assist_support import german_damaged_ticket
 from click.testing import CliRunner
-from conftest import german_damaged_ticket
 
 from crossdesk.api import Desk
 from crossdesk.cli import cli
