@@ -89,3 +89,12 @@ def test_thread_says_when_no_real_translator_is_configured(env) -> None:
     out = run(env, "thread", "1")
     assert "translated by the phrasebook" in out.stdout
     assert "No real translator is configured" in out.stderr
+
+
+def test_bench_reports_tokens_and_time(env) -> None:
+    out = run(env, "llm", "bench", "--messages", "24", "--drafts", "2", "--batch", "5")
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("translate: 24 messages in ") and "24 accepted by the checks" in lines[0]
+    assert "tokens and" in lines[0] and "ms per message" in lines[0]
+    assert lines[1].startswith("draft: 2 drafts: ") and "0 flagged" in lines[1]
