@@ -311,6 +311,8 @@ class ConversationScreen(DeskScreen):
             warnings.append("not translated, check: " + "; ".join(preview.untranslated))
         if preview.provider and preview.source != preview.target:
             warnings.append(f"{preview.source} → {preview.target} by {preview.provider}")
+        if preview.provider == "offline":
+            warnings.append("the offline phrasebook only knows common sentences: see `crossdesk translators` and docs/ai.md")
         # The buyer receives the translation; the agent's text is stored beside it.
         self.reply_translation = message.original
         self.query_one("#reply", TextArea).text = preview.text
