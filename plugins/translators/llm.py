@@ -19,6 +19,7 @@ the ``[translation.llm]`` table (``model``, ``base_url``, ``max_texts``, ...).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -54,6 +55,7 @@ NAMES = {
     "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "tr": "Turkish",
     "zh": "Chinese (simplified)",
 }  # fmt: skip
+_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 MIN_LETTERS = 12  # shorter texts are not judged by the language detector (too unreliable)
 
 SYSTEM = (
@@ -217,6 +219,12 @@ class LlmTranslator:
             lang, _confidence = self._detect(judged)
             if lang not in (target, "und"):
                 return Rejected(f"the answer is in {lang}, not {target}")
+            # a model may translate most of a text and leave a sentence as it was: judge each one too
+            for sentence in _SENTENCES.findall(judged):
+                if sum(ch.isalpha() for ch in sentence) >= MIN_LETTERS:
+                    lang, _confidence = self._detect(sentence)
+                    if lang not in (target, "und"):
+                        return Rejected(f"a sentence of the answer is in {lang}, not {target}")
         if out.strip() == source_text.strip() and sum(ch.isalpha() for ch in source_text) >= MIN_LETTERS:
             return Rejected("the model returned the text untranslated")
         return out

@@ -166,3 +166,11 @@ def test_glossary_term_that_is_a_phrasebook_word_keeps_the_sentence(pm) -> None:
     [t] = d.translation.translate(["I want to cancel my order."], "de", source="en")
     assert t.complete and "Auftrag" in t.text and "Bestellung" not in t.text
     d.close()
+
+
+def test_a_sentence_left_untranslated_is_caught(desk: Desk, fake: LlmFake) -> None:
+    # mostly German, one English sentence left: the whole answer passes as German, the sentence does not
+    text = "Where is my order? The item arrived broken. The package was damaged. Please reply soon enough."
+    [t] = desk.translation.translate([text], "de", source="en")
+    assert t.provider == "offline" and t.untranslated  # the phrasebook marks what it could not translate
+    assert t.fallback == "llm: a sentence of the answer is in en, not de"
