@@ -10,7 +10,7 @@ that fails goes to the next translator on the route with the reason (:class:`Rej
 - every glossary term's translation (or the kept term) is in it;
 - every link, e-mail address, placeholder, order or tracking number is in it as written, and every
   amount and date with the same digits (:mod:`crossdesk.translation.tokens`);
-- the desk's language detector says it is in the target language (texts with enough letters to judge);
+- the desk's language detector says it, and each of its sentences, is in the target language (when long enough to judge);
 - it is not the source text handed back.
 
 Settings: those of ``desk.llm`` (``CROSSDESK_LLM_*``, the credentials and config files), overridden by
