@@ -114,3 +114,33 @@ def test_gullible_model_is_caught(pm) -> None:
         assert any("31.12.2026" in f for f in draft.flags)
         assert any("refund" in f for f in draft.flags)
         desk.close()
+
+
+def test_return_case_and_its_verdict_are_facts() -> None:
+    """The return verdict with its legal basis (the citation) is given to the model, and a draft may then
+    speak of what the case holds."""
+    from crossdesk.plugin_manager import plugins_manager
+
+    pm_laws = plugins_manager(only=("translator_llm", "translator_offline", "policy_eu", "policy_de"))
+    with LlmFake() as fake:
+        desk = make(pm_laws, fake)
+        tid = german_damaged_ticket(desk)
+        order_id = desk.ticket(ADMIN, tid)["order_id"]
+        desk.cases.open(
+            ADMIN,
+            type="return",
+            order_id=order_id,
+            ticket_id=tid,
+            items=[{"sku": "LAMP-01", "quantity": 1}],
+            reason="damaged",
+        )
+        facts, _ = desk.assist.facts(ADMIN, tid)
+        [case] = facts["cases"]
+        verdict = case["return_verdict"]
+        assert case["type"] == "return" and verdict["eligible"] is True and verdict["basis"]
+        assert fake.bodies == []  # gathering facts calls no model
+        draft = desk.assist.draft(ADMIN, tid)
+        sent = json.loads(fake.bodies[-1]["messages"][-1]["content"])
+        assert sent["facts"]["cases"][0]["return_verdict"]["basis"] == verdict["basis"]
+        assert draft.flags == []
+        desk.close()
