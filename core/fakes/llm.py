@@ -298,7 +298,6 @@ class LlmFake(FakeServer):
         back = str(task.get("agent_language", "en"))
         facts = task.get("facts") or {}
         concepts: list[tuple[str, str]] = [("hello", ""), ("thanks_for_message", "")]
-        verdict = str((facts.get("return_verdict") or {}).get("outcome", ""))
         intent = str(facts.get("intent", ""))
         if intent in ("damaged", "item_damaged", "defective") or "damag" in json.dumps(facts).lower():
             concepts.append(("sorry_inconvenience", ""))
@@ -307,8 +306,6 @@ class LlmFake(FakeServer):
         tracking = facts.get("tracking") or {}
         if tracking.get("number"):
             concepts.append(("tracking_is", str(tracking["number"])))
-        if verdict in ("approve", "approved", "accept", "eligible"):
-            concepts.append(("label_attached", ""))
         concepts.append(("anything_else", ""))
         thread = " ".join(str(m.get("text", "")) for m in task.get("thread", []) if isinstance(m, dict))
         extra_reply: list[str] = []
