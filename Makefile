@@ -9,7 +9,7 @@ DEMO_DB ?= demo-desk/desk.db
 DEMO_SIZE ?= 5000
 ARGS ?=
 
-.PHONY: demo test lint bench build clean
+.PHONY: demo test lint bench build clean browser
 
 # (Re)install when the package definition or a kernel changes.
 $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
@@ -23,8 +23,14 @@ build: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/crossdesk demo --db $(DEMO_DB) --size $(DEMO_SIZE) --sla examples/sla.toml --rules examples/rules.toml $(ARGS)
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(PY) -m pytest -q $(ARGS)
+
+# The headless browser of the `crossdesk serve` test (tests/serve): Debian's chromium, installed only when
+# it is missing; where it cannot be installed the test says so and is skipped.
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) \
+		|| echo "chromium could not be installed: the browser test of crossdesk serve will be skipped"
 
 # import-linter reads a package from one folder; crossdesk spans four (see package-dir), so the contracts
 # are checked on a merged copy of the sources.

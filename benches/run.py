@@ -78,6 +78,15 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
     )
     ratio_row("match", "test_match_native", "test_match_re", "one re alternation", 20, ">= 20x")
     ratio_row("assign", "test_assign_native", "test_assign_reference", "python reference", 1, "-")
+    ratio_row(
+        "poll parcels",
+        "test_tracking_refresh_batched",
+        "test_tracking_refresh_one_by_one",
+        "one number a call",
+        1,
+        "-",
+    )
+    ratio_row("report", "test_report_facts", "test_report_from_messages", "reading every message", 1, ">= 1x")
     a = _min(t.get("test_assign_native"))
     if a is not None:
         out.append(("assign: budget", _fmt(a), "", "", "met" if a < 0.05 else "MISSED", "< 50 ms"))

@@ -25,7 +25,7 @@ class PermissionDenied(Exception):
     def __init__(self, actor: Actor, permission: str, detail: str = "") -> None:
         self.actor = actor
         self.permission = permission
-        message = f"{actor.name} ({actor.role.value}) may not {permission.replace('_', ' ')}"
+        message = f"{actor.name} ({actor.role_name}) may not {permission.replace('_', ' ')}"
         if detail:
             message += f": {detail}"
         super().__init__(message)

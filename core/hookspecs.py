@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import pluggy
 
-from crossdesk.models import Event, LanguageGuess, PlatformSpec, RuleAction, RuleCondition, Translator
+from crossdesk.carriers import CarrierProvider
+from crossdesk.models import (
+    Event,
+    LanguageGuess,
+    Notification,
+    PlatformSpec,
+    RuleAction,
+    RuleCondition,
+    Translator,
+)
 from crossdesk.policy import Policy
 
 hookspec = pluggy.HookspecMarker("crossdesk")
@@ -49,6 +58,11 @@ def crossdesk_return_policies() -> list[Policy]:
     """Return return policies (:class:`~crossdesk.policy.Policy`): ``id``, ``applies`` and ``evaluate``."""
 
 
+@hookspec
+def crossdesk_carriers() -> list[CarrierProvider]:
+    """Return tracking providers, one :class:`~crossdesk.carriers.CarrierProvider` each (docs/tracking.md)."""
+
+
 # ---- classification and automation ---------------------------------------------------------------
 
 
@@ -73,3 +87,8 @@ def crossdesk_rule_conditions() -> list[RuleCondition]:
 @hookspec
 def crossdesk_event(event: Event) -> None:
     """Observe a committed :class:`~crossdesk.models.Event` (ticket created, replied, case decided...); return None."""
+
+
+@hookspec
+def crossdesk_notify(notification: Notification) -> None:
+    """Observe a committed :class:`~crossdesk.models.Notification` for an agent; return None."""

@@ -73,6 +73,7 @@ class Role(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    VIEWER = "viewer"  # reads everything, changes nothing
 
 
 class CaseType(enum.StrEnum):
@@ -267,6 +268,14 @@ class Actor:
     name: str
     role: Role
     agent_id: int | None = None
+    #: A custom role (the ``roles`` setting): its name and the permissions it grants, instead of the
+    #: matrix row of ``role``. Empty and None for the built-in roles.
+    custom_role: str = ""
+    permissions: frozenset[str] | None = None
+
+    @property
+    def role_name(self) -> str:
+        return self.custom_role or self.role.value
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
@@ -274,7 +283,21 @@ class Actor:
         return cls(name=name, role=Role.ADMIN)
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.role.value})"
+        return f"{self.name} ({self.role_name})"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """Something an agent is told (``crossdesk_notify``): ``kind`` is ``assigned`` (a ticket given to
+    them), ``sla`` (an SLA about to breach on their ticket) or ``approval`` (a request of theirs decided)."""
+
+    id: int
+    agent_id: int
+    agent: str
+    kind: str
+    text: str
+    ticket_id: int | None = None
+    at: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -491,7 +491,10 @@ class Canceller(Protocol):
 class Reconciler(Protocol):
     """Optional, any connector with a write capability: whether ``action`` already happened on the
     platform (after an ambiguous failure or an interrupted send). Returns the result it would have
-    returned when found, None when it surely did not happen; raises when it cannot tell now."""
+    returned when found, None when it surely did not happen; raises when it cannot tell now. It must
+    identify this very action (by its ``idempotency_key``, its amount, the platform's id), not just a
+    state another action may have caused; when it sees something it cannot tell apart from it, it raises
+    a :class:`PlatformError` with a ``manual_step`` and the item goes to a person."""
 
     def find_sent(self, action: Action) -> Result | None: ...
 

@@ -32,14 +32,14 @@ from types import ModuleType
 import pluggy
 
 from crossdesk import __version__, hookspecs
-from crossdesk.builtins import events, language
+from crossdesk.builtins import events, language, notify
 
 GROUP = "crossdesk"
 ENV_LOAD = "CROSSDESK_LOAD_PLUGINS"
 
 #: The core plugins, registered by every manager under ``core:<module>``, before any entry point. They are
 #: the desk's own behaviour, not integrations (docs/plugins.md, "Core and default plugins").
-CORE_PLUGINS: tuple[ModuleType, ...] = (events, language)
+CORE_PLUGINS: tuple[ModuleType, ...] = (events, language, notify)
 
 _HOOKS = tuple(sorted(name for name in dir(hookspecs) if name.startswith("crossdesk_")))
 

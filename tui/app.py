@@ -25,26 +25,31 @@ from textual.widgets import ProgressBar
 
 from crossdesk.api import Desk
 from crossdesk.errors import DeskError, PermissionDenied
+from crossdesk.models import Actor
 from crossdesk.tui import query
 from crossdesk.tui.commands import ScreenActions
 from crossdesk.tui.keys import load_config
 from crossdesk.tui.messages import (
     Failed,
     OpenAfterSales,
+    OpenApprovals,
     OpenCustomer,
     OpenDashboard,
+    OpenTeam,
     OpenTicket,
     Progress,
     SlowDone,
 )
 from crossdesk.tui.screens import (
     AfterSalesScreen,
+    ApprovalsScreen,
     ConversationScreen,
     CustomerScreen,
     DashboardScreen,
     HelpScreen,
     InboxScreen,
     SignInScreen,
+    TeamScreen,
 )
 from crossdesk.tui.services import Gateway
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
@@ -70,6 +75,8 @@ SCREENS_WITH_BINDINGS = (
     CustomerScreen,
     AfterSalesScreen,
     DashboardScreen,
+    TeamScreen,
+    ApprovalsScreen,
     HelpScreen,
     QueueView,
     ConfirmModal,
@@ -99,16 +106,22 @@ class CrossdeskApp(App):
         config_path: Path | None = None,
         blink: bool = True,
         warm_up: bool = True,
+        trusted: Actor | None = None,
     ) -> None:
         super().__init__()
         self.gateway = Gateway(desk)
         self.agent_name = agent
+        # On a shared desk, the agent the command line already knows (session or OS user): signed in
+        # without a password. Anyone else types theirs (docs/team.md).
+        self.trusted = trusted
+        self.notify_every = 10.0  # seconds between looks for the agent's new notifications
         self.blink = blink
         self.warm_up = warm_up  # read the first conversation in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
 
     def on_mount(self) -> None:
+        self.set_interval(self.notify_every, self._look_for_notifications)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         for problem in self.config.problems:
@@ -121,9 +134,39 @@ class CrossdeskApp(App):
                 self.notify(str(exc), severity="error")
         self.push_screen(SignInScreen())
 
-    def sign_in(self, name: str) -> None:
-        """Sign ``name`` in and show the inbox. Raises DeskError for an unknown or inactive agent."""
-        self.gateway.actor = self.gateway.call(self.gateway.desk.actor_for, name)
+    def _look_for_notifications(self) -> None:
+        if self.gateway.actor is not None:
+            self._fetch_notifications()
+
+    @work(thread=True, exclusive=True, group="notifications")
+    def _fetch_notifications(self) -> None:
+        """The signed-in agent's new notifications (assigned, SLA, approvals) as toasts, marked read."""
+        gw = self.gateway
+        actor = gw.actor
+        if actor is None:
+            return
+        try:
+            rows = gw.call(gw.desk.notifications.unread, actor)
+            gw.call(gw.desk.notifications.mark_read, actor, [r["id"] for r in rows])
+        except Exception:  # a look that fails is tried again at the next tick
+            return
+        for row in rows:
+            self.call_from_thread(self.notify, row["text"], title="crossdesk", timeout=8)
+
+    def sign_in(self, name: str, password: str | None = None) -> None:
+        """Sign ``name`` in and show the inbox. Raises DeskError for an unknown or inactive agent, and on a
+        shared desk for a wrong or missing password (each try audited, the 10th in a minute slowed)."""
+        gw = self.gateway
+        signin = gw.desk.team.signin
+        if password is not None:
+            actor = gw.call(signin.authenticate, name, password)
+        elif gw.call(signin.shared):
+            if self.trusted is None or self.trusted.name != name:
+                raise DeskError("this desk is shared: type your password")
+            actor = self.trusted
+        else:
+            actor = gw.call(gw.desk.actor_for, name)
+        gw.actor = actor
         if isinstance(self.screen, SignInScreen):
             self.switch_screen(InboxScreen())
         else:
@@ -146,6 +189,14 @@ class CrossdeskApp(App):
     @on(OpenDashboard)
     def _open_dashboard(self) -> None:
         self.push_screen(DashboardScreen())
+
+    @on(OpenTeam)
+    def _open_team(self) -> None:
+        self.push_screen(TeamScreen())
+
+    @on(OpenApprovals)
+    def _open_approvals(self) -> None:
+        self.push_screen(ApprovalsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -219,11 +270,11 @@ def binding_ids() -> set[str]:
     return ids
 
 
-def run(db_path: str | Path | None, agent: str | None = None) -> None:
+def run(db_path: str | Path | None, agent: str | None = None, trusted: Actor | None = None) -> None:
     """Open the TUI on the desk at ``db_path`` (the default desk when None), signed in as ``agent`` when
     given. Used by ``crossdesk tui``, ``crossdesk demo`` and ``crossdesk.cli.common.open_tui``."""
     desk = Desk.open(db_path)
     try:
-        CrossdeskApp(desk, agent).run()
+        CrossdeskApp(desk, agent, trusted=trusted).run()
     finally:
         desk.close()

@@ -69,6 +69,14 @@ class OpenDashboard(Message):
     """Show the dashboard."""
 
 
+class OpenTeam(Message):
+    """Show the team's load."""
+
+
+class OpenApprovals(Message):
+    """Show the approval queue."""
+
+
 # ---- slow work with a progress bar: handled by the app ---------------------------------------------
 
 
@@ -210,4 +218,16 @@ class RefundQuoted(Result[Any]):
 
 
 class DashboardLoaded(Result[Any]):
-    """Today's figures (:class:`crossdesk.analytics.Dashboard`)."""
+    """The dashboard's figures (:class:`crossdesk.analytics.Board`)."""
+
+
+class TeamLoaded(Result[Any]):
+    """Each agent's load (:class:`crossdesk.routing.Load` list)."""
+
+
+class ApprovalsLoaded(Result[Any]):
+    """The pending approval requests (rows of ``desk.approvals.queue``)."""
+
+
+class ApprovalDecided(Result[Any]):
+    """An approval request after its decision."""

@@ -37,7 +37,12 @@ class Gateway:
 
     def can(self, permission: str) -> bool:
         """Whether to offer actions needing ``permission`` to the signed-in agent."""
-        return self.actor is not None and allowed(self.actor.role, permission)
+        actor = self.actor
+        if actor is None:
+            return False
+        if actor.permissions is not None:  # a custom role carries its own permissions
+            return permission in actor.permissions
+        return allowed(actor.role, permission)
 
     def now(self) -> int:
         return self.desk.now()

@@ -3,10 +3,14 @@ order and the case allow (never more than the lines are worth, never a line twic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crossdesk.aftersales.states import CaseError
+from crossdesk.errors import PermissionDenied
+from crossdesk.models import Actor
+from crossdesk.orders import Rates
 from crossdesk.store import Store
 
 
@@ -67,3 +71,71 @@ def refund_amount(
     if amount <= 0:
         raise CaseError("a refund must be a positive amount")
     return chosen, amount
+
+
+def repeat_of(
+    store: Store,
+    case_id: int,
+    amount: int,
+    chosen: Sequence[tuple[dict, int, int]],
+    since: int,
+    money: Callable[[int, str], str],
+) -> None:
+    """Refuse a refund identical to one made on this case since ``since`` (same amount, same lines): the
+    double refund of a command run again after it died right after its commit. :class:`CaseError` says
+    what was refunded, by whom and when, and how to do it again on purpose."""
+    wanted = sorted((line["id"], qty) for line, qty, _ in chosen)
+    for refund in store.rows(
+        "SELECT * FROM refunds WHERE case_id = ? AND amount_minor = ? AND created_at >= ? ORDER BY id DESC",
+        [case_id, amount, since],
+    ):
+        lines = sorted(
+            tuple(r)
+            for r in store.db.execute(
+                "SELECT order_line_id, quantity FROM refund_lines WHERE refund_id = ?", [refund["id"]]
+            ).fetchall()
+        )
+        if lines == wanted:
+            when = dt.datetime.fromtimestamp(refund["created_at"], dt.UTC).strftime("%Y-%m-%d %H:%M")
+            raise CaseError(
+                f"{money(amount, refund['currency'])} was already refunded on case {case_id} by "
+                f"{refund['actor']} at {when} UTC (refund {refund['id']}); to refund it again, force it (--force)"
+            )
+
+
+def refunded(store: Store, order_id: int) -> int:
+    """Minor units refunded on an order so far."""
+    row = store.db.execute(
+        "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
+    )
+    return int(row.fetchone()[0])
+
+
+def check_limit(store: Store, rates: Rates, actor: Actor, order: Mapping[str, Any], amount: int) -> None:
+    """Hold a refund to the actor's limit (the ``refund_limits`` setting, USD cents per role), counting
+    every refund already made on the order, by anyone, on any of its cases: 49 + 49 + 12 is 110. A
+    currency without a rate cannot be held to a limit, so only a role without one may refund it.
+    :class:`PermissionDenied` says why; call inside the refund's transaction."""
+    limit = store.refund_limits().get(actor.role)
+    if limit is None:
+        return
+    currency = order["currency"]
+    usd = rates.usd_minor(amount, currency)
+    if usd is None:
+        raise PermissionDenied(
+            actor,
+            "refund",
+            f"this desk has no rate for {currency}, so a refund in {currency} cannot be held to the "
+            f"{actor.role.value} limit; add a rate for {currency} or ask an admin",
+        )
+    before = rates.usd_minor(refunded(store, order["id"]), currency) or 0
+    if before + usd > limit:
+        already = (
+            f" (already refunded USD {before / 100:.2f} on order {order['external_id']})" if before else ""
+        )
+        raise PermissionDenied(
+            actor,
+            "refund",
+            f"USD {usd / 100:.2f}{already} is above the {actor.role.value} limit of USD {limit / 100:.2f}; "
+            "ask a supervisor",
+        )

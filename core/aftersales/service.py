@@ -20,13 +20,13 @@ from crossdesk.aftersales import actions, states, views
 from crossdesk.aftersales.inventory import Inventory
 from crossdesk.aftersales.judging import day, end_of_day, refund_terms, return_query
 from crossdesk.aftersales.matching import match_request
-from crossdesk.aftersales.refunds import refund_amount
+from crossdesk.aftersales.refunds import check_limit, refund_amount, refunded, repeat_of
 from crossdesk.aftersales.report import exception_report
 from crossdesk.aftersales.states import GOODS_COME_BACK, PERMISSIONS, TRANSITIONS, CaseError
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
-from crossdesk.outbox import OutboxService
+from crossdesk.outbox import OutboxService, requests
 from crossdesk.platforms import RefundLine
 from crossdesk.policy import ReturnQuery, Verdict, evaluate_return, load_policies
 from crossdesk.store import Store
@@ -224,10 +224,14 @@ class CaseService:
 
     # ---- steps -------------------------------------------------------------------------------------------
 
-    def approve(self, actor: Actor, case_id: int, *, note: str = "") -> dict:
-        """Approve a request. An exchange reserves its replacement stock first: no stock, no approval."""
+    def approve(self, actor: Actor, case_id: int, *, note: str = "", request_id: str | None = None) -> dict:
+        """Approve a request. An exchange reserves its replacement stock first: no stock, no approval.
+        ``request_id``: a rerun of the same request returns the case as it is (see :meth:`refund`)."""
         self.store.require(actor, PERMISSIONS["approve"])
         with self.store.tx():
+            if requests.done(self.store, request_id, "approve", "case", case_id):
+                return self._row(case_id)
+            requests.record(self.store, actor, request_id, "approve", "case", case_id)
             case = self._row(case_id)
             self._allowed(case, "approve")
             if case["type"] == "exchange":
@@ -235,13 +239,16 @@ class CaseService:
             self._platform(actor, case, "approve", decision="approve", note=note)
             return self._move(actor, case, "approve", {"decided_at": self.store.now()}, {"note": note})
 
-    def decline(self, actor: Actor, case_id: int, reason: str) -> dict:
+    def decline(self, actor: Actor, case_id: int, reason: str, *, request_id: str | None = None) -> dict:
         """Decline a request; the reason is required and goes to the platform."""
         self.store.require(actor, PERMISSIONS["decline"])
         reason = (reason or "").strip()
         if not reason:
             raise CaseError("a decline needs a reason")
         with self.store.tx():
+            if requests.done(self.store, request_id, "decline", "case", case_id):
+                return self._row(case_id)
+            requests.record(self.store, actor, request_id, "decline", "case", case_id)
             case = self._row(case_id)
             self._allowed(case, "decline")
             self._platform(actor, case, "decline", decision="decline", reason=reason)
@@ -300,14 +307,20 @@ class CaseService:
         lines: Sequence[Mapping[str, Any]] | None = None,
         reason: str = "",
         without_return: bool = False,
+        request_id: str | None = None,
+        force: bool = False,
     ) -> int:
         """Record a refund and move the case to ``refunded``, in one transaction. Returns the refund id.
 
         ``lines`` (``{"sku" or "order_line_id", "quantity"}``) refunds order lines at their price, each line
         at most once; ``amount_minor`` alone is a partial refund of the order; with no argument the case's
         own lines are refunded. Never more than paid minus already refunded, always in the order's currency.
-        A return's goods must be received first unless ``without_return``. Amounts above the actor's limit
-        need a supervisor (the permission check says so and writes nothing).
+        A return's goods must be received first unless ``without_return``. The actor's limit counts every
+        refund on the order; above it, or in a currency without a rate, it needs a supervisor or an admin.
+
+        Once per request: a ``request_id`` already done on this case (within the ``request_window``
+        setting) returns that refund and does nothing again; none given, the call is its own request. A
+        refund identical to one made on the case within the window is refused unless ``force``.
         """
         self.store.require(actor, PERMISSIONS["refund"])  # may refund at all; the amount is checked below
         case = self._row(case_id)
@@ -317,9 +330,15 @@ class CaseService:
                 f"refund currency {currency.strip().upper()} does not match the order's currency {order['currency']}"
             )
         refund_lines, amount = refund_amount(self.store, case, order, amount_minor, lines, self._money)
-        usd_minor = round(self.rates.to_usd(amount, order["currency"]) * 100)
-        self.store.require(actor, PERMISSIONS["refund"], amount_usd_minor=usd_minor)
+        request_id = request_id or requests.new_id()
         with self.store.tx():
+            earlier = requests.done(self.store, request_id, "refund", "case", case_id)
+            if earlier is not None:
+                return int(earlier["result_id"])
+            check_limit(self.store, self.rates, actor, order, amount)
+            if not force:
+                since = self.store.now() - requests.window(self.store)
+                repeat_of(self.store, case_id, amount, refund_lines, since, self._money)
             case = self._row(case_id)  # re-read inside the transaction: another agent may have moved it
             self._allowed(case, "refund")
             if case["type"] in GOODS_COME_BACK and case["received_at"] is None and not without_return:
@@ -392,6 +411,7 @@ class CaseService:
                 ),
             )
             self.store.audit(actor, "refund.create", "refund", refund_id, None, payload)
+            requests.record(self.store, actor, request_id, "refund", "case", case_id, refund_id)
             self._move(
                 actor,
                 case,
@@ -433,17 +453,8 @@ class CaseService:
 
     # ---- one action by name (many cases at once: crossdesk.bulk) ---------------------------------------
 
-    ACTIONS = (
-        "approve",
-        "decline",
-        "issue_label",
-        "ship_back",
-        "receive",
-        "refund",
-        "ship_replacement",
-        "close",
-        "flag",
-    )
+    ACTIONS = ("approve", "decline", "issue_label", "ship_back", "receive", "refund", "ship_replacement")
+    ACTIONS += ("close", "flag")
 
     def act(self, actor: Actor, case_id: int, action: str, **params: Any) -> Any:
         """Run one step by name (the CLI and the bulk service use this)."""
@@ -487,20 +498,18 @@ class CaseService:
         return f"{currency} {amount_minor / 10**digits:.{digits}f}"
 
     def _row(self, case_id: int) -> dict:
-        row = self.db.execute("SELECT * FROM cases WHERE id = ?", [case_id]).fetchone()
+        row = self.store.row("SELECT * FROM cases WHERE id = ?", [case_id])
         if row is None:
             raise NotFound(f"no case {case_id} on this desk")
-        cols = [d[0] for d in self.db.execute("SELECT * FROM cases LIMIT 0").description]
-        return dict(zip(cols, row, strict=True))
+        return row
 
     def _order(self, order_id: int | None) -> dict:
         if order_id is None:
             raise CaseError("the case has no order")
-        row = self.db.execute("SELECT * FROM orders WHERE id = ?", [order_id]).fetchone()
+        row = self.store.row("SELECT * FROM orders WHERE id = ?", [order_id])
         if row is None:
             raise NotFound(f"no order {order_id} on this desk")
-        cols = [d[0] for d in self.db.execute("SELECT * FROM orders LIMIT 0").description]
-        return dict(zip(cols, row, strict=True))
+        return row
 
     def _allowed(self, case: dict, action: str) -> None:
         sources, _ = TRANSITIONS[action]
@@ -537,16 +546,9 @@ class CaseService:
     def _event(
         self, actor: Actor, case_id: int, action: str, before: str, after: str, data: Mapping[str, Any]
     ) -> None:
-        self.db["case_events"].insert(
-            {
-                "case_id": case_id,
-                "at": self.store.now(),
-                "actor": actor.name,
-                "action": action,
-                "from_state": before,
-                "to_state": after,
-                "data": _json(dict(data)),
-            }
+        event = {"case_id": case_id, "at": self.store.now(), "actor": actor.name, "action": action}
+        self.store.insert(
+            "case_events", {**event, "from_state": before, "to_state": after, "data": _json(dict(data))}
         )
 
     def _platform(self, actor: Actor, case: dict, step: str, key: str | None = None, **fields: Any) -> None:
@@ -593,8 +595,4 @@ class CaseService:
         self._update_case(case_id, patch)
 
     def _refunded(self, order_id: int) -> int:
-        return int(
-            self.db.execute(
-                "SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = ?", [order_id]
-            ).fetchone()[0]
-        )
+        return refunded(self.store, order_id)

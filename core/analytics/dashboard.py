@@ -7,12 +7,31 @@ desk's clock, so a test with a fixed clock gets fixed figures.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from crossdesk.analytics.facts import SlaSource, TicketFacts
+from crossdesk.analytics.quality import Quality, QualityWarning
+from crossdesk.analytics.report import Report, Reports
 from crossdesk.models import OPEN_STATUSES, Actor
 from crossdesk.store import Store
 
 DAY = 86_400
+
+
+class _NoSla:
+    """A desk without SLA service: no policies, so no deadlines."""
+
+    def policies(self) -> list:
+        return []
+
+    def clock_for(self, policy: object, ticket: object) -> None:
+        return None
+
+
+def _no_sla() -> SlaSource:
+    return _NoSla()
 
 
 def day_start(now: int) -> int:
@@ -38,11 +57,69 @@ class Dashboard:
     returns_per_sku: list[tuple[str, int]] = field(default_factory=list)
 
 
-class Analytics:
-    """``desk.analytics``: figures over the whole desk."""
+#: The periods the dashboard offers, in days.
+PERIODS = (1, 7, 28, 90)
 
-    def __init__(self, store: Store) -> None:
+
+@dataclass
+class Board:
+    """The dashboard's read model: the period's report by one dimension, its days, the quality warnings."""
+
+    days: int
+    by: str
+    report: Report
+    daily: Report
+    warnings: list[QualityWarning]
+
+    @property
+    def empty(self) -> bool:
+        return not self.report.total.get("volume") and not self.report.total.get("backlog", {}).get("count")
+
+
+class Analytics:
+    """``desk.analytics``: figures over the whole desk (reading needs ``view``)."""
+
+    def __init__(self, store: Store, sla: Callable[[], SlaSource] | None = None) -> None:
+        """``sla`` gives ``desk.sla`` when first needed: the facts count SLA deadlines on its clocks."""
         self.store = store
+        self.facts = TicketFacts(store, sla or _no_sla)
+        self.reports = Reports(store)
+        self.quality = Quality(store)
+
+    def automate(self, actor: Actor) -> dict[str, Any]:
+        """The scheduled work of analytics (``crossdesk automate``): quality warnings (raising their
+        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due."""
+        from crossdesk.analytics.html import scheduled_html
+
+        new = self.quality.check(actor)
+        return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
+
+    def board(self, actor: Actor, *, days: int = 7, by: str = "platform") -> Board:
+        """What the TUI dashboard shows: the last ``days`` by ``by``, per day (the same computations as
+        ``crossdesk report``), and the quality warnings ``crossdesk automate`` raised this week."""
+        self.store.require(actor, "view")
+        now = self.store.now()
+        since = now + 1 - days * DAY
+        report = self.report(actor, since=since, by=[by])
+        daily = self.report(actor, since=since, by=["day"], metrics=["volume", "first_reply"])
+        return Board(days, by, report, daily, self.quality.recent(actor))
+
+    def report(
+        self,
+        actor: Actor,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """Service metrics of the tickets created in [since, until) (default: the last 28 days), grouped
+        by ``by`` (docs/analytics.md). Rebuilds the per-ticket facts first if the desk has never had
+        them (a desk migrated with tickets, a bulk load)."""
+        self.store.require(actor, "view")
+        if self.facts.stale():
+            self.facts.rebuild(Actor.system("analytics"))
+        return self.reports.build(since, until, by, metrics)
 
     def dashboard(self, actor: Actor, *, top: int = 8) -> Dashboard:
         """Today's volume, first-reply time, SLA breaches, top intents of open tickets and returned units

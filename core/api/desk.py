@@ -22,16 +22,19 @@ import sqlite_utils
 
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
+from crossdesk.approvals import ApprovalService
 from crossdesk.assist import AssistService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
-from crossdesk.customers import CustomerService
+from crossdesk.customers import CustomerService, MergeService, SegmentService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.llm import LlmService
 from crossdesk.models import Actor, Event
+from crossdesk.notify import NotificationService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
+from crossdesk.outreach import OutreachService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
@@ -41,10 +44,12 @@ from crossdesk.shops import ShopService
 from crossdesk.sla import SlaService
 from crossdesk.store import Store
 from crossdesk.store import db as storage
+from crossdesk.surveys import SurveyService
 from crossdesk.sync import SyncService
-from crossdesk.team import TeamService
+from crossdesk.team import ShiftService, TeamService
 from crossdesk.templates import TemplateService
 from crossdesk.tickets import TicketService
+from crossdesk.tracking import TrackingService
 from crossdesk.translation import TranslationService
 
 if TYPE_CHECKING:
@@ -57,8 +62,8 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
-    in the same transaction as the change.
+    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
+    in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
     def __init__(
@@ -76,8 +81,13 @@ class Desk:
         self.store.steps = [
             MessageLanguage(self.store),
             TicketClassifier(self.store),
+            lambda actor, event: self.surveys.on_event(actor, event),
             lambda actor, event: self.sla.on_event(actor, event),
             lambda actor, event: self.rules.on_event(actor, event),
+            lambda actor, event: self.routing.on_event(actor, event),  # only with routing.on_intake
+            lambda actor, event: self.notifications.on_event(actor, event),  # tell the agents concerned
+            lambda actor, event: self.segments.on_event(actor, event),
+            lambda actor, event: self.analytics.facts.on_event(actor, event),  # last: sees what rules did
         ]
 
     # ---- opening -----------------------------------------------------------------------------------
@@ -170,6 +180,22 @@ class Desk:
         return CustomerService(self.store, self.rates)
 
     @cached_property
+    def segments(self) -> SegmentService:
+        return SegmentService(self.store, self.rates)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        return MergeService(self.store, self.segments)
+
+    @cached_property
+    def surveys(self) -> SurveyService:
+        return SurveyService(self.store, self.tickets)
+
+    @cached_property
+    def outreach(self) -> OutreachService:
+        return OutreachService(self.store, self.outbox)
+
+    @cached_property
     def tickets(self) -> TicketService:
         return TicketService(self.store, self.rates, self.outbox)
 
@@ -210,12 +236,24 @@ class Desk:
         return QueueService(self.store, self.tickets)
 
     @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.store)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.store, self.rates, self.cases, self.tickets)
+
+    @cached_property
+    def shifts(self) -> ShiftService:
+        return self.team.shifts
+
+    @cached_property
     def routing(self) -> RoutingService:
         return RoutingService(self.store, self.queue, self.tickets, self.team, self.bulk)
 
     @cached_property
     def analytics(self) -> Analytics:
-        return Analytics(self.store)
+        return Analytics(self.store, lambda: self.sla)
 
     @cached_property
     def sync(self) -> SyncService:
@@ -228,6 +266,10 @@ class Desk:
             outbox=self.outbox,
             rates=self.rates,
         )
+
+    @cached_property
+    def tracking(self) -> TrackingService:
+        return TrackingService(self.store, self.cases)
 
     @cached_property
     def bulk(self) -> BulkService:
@@ -275,14 +317,19 @@ class Desk:
     def automate(self, actor: Actor) -> dict[str, Any]:
         """One pass of time-based work, for cron or a systemd timer: SLA near-breaches and breaches (raising
         their events, so rules on them run), then time rules. Safe to run as often as you like."""
+        shipments = self.tracking.automate(actor)
         check = self.sla.check(actor)
         time_run = self.rules.run_time_rules(actor)
+        handed = self.routing.handover(actor)  # shift ends: due tickets back to the team queue
         return {
+            "handed_over": len(handed),
             "near_breaches": len(check.near_breaches),
             "breaches": len(check.breaches),
             "time_rules_fired": dict(time_run.fired),
             "time_rule_errors": dict(time_run.errors),
             "windows_closed": time_run.rearmed,
+            "shipments": shipments,
+            **self.analytics.automate(actor),  # quality warnings, the scheduled HTML report
         }
 
     # ---- the stable names, one line each into their service ---------------------------------------------
@@ -315,7 +362,7 @@ class Desk:
         return self.customers.merge_candidates(actor, customer_id, **kw)
 
     def merge_customers(self, actor: Actor, keep_id: int, other_id: int) -> None:
-        self.customers.merge(actor, keep_id, other_id)
+        self.merges.merge(actor, keep_id, other_id)
 
     def to_usd(self, amount_minor: int, currency: str) -> float:
         return self.rates.to_usd(amount_minor, currency)

@@ -12,7 +12,27 @@ import sys
 
 import click
 
-from crossdesk.cli import aftersales, automation, data, desk, evaluate, language, rescore, routing, sync, tui
+import crossdesk.cli.customers as customers
+import crossdesk.cli.outreach as outreach
+import crossdesk.cli.surveys as surveys
+from crossdesk.cli import (
+    access,
+    aftersales,
+    approvals,
+    automation,
+    data,
+    desk,
+    evaluate,
+    language,
+    rescore,
+    routing,
+    serve,
+    sync,
+    team,
+    tracking,
+    tui,
+)
+from crossdesk.cli import analytics as analytics_cli
 from crossdesk.cli import assist as assist_commands
 from crossdesk.cli.common import UserError, main_group
 
@@ -28,6 +48,15 @@ COMMAND_MODULES = (
     rescore,  # rescore
     routing,  # route
     evaluate,  # evaluate classify|language
+    customers,  # customers list|show|segment|segments|suggestions|merge|reject|unmerge
+    surveys,  # csat send|list|report
+    outreach,  # outreach plan|send|consent
+    tracking,  # tracking add|list|show|refresh|webhook|label|configure
+    analytics_cli,  # report
+    access,  # login, logout, whoami, audit
+    approvals,  # approvals list|refund|request-return|approve|decline, escalate
+    serve,  # serve (the TUI in a browser)
+    team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     assist_commands,  # draft, summarize, thread, llm usage|budget|bench
 )
 

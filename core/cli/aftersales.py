@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk, resolve_db
+from crossdesk.outbox import requests
+
+#: Case steps that queue a platform action, so run once per request id.
+REQUEST_ACTIONS = ("approve", "decline", "refund")
+
+
+def derived_request_id(db: Path, actor: str, action: str, params: dict[str, Any]) -> str:
+    """The request id of a command-line call: the same call on the same desk by the same user gives the
+    same id, so running it again after it died finds the first run."""
+    call = orjson.dumps([str(db.resolve()), actor, action, params], option=orjson.OPT_SORT_KEYS)
+    return "cli:" + hashlib.sha256(call).hexdigest()[:32]
+
+
+def _earlier(row: dict) -> str:
+    when = dt.datetime.fromtimestamp(row["created_at"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    what = f"refund {row['result_id']}, " if row["action"] == "refund" else ""
+    return f"({what}by {row['actor']} at {when}, request {row['request_id']}); nothing done again"
+
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -236,6 +255,12 @@ def open_case(
 @click.option("--currency", default=None, help="Refund currency; must be the order's.")
 @click.option("--tracking", default=None)
 @click.option("--without-return", is_flag=True, help="Refund a return before the goods are back.")
+@click.option(
+    "--request-id",
+    default=None,
+    help="Idempotency key: a rerun with the same id does nothing again (default: derived from the call).",
+)
+@click.option("--force", is_flag=True, help="Refund again what was just refunded on the case (same amount).")
 def act(
     db_path: Path | None,
     action: str,
@@ -245,9 +270,15 @@ def act(
     currency: str | None,
     tracking: str | None,
     without_return: bool,
+    request_id: str | None,
+    force: bool,
 ) -> None:
     """Do ACTION (approve, decline, issue_label, ship_back, receive, refund, ship_replacement, close, flag)
-    on one case or, as a batch, on several: each case gets its own result."""
+    on one case or, as a batch, on several: each case gets its own result.
+
+    Refunds and decisions run once per request: the same command run again (say after it was killed)
+    finds the first run and does nothing; an identical refund under another request id is refused unless
+    ``--force``."""
     desk = open_desk(db_path)
     actor = cli_actor(desk)
     params: dict[str, Any] = {}
@@ -256,14 +287,41 @@ def act(
     if tracking is not None:
         params["tracking"] = tracking
     if action == "refund":
-        params.update(amount_minor=amount, currency=currency, without_return=without_return)
-    elif amount is not None or currency is not None:
-        raise UserError("--amount and --currency go with refund only")
+        params.update(amount_minor=amount, currency=currency, without_return=without_return, force=force)
+    elif amount is not None or currency is not None or force:
+        raise UserError("--amount, --currency and --force go with refund only")
+    if action in REQUEST_ACTIONS:
+        if force and request_id is None:
+            request_id = requests.new_id()  # forced: a request of its own
+        db = resolve_db(db_path)
+        per_case = {
+            c: (f"{request_id}:{c}" if len(case_ids) > 1 else request_id)
+            if request_id
+            else derived_request_id(db, actor.name, action, {**params, "case": c})
+            for c in case_ids
+        }
+        for case_id, rid in list(per_case.items()):
+            earlier = desk.outbox.request(actor, rid)
+            if earlier is not None and earlier["object_id"] == case_id:
+                click.echo(f"case {case_id}: {action} already done {_earlier(earlier)}")
+                del per_case[case_id]
+        case_ids = tuple(per_case)
+        if not case_ids:
+            return
+    elif request_id is not None:
+        raise UserError(f"--request-id goes with {', '.join(REQUEST_ACTIONS)}")
     if len(case_ids) == 1:
+        if action in REQUEST_ACTIONS:
+            params["request_id"] = per_case[case_ids[0]]
         desk.cases.act(actor, case_ids[0], action, **params)
         click.echo(f"case {case_ids[0]}: {action} done")
         return
-    results = desk.bulk.cases(actor, list(case_ids), action, **params)
+    if action in REQUEST_ACTIONS:
+        results = {
+            c: desk.bulk.cases(actor, [c], action, request_id=per_case[c], **params)[c] for c in case_ids
+        }
+    else:
+        results = desk.bulk.cases(actor, list(case_ids), action, **params)
     for case_id, result in results.items():
         click.echo(f"case {case_id}: {result}")
     failed = sum(1 for r in results.values() if r != "ok")

@@ -156,8 +156,21 @@ def automate(desk: Any, actor: Any) -> None:
         f"time rules: {fired} firing(s), {errors} error(s), {result['windows_closed']} window(s) closed; "
         f"{time.perf_counter() - started:.2f} s"
     )
+    if result.get("handed_over"):
+        click.echo(f"shift ends: {result['handed_over']} ticket(s) handed over")
     for name, count in sorted(result["time_rules_fired"].items()):
         click.echo(f"  {name}: {count}")
+    parcels = result.get("shipments") or {}
+    if parcels:  # docs/tracking.md
+        click.echo(
+            f"parcels: {parcels['discovered']} new, {parcels['registered']} registered, {parcels['checked']} "
+            f"checked, {parcels['changed']} changed, {parcels['stalled']} stalled"
+            + (f"; stopped: {parcels['stopped']}" if parcels["stopped"] else "")
+        )
+    for warning in result.get("quality_warnings", []):
+        click.echo(f"quality warning: {warning}")
+    if result.get("html_report"):
+        click.echo(f"report: wrote {result['html_report']}")
     # Messages a provider could not translate earlier are due again; new ones from other sources too.
     report = desk.translation.translate_incoming(actor)
     if report.messages:

@@ -66,14 +66,19 @@ def import_command(desk: Any, actor: Any, file: Path) -> None:
     default=None,
     help="File to write (default: standard output).",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Add each ticket's reporting history (docs/analytics.md); import ignores it.",
+)
 @with_desk
-def export_command(desk: Any, actor: Any, out: Path | None) -> None:
+def export_command(desk: Any, actor: Any, out: Path | None, history: bool) -> None:
     """Export the desk as JSON Lines (the format 'crossdesk import' reads)."""
     from crossdesk.io import export_jsonl
 
     if out is None:
         try:
-            counts = export_jsonl(desk, actor, sys.stdout.buffer)
+            counts = export_jsonl(desk, actor, sys.stdout.buffer, history=history)
             sys.stdout.buffer.flush()
         except BrokenPipeError:
             # The reader stopped early (`crossdesk export | head`): not an error; keep Python from
@@ -81,7 +86,7 @@ def export_command(desk: Any, actor: Any, out: Path | None) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
     else:
-        counts = export_jsonl(desk, actor, out)
+        counts = export_jsonl(desk, actor, out, history=history)
     summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
     click.echo(f"exported {summary or 'nothing'}" + (f" to {out}" if out else ""), err=True)
 

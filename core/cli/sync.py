@@ -40,6 +40,7 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
             if not shops:
                 what = " ".join(x for x in (platform_name, shop) if x) or "any"
                 raise UserError(f"no shop matches {what}; add shops first (crossdesk import or the TUI)")
+            mark = desk.translation.newest_message()  # translate what this run brings in, not the backlog
             for result in desk.sync.engine(conn, actor=actor).run(platform=platform_name, shop=shop):
                 label = f"{result.platform} {result.shop}"
                 if result.skipped:
@@ -61,7 +62,7 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                     click.echo(
                         f"{label}: {result.platform} offers no API for {', '.join(result.unsupported)}"
                     )
-            _translate_new_messages(desk, actor)
+            _translate_new_messages(desk, actor, mark)
             if not pull_only:
                 _print_report(desk.sync.dispatcher(conn, actor=actor).run(platform=platform_name, shop=shop))
     finally:
@@ -142,9 +143,10 @@ def outbox_resolve(db_path: Path | None, item_id: int, outcome: str | None) -> N
     click.echo(f"outbox #{item_id}: {'sent' if outcome == 'sent' else 'queued again'}")
 
 
-def _translate_new_messages(desk: Any, actor: Any) -> None:
-    """Messages that just arrived get their translation into the agent's language (cached, batched)."""
-    report = desk.translation.translate_incoming(actor)
+def _translate_new_messages(desk: Any, actor: Any, mark: int) -> None:
+    """Messages that just arrived (ids above ``mark``) get their translation into the agent's language
+    (cached, batched); an older backlog is ``crossdesk translate-incoming``'s work, not every sync's."""
+    report = desk.translation.translate_incoming(actor, after_message=mark)
     if report.messages:
         click.echo(
             f"translation: {report.translated} of {report.messages} new buyer messages translated"

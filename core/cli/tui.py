@@ -6,11 +6,20 @@ the other commands never pay for textual.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, db_option, open_tui, resolve_db
+from crossdesk.cli.common import (
+    ENV_SERVED,
+    UserError,
+    db_option,
+    open_tui,
+    os_user,
+    resolve_db,
+    session_actor,
+)
 
 
 def register(cli: click.Group) -> None:
@@ -29,12 +38,20 @@ def tui(db_path: Path | None, agent: str | None) -> None:
 
     # A broken plugin refuses here, in one line, rather than inside the full-screen app.
     plugins_manager()
-    if agent is not None:
-        from crossdesk.api import Desk
+    from crossdesk.api import Desk
 
-        desk = Desk.open(path)
-        try:
+    desk = Desk.open(path)
+    trusted = None
+    try:
+        if os.environ.get(ENV_SERVED):
+            agent = None  # served to a browser: everyone signs in with their password
+        elif desk.team.signin.shared():
+            # A shared desk: the agent of this account's session or OS user is signed in; anyone else
+            # signs in with a password on the first screen.
+            trusted = session_actor(desk) or desk.team.signin.os_actor(os_user())
+            agent = agent or (trusted.name if trusted else None)
+        if agent is not None:
             desk.actor_for(agent)  # a wrong name is a one-line error here, not a TUI that opens on nothing
-        finally:
-            desk.close()
-    open_tui(path, agent=agent)
+    finally:
+        desk.close()
+    open_tui(path, agent=agent, trusted=trusted)

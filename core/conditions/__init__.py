@@ -27,6 +27,9 @@ from crossdesk.conditions.fields import (
     RuleError,
     fold,
 )
+from crossdesk.conditions.shipments import SHIPMENT_FIELDS
+
+BUILTIN_FIELDS.update(SHIPMENT_FIELDS)  # the parcel's fields (docs/tracking.md), in their own module
 
 __all__ = [
     "BUILTIN_FIELDS",

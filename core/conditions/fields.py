@@ -267,6 +267,23 @@ BUILTIN_FIELDS: dict[str, FieldSpec] = {
             "t.tier",
             description="new, potential, core, high-value",
         ),
+        FieldSpec(
+            "segment",
+            "text",
+            lambda f: f.cached(
+                "segment",
+                lambda: (
+                    None
+                    if f.ticket.get("customer_id") is None
+                    else f._one(
+                        "SELECT segment FROM customer_segments WHERE customer_id = ?",
+                        [f.ticket["customer_id"]],
+                    )
+                ),
+            ),
+            "(SELECT g.segment FROM customer_segments g WHERE g.customer_id = t.customer_id)",
+            description="the buyer's segment: new, potential, core, high-value, at-risk, lapsed",
+        ),
         FieldSpec("country", "text", _country, _COUNTRY_SQL, description="the buyer's country (ISO 3166)"),
         FieldSpec(
             "order_value",

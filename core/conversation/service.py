@@ -19,6 +19,7 @@ from crossdesk.store import Store
 from crossdesk.templates import TemplateService
 from crossdesk.templates.lint import lint_text
 from crossdesk.tickets import TicketService
+from crossdesk.tracking.views import timeline
 
 #: Knowledge-base articles suggested beside a ticket and with a template.
 KB_SUGGESTIONS = 3
@@ -37,7 +38,9 @@ class TicketView:
     - ``sla``: :meth:`SlaService.status` (policy, deadlines, pauses);
     - ``firings``: the rules that fired on the ticket, newest first (:meth:`RuleService.firings`);
     - ``kb``: suggested knowledge-base articles (``title``, ``language`` ...);
-    - ``audit``: the ticket's newest audit rows.
+    - ``audit``: the ticket's newest audit rows;
+    - ``shipments``: the parcels of the order and of the ticket's cases, each with its scans
+      (:func:`crossdesk.tracking.views.timeline`).
     """
 
     ticket: dict
@@ -48,6 +51,7 @@ class TicketView:
     firings: list[dict]
     kb: list[dict]
     audit: list[dict]
+    shipments: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,11 @@ class ConversationService:
             firings=self.rules.firings(actor, ticket_id),
             kb=self.templates.kb_suggest(actor, ticket_id, limit=KB_SUGGESTIONS),
             audit=self.store.audit_trail(actor, "ticket", ticket_id, limit=AUDIT_ROWS),
+            shipments=timeline(
+                self.store.db,
+                ticket.get("order_id"),
+                [r[0] for r in self.store.db.execute("SELECT id FROM cases WHERE ticket_id = ?", [ticket_id])],
+            ),
         )
 
     def lint(self, actor: Actor, ticket_id: int, body: str) -> list[str]:

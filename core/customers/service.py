@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crossdesk.customers.identity import normalise_email, normalise_phone
-from crossdesk.errors import DeskError, NotFound
+from crossdesk.customers.segments import describe
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
 from crossdesk.store import Store
@@ -52,7 +52,7 @@ class CustomerService:
             if row is not None:
                 customer_id = row[0]
             else:
-                customer_id = self._match(email_n, phone_n)
+                customer_id = self._match(email_n, phone_n, shop_id)
                 if customer_id is None:
                     customer_id = store.insert(
                         "customers",
@@ -116,12 +116,18 @@ class CustomerService:
                 store.update("customers", customer_id, patch)
         return customer_id
 
-    def _match(self, email: str, phone: str) -> int | None:
+    def _match(self, email: str, phone: str, shop_id: int) -> int | None:
+        """The profile with this exact normalised e-mail or phone, among the buyers of the same seller (a
+        shop's ``config.seller``): buyers of different sellers are never merged."""
+        seller = _seller_sql()
         for column, value in (("email", email), ("phone", phone)):
             if value:
                 row = self.store.db.execute(
-                    f"SELECT id FROM customers WHERE {column} = ? AND merged_into IS NULL ORDER BY id LIMIT 1",
-                    [value],
+                    f"SELECT c.id FROM customers c WHERE c.{column} = ? AND c.merged_into IS NULL AND NOT EXISTS ("
+                    f"SELECT 1 FROM customer_identities i JOIN shops s ON s.id = i.shop_id WHERE i.customer_id = c.id "
+                    f"AND {seller.format(s='s')} <> (SELECT {seller.format(s='h')} FROM shops h WHERE h.id = ?)) "
+                    "ORDER BY c.id LIMIT 1",
+                    [value, shop_id],
                 ).fetchone()
                 if row:
                     return row[0]
@@ -154,6 +160,10 @@ class CustomerService:
         )
         profile["lifetime_value_usd"] = round(
             sum(self.rates.to_usd(o["total_minor"], o["currency"]) for o in orders), 2
+        )
+        # The segment and why (crossdesk.customers.segments); None before the first segmentation.
+        profile["segment"] = describe(
+            store.row("SELECT * FROM customer_segments WHERE customer_id = ?", [customer_id]), store.now()
         )
         return profile
 
@@ -190,19 +200,7 @@ class CustomerService:
         )
         return [(key, float(score)) for _, score, key in found]
 
-    def merge(self, actor: Actor, keep_id: int, other_id: int) -> None:
-        """Merge ``other_id`` into ``keep_id``: identities, orders, tickets and cases move over."""
-        store = self.store
-        store.require(actor, "manage_settings")
-        if keep_id == other_id:
-            raise DeskError("cannot merge a customer into itself")
-        with store.tx():
-            for cid in (keep_id, other_id):
-                if store.db.execute("SELECT 1 FROM customers WHERE id = ?", [cid]).fetchone() is None:
-                    raise NotFound(f"no customer #{cid}")
-            for table in ("customer_identities", "orders", "tickets", "cases"):
-                store.db.execute(
-                    f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep_id, other_id]
-                )
-            store.update("customers", other_id, {"merged_into": keep_id, "updated_at": store.now()})
-            store.audit(actor, "customer.merge", "customer", keep_id, {"merged": other_id}, {"into": keep_id})
+
+def _seller_sql() -> str:
+    """A shop's seller in SQL (``{s}`` is the shop's alias): its ``config.seller``, "" for the desk's own."""
+    return "COALESCE(json_extract(CASE WHEN json_valid({s}.config) THEN {s}.config END, '$.seller'), '')"

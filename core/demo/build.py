@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crossdesk.api import Desk, DeskError
+from crossdesk.demo import segments
 from crossdesk.demo.ai import configure_ai
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
+from crossdesk.demo.shifts import add_team
+from crossdesk.demo.tracking import add_parcels
 from crossdesk.models import Actor, TicketStatus
 
 DEFAULT_SIZE = 1_000
@@ -392,8 +395,12 @@ def _build(
             if progress:
                 progress("tickets", done, size)
         bulk.finish(progress)
+    segments.segment(desk, actor, now)  # tiers from the orders, never made up
+    add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
+    add_team(desk, actor, now)  # shifts, leave, approval queue: crossdesk.demo.shifts
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
+        desk.store.put_setting("analytics_facts_stale", True)  # bulk rows bypassed the pipeline
     db.execute("PRAGMA optimize")
     summary = summarize(desk, size=size, seed=seed)
     summary.seconds = round(time.perf_counter() - started, 2)

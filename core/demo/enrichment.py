@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crossdesk.classify import classify_desk
+from crossdesk.demo.history import add_history
 from crossdesk.models import Actor
 from crossdesk.queue import rescore
 
@@ -36,7 +37,9 @@ def enrich(
     if rules is not None:
         report["rules"] = f"{len(desk.rules.load_file(actor, rules, replace=True))} from {rules}"
     report["classify"] = str(classify_desk(desk, actor, progress=progress))
+    report["history"] = ", ".join(f"{n:,} {k}" for k, n in add_history(desk, actor).items())
     desk.sla.recompute_all(actor, progress)
+    desk.analytics.facts.rebuild(actor)
     clocked = desk.db.execute(
         "SELECT count(*) FROM tickets WHERE status < 4 AND sla_due IS NOT NULL"
     ).fetchone()[0]

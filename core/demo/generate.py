@@ -235,14 +235,10 @@ class _Generator:
             else f"{first_r[:1]}{last_r}{ordinal}"
         )
         email = f"{local_part}@{country.email_domains[ordinal % len(country.email_domains)]}"
-        tier_roll = rng.random()
-        tier = (
-            (1 if tier_roll < 0.2 else 0)
-            if k == 1
-            else (2 if tier_roll < 0.3 else 1)
-            if k == 2
-            else (3 if tier_roll < 0.3 else 2)
-        )
+        # Tiers are not made up: the desk segments buyers from their orders after the build
+        # (crossdesk.demo.segments). The draw stays so every later draw, and so the desk, is unchanged.
+        rng.random()
+        tier = 0
         shops, scum = t.country_shops[ci]
         home = shops[self.pick(scum)]
         cross = None

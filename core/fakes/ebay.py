@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,16 @@ def _error(status: int, error_id: int, message: str) -> FakeResponse:
     )
 
 
+def _times(price: str | None, quantity: int) -> str | None:
+    """A line's cost as eBay sends it (price x quantity), or a seeded poison (null, "Infinity") as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return None if price is None else str(Decimal(price) * quantity)
+    except InvalidOperation:
+        return price
+
+
 class FakeEbay(MarketplaceFake):
     def __init__(self, *, orders: int = 12, seller: str = "acme_outlet") -> None:
         super().__init__("ebay", orders=orders, prefix="12-0", currency="USD")
@@ -42,6 +53,8 @@ class FakeEbay(MarketplaceFake):
         self.client_secret = "PRD-fake-client-secret-987"
         self.refresh_token = "v^1.1#r^1#fake-ebay-refresh-token"
         self.return_states = {r.return_id: r.state for r in self.returns}
+        #: returnId -> its activity history (``detail.responseHistory``): each refund issued, with its notes
+        self.return_history: dict[str, list[dict[str, Any]]] = {}
         self.add_route("POST", "/identity/v1/oauth2/token", self.token)
         self.add_route("GET", "/sell/fulfillment/v1/order", self.get_orders)
         self.add_route("GET", "/post-order/v2/return/search", self.search_returns)
@@ -83,7 +96,6 @@ class FakeEbay(MarketplaceFake):
     # ---- orders --------------------------------------------------------------------------------
 
     def _order_json(self, o: SeedOrder) -> dict[str, Any]:
-        from decimal import Decimal
 
         return {
             "orderId": o.order_id,
@@ -108,7 +120,7 @@ class FakeEbay(MarketplaceFake):
                     "title": line.title,
                     "quantity": line.quantity,
                     "lineItemCost": {
-                        "value": str(Decimal(line.unit_price) * line.quantity),
+                        "value": _times(line.unit_price, line.quantity),
                         "currency": o.currency,
                     },
                 }
@@ -201,7 +213,11 @@ class FakeEbay(MarketplaceFake):
         rid = req.path_params["return_id"]
         if rid not in self.return_states:
             return _error(404, 1002, "Return not found")
-        return FakeResponse.json({"summary": {"returnId": rid, "state": self.return_states[rid]}})
+        summary = {"returnId": rid, "state": self.return_states[rid]}
+        if req.arg("fieldgroups") != "FULL":
+            return FakeResponse.json({"summary": summary})
+        history = self.return_history.get(rid, [])
+        return FakeResponse.json({"summary": summary, "detail": {"responseHistory": history}})
 
     def decide(self, req: FakeRequest) -> FakeResponse:
         denied = self._auth(req, "IAF")
@@ -229,9 +245,30 @@ class FakeEbay(MarketplaceFake):
         body = req.json()
         if "refundDetail" not in body:
             return _error(400, 1005, "refundDetail is required")
+        self._refunded(
+            rid, body["refundDetail"].get("totalAmount"), (body.get("comments") or {}).get("content")
+        )
         self.return_states[rid] = "REFUND_ISSUED"
         self.actions.append(("refund", rid, body))
         return FakeResponse.json({"refundStatus": "SUCCESS"})
+
+    def _refunded(self, rid: str, amount: Any, notes: str | None) -> None:
+        entry = {
+            "activity": "SELLER_ISSUE_REFUND",
+            "author": "SELLER",
+            "fromState": self.return_states[rid],
+            "toState": "REFUND_ISSUED",
+            "creationDate": {"value": iso(int(time.time()))},
+            "refundAmount": amount,
+        }
+        if notes:
+            entry["notes"] = notes
+        self.return_history.setdefault(rid, []).append(entry)
+
+    def seller_hub_refund(self, rid: str, value: str, currency: str = "USD") -> None:
+        """A refund the seller issued by hand in Seller Hub: in the return's history, with no notes."""
+        self._refunded(rid, {"value": value, "currency": currency}, None)
+        self.return_states[rid] = "REFUND_ISSUED"
 
     # ---- messages ------------------------------------------------------------------------------
 

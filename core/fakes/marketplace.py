@@ -47,7 +47,7 @@ class SeedLine:
     sku: str
     title: str
     quantity: int
-    unit_price: str  # decimal text in the order currency
+    unit_price: str | None  # decimal text in the order currency (None: the platform sends a null price)
 
 
 @dataclass
@@ -65,9 +65,13 @@ class SeedOrder:
 
     @property
     def total(self) -> str:
-        from decimal import Decimal
+        from decimal import Decimal, InvalidOperation
 
-        return str(sum((Decimal(x.unit_price) * x.quantity for x in self.lines), Decimal("0.00")))
+        try:
+            prices = [Decimal(x.unit_price) * x.quantity for x in self.lines if x.unit_price is not None]
+        except InvalidOperation:  # a seeded poison ("12abc") travels as it is
+            return next(x.unit_price for x in self.lines if x.unit_price is not None)
+        return str(sum(prices, Decimal("0.00")))
 
 
 @dataclass

@@ -155,7 +155,9 @@ class FakeShopee(MarketplaceFake):
                             "model_id": 0,
                             "model_sku": "",
                             "model_quantity_purchased": line.quantity,
-                            "model_discounted_price": float(line.unit_price),
+                            "model_discounted_price": None
+                            if line.unit_price is None
+                            else float(line.unit_price),
                         }
                         for j, line in enumerate(o.lines)
                     ],

@@ -21,30 +21,36 @@ from crossdesk.io.records import iso
 from crossdesk.models import Actor, TicketStatus
 
 
-def export_jsonl(desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO) -> Counter[str]:
+def export_jsonl(
+    desk: Desk, actor: Actor, target: str | os.PathLike | BinaryIO, *, history: bool = False
+) -> Counter[str]:
     """Write the whole desk to ``target`` (a path, written atomically, or a binary stream); return the
-    number of records per type."""
+    number of records per type. ``history`` adds each ticket's reporting history (docs/analytics.md,
+    "Checking the figures"), which the importer ignores."""
     desk.require(actor, "manage_settings")
+    if history and desk.analytics.facts.stale():  # the history fields come from the per-ticket facts
+        desk.analytics.facts.rebuild(actor)
     counts: Counter[str] = Counter()
     if isinstance(target, str | os.PathLike):
         path = Path(target)
         partial = path.with_name(path.name + ".partial")
         try:
             with partial.open("wb") as stream:
-                _write(desk, stream, counts)
+                _write(desk, stream, counts, history)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
     else:
-        _write(desk, target, counts)
-    with desk.tx():
-        desk.audit(actor, "export", "desk", None, None, dict(counts))
+        _write(desk, target, counts, history)
+    if not getattr(desk.db, "read_only", False):  # on read-only media the export is all it can do
+        with desk.tx():
+            desk.audit(actor, "export", "desk", None, None, dict(counts))
     return counts
 
 
-def _write(desk: Desk, stream: BinaryIO, counts: Counter[str]) -> None:
+def _write(desk: Desk, stream: BinaryIO, counts: Counter[str], history: bool = False) -> None:
     buffer: list[bytes] = []
-    for record in records(desk):
+    for record in records(desk, history=history):
         buffer.append(orjson.dumps(record))
         counts[record["type"]] += 1
         if len(buffer) >= 2000:
@@ -54,7 +60,7 @@ def _write(desk: Desk, stream: BinaryIO, counts: Counter[str]) -> None:
         stream.write(b"\n".join(buffer) + b"\n")
 
 
-def records(desk: Desk) -> Iterator[dict[str, Any]]:
+def records(desk: Desk, *, history: bool = False) -> Iterator[dict[str, Any]]:
     """Every record of the desk, in the order an import needs them."""
     db = desk.db
     shops = {}
@@ -139,7 +145,7 @@ def records(desk: Desk) -> Iterator[dict[str, Any]]:
                 ],
             }
         )
-    yield from _conversations(desk, shops)
+    yield from _conversations(desk, shops, history)
 
 
 #: The buyer's identity on the record's own shop (records refer to buyers by their platform id).
@@ -149,7 +155,7 @@ _IDENTITY = (
 )
 
 
-def _conversations(desk: Desk, shops: dict[int, str]) -> Iterator[dict[str, Any]]:
+def _conversations(desk: Desk, shops: dict[int, str], history: bool = False) -> Iterator[dict[str, Any]]:
     db = desk.db
     messages = groupby(
         _rows(db, "SELECT * FROM messages ORDER BY ticket_id, created_at, id"), key=lambda r: r["ticket_id"]
@@ -162,7 +168,12 @@ def _conversations(desk: Desk, shops: dict[int, str]) -> Iterator[dict[str, Any]
     sql = (
         f"SELECT t.*, {_IDENTITY.format(alias='t')} AS customer_ext, "
         "(SELECT o.external_id FROM orders o WHERE o.id = t.order_id AND o.platform = t.platform "
-        "AND o.shop_id = t.shop_id) AS order_ext FROM tickets t ORDER BY t.id"
+        "AND o.shop_id = t.shop_id) AS order_ext, "
+        # What analytics needs to recompute its figures from the file (docs/analytics.md, "Checking").
+        "(SELECT a.name FROM agents a WHERE a.id = t.assignee_id) AS assignee_name, "
+        "(SELECT p.name FROM sla_policies p WHERE p.id = t.sla_policy_id) AS sla_policy, "
+        "f.reopens AS facts_reopens, f.first_reply_due AS facts_first_due, f.resolution_due AS facts_res_due "
+        "FROM tickets t LEFT JOIN ticket_facts f ON f.ticket_id = t.id ORDER BY t.id"
     )
     for ticket in _rows(db, sql):
         tid = ticket["id"]
@@ -216,8 +227,34 @@ def _conversations(desk: Desk, shops: dict[int, str]) -> Iterator[dict[str, Any]
                 "status": TicketStatus(ticket["status"]).label,
                 "subject": ticket["subject"],
                 "tags": ticket_tags,
+                **(_history(ticket) if history else {}),
             }
         )
+
+
+def _history(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The ticket's history for reporting (export only; the importer ignores these fields): when it was
+    created and last solved, its assignee, how often it was reopened and its SLA deadlines (the
+    first-reply one kept after the reply, the resolution one as it stood at the solve, else live)."""
+    solved = ticket["status"] >= TicketStatus.SOLVED and ticket["solved_at"] is not None
+    first_due = (
+        ticket["facts_first_due"] if ticket["facts_first_due"] is not None else ticket["first_reply_due"]
+    )
+    res_due = ticket["facts_res_due"] if solved else ticket["resolution_due"]
+    return {
+        "created_at": iso(ticket["created_at"]),
+        "solved_at": iso(ticket["solved_at"]) if solved else None,
+        "assignee": ticket["assignee_name"],
+        "reopens": ticket["facts_reopens"],
+        "sla": _clean(
+            {
+                "policy": ticket["sla_policy"],
+                "first_reply_due": iso(first_due),
+                "next_reply_due": iso(ticket["next_reply_due"]),
+                "resolution_due": iso(res_due),
+            }
+        ),
+    }
 
 
 def _rows(db: Any, sql: str) -> Iterator[dict[str, Any]]:

@@ -398,11 +398,13 @@ def import_jsonl(
     records. Bad lines are reported in :attr:`ImportReport.bad` as ``(line number, reason)`` and skipped;
     the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read."""
     desk.require(actor, "manage_settings")
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        with path.open("rb") as stream:
-            return _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
-    return _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+    # A bulk load keeps the tiers the file states; `crossdesk customers segment` derives them afterwards.
+    with desk.segments.paused():
+        if isinstance(source, str | os.PathLike):
+            path = Path(source)
+            with path.open("rb") as stream:
+                return _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
+        return _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
 
 
 def _import(
@@ -447,6 +449,7 @@ def _import(
         with desk.tx():
             summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
             desk.audit(actor, "import", "file", None, None, summary)
+            desk.store.put_setting("analytics_facts_stale", True)  # statuses were restored without events
         if tx is not None:
             tx.__exit__(None, None, None)
             tx = None

@@ -32,6 +32,17 @@ class Rates:
         usd_per_unit, digits = rate
         return amount_minor / (10**digits) * usd_per_unit
 
+    def known(self, currency: str) -> bool:
+        """Whether the desk has a rate for ``currency``."""
+        return currency.upper() in self._rates()
+
+    def usd_minor(self, amount_minor: int, currency: str) -> int | None:
+        """``amount_minor`` of ``currency`` in US cents, rounded; None for a currency without a rate
+        (where money is checked against a limit, an unknown rate must not count as zero)."""
+        if not self.known(currency):
+            return None
+        return round(self.to_usd(amount_minor, currency) * 100)
+
     def minor_digits(self, currency: str) -> int:
         """Digits after the point of ``currency`` (0 for JPY and KRW); 2 when the desk does not know it."""
         rate = self._rates().get(currency.upper())

@@ -88,6 +88,7 @@ class OrderService:
             if order_id is None:
                 order_id = store.insert("orders", row)
                 store.audit(actor, "order.create", "order", order_id, None, row)
+                changed = row
             else:
                 before = store.get("orders", order_id)
                 changed = {k: v for k, v in row.items() if before[k] != v}
@@ -106,6 +107,8 @@ class OrderService:
                     "unit_price_minor = excluded.unit_price_minor, delivered_at = excluded.delivered_at",
                     line,
                 )
+            if changed:  # the buyer's segment follows their orders (a pipeline step)
+                store.emit(actor, "order_upserted", "order", order_id, customer_id=customer_id)
         return order_id
 
     def id_of(self, platform: str, shop_id: int, external_id: str) -> int | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
+from crossdesk.outbox import requests
 from crossdesk.platforms import Action, from_json, to_json
 from crossdesk.store import Store
 
@@ -95,6 +96,14 @@ class OutboxService:
         self.store.require(actor, "view")
         sql = "SELECT * FROM outbox" + (" WHERE status = ?" if status else "") + " ORDER BY id LIMIT ?"
         return self.store.rows(sql, [status, limit] if status else [limit])
+
+    def request(self, actor: Actor, request_id: str) -> dict | None:
+        """The earlier run of a request id within the window (:mod:`crossdesk.outbox.requests`), or None."""
+        self.store.require(actor, "view")
+        found = self.store.row("SELECT * FROM requests WHERE request_id = ?", [request_id])
+        if found is None or found["created_at"] < self.store.now() - requests.window(self.store):
+            return None
+        return found
 
     def item(self, item_id: int) -> dict:
         """One item's row; :class:`NotFound` when there is none."""

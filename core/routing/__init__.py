@@ -7,12 +7,15 @@ ticket service. What a ticket needs comes from the skill map (:mod:`crossdesk.ro
 desk overrides with the ``routing.skills`` setting. docs/routing.md describes it.
 """
 
+from crossdesk.routing.hands import Handover, Load
 from crossdesk.routing.service import (
     FULL,
+    INTAKE_SETTING,
     LAST_SETTING,
     NO_AGENTS,
     NO_LANGUAGE,
     NO_SKILL,
+    OFF_SHIFT,
     AgentLoad,
     Assignment,
     RoutingPlan,
@@ -20,18 +23,23 @@ from crossdesk.routing.service import (
     RoutingService,
     Unrouted,
 )
-from crossdesk.routing.skills import DEFAULT_SKILL_MAP, SKILLS_SETTING
+from crossdesk.routing.skills import DEFAULT_SKILL_MAP, SKILL_TAG, SKILLS_SETTING
 
 __all__ = [
     "DEFAULT_SKILL_MAP",
     "FULL",
+    "INTAKE_SETTING",
     "LAST_SETTING",
     "NO_AGENTS",
     "NO_LANGUAGE",
     "NO_SKILL",
+    "OFF_SHIFT",
     "SKILLS_SETTING",
+    "SKILL_TAG",
     "AgentLoad",
     "Assignment",
+    "Handover",
+    "Load",
     "RoutingPlan",
     "RoutingResult",
     "RoutingService",

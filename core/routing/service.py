@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,18 @@ from crossdesk import native
 from crossdesk.aftersales.states import OPEN_STATES
 from crossdesk.bulk import BulkService
 from crossdesk.errors import DeskError
-from crossdesk.models import Actor, TicketStatus
+from crossdesk.models import Actor, Event, TicketStatus
 from crossdesk.queue import QueueService
-from crossdesk.routing.skills import SKILLS_SETTING, norm_language, norm_skills, skill_map, ticket_skills
+from crossdesk.routing import hands
+from crossdesk.routing.picks import entries as _entries
+from crossdesk.routing.skills import (
+    SKILL_TAG,
+    SKILLS_SETTING,
+    norm_language,
+    norm_skills,
+    skill_map,
+    ticket_skills,
+)
 from crossdesk.store import Store
 from crossdesk.team import TeamService
 from crossdesk.tickets import TicketService
@@ -37,6 +46,9 @@ from crossdesk.tickets import TicketService
 #: The settings row where routing keeps, per agent id, the order of the last ticket it gave them: the
 #: kernel's tie-break ("least recently assigned") across runs. A sequence number, not a time.
 LAST_SETTING = "routing.last_assigned"
+#: The setting that makes intake route each new or reopened ticket at once (default false).
+INTAKE_SETTING = "routing.on_intake"
+INTAKE_EVENTS = frozenset({"ticket_created", "message_received"})
 
 OPEN = int(TicketStatus.SOLVED)  # statuses below this are in the queue
 
@@ -44,7 +56,8 @@ OPEN = int(TicketStatus.SOLVED)  # statuses below this are in the queue
 NO_AGENTS = "no_agents"  # the desk has no active agent
 NO_LANGUAGE = "language"  # no active agent speaks the ticket's language
 NO_SKILL = "skill"  # agents speak it, but none of them has every skill it needs
-FULL = "full"  # every agent who could take it is at capacity (an agent off shift has capacity 0)
+FULL = "full"  # every agent who could take it is at capacity
+OFF_SHIFT = "off_shift"  # every agent who could take it is off shift now (it waits in its team's queue)
 
 _ALL = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 # Language bits: one per language that both a ticket and an agent's list have (at most 62), OTHER for
@@ -90,6 +103,7 @@ class AgentLoad:
     capacity: int
     load: int
     planned: int
+    on_shift: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ _REASON_WORDS = {
     NO_LANGUAGE: "nobody speaks the language",
     NO_SKILL: "nobody with the skills",
     FULL: "everyone who could is full",
+    OFF_SHIFT: "everyone who could is off shift",
 }
 
 
@@ -153,6 +168,7 @@ class _Tickets:
     language: list[str]  # normalised, "" unknown
     skills: list[frozenset[str]]  # from the skill map, before dropping unstaffed skills
     waiting_since: np.ndarray  # int64: the buyer's last message, else creation
+    team: list[int | None]
 
 
 class RoutingService:
@@ -177,12 +193,16 @@ class RoutingService:
         limit: int | None = None,
         capacity: Mapping[int, int] | None = None,
         skills_timeout: float | None = None,
+        ticket_ids: Sequence[int] | None = None,
     ) -> RoutingPlan:
         """Route the open unassigned tickets (the ``limit`` best of them, when given), best first.
 
         ``capacity`` overrides agents' stored capacity by agent id (a shift planner passes 0 for an agent
         off shift). ``skills_timeout`` (seconds): a ticket whose buyer has waited longer may go to an agent
-        without its skills (the language still has to match). Writes nothing; one native call.
+        without its skills (the language still has to match); None: each team's own skills timeout
+        (``teams.skills_timeout``). ``capacity`` None: the stored capacity of agents on shift now, 0 for
+        agents off shift (:mod:`crossdesk.team.shifts`). ``ticket_ids``: route only these (intake), in
+        priority order. Writes nothing; one native call.
         """
         store = self.store
         store.require(actor, "view")
@@ -190,7 +210,12 @@ class RoutingService:
             raise DeskError("limit must be 0 or more")
         now = store.now()
         agents = [a for a in self.team.agents(actor) if a["active"]]
-        tickets = self._tickets(actor, limit)
+        on_shift = np.ones(len(agents), dtype=bool)
+        if capacity is None:
+            on = self.team.shifts.on_shift(now, [a["id"] for a in agents])
+            on_shift = np.array([on.get(a["id"], True) for a in agents], dtype=bool)
+            capacity = {a["id"]: (a["capacity"] if on_shift[k] else 0) for k, a in enumerate(agents)}
+        tickets = self._tickets(actor, limit, ticket_ids)
         n, na = len(tickets.ids), len(agents)
         if n == 0 or na == 0:
             unrouted = tuple(
@@ -235,6 +260,8 @@ class RoutingService:
         last_seen = store.get_setting(LAST_SETTING, None) or {}
         last = np.array([int(last_seen.get(str(a["id"]), 0)) for a in agents], dtype=np.int64)
         waited = now - tickets.waiting_since if skills_timeout is not None else None
+        if skills_timeout is None:
+            waited, skills_timeout = self._team_timeouts(now, tickets)
 
         # Tickets are already in queue order: the walk is 0..n-1.
         out = native.assign(
@@ -272,26 +299,48 @@ class RoutingService:
             key = (int(ticket_needs[i]), int(ticket_langs[i]), bool(waived))
             if key not in why:
                 why[key] = _why(
-                    key, agent_skills, agent_langs, tickets.language[i], need_names[tickets.skills[i]]
+                    key,
+                    agent_skills,
+                    agent_langs,
+                    tickets.language[i],
+                    need_names[tickets.skills[i]],
+                    on_shift,
                 )
             reason, detail = why[key]
             unrouted.append(Unrouted(tid, prio, reason, detail))
         planned = np.bincount(out[out >= 0], minlength=na)
         loads = tuple(
-            AgentLoad(a["id"], a["name"], int(cap[k]), int(load[k]), int(planned[k]))
+            AgentLoad(a["id"], a["name"], int(cap[k]), int(load[k]), int(planned[k]), bool(on_shift[k]))
             for k, a in enumerate(agents)
         )
         return RoutingPlan(now, tuple(assignments), tuple(unrouted), loads)
 
-    def _tickets(self, actor: Actor, limit: int | None) -> _Tickets:
+    def _team_timeouts(self, now: int, tickets: _Tickets) -> tuple[np.ndarray | None, float | None]:
+        """The kernel's (waited, skills_timeout) for each team's own skills timeout: 1 for a ticket whose
+        team's timeout has passed, 0 otherwise, against a threshold of 0.5; (None, None) when no team has one."""
+        timeouts = dict(
+            self.store.db.execute("SELECT id, skills_timeout FROM teams WHERE skills_timeout IS NOT NULL")
+        )
+        if not timeouts:
+            return None, None
+        limit = np.array([timeouts.get(t, -1) if t is not None else -1 for t in tickets.team], dtype=np.int64)
+        waited = now - tickets.waiting_since
+        return ((limit >= 0) & (waited > limit)).astype(np.float64), 0.5
+
+    def _tickets(self, actor: Actor, limit: int | None, ticket_ids: Sequence[int] | None = None) -> _Tickets:
         """The open unassigned tickets in queue order, with what routing needs of each."""
         db = self.store.db
-        entries = self.queue.top(actor, sys.maxsize if limit is None else limit, assignee=0)
+        if ticket_ids is not None:
+            self.store.require(actor, "view")
+            entries = _entries(db, ticket_ids)
+        else:
+            entries = self.queue.top(actor, sys.maxsize if limit is None else limit, assignee=0)
         ids = [e.ticket_id for e in entries]
         # The rows are read again and trusted over the queue's snapshot, which can trail a write that did
         # not move updated_at: a ticket assigned, solved or closed meanwhile is left out.
         select = (
-            "SELECT id, platform, intent, language, COALESCE(last_customer_msg_at, created_at) FROM tickets "
+            "SELECT id, platform, intent, language, COALESCE(last_customer_msg_at, created_at), team_id, tier "
+            "FROM tickets "
             "WHERE assignee_id IS NULL AND status < ?"
         )
         rows: dict[int, tuple] = {}
@@ -313,8 +362,16 @@ class RoutingService:
             [OPEN, *states],
         ):
             cases[ticket_id].append(case_type)
+        # Skills a rule asked for (action require_skill: a tag "skill:<name>").
+        required: dict[int, list[str]] = defaultdict(list)
+        for ticket_id, tag in db.execute(
+            "SELECT g.ticket_id, g.tag FROM ticket_tags g JOIN tickets t ON t.id = g.ticket_id "
+            "WHERE t.status < ? AND t.assignee_id IS NULL AND g.tag LIKE ?",
+            [OPEN, SKILL_TAG + "%"],
+        ):
+            required[ticket_id].append(tag[len(SKILL_TAG) :])
         skills = skill_map(self.store.get_setting(SKILLS_SETTING, None))
-        out = _Tickets([], [], [], [], np.empty(0, np.int64))
+        out = _Tickets([], [], [], [], np.empty(0, np.int64), [])
         since = []
         # What a ticket needs depends only on (platform, intent, case types), and its language's key only
         # on the stored tag: both are worked out once per distinct value.
@@ -324,11 +381,20 @@ class RoutingService:
             row = rows.get(e.ticket_id)
             if row is None:
                 continue
-            tid, platform, intent, language, waiting_since = row
-            key = (platform, intent, tuple(sorted(cases[tid])) if tid in cases else ())
+            tid, platform, intent, language, waiting_since, team_id, tier = row
+            key = (
+                platform,
+                intent,
+                tuple(sorted(cases[tid])) if tid in cases else (),
+                language,
+                tier,
+                tuple(sorted(required[tid])) if tid in required else (),
+            )
             need = needs.get(key)
             if need is None:
-                need = needs[key] = ticket_skills(skills, platform, intent, key[2])
+                need = needs[key] = ticket_skills(
+                    skills, platform, intent, key[2], language=language, tier=tier, extra=key[5]
+                )
             lang = langs.get(language)
             if lang is None:
                 lang = langs[language] = norm_language(language)
@@ -337,6 +403,7 @@ class RoutingService:
             out.language.append(lang)
             out.skills.append(need)
             since.append(waiting_since)
+            out.team.append(team_id)
         out.waiting_since = np.array(since, dtype=np.int64)
         return out
 
@@ -364,6 +431,52 @@ class RoutingService:
             )
             for k, a in enumerate(agents)
         )
+
+    # ---- by hand, at shift ends, on intake (crossdesk.routing.hands) -------------------------------------
+
+    def take(self, actor: Actor, ticket_id: int) -> None:
+        """The acting agent takes an open unassigned ticket (audited)."""
+        hands.take(self, actor, ticket_id)
+
+    def release(self, actor: Actor, ticket_id: int, note: str = "") -> None:
+        """Back to the team queue with a note (someone else's ticket needs "supervise")."""
+        hands.release(self, actor, ticket_id, note)
+
+    def move(
+        self,
+        actor: Actor,
+        ticket_id: int,
+        *,
+        agent_id: int | None = None,
+        team_id: int | None = None,
+        reason: str,
+    ) -> None:
+        """A supervisor moves a ticket to an agent or a team's queue, with a reason."""
+        hands.move(self, actor, ticket_id, agent_id=agent_id, team_id=team_id, reason=reason)
+
+    def handover(self, actor: Actor, *, to_agent: int | None = None) -> list[hands.Handover]:
+        """Shift-end hand-over of the agents off shift now (see :mod:`crossdesk.routing.hands`)."""
+        return hands.handover(self, actor, to_agent=to_agent)
+
+    def loads(self, actor: Actor) -> list[hands.Load]:
+        """Each active agent's open tickets against capacity, and whether on shift now."""
+        return hands.loads(self, actor)
+
+    def on_event(self, actor: Actor, event: Event) -> None:
+        """The intake step: with the setting ``routing.on_intake`` true, a new ticket, or one a buyer's
+        message reopened, is routed at once (after the language, classification, SLA and rules steps)."""
+        if event.name not in INTAKE_EVENTS or event.object_id is None:
+            return
+        if not self.store.get_setting(INTAKE_SETTING, False):
+            return
+        row = self.store.db.execute(
+            "SELECT assignee_id, status FROM tickets WHERE id = ?", [event.object_id]
+        ).fetchone()
+        if row is None or row[0] is not None or row[1] >= OPEN:
+            return
+        plan = self.plan(actor, ticket_ids=[event.object_id])
+        if plan.assignments:
+            self.apply(actor, plan)
 
     # ---- applying ------------------------------------------------------------------------------------
 
@@ -448,6 +561,7 @@ def _why(
     agent_langs: np.ndarray,
     language: str,
     skills: list[str],
+    on_shift: np.ndarray,
 ) -> tuple[str, str]:
     """Why nobody took a ticket with these needs (kernel inputs), in a code and in words."""
     need, lang, waived = key
@@ -455,7 +569,10 @@ def _why(
     if not speaks.any():
         return NO_LANGUAGE, f"no agent speaks {language}"
     need_ = np.uint64(0 if waived else need)
-    if not (speaks & ((agent_skills & need_) == need_)).any():
+    able = speaks & ((agent_skills & need_) == need_)
+    if not able.any():
         who = f"who speaks {language} " if language else ""
         return NO_SKILL, f"no agent {who}has {' + '.join(skills)}"
+    if not (able & on_shift).any():
+        return OFF_SHIFT, "everyone who could take it is off shift: it waits in its team's queue"
     return FULL, "every agent who could take it is at capacity"

@@ -11,13 +11,18 @@ replaces the default one whole; an empty table maps nothing).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from crossdesk.errors import DeskError
+from crossdesk.models import Tier
 
 #: The setting that overrides the skill map (a JSON object with any of the keys of DEFAULT_SKILL_MAP).
 SKILLS_SETTING = "routing.skills"
+
+#: A ticket tag ``skill:<name>`` requires that skill (the rule action ``require_skill`` adds one).
+SKILL_TAG = "skill:"
 
 #: What a ticket needs, by what it is: the tables ``platform`` (the ticket's platform), ``intent`` (its
 #: intent) and ``case_type`` (each of its open after-sales cases), each name -> skills.
@@ -51,6 +56,10 @@ DEFAULT_SKILL_MAP: dict[str, dict[str, list[str]]] = {
         "refund": ["refunds"],
         "complaint": ["complaints"],
     },
+    # The buyer's language (primary subtag) and segment (tier label: new, potential, core, high-value):
+    # empty by default; a desk adds e.g. {"ja": ["japan"]} or {"high-value": ["vip"]}.
+    "language": {},
+    "tier": {},
 }
 
 
@@ -93,11 +102,25 @@ def norm_language(tag: str | None) -> str:
 
 
 def ticket_skills(
-    skills: Mapping[str, Mapping[str, list[str]]], platform: str, intent: str, case_types: Iterable[str]
+    skills: Mapping[str, Mapping[str, list[str]]],
+    platform: str,
+    intent: str,
+    case_types: Iterable[str],
+    *,
+    language: str | None = None,
+    tier: int | None = None,
+    extra: Iterable[str] = (),
 ) -> frozenset[str]:
-    """The skills a ticket needs by the map (before the service drops those nobody on the desk has)."""
+    """The skills a ticket needs by the map, plus ``extra`` (a rule's ``require_skill``), before the
+    service drops those nobody on the desk has."""
     need = list(skills["platform"].get(platform or "", ()))
     need += skills["intent"].get(intent or "", ())
     for case_type in case_types:
         need += skills["case_type"].get(case_type, ())
+    if language:
+        need += skills["language"].get(norm_language(language), ())
+    if tier is not None and skills["tier"]:
+        with contextlib.suppress(ValueError):
+            need += skills["tier"].get(Tier(int(tier)).label, ())
+    need += extra
     return norm_skills(need)

@@ -50,6 +50,11 @@ class ActionRunner:
             return {"action": name, "template": action["template"], "message_id": message_id}
         if name == "add_tag":
             return {"action": name, "added": tickets.add_tags(actor, ticket_id, [action["tag"]])}
+        if name == "require_skill":  # routing reads the tag (docs/team.md)
+            skill = str(action["skill"]).strip().lower()
+            if not skill:
+                raise DeskError("require_skill needs a skill name")
+            return {"action": name, "added": tickets.add_tags(actor, ticket_id, [f"skill:{skill}"])}
         if name == "remove_tag":
             return {"action": name, "removed": tickets.remove_tags(actor, ticket_id, [action["tag"]])}
         if name == "set_priority":

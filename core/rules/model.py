@@ -6,7 +6,9 @@ or a bare JSON list). Each rule::
     [[rules]]
     name = "Acknowledge where-is-my-order"
     event = "message_received"          # ticket_created, message_received, ticket_updated, time,
-                                        # sla_breached, sla_near_breach
+                                        # sla_breached, sla_near_breach, shipment_shipped,
+                                        # shipment_delivered, shipment_exception, shipment_stalled,
+                                        # return_received
     position = 10                       # lower runs first (default: order in the file x 10)
     once_per_ticket = true              # fire at most once per ticket, ever (default false)
     active = true
@@ -45,6 +47,13 @@ RULE_EVENTS = (
     "time",
     "sla_near_breach",
     "sla_breached",
+    # raised by desk.tracking on the tickets of the parcel's order (docs/tracking.md)
+    "shipment_shipped",
+    "shipment_delivered",
+    "shipment_exception",
+    "shipment_stalled",
+    "return_received",
+    "quality_warning",  # raised by crossdesk automate on each ticket of a SKU quality warning
 )
 
 #: Built-in actions and their parameters: name -> (required, optional).
@@ -60,6 +69,7 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "escalate": (frozenset(), frozenset()),
     "open_case": (frozenset({"type"}), frozenset({"reason"})),
     "notify": (frozenset({"message"}), frozenset({"to"})),
+    "require_skill": (frozenset({"skill"}), frozenset()),
 }
 
 #: Which ticket field each setting action writes (for conflict lint).

@@ -9,6 +9,7 @@ parallel work apart: 1-9 foundation, 10-19 native core and queue, 20-29 after-sa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -38,28 +39,117 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("crossdesk", appauthor=False)) / "desk.db"
 
 
-def connect(path: str | Path | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+#: How long a write waits for another process's lock before "database is locked" (milliseconds).
+BUSY_TIMEOUT_MS = 30000
+#: The WAL is truncated when a commit finds it larger than this (bytes); SQLite's own checkpoints run every
+#: 1000 pages but cannot shrink a WAL that readers held open while writers went on.
+WAL_LIMIT = 64 * 1024 * 1024
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the desk file and the folder its WAL lives in."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _create_private(path: Path) -> None:
+    """A new desk file (and a new folder for it) readable by its owner only; SQLite gives the WAL and
+    shared-memory files the database file's own mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process created it first: theirs, as it is
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection (read-only media, a file this user may not write): ``mode=ro``, or
+    ``immutable`` when not even the shared-memory file can be made beside it."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    return conn
+
+
+def connect(
+    path: str | Path | None = None, *, migrate: bool = True, read_only: bool | None = None
+) -> sqlite_utils.Database:
     """Open (creating if needed) a desk database and bring its schema up to date.
 
     ``":memory:"`` gives an in-memory desk. The connection is in autocommit mode; group writes with
-    :func:`transaction`.
+    :func:`transaction`. A desk file this process cannot write is opened read-only (``read_only=None``
+    decides so; True or False forces it): reading commands work on it, a write fails with SQLite's
+    "readonly database" error, and a schema that is behind is a :class:`SchemaError`.
     """
     if path is None:
         path = default_path()
+    wal = None
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        file = Path(path)
+        if read_only is None:
+            read_only = file.exists() and not writable(file)
+        if read_only:
+            conn = _open_read_only(file)
+        else:
+            _create_private(file)
+            conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            wal = f"{path}-wal"
     else:
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.isolation_level = None
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    if str(path) != ":memory:":
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+    if wal is not None:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA journal_size_limit = {int(WAL_LIMIT)}")
+    if read_only:
+        conn.execute("PRAGMA query_only = 1")
     db = sqlite_utils.Database(conn)
-    if migrate:
+    db.read_only = bool(read_only)  # type: ignore[attr-defined]
+    db.wal_path = wal  # type: ignore[attr-defined]
+    if migrate and read_only:
+        behind = known_migrations()[-1][0]
+        if schema_version(db) < behind:
+            raise SchemaError(
+                f"the desk at {path} is read-only and its schema is behind: open it writable once"
+            )
+    elif migrate:
         apply_migrations(db)
     return db
+
+
+def checkpoint_if_large(db: sqlite_utils.Database) -> None:
+    """Truncate the WAL when it has grown past :data:`WAL_LIMIT` (called after each outermost commit):
+    a TRUNCATE checkpoint that never waits for readers; while one holds an old snapshot it is tried again
+    each time the WAL has grown by another quarter of the limit."""
+    wal = getattr(db, "wal_path", None)
+    if wal is None:
+        return
+    try:
+        size = os.stat(wal).st_size
+    except OSError:
+        return
+    if size <= max(WAL_LIMIT, getattr(db, "wal_retry_at", 0)):
+        return
+    conn = db.conn
+    conn.execute("PRAGMA busy_timeout = 0")  # never make a commit wait for a reader
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error:  # the transaction is committed: a checkpoint that cannot run now waits
+        busy = 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+    # A reader still holds an old snapshot: try again once the WAL has grown by another quarter limit.
+    db.wal_retry_at = size + WAL_LIMIT // 4 if busy else 0  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -83,10 +173,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back itself (a full disk, an I/O error)
+            conn.execute("ROLLBACK")
         raise
     else:
         conn.execute("COMMIT")
+    checkpoint_if_large(db)
 
 
 def known_migrations() -> list[tuple[int, str, object]]:

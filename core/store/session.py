@@ -172,6 +172,11 @@ class Store:
         """Raise :class:`PermissionDenied` unless ``actor`` may do ``permission``."""
         if not isinstance(actor, Actor):
             raise TypeError("every service call needs an Actor as its first argument")
+        if actor.permissions is not None:  # a custom role: its own refund limit (the roles setting)
+            role = (self.get_setting("roles", None) or {}).get(actor.custom_role) or {}
+            limit = role.get("refund_limit_usd_minor", 0)
+            check(actor, permission, amount_usd_minor=amount_usd_minor, custom_limit=limit)
+            return
         check(actor, permission, amount_usd_minor=amount_usd_minor, limits=self.refund_limits())
 
     def audit(
@@ -189,7 +194,7 @@ class Store:
             {
                 "at": self.now(),
                 "actor": actor.name,
-                "role": actor.role.value,
+                "role": actor.role_name,
                 "action": action,
                 "object_type": object_type,
                 "object_id": object_id,

@@ -73,12 +73,23 @@ class ShopResult:
         return not self.error and all(not r.error for r in self.resources.values())
 
 
+#: The largest amount the desk stores, in major units (10^15): far below what SQLite's 64-bit integers hold
+#: in minor units, far above any real order.
+MAX_DIGITS = 15
+
+
 def to_minor(amount: Any, digits: int) -> int:
-    """Decimal text ("12.30") to integer minor units (1230), rounding half-even past the currency's digits."""
+    """Decimal text ("12.30") to integer minor units (1230), rounding half-even past the currency's digits.
+    :class:`DeskError` for what is not an amount the desk can hold: nothing (a null price is not zero),
+    not a number, not finite ("Infinity", "NaN"), or beyond 10^15 ("1e999")."""
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        raise DeskError("the amount is missing (a null price is not zero)")
     try:
-        value = Decimal(str(amount))
+        value = Decimal(str(amount).strip())
     except InvalidOperation:
         raise DeskError(f"{amount!r} is not a money amount") from None
+    if not value.is_finite() or (value and value.adjusted() >= MAX_DIGITS):
+        raise DeskError(f"{amount!r} is not a money amount the desk can hold")
     return int((value.scaleb(digits)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
@@ -222,7 +233,7 @@ class SyncEngine:
         try:
             with self.store.tx():
                 outcome = getattr(self, f"_store_{resource}")(shop, record)
-        except (DeskError, KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
+        except (DeskError, KeyError, TypeError, ValueError, ArithmeticError, sqlite3.IntegrityError) as exc:
             res.rejected += 1
             reason = redact(f"{type(exc).__name__}: {exc}")
             self.store.audit(

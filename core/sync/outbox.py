@@ -9,7 +9,9 @@ dropped. How:
 
 1. *Claim before sending.* ``pending -> sending`` is one conditional UPDATE committed before the request
    goes out, so two dispatchers (a cron job and the TUI) cannot both send an item. ``next_attempt_at`` of
-   a ``sending`` item is its lease: when it passes, the item is considered abandoned.
+   a ``sending`` item is its lease: when it passes, the item is considered abandoned. While the send is
+   in flight (a connector may wait out rate limits for longer than any lease) the lease is renewed
+   (:mod:`crossdesk.sync.lease`), so only a dispatcher that died loses its items.
 2. *Retry only what surely did not happen.* Connectors retry 429s and connection failures themselves;
    an answer we did not get for a write (timeout, dropped connection, 5xx, unreadable 2xx) is
    *ambiguous* and is never simply retried.
@@ -17,7 +19,8 @@ dropped. How:
    between the platform's "done" and our "mark sent", is checked on the platform with the connector's
    ``find_sent(action)`` (eBay, Shopee and Shopify can look: the message in the conversation, the
    return's state, the refund note carrying our idempotency key). Found: ``sent``. Not found: back to
-   ``pending``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
+   ``pending``. Seen something it cannot tell apart from this very action (a second partial refund on
+   an eBay return next to one made by hand): ``manual``, never ``sent``. A connector that cannot look (Amazon's Messaging API cannot read messages) sends the
    item to ``manual`` with a next step, rather than risk a second message to the buyer.
 
 Items whose platform lacks the capability (a free-text Amazon reply, a Shopify message) go to
@@ -42,6 +45,7 @@ from crossdesk.outbox import OutboxService
 from crossdesk.platforms import ACTIONS, Action, MessageOut, from_json
 from crossdesk.store import Store
 from crossdesk.sync.connections import ConnectionError_, Connections
+from crossdesk.sync.lease import LeaseKeeper
 from crossdesk.sync.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -154,7 +158,8 @@ class OutboxDispatcher:
         if not self._claim(item):
             return  # another dispatcher took it
         try:
-            result = getattr(connector, action.method)(action)
+            with LeaseKeeper(self.store, item["id"], self.lease):  # renewed while the send is in flight
+                result = getattr(connector, action.method)(action)
         except Exception as exc:
             self._failed_send(item, connector, exc, report)
             return
@@ -222,6 +227,11 @@ class OutboxDispatcher:
         try:
             found = connector.find_sent(action)
         except Exception as exc:  # cannot look now: keep it parked, look again next run
+            step = getattr(exc, "manual_step", None)
+            if step:  # it saw something it cannot tell apart from this action: a person decides
+                self._finish(item, "manual", redact(step))
+                report.manual.append(item["id"])
+                return
             self._set(
                 item,
                 "sending",

@@ -13,6 +13,9 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
+from crossdesk.tracking.states import Localized
+from crossdesk.tracking.views import PLACEHOLDERS as TRACKING_PLACEHOLDERS
+
 #: Placeholders a template may use, and what fills them from a ticket.
 PLACEHOLDERS: dict[str, str] = {
     "buyer_name": "the buyer's name",
@@ -24,6 +27,7 @@ PLACEHOLDERS: dict[str, str] = {
     "deadline": "a date given by the caller, or the ticket's latest case refund deadline, in the buyer's locale",
     "agent_name": "the assigned agent, else the agent sending, else the shop's name",
     "shop_name": "the shop's name",
+    **TRACKING_PLACEHOLDERS,
 }
 
 
@@ -86,6 +90,9 @@ def buyer_locale(language: str, country: str = "") -> Locale:
 
 def format_value(name: str, value: Any, locale: Locale, minor_digits: int = 2) -> str:
     """A value as the buyer reads it: money and dates per locale, numbers with the locale's separators."""
+    if isinstance(value, Localized):  # a text written in each language (tracking states)
+        tags = [f"{locale.language}-{locale.territory}"] if locale.territory else []
+        return value.pick([*tags, locale.language])
     if isinstance(value, Money):
         amount = Decimal(value.minor) / (Decimal(10) ** minor_digits)
         return format_currency(amount, value.currency, locale=locale)

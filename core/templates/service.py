@@ -15,7 +15,7 @@ from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, TicketStatus
 from crossdesk.orders import Rates
 from crossdesk.store import Store
-from crossdesk.templates.lint import Finding, lint_text
+from crossdesk.templates.lint import PLATFORM_CHECKS, Finding, lint_text
 from crossdesk.templates.render import (
     PLACEHOLDERS,
     Money,
@@ -26,6 +26,7 @@ from crossdesk.templates.render import (
     placeholders,
 )
 from crossdesk.tickets import TicketService, fts_query
+from crossdesk.tracking import views as tracking_views
 
 
 class TemplateError(DeskError):
@@ -242,6 +243,7 @@ class TemplateService:
                     out["tracking_number"] = order[1]
                 if order[2]:
                     out["carrier"] = order[2]
+            out.update(self._tracking_values(ticket))
             titles = [
                 r[0] or r[1]
                 for r in db.execute(
@@ -273,6 +275,15 @@ class TemplateService:
         elif "shop_name" in out:
             out["agent_name"] = out["shop_name"]
         return out
+
+    def _tracking_values(self, ticket: Mapping[str, Any]) -> dict[str, Any]:
+        """The parcel's placeholders (docs/tracking.md); no link where the platform forbids links."""
+        values = tracking_views.template_values(
+            self.store.db, ticket["order_id"], self.store.get_setting("tracking_state_names", None)
+        )
+        if "link" in PLATFORM_CHECKS.get(ticket["platform"], ()):
+            values.pop("tracking_link", None)
+        return values
 
     def render(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import PRIORITY_LEVELS, Actor, Direction, TicketStatus
 from crossdesk.orders import Rates
-from crossdesk.outbox import OutboxService
+from crossdesk.outbox import OutboxService, requests
 from crossdesk.platforms import MessageOut
 from crossdesk.store import Store
 from crossdesk.store.values import required
@@ -382,11 +382,13 @@ class TicketService:
         translation: str = "",
         status: str | TicketStatus | None = TicketStatus.PENDING,
         template: str | None = None,
+        request_id: str | None = None,
         confirmed: str | None = None,
     ) -> int:
         """Send a reply to the buyer: stored as an outbound message and queued in the outbox for the
         platform connector. ``body`` is what the buyer receives; ``translation`` the agent's own-language
-        text when the reply was translated. Returns the message id.
+        text when the reply was translated. Returns the message id. A ``request_id`` already done on this
+        ticket returns that reply's message and sends nothing again.
 
         A body still holding parts a translator left untranslated (``⟦ ⟧``) is refused unless
         ``confirmed`` is that exact body: the agent saw what goes out and said so."""
@@ -402,8 +404,12 @@ class TicketService:
             raise DeskError("a reply cannot be empty")
         now = store.now()
         with store.tx():
+            earlier = requests.done(store, request_id, "reply", "ticket", ticket_id)
+            if earlier is not None:
+                return int(earlier["result_id"])
             ticket = self.row(ticket_id)
             message_id = self._insert_outbound(actor, ticket, body, Direction.OUT, language, translation, now)
+            requests.record(store, actor, request_id, "reply", "ticket", ticket_id, message_id)
             where = self.outbox.address(
                 ticket["shop_id"], customer_id=ticket["customer_id"], order_id=ticket["order_id"]
             )

@@ -34,6 +34,7 @@ class IncomingMixin:
         batch_size: int | None = None,
         ticket_ids: Sequence[int] | None = None,
         force: bool = False,
+        after_message: int | None = None,
     ) -> IncomingReport:
         """Translate buyer messages not yet in ``target`` (default: the acting agent's first language, else
         the configured agent language), batch by batch.
@@ -43,7 +44,8 @@ class IncomingMixin:
         translation goes into ``messages.translation`` with ``translated_to``. A message in the target
         language already is marked done without a translation. Messages no provider could translate
         are queued and tried again after a growing delay. ``force`` goes over every buyer message again
-        (answered from the cache: nothing already translated is sent again).
+        (answered from the cache: nothing already translated is sent again). ``after_message``: only
+        messages with a greater id (what a sync just brought in; see :meth:`newest_message`).
         """
         if actor is not None:
             self.store.require(actor, "view")
@@ -55,7 +57,7 @@ class IncomingMixin:
         after = 0  # with force, walk by id instead of by "not yet translated"
         while limit is None or report.messages < limit:
             take = size if limit is None else min(size, limit - report.messages)
-            rows = self._untranslated(target, take, ticket_ids, after if force else None)
+            rows = self._untranslated(target, take, ticket_ids, after if force else None, after_message)
             if not rows:
                 break
             report.messages += len(rows)
@@ -64,8 +66,17 @@ class IncomingMixin:
         self.stats = stats
         return report
 
+    def newest_message(self) -> int:
+        """The id of the newest message on the desk (0 when none): a mark to translate only what came after."""
+        return int(self.store.db.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
+
     def _untranslated(
-        self, target: str, limit: int, ticket_ids: Sequence[int] | None, after: int | None = None
+        self,
+        target: str,
+        limit: int,
+        ticket_ids: Sequence[int] | None,
+        after: int | None = None,
+        floor: int | None = None,
     ) -> list[tuple]:
         if after is None:
             # Not yet in the target language, or queued (untranslated, or partly translated while a
@@ -80,6 +91,9 @@ class IncomingMixin:
         else:
             sql = "SELECT m.id, m.ticket_id, m.shop_id, m.body, m.language FROM messages m WHERE m.direction = 'in' AND m.id > ?"
             args = [after]
+        if floor is not None:
+            sql += " AND m.id > ?"
+            args.append(floor)
         if ticket_ids is not None:
             ids = [int(i) for i in ticket_ids]
             if not ids:

@@ -72,6 +72,18 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def platform_time(response: httpx.Response) -> float | None:
+    """The platform's own clock when it answered (its HTTP ``Date`` header), or None. Connectors compare it
+    with the desk's clock, so matching by time never depends on the two agreeing."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
 def request(
     client: httpx.Client,
     method: str,
@@ -166,15 +178,30 @@ def fetch_json(
     raise last
 
 
-def decimal_text(value: Any) -> str:
+def decimal_text(value: Any) -> str | None:
     """A money amount as exact decimal text ("12.30"), whatever JSON type the platform used. Floats go
-    through ``repr`` so 12.3 stays 12.3, never 12.2999."""
+    through ``repr`` so 12.3 stays 12.3, never 12.2999. None when the platform gave none (a missing price
+    is not zero). Text that is no number ("Infinity", "12abc") comes back as it is: the sync engine refuses
+    that one record, with the reason in the audit trail, and the page goes on."""
     if value is None or value == "":
-        return "0"
+        return None
     try:
         return str(Decimal(repr(value) if isinstance(value, float) else str(value)))
     except InvalidOperation:
-        raise PlatformError(f"not a money amount: {value!r}") from None
+        return str(value)
+
+
+def per_unit(value: Any, quantity: int) -> str | None:
+    """A line's price per unit from its price for ``quantity`` units, to the cent; what is not a finite
+    amount comes back as :func:`decimal_text` gives it (the engine refuses the record, not the page)."""
+    text = decimal_text(value)
+    try:
+        amount = Decimal(text) if text is not None else None
+    except InvalidOperation:
+        return text
+    if amount is None or not amount.is_finite() or amount.adjusted() > 15:
+        return text
+    return str((amount / max(1, quantity)).quantize(Decimal("0.01")))
 
 
 def iso_to_epoch(value: str | None) -> int | None:

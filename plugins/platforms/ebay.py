@@ -25,7 +25,7 @@ import httpx
 
 from crossdesk import hookimpl
 from crossdesk.models import PlatformSpec
-from crossdesk.platforms import Action, MessageOut, Page, PlatformError, Refund, ReturnDecision
+from crossdesk.platforms import Action, MessageOut, Page, PlatformError, Refund, ReturnDecision, manual
 from crossdesk.plugins.platforms._http import (
     RetryPolicy,
     decimal_text,
@@ -34,6 +34,8 @@ from crossdesk.plugins.platforms._http import (
     iso_to_epoch,
     json_body,
     load_cursor,
+    per_unit,
+    platform_time,
     request,
 )
 
@@ -98,6 +100,8 @@ class EbayConnector:
         if not self._access_token and not (self._refresh_token and self._client_id and self._client_secret):
             raise PlatformError("ebay: needs access_token, or refresh_token with client_id and client_secret")
         self.clock = config.get("clock") or time.time
+        #: the platform's clock minus the desk's, from the Date of its last answer (see platform_time)
+        self.skew = 0.0
         # Re-read this much before the last window's end: eBay's search index lags its writes a little.
         self.overlap = int(config.get("overlap", 900))
 
@@ -149,6 +153,9 @@ class EbayConnector:
                 headers=headers,
                 **kwargs,
             )
+            when = platform_time(response)
+            if when is not None:
+                self.skew = when - self.clock()
             if response.status_code == 401 and attempt == 0 and self._refresh_token:
                 self._access_token = None
                 self._expires_at = 0.0
@@ -225,16 +232,14 @@ class EbayConnector:
         for item in order.get("lineItems") or []:
             qty = int(item.get("quantity") or 1)
             cost = item.get("lineItemCost") or {}  # price x quantity
-            from decimal import Decimal
-
-            unit = (Decimal(decimal_text(cost.get("value"))) / qty).quantize(Decimal("0.01"))
+            unit = per_unit(cost.get("value"), qty)
             lines.append(
                 {
                     "external_id": item.get("lineItemId", ""),
                     "sku": item.get("sku") or item.get("legacyItemId") or "",
                     "title": item.get("title", ""),
                     "quantity": qty,
-                    "unit_price": str(unit),
+                    "unit_price": unit,
                 }
             )
         country = (reg.get("contactAddress") or {}).get("countryCode") or tax.get("countryCode", "")
@@ -414,7 +419,8 @@ class EbayConnector:
                 "itemizedRefundDetail": [{"refundAmount": amount, "refundFeeType": "PURCHASE_PRICE"}],
                 "totalAmount": amount,
             },
-            "comments": {"content": action.reason},
+            # Our key in the refund's comment is what tells this refund from another one on the return.
+            "comments": {"content": f"{action.reason} {marker(action)}".strip()},
         }
         response = self._call(
             "POST", f"/post-order/v2/return/{return_id}/issue_refund", post_order=True, write=True, json=body
@@ -431,10 +437,12 @@ class EbayConnector:
         if isinstance(action, MessageOut):
             if not action.thread_id:
                 return None  # never sent: send_message refuses a message without its conversation
-            # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
-            # carry a platform time slightly before our queue time.
-            since = action.created_at - CLOCK_SKEW
-            for msg in self._conversation_messages(action.thread_id):
+            # Our queue time in the platform's clock (measured on its answers: the desk's clock may be
+            # minutes off), less a margin: a reply sent seconds after queueing may carry a platform time
+            # slightly before our queue time.
+            messages = self._conversation_messages(action.thread_id)
+            since = action.created_at + self.skew - CLOCK_SKEW  # the skew its answer just measured
+            for msg in messages:
                 if (
                     msg.get("messageBody") == action.body
                     and (not self.seller or msg.get("senderUsername") == self.seller)
@@ -447,9 +455,38 @@ class EbayConnector:
         return_id = action.return_external_id
         if not return_id:
             return None  # never sent: both calls refuse an action without the eBay returnId
+        if isinstance(action, Refund):
+            return self._find_refund(action, return_id)
         state = ((self._return(return_id).get("summary") or {}).get("state")) or ""
-        done = REFUNDED_STATES if isinstance(action, Refund) else DECIDED_STATES
-        return {"external_id": str(return_id)} if state in done else None
+        return {"external_id": str(return_id)} if state in DECIDED_STATES else None
+
+    def _find_refund(self, action: Refund, return_id: str) -> dict[str, Any] | None:
+        """A return may carry several partial refunds, so its state says nothing of this one: look for our
+        key in the notes of the refunds in its history. A refund there without a key of ours (issued in
+        Seller Hub) may be this one or not: a person decides (``manual``), never a guess."""
+        found = self._get(f"/post-order/v2/return/{return_id}", {"fieldgroups": "FULL"}, post_order=True)
+        state = ((found.get("summary") or {}).get("state")) or ""
+        history = (found.get("detail") or {}).get("responseHistory")
+        refunds = [h for h in history or () if h.get("activity") == "SELLER_ISSUE_REFUND"]
+        key = marker(action)
+        if any(key in (h.get("notes") or "") for h in refunds):
+            return {"external_id": str(return_id)}
+        unknown = [h for h in refunds if MARKER_PREFIX not in (h.get("notes") or "")]
+        if unknown or (state in REFUNDED_STATES and history is None):
+            raise manual(
+                f"eBay return {return_id} shows a refund this desk cannot tell apart from this one "
+                f"({action.currency} {action.amount}): check the return in Seller Hub, then mark this item "
+                "sent or retry it"
+            )
+        return None
+
+
+MARKER_PREFIX = "[crossdesk:"
+
+
+def marker(action: Action) -> str:
+    """The text that identifies an action of ours on eBay (in a refund's comment)."""
+    return f"{MARKER_PREFIX}{action.idempotency_key}]"
 
 
 def factory(config: dict, client: httpx.Client) -> EbayConnector:

@@ -39,6 +39,7 @@ from crossdesk.plugins.platforms._http import (
     dump_cursor,
     json_body,
     load_cursor,
+    platform_time,
     request,
 )
 
@@ -78,6 +79,8 @@ class ShopeeConnector:
         self.initial_since = int(config.get("initial_since", time.time() - 30 * 86400))
         self.policy = RetryPolicy.from_config(config)
         self.clock = config.get("clock") or time.time
+        #: the platform's clock minus the desk's, from the Date of its last answer (see platform_time)
+        self.skew = 0.0
         self.seller_email = str(config.get("seller_email") or "")
         self.overlap = int(config.get("overlap", 900))  # search index lag, as for the other platforms
 
@@ -115,6 +118,9 @@ class ShopeeConnector:
                 params=query,
                 json=dict(body) if body is not None else None,
             )
+            when = platform_time(response)
+            if when is not None:
+                self.skew = when - self.clock()
             try:
                 data = json_body(response, what=what, write=write)
             except PlatformError as exc:
@@ -411,10 +417,12 @@ class ShopeeConnector:
             if not action.thread_id:
                 # It went to the buyer's id, so it may be there; without the conversation we cannot look.
                 raise PlatformError("shopee find_sent: the conversation id is not known for this message")
-            # Allow for clock skew between us and the platform: a reply sent seconds after queueing may
-            # carry a platform time slightly before our queue time.
-            since = action.created_at - CLOCK_SKEW
-            for msg in self._messages(action.thread_id):
+            # Our queue time in the platform's clock (measured on its answers: the desk's clock may be
+            # minutes off), less a margin: a reply sent seconds after queueing may carry a platform time
+            # slightly before our queue time.
+            messages = self._messages(action.thread_id)
+            since = action.created_at + self.skew - CLOCK_SKEW  # the skew its answer just measured
+            for msg in messages:
                 if (
                     int(msg.get("from_shop_id") or 0) == self.shop_id
                     and (msg.get("content") or {}).get("text") == action.body

@@ -33,9 +33,14 @@ def test_core_plugins_are_always_registered_and_defaults_load_through_entry_poin
 
 def test_env_narrows_default_plugins_but_never_the_core(monkeypatch):
     monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "")
-    assert [i.name for i in describe(plugins_manager())] == ["core:events", "core:language"]
+    assert [i.name for i in describe(plugins_manager())] == ["core:events", "core:language", "core:notify"]
     monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "policy_de")
-    assert [i.name for i in describe(plugins_manager())] == ["core:events", "core:language", "policy_de"]
+    assert [i.name for i in describe(plugins_manager())] == [
+        "core:events",
+        "core:language",
+        "core:notify",
+        "policy_de",
+    ]
     # Even without any entry point, a desk detects languages and logs its events.
     pm = plugins_manager(load_entrypoints=False)
     assert pm.hook.crossdesk_detect_language(text="Wo ist mein Paket?").language == "de"
@@ -49,7 +54,7 @@ def test_a_misspelled_name_in_load_plugins_is_reported_not_silently_ignored(monk
     monkeypatch.setenv("CROSSDESK_LOAD_PLUGINS", "policy_de,polcy_uk")
     pm = plugins_manager()
     assert pm.unknown == ("polcy_uk",)
-    assert [i.name for i in describe(pm)] == ["core:events", "core:language", "policy_de"]
+    assert [i.name for i in describe(pm)] == ["core:events", "core:language", "core:notify", "policy_de"]
     result = CliRunner().invoke(cli, ["plugins"])
     assert result.exit_code == 0
     assert "CROSSDESK_LOAD_PLUGINS names polcy_uk, which no installed plugin has" in result.output

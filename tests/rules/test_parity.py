@@ -62,6 +62,16 @@ def world():
                 )
                 .last_pk
             )
+            if rng.random() < 0.7:
+                db["customer_segments"].insert(
+                    {
+                        "customer_id": customer,
+                        "segment": rng.choice(["new", "core", "high-value", "at-risk"]),
+                        **dict.fromkeys(("frequency", "monetary_usd", "orders_total", "r", "f", "m"), 0),
+                        "reason": "",
+                        "computed_at": now,
+                    }
+                )
         order = None
         if rng.random() < 0.7:
             order = (
@@ -81,6 +91,22 @@ def world():
                 )
                 .last_pk
             )
+            for kind in ("outbound", "return"):  # parcels (docs/tracking.md): some orders have none
+                if rng.random() < (0.6 if kind == "outbound" else 0.2):
+                    db["shipments"].insert(
+                        {
+                            "order_id": order,
+                            "kind": kind,
+                            "tracking_number": f"P{i}{kind[0]}",
+                            "state": rng.choice(["in_transit", "delivered", "exception", "returned"]),
+                            "shipped_at": now - rng.randint(1, 20) * 86400,
+                            "delivered_at": rng.choice([None, now - rng.randint(0, 10) * 86400]),
+                            "last_scan_at": rng.choice([None, now - rng.randint(0, 10) * 86400]),
+                            "stalled_at": rng.choice([None, now]),
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
             for j in range(rng.randint(1, 2)):
                 db["order_lines"].insert(
                     {
@@ -152,6 +178,7 @@ def _values(field: str):
         "keywords": st.sampled_from(KEYWORDS),
         "tier": st.sampled_from([0, 1, 2, 3, "new", "high-value"]),
         "country": st.sampled_from([*COUNTRIES[:-1], "de"]),
+        "segment": st.sampled_from(["new", "High-Value", "core", "lapsed"]),
         "order_value": st.sampled_from([0, 15.5, 50, 99.99, 250]),
         "sku": st.sampled_from([*SKUS, "lamp-01"]),
         "status": st.sampled_from(["new", "open", "pending", "on_hold", "solved", "closed"]),
@@ -166,6 +193,12 @@ def _values(field: str):
         "hours_since_created": st.sampled_from([0, 10, 50, 150]),
         "hours_since_buyer_message": st.sampled_from([0, 10, 50]),
         "hours_until_sla_breach": st.sampled_from([-10, 0, 10, 40]),
+        "shipment_state": st.sampled_from(["in_transit", "delivered", "DELIVERED", "exception"]),
+        "return_state": st.sampled_from(["in_transit", "delivered", "returned"]),
+        "shipment_stalled": st.sampled_from([0, 1]),
+        "days_since_shipped": st.sampled_from([0, 3, 10.5]),
+        "days_since_delivered": st.sampled_from([0, 3, 7]),
+        "days_since_last_scan": st.sampled_from([0, 2, 5]),
     }[field]
 
 
@@ -177,6 +210,10 @@ NUMERIC = {
     "hours_since_created",
     "hours_since_buyer_message",
     "hours_until_sla_breach",
+    "shipment_stalled",
+    "days_since_shipped",
+    "days_since_delivered",
+    "days_since_last_scan",
 }
 ORDERED = NUMERIC | {"tier", "priority"}
 SETS = {"intents", "keywords", "sku", "tags"}

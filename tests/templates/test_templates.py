@@ -9,6 +9,7 @@ import pytest
 
 from crossdesk.templates import Money, TemplateError, fallback_chain
 from crossdesk.templates.lint import lint_text
+from crossdesk.tracking.states import state_name
 
 LANGS = ["en", "de", "fr", "es", "it", "ja", "zh", "pt", "ko", "nl", "pl", "tr", "ar"]
 
@@ -160,6 +161,7 @@ def test_starter_set_renders_in_every_language_with_nothing_left_blank(h):
     h.desk.templates.install_starter(h.admin)
     ticket = h.ticket("hi", order=True)
     values = {"refund_amount": Money(1250, "EUR"), "deadline": dt.date(2026, 1, 15)}
+    values |= {"shipment_state": state_name("in_transit"), "last_scan_date": dt.date(2026, 1, 10)}  # parcels
     for t in h.desk.templates.list(h.admin):
         bodies = set()
         for lang in LANGS:

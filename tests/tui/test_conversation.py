@@ -197,3 +197,20 @@ async def test_untranslated_parts_are_flagged(desk, ids, make_app, settle):
         info = app.screen.query_one("#composer-info")
         assert "not translated, check: We are sorry for the delay." in str(info.render())
         assert info.has_class("warn")
+
+
+async def test_the_context_shows_the_parcel_timeline_once_one_is_tracked(desk, make_app, settle):
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_top(pilot, settle)
+        parcels = screen.query_one("#ctx-parcels")
+        assert not parcels.display  # no parcel tracked yet: no block
+        ticket = desk.ticket(desk.actor_for("root"), screen.ticket_id)
+        assert ticket["order_id"] is not None  # the seeded desk's top ticket has an order
+        root = desk.actor_for("root")
+        desk.tracking.add(root, "JD777000111", order_id=ticket["order_id"], carrier="DHL")
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_top(pilot, settle)
+        parcels = screen.query_one("#ctx-parcels")
+        assert parcels.display and "JD777000111" in str(parcels.render())

@@ -1,4 +1,4 @@
-"""Sign in: pick an agent of the desk, or type a name."""
+"""Sign in: pick an agent of the desk, or type a name; on a shared desk, then the password."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class SignInScreen(Screen):
             yield Label("Sign in to crossdesk", classes="dialog-title")
             yield OptionList(id="agents")
             yield Input(placeholder="or type your agent name and press Enter", id="agent-name")
+            # Shown on a shared desk only (an agent has a password or an OS user name): docs/team.md.
+            yield Input(placeholder="password", password=True, id="password", classes="hidden")
             yield Static("", classes="dialog-problem", id="signin-problem")
 
     def on_mount(self) -> None:
@@ -34,6 +36,10 @@ class SignInScreen(Screen):
         # Listing who may sign in is a read of the desk itself, not of any agent's work. It is one small
         # query, done before the first paint so the list never appears empty.
         agents = gw.call(gw.desk.agents, Actor.system("sign-in"))
+        self.shared = bool(gw.call(gw.desk.team.signin.shared))
+        self.chosen = ""
+        if self.shared:
+            self.query_one("#password", Input).remove_class("hidden")
         options = self.query_one(OptionList)
         for agent in agents:
             if agent["active"]:
@@ -47,13 +53,26 @@ class SignInScreen(Screen):
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self._sign_in(str(event.option.id))
+        self._chose(str(event.option.id))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._sign_in(event.value.strip())
+        if event.input.id == "password":
+            password = event.value
+            event.input.value = ""
+            self._sign_in(self.chosen or self.query_one("#agent-name", Input).value.strip(), password)
+        else:
+            self._chose(event.value.strip())
 
-    def _sign_in(self, name: str) -> None:
+    def _chose(self, name: str) -> None:
+        if not self.shared:
+            self._sign_in(name, None)
+            return
+        self.chosen = name
+        self.query_one("#signin-problem", Static).update(f"Password for {name}:")
+        self.query_one("#password", Input).focus()
+
+    def _sign_in(self, name: str, password: str | None) -> None:
         try:
-            self.app.sign_in(name)  # type: ignore[attr-defined]
+            self.app.sign_in(name, password)  # type: ignore[attr-defined]
         except DeskError as exc:
             self.query_one("#signin-problem", Static).update(str(exc))

@@ -45,6 +45,7 @@ class ContextPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ctx-order")
+        yield Static("", id="ctx-parcels")
         yield Static("", id="ctx-sla")
         yield Static("", id="ctx-rules")
         yield Static("", id="ctx-kb")
@@ -53,6 +54,9 @@ class ContextPanel(VerticalScroll):
     def show(self, view: TicketView, now: int) -> None:
         """Draw the conversation's read model as of ``now``."""
         self.query_one("#ctx-order", Static).update(order_text(view))
+        parcels = self.query_one("#ctx-parcels", Static)
+        parcels.update(parcels_text(view.shipments))
+        parcels.display = bool(view.shipments)  # the block appears once a parcel is tracked
         self.query_one("#ctx-sla", Static).update(sla_text(view.ticket, now, view.sla))
         if view.firings:
             rules = "[b]Rules[/b]\n" + "\n".join(escape(firing(f)) for f in view.firings)
@@ -88,6 +92,29 @@ def order_text(view: TicketView) -> str:
                 f"{money(line['unit_price_minor'], line['currency'], digits)}"
             )
     return "\n".join(lines) or "[b]Order[/b]\nno order linked"
+
+
+#: Scans shown per parcel, newest first.
+PARCEL_SCANS = 6
+
+
+def parcels_text(shipments: list[dict]) -> str:
+    """The shipment timeline: each parcel's state, ETA and latest scans (newest first)."""
+    if not shipments:
+        return "[b]Parcels[/b]\nno tracked parcel"
+    rows = ["[b]Parcels[/b]"]
+    for s in shipments:
+        kind = " return" if s["kind"] == "return" else ""
+        stalled = " [red]stalled[/]" if s.get("stalled_at") else ""
+        eta = f" · eta {when(s['eta'])}" if s.get("eta") and s["state"] != "delivered" else ""
+        rows.append(
+            f"{escape(s['carrier'] or '?')} {escape(s['tracking_number'])}{kind} · "
+            f"[b]{s['state'].replace('_', ' ')}[/b]{stalled}{eta}"
+        )
+        for e in list(reversed(s["events"]))[:PARCEL_SCANS]:
+            place = f" · {escape(e['place'])}" if e["place"] else ""
+            rows.append(f"  {when(e['at'])} {escape(clip(e['description'], 40))}{place}")
+    return "\n".join(rows)
 
 
 def sla_text(ticket: dict, now: int, sla: dict | None) -> str:

@@ -24,7 +24,30 @@ class ProfileHead(Static):
             f"lifetime value ${p['lifetime_value_usd']:,.2f} · {len(p['orders'])} order(s) · {len(p['tickets'])} ticket(s)\n"
             f"{escape(p['email'] or '—')} · {escape(p['phone'] or '—')} · {p['country'] or '?'} {p['region']} · "
             f"language {p['language'] or '?'}\n"
-            f"on: {escape(idents or '—')}"
+            f"on: {escape(idents or '—')}\n"
+            f"{segment_line(p.get('segment'))}"
+        )
+
+
+def segment_line(segment: dict | None) -> str:
+    """The buyer's RFM scores and why they are in their segment (one line)."""
+    if not segment:
+        return "segment: not computed yet (crossdesk customers segment)"
+    return f"[b]R{segment['r']} F{segment['f']} M{segment['m']}[/b] · {escape(segment['reason'])}"
+
+
+class Suggestions(Static):
+    """Profiles that may be the same buyer, with the evidence: a person accepts (a) or rejects (x)."""
+
+    def show(self, found: list) -> None:
+        if not found:
+            self.update("no merge suggestions")
+            return
+        s = found[0]
+        more = f" (+{len(found) - 1} more: crossdesk customers suggestions)" if len(found) > 1 else ""
+        self.update(
+            f"may be the same buyer: #{s.keep_id} + #{s.other_id} · {'; '.join(escape(e) for e in s.evidence)}"
+            f"{more} · [b]a[/b] merge · [b]x[/b] not the same"
         )
 
 

@@ -1,4 +1,5 @@
-"""Dashboard charts (textual-plotext): today's volume by hour, and a bar chart of counts by label."""
+"""Dashboard charts (textual-plotext): tickets per day, and a figure per group, each bar labelled with its
+value."""
 
 from __future__ import annotations
 
@@ -6,27 +7,31 @@ from textual_plotext import PlotextPlot
 
 
 class VolumeChart(PlotextPlot):
-    """Tickets created per hour of the day (UTC)."""
+    """New tickets per local day of the period."""
 
-    def show(self, per_hour: list[int], title: str = "New tickets per hour (UTC)") -> None:
+    def show(self, days: list[tuple[str, int]], title: str = "New tickets per day") -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(title)
-        plt.bar(list(range(24)), per_hour)
-        plt.xticks(list(range(0, 24, 3)))
+        if not days:
+            plt.title(f"{title}: no data yet")
+        else:
+            plt.title(title)
+            plt.bar([f"{d[5:]} ({n})" for d, n in days], [n for _, n in days])
         self.refresh()
 
 
 class BarChart(PlotextPlot):
-    """Counts by label, largest first (top intents, returns per SKU)."""
+    """A figure by label, labels carrying their values (median first reply per platform, agent ...)."""
 
-    def show(self, pairs: list[tuple[str, int]], title: str) -> None:
+    def show(self, pairs: list[tuple[str, float]], title: str, fmt=str) -> None:  # type: ignore[no-untyped-def]
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(title)
-        if pairs:
-            labels = [label[:14] for label, _ in pairs]
-            plt.bar(labels, [n for _, n in pairs], orientation="horizontal")
+        if not pairs:
+            plt.title(f"{title}: no data yet")
+        else:
+            plt.title(title)
+            labels = [f"{label[:12]} {fmt(value)}" for label, value in pairs]
+            plt.bar(labels, [value for _, value in pairs], orientation="horizontal")
         self.refresh()

@@ -1,4 +1,4 @@
-"""The dashboard's row of numbers: today's volume, median first reply, SLA breaches, open tickets."""
+"""The dashboard's row of numbers for the chosen period: volume, first reply, FCR, SLA, backlog."""
 
 from __future__ import annotations
 
@@ -6,28 +6,42 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from crossdesk.analytics import Dashboard
+from crossdesk.analytics import Board
 from crossdesk.tui.format import duration
 
 
+def _d(seconds: float | None) -> str:
+    return "—" if seconds is None else duration(seconds)
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.0f}%"
+
+
 class Numbers(Horizontal):
-    """Four boxes of today's figures."""
+    """Five boxes of the period's figures (docs/analytics.md has their definitions)."""
 
     def compose(self) -> ComposeResult:
-        for key in ("volume", "first-reply", "breaches", "open"):
+        for key in ("volume", "first-reply", "fcr", "sla", "backlog"):
             yield Static("…", classes="number", id=f"n-{key}")
 
-    def show(self, d: Dashboard) -> None:
-        frt = "—" if d.first_reply_median_s is None else duration(d.first_reply_median_s)
+    def show(self, board: Board) -> None:
+        t = board.report.total
+        period = "today" if board.days == 1 else f"in {board.days} days"
+        fr, sla = t["first_reply"], t["sla"]["first_reply"]
         self.query_one("#n-volume", Static).update(
-            f"[b]{d.created_today:,}[/b]\nnew tickets today\n{d.messages_in_today:,} messages in"
+            f"[b]{t['volume']:,}[/b]\nnew tickets {period}\n{t['auto_reply']['count']:,} auto-answered"
         )
         self.query_one("#n-first-reply", Static).update(
-            f"[b]{frt}[/b]\nmedian first reply\nover {d.first_reply_count:,} ticket(s) today"
+            f"[b]{_d(fr['median'])}[/b]\nmedian first reply\n90%: {_d(fr['p90'])} · {fr['count']:,} replied"
         )
-        self.query_one("#n-breaches", Static).update(
-            f"[b]{d.sla_breaches:,}[/b]\nSLA breaches\nopen, past due"
+        self.query_one("#n-fcr", Static).update(
+            f"[b]{_pct(t['fcr']['rate'])}[/b]\nfirst-contact resolution\n"
+            f"reopened {_pct(t['reopen_rate']['rate'])} · solved in {_d(t['resolution']['median'])}"
         )
-        self.query_one("#n-open", Static).update(
-            f"[b]{d.open_tickets:,}[/b]\nopen tickets\n{d.replies_today:,} replies today"
+        self.query_one("#n-sla", Static).update(
+            f"[b]{_pct(sla['rate'])}[/b]\nSLA first reply met\n{sla['breached']:,} breached of {sla['due']:,}"
+        )
+        self.query_one("#n-backlog", Static).update(
+            f"[b]{t['backlog']['count']:,}[/b]\nopen now\nmedian age {_d(t['backlog']['age']['median'])}"
         )
