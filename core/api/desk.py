@@ -24,12 +24,15 @@ from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
 from crossdesk.assist import AssistService
+from crossdesk.autorun import AutorunService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
+from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.llm import LlmService
+from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.notify import NotificationService
 from crossdesk.orders import OrderService, Rates
@@ -62,7 +65,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.mail``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
@@ -257,7 +260,7 @@ class Desk:
 
     @cached_property
     def sync(self) -> SyncService:
-        return SyncService(
+        service = SyncService(
             self.store,
             tickets=self.tickets,
             customers=self.customers,
@@ -265,11 +268,33 @@ class Desk:
             cases=self.cases,
             outbox=self.outbox,
             rates=self.rates,
+            intake=self.intake,
         )
+        service.channels["email"] = lambda shop: self.mail.connector(shop)
+        service.pullers["mail"] = lambda actor: self.mail.poll(actor)
+        return service
 
     @cached_property
     def tracking(self) -> TrackingService:
         return TrackingService(self.store, self.cases)
+
+    @cached_property
+    def autorun(self) -> AutorunService:
+        return AutorunService(
+            self.store,
+            sla=self.sla,
+            rules=self.rules,
+            translation=self.translation,
+            passes=(
+                ("parcels", self.tracking.automate),  # within the provider's quota; events feed time rules
+                ("handover", lambda actor: {"handed_over": len(self.routing.handover(actor))}),
+                ("quality", self.analytics.automate),  # SKU quality warnings, the scheduled HTML report
+            ),
+        )
+
+    @cached_property
+    def intake(self) -> IntakeService:
+        return IntakeService(self.store, self.rates, self.sla, self.rules)
 
     @cached_property
     def bulk(self) -> BulkService:
@@ -287,6 +312,10 @@ class Desk:
             self.sla,
             self.templates,
         )
+
+    @cached_property
+    def mail(self) -> MailService:
+        return MailService(self.store, tickets=self.tickets, customers=self.customers, orders=self.orders)
 
     # ---- the session's disciplines ---------------------------------------------------------------------
 

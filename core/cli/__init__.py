@@ -24,8 +24,10 @@ from crossdesk.cli import (
     desk,
     evaluate,
     language,
+    mail,
     rescore,
     routing,
+    scale,
     serve,
     sync,
     team,
@@ -57,6 +59,8 @@ COMMAND_MODULES = (
     approvals,  # approvals list|refund|request-return|approve|decline, escalate
     serve,  # serve (the TUI in a browser)
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
+    mail,  # mail add|list|test|poll|import|show
+    scale,  # reprocess
     assist_commands,  # draft, summarize, thread, llm usage|budget|bench
 )
 

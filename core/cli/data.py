@@ -26,8 +26,15 @@ def register(cli: click.Group) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="Records per transaction: a crash loses at most the batch in progress.",
+)
 @with_desk
-def import_command(desk: Any, actor: Any, file: Path) -> None:
+def import_command(desk: Any, actor: Any, file: Path, batch: int) -> None:
     """Import shops, customers, orders and messages from a JSON Lines FILE.
 
     Bad lines are listed with their number and reason and skipped; the rest is imported. Importing the
@@ -37,7 +44,7 @@ def import_command(desk: Any, actor: Any, file: Path) -> None:
 
     err = Console(stderr=True)
     with _bytes_progress(err, file.stat().st_size) as progress:
-        report = import_jsonl(desk, actor, file, progress=progress)
+        report = import_jsonl(desk, actor, file, progress=progress, batch=batch)
     for number, reason in report.bad[:SHOWN_BAD_LINES]:
         err.print(f"line {number}: {reason}", markup=False, highlight=False)
     if len(report.bad) > SHOWN_BAD_LINES:

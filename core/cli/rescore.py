@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+from crossdesk.cli.scale import check_cluster, cluster_options
 
 
 def register(cli: click.Group) -> None:
@@ -23,12 +24,17 @@ def register(cli: click.Group) -> None:
     help="Tickets read, scored and written per transaction.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar; print only the summary.")
-def rescore(db_path: Path | None, chunk: int, quiet: bool) -> None:
+@cluster_options
+def rescore(
+    db_path: Path | None, chunk: int, quiet: bool, workers: int | None, scheduler: str | None
+) -> None:
     """Re-score every ticket from the database and write the priorities back.
 
     Needs the "bulk" permission. Interrupted (Ctrl-C, a crash), it resumes where it stopped the next
     time it runs, with the same clock, and ends with the same priorities as an uninterrupted run.
+    With --workers N or --scheduler ADDR the chunks are scored on a Dask cluster (docs/scale.md).
     """
+    check_cluster(workers, scheduler)
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -39,8 +45,10 @@ def rescore(db_path: Path | None, chunk: int, quiet: bool) -> None:
         TimeRemainingColumn,
     )
 
+    from crossdesk.errors import DeskError
     from crossdesk.queue import RESCORE_KEY
     from crossdesk.queue import rescore as run
+    from crossdesk.scale import open_executor
 
     desk = open_desk(db_path)
     try:
@@ -69,7 +77,12 @@ def rescore(db_path: Path | None, chunk: int, quiet: bool) -> None:
                     bar.update(task, completed=done, total=total)
 
             try:
-                report = run(desk.store, actor, chunk=chunk, progress=progress)
+                with open_executor(workers, scheduler) as executor:
+                    report = run(
+                        desk.store, actor, chunk=chunk, progress=progress, map_scores=executor.map_ordered
+                    )
+            except DeskError as exc:
+                raise UserError(str(exc)) from None
             except KeyboardInterrupt:
                 raise UserError("interrupted; run 'crossdesk rescore' again to finish") from None
         click.echo(str(report))

@@ -62,6 +62,10 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                     click.echo(
                         f"{label}: {result.platform} offers no API for {', '.join(result.unsupported)}"
                     )
+            if not platform_name and not shop:  # every mail account too (crossdesk mail poll)
+                from crossdesk.cli.mail import print_polls
+
+                failed = not print_polls(desk.mail.poll(actor)) or failed
             _translate_new_messages(desk, actor, mark)
             if not pull_only:
                 _print_report(desk.sync.dispatcher(conn, actor=actor).run(platform=platform_name, shop=shop))

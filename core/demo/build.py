@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections import Counter, deque
@@ -32,6 +33,7 @@ from crossdesk.demo.ai import configure_ai
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
+from crossdesk.demo.mail import MAIL_FROM, MAIL_THREADS, add_mail_threads
 from crossdesk.demo.shifts import add_team
 from crossdesk.demo.tracking import add_parcels
 from crossdesk.models import Actor, TicketStatus
@@ -367,6 +369,7 @@ def build_demo(
     desk.close()
     _remove(path)
     os.replace(building, path)
+    _move_files(building, path)
     summary.path = str(path)
     return summary
 
@@ -381,6 +384,7 @@ def _build(
             raise DeskError(f"a demo desk must be built into an empty desk; this one already has {table}")
     shops, agents = configure(desk, actor, seed, size, now)
     configure_ai(desk, actor)
+    mail = MAIL_THREADS if size >= MAIL_FROM else 0
     ctx = Context(
         seed=seed, now=now, chunk_size=CHUNK, shops=shops, agents=agents, phone_schemes=phone_schemes()
     )
@@ -389,12 +393,17 @@ def _build(
     if progress:
         progress("tickets", 0, size)
     with _BulkLoad(desk) as bulk:
-        for n, image, counts in _shards(ctx, size, _workers()):
+        for n, image, counts in _shards(ctx, size - mail, _workers()):
             writer.merge(image, counts)
             done += n
             if progress:
                 progress("tickets", done, size)
         bulk.finish(progress)
+    if mail:  # the last tickets of the size arrived by e-mail
+        writer.counts["messages"] += add_mail_threads(desk, now)
+        writer.counts["tickets"] += mail
+        if progress:
+            progress("tickets", size, size)
     segments.segment(desk, actor, now)  # tiers from the orders, never made up
     add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
     add_team(desk, actor, now)  # shifts, leave, approval queue: crossdesk.demo.shifts
@@ -444,6 +453,15 @@ def summarize(desk: Desk, *, size: int = 0, seed: int = 0) -> DemoSummary:
         by_status={TicketStatus(k).label: v for k, v in statuses.items()},
         by_country=grouped("SELECT country, count(*) FROM customers GROUP BY country ORDER BY count(*) DESC"),
     )
+
+
+def _move_files(building: Path, path: Path) -> None:
+    """The files kept beside the desk (mail originals, attachments) follow it to its final name."""
+    files = building.with_name(building.name + ".files")
+    if files.exists():
+        target = path.with_name(path.name + ".files")
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(files, target)
 
 
 def _check_replaceable(path: Path) -> None:

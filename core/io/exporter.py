@@ -165,6 +165,7 @@ def _conversations(desk: Desk, shops: dict[int, str], history: bool = False) -> 
         key=lambda r: r["ticket_id"],
     )
     next_messages, next_tags = next(messages, None), next(tags, None)
+    attachments = _attachments(db)
     sql = (
         f"SELECT t.*, {_IDENTITY.format(alias='t')} AS customer_ext, "
         "(SELECT o.external_id FROM orders o WHERE o.id = t.order_id AND o.platform = t.platform "
@@ -212,6 +213,8 @@ def _conversations(desk: Desk, shops: dict[int, str], history: bool = False) -> 
                 "language": m["language"],
                 "body": m["body"],
                 "translation": m["translation"],
+                "channel": m.get("channel", ""),
+                "attachments": attachments.get(m["id"], []),
             }
             if i == 0:
                 record["customer"] = ticket["customer_ext"]
@@ -255,6 +258,19 @@ def _history(ticket: dict[str, Any]) -> dict[str, Any]:
             }
         ),
     }
+def _attachments(db: Any) -> dict[int, list[dict[str, Any]]]:
+    """Attachment metadata per desk message (files stay beside the desk; the export names them)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    sql = (
+        "SELECT m.desk_message_id AS message_id, a.filename, a.declared_type, a.sniffed_type, a.size, a.sha256, "
+        "a.stored FROM mail_attachments a JOIN mail_messages m ON m.id = a.mail_id "
+        "WHERE m.desk_message_id IS NOT NULL ORDER BY a.id"
+    )
+    for row in _rows(db, sql):
+        message_id = row.pop("message_id")
+        row["stored"] = bool(row["stored"])
+        found.setdefault(message_id, []).append(row)
+    return found
 
 
 def _rows(db: Any, sql: str) -> Iterator[dict[str, Any]]:

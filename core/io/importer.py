@@ -1,11 +1,12 @@
-"""Importing JSON Lines: one record per line, through the desk's service calls.
+"""Importing JSON Lines: one record per line, applied in batches through ``desk.intake``.
 
-Each line is its own unit: it is checked, then applied inside a savepoint, so a bad line rolls back alone,
-is reported with its number and the reason, and the import goes on. Lines are committed in batches (one
-transaction per batch, a savepoint per line) because a commit per line costs more than the line. The
-service calls are idempotent by the platform's uniqueness keys, so importing the same file twice adds
-nothing. The file is read line by line, never loaded whole; a line longer than :data:`MAX_LINE_BYTES` is
-skipped without being held in memory.
+Each line is checked on its own, so a bad line is reported with its number and the reason and the import
+goes on. The good lines of a batch are written set-based (:mod:`crossdesk.io.batch`), one transaction per
+batch, so a crash loses at most the batch in progress; should a batch fail in a way no check foresaw, it
+is rolled back and applied line by line through :class:`Importer` (the one-record path: the desk's service
+calls, a savepoint per line), which names the failing line. Records are idempotent by the platform's
+uniqueness keys, so importing the same file twice adds nothing. The file is read line by line, never
+loaded whole; a line longer than :data:`MAX_LINE_BYTES` is skipped without being held in memory.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from crossdesk.api import Desk, DeskError, NotFound
-from crossdesk.errors import PermissionDenied
+from crossdesk.api import Desk, NotFound
+from crossdesk.io.batch import BatchImporter
 from crossdesk.io.records import RECORD_TYPES, RecordError, integer, mapping, strings, text, timestamp
 from crossdesk.models import Actor, Direction, TicketStatus
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
@@ -29,7 +30,7 @@ from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 #: Longest line read, in bytes. The largest message the desk accepts (1,000,000 characters) fits with
 #: room for JSON escapes; anything longer is not a message but a broken or hostile file.
 MAX_LINE_BYTES = 8 * 1024 * 1024
-BATCH = 500
+BATCH = 2000
 
 
 @dataclass
@@ -286,7 +287,7 @@ class Importer:
             return False
         customer = text(record, "customer")
         order = text(record, "order")
-        self.desk.receive_message(
+        _, message_id, _ = self.desk.receive_message(
             self.actor,
             platform=platform,
             shop_id=shop_id,
@@ -300,7 +301,18 @@ class Importer:
             language=text(record, "language"),
             author=text(record, "author"),
         )
+        self._channel(record, message_id)
         return False
+
+    def _channel(self, record: dict, message_id: int) -> None:
+        """How the message travelled, and the metadata of its attachments (the files themselves stay in
+        the ``.files`` folder beside the desk it was exported from)."""
+        channel = text(record, "channel")
+        attachments = record.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise RecordError("field 'attachments' must be a list")
+        if channel or attachments:
+            self.desk.mail.adopt(self.actor, message_id, channel, attachments)
 
     def _history(
         self,
@@ -339,6 +351,7 @@ class Importer:
                 f"INSERT INTO messages ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
             ).lastrowid
+            self._channel(record, message_id)
             if direction is Direction.OUT:
                 ticket = desk.db.execute(
                     "SELECT first_replied_at, last_agent_msg_at, updated_at FROM tickets WHERE id = ?",
@@ -418,45 +431,40 @@ def _import(
 ) -> ImportReport:
     report = ImportReport()
     importer = Importer(desk, actor)
-    pending = 0
-    tx = None
-    try:
-        for number, line, problem in read_lines(stream):
-            report.lines = number
-            if tx is None:
-                tx = desk.tx()
-                tx.__enter__()
-            if problem is not None:
-                report.bad.append((number, problem))
-                continue
-            try:
-                record = parse_line(line)  # type: ignore[arg-type]
-                with desk.tx():  # a savepoint: a failing line takes only itself back
-                    outcome = importer.apply(record)
-            except PermissionDenied:
-                raise
-            except (RecordError, DeskError, ValueError, TypeError, KeyError) as exc:
-                what = _describe(line)
-                report.bad.append((number, f"{what}{exc}" if what else str(exc)))
-                continue
-            getattr(report, outcome)[record["type"]] += 1
-            pending += 1
-            if pending >= batch:
-                tx.__exit__(None, None, None)
-                tx, pending = None, 0
-                if progress and total:
-                    progress(_tell(stream), total)
-        with desk.tx():
-            summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
-            desk.audit(actor, "import", "file", None, None, summary)
-            desk.store.put_setting("analytics_facts_stale", True)  # statuses were restored without events
-        if tx is not None:
-            tx.__exit__(None, None, None)
-            tx = None
-    except BaseException as exc:
-        if tx is not None:
-            tx.__exit__(type(exc), exc, exc.__traceback__)
-        raise
+    bulk = BatchImporter(desk, actor, importer, _describe)
+    pending: list[tuple[int, bytes, dict]] = []
+
+    def flush() -> None:
+        if pending:
+            bulk.apply(pending, report)  # one transaction per batch
+            pending.clear()
+            if progress and total:
+                progress(_tell(stream), total)
+
+    for number, line, problem in read_lines(stream):
+        report.lines = number
+        if problem is not None:
+            report.bad.append((number, problem))
+            continue
+        try:
+            record = parse_line(line)  # type: ignore[arg-type]
+        except RecordError as exc:
+            what = _describe(line)
+            report.bad.append((number, f"{what}{exc}" if what else str(exc)))
+            continue
+        if record["type"] == "shop":  # every later line may need it: applied now, on its own
+            flush()
+            bulk.apply([(number, line, record)], report)  # type: ignore[list-item]
+            continue
+        pending.append((number, line, record))  # type: ignore[arg-type]
+        if len(pending) >= batch:
+            flush()
+    flush()
+    report.bad.sort()
+    with desk.tx():
+        summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
+        desk.audit(actor, "import", "file", None, None, summary)
+        desk.store.put_setting("analytics_facts_stale", True)  # statuses were restored without events
     if progress and total:
         progress(total, total)
     return report

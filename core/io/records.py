@@ -21,6 +21,8 @@ def text(record: Mapping[str, Any], key: str, *, required: bool = False, default
     """A string field. Platform ids sometimes arrive as JSON numbers (Shopee's shop ids); those are
     accepted as their decimal text. Anything else of the wrong type is an error, not a guess."""
     value = record.get(key)
+    if type(value) is str and (not required or value.strip()):  # the common case, checked first
+        return value
     if value is None:
         if required:
             raise RecordError(f"field {key!r} is missing")

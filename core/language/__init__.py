@@ -46,5 +46,15 @@ def detect(text: str, *, pm: Any) -> LanguageGuess:
 
 
 def detect_many(texts: list[str], *, pm: Any) -> list[LanguageGuess]:
-    """:func:`detect` for each text (the pipeline and the batch translator use this)."""
-    return [detect(t, pm=pm) for t in texts]
+    """:func:`detect` for each text (bulk intake and the batch translator use this). When the only
+    detector is one that offers a batch form (a module-level ``detect_batch(texts)``, as the core lingua
+    detector does), the batch goes to it in one call, with the same answers."""
+    impls = pm.hook.crossdesk_detect_language.get_hookimpls()
+    batch = getattr(impls[0].plugin, "detect_batch", None) if len(impls) == 1 else None
+    if batch is None:
+        return [detect(t, pm=pm) for t in texts]
+    live = [i for i, t in enumerate(texts) if t and t.strip()]
+    out = [UNDETERMINED] * len(texts)
+    for i, answer in zip(live, batch([texts[i] for i in live]), strict=True):
+        out[i] = UNDETERMINED if answer is None else answer
+    return out

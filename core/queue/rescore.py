@@ -85,6 +85,7 @@ def rescore(
     weights: native.ScoreWeights | None = None,
     stop_after: int | None = None,
     rebuild_indexes: bool | None = None,
+    map_scores: Callable[..., Any] | None = None,
 ) -> RescoreReport:
     """Re-score every ticket of the desk and write ``tickets.priority``; needs the "bulk" permission.
 
@@ -95,7 +96,9 @@ def rescore(
     ``progress("rescore", done, total)`` after each chunk. Large desks (``rebuild_indexes`` None: more
     than ``REBUILD_INDEXES_ABOVE`` tickets) have their priority indexes dropped for the run and built
     again at its end; the run's state remembers them, so an interrupted run rebuilds them when it
-    resumes, and a Ctrl-C rebuilds them on the way out.
+    resumes, and a Ctrl-C rebuilds them on the way out. ``map_scores(fn, partitions)`` (an executor's
+    ``map_ordered``, :mod:`crossdesk.scale`) scores the chunks elsewhere (a Dask cluster) and yields
+    them back in order; the chunks are still read and written here.
     """
     store.require(actor, "bulk")
     if chunk < 1:
@@ -135,7 +138,7 @@ def rescore(
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA threads = 2")
     try:
-        return _run(store, actor, state, chunk, progress, weights, stop_after, resumed, started)
+        return _run(store, actor, state, chunk, progress, weights, stop_after, resumed, started, map_scores)
     except BaseException:
         # Interrupted: keep the cursor (the next call resumes), but never leave the desk without its
         # indexes longer than necessary. A kill -9 skips this; the resuming run rebuilds them instead.
@@ -185,8 +188,10 @@ def _write_chunk(
     done: int,
     scored: int,
     written_total: int,
+    scores: np.ndarray | None = None,
 ) -> tuple[int, int, int, int]:
-    scores = native.score(cols, weights, now)
+    if scores is None:
+        scores = native.score(cols, weights, now)
     # Rows whose priority is already right (a resumed or repeated run, solved tickets at -inf) are not
     # written again.
     changed = np.flatnonzero(old != scores)
@@ -217,6 +222,7 @@ def _run(
     stop_after: int | None,
     resumed: bool,
     started: float,
+    map_scores: Callable[..., Any] | None = None,
 ) -> RescoreReport:
     now = int(state["now"])
     cursor = int(state["cursor"])
@@ -225,22 +231,17 @@ def _run(
     written_total = int(state.get("written", 0))
     scored = 0
     conn = store.db.conn
-    chunks = 0
     if progress is not None:
         progress("rescore", done, total)
     reader = _ChunkReader(store.db, chunk)
-    while True:
-        got = reader.read(cursor)
-        if got is None:
-            break
-        ids, cols, old = got
+    chunks = _scored_chunks(reader, cursor, weights, now, map_scores)
+    for n, (ids, cols, old, scores) in enumerate(chunks, 1):
         cursor, done, scored, written_total = _write_chunk(
-            store, conn, state, ids, cols, old, weights, now, done, scored, written_total
+            store, conn, state, ids, cols, old, weights, now, done, scored, written_total, scores
         )
-        chunks += 1
         if progress is not None:
             progress("rescore", done, total)
-        if stop_after is not None and chunks >= stop_after:
+        if stop_after is not None and n >= stop_after:
             return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
     # Solved and closed tickets after the last open one.
     with store.tx():
@@ -261,6 +262,37 @@ def _run(
             {"tickets": done, "written": written_total, "now": now},
         )
     return RescoreReport(scored, written_total, resumed, now, time.perf_counter() - started)
+
+
+def _scored_chunks(
+    reader: _ChunkReader,
+    cursor: int,
+    weights: native.ScoreWeights | None,
+    now: int,
+    map_scores: Callable[..., Any] | None,
+) -> Any:
+    """``(ids, cols, old, scores)`` per chunk in id order; scores None when the writer scores here."""
+
+    def chunks() -> Any:
+        nonlocal cursor
+        while (got := reader.read(cursor)) is not None:
+            cursor = int(got[0][-1])
+            yield got
+
+    if map_scores is None:
+        for ids, cols, old in chunks():
+            yield ids, cols, old, None
+        return
+    read: list[tuple] = []
+
+    def outgoing() -> Any:
+        for got in chunks():
+            read.append(got)
+            yield (got[1], weights, now)
+
+    for scores in map_scores(native.score, outgoing()):
+        ids, cols, old = read.pop(0)
+        yield ids, cols, old, scores
 
 
 def _save_state(store: Store, state: dict) -> None:

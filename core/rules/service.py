@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ class TimeRun:
     fired: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     rearmed: int = 0
+    left: int = 0  # firings not tried because ``stop`` said so: due again next run
 
 
 class RuleService:
@@ -403,10 +404,12 @@ class RuleService:
 
     # ---- time rules -------------------------------------------------------------------------------------
 
-    def run_time_rules(self, actor: Actor) -> TimeRun:
+    def run_time_rules(self, actor: Actor, *, stop: Callable[[], bool] | None = None) -> TimeRun:
         """Fire every active ``time`` rule on the tickets that meet its conditions now, once per condition
         window: a rule that fired on a ticket fires again only after its conditions stopped holding and hold
-        again. Safe to run as often as you like (cron, a systemd timer)."""
+        again. Safe to run as often as you like (cron, a systemd timer). ``stop()`` is asked before each
+        group of firings; once it says yes the rest is counted in ``left`` and fires on a later run (a
+        window opens only when its rule fired)."""
         self.store.require(actor, "manage_rules")
         ruleset = self.engine.ruleset()
         result = TimeRun()
@@ -437,6 +440,9 @@ class RuleService:
                 # Firings are grouped a few hundred to a transaction (each still has its own savepoint): a
                 # commit per firing would dominate a first run over a large backlog.
                 for start in range(0, len(due), 200):
+                    if stop is not None and stop():
+                        result.left += len(due) - start
+                        break
                     with self.store.tx():
                         for ticket_id in due[start : start + 200]:
                             outcome = self._fire_time_rule(rule, ticket_id, ruleset, now)

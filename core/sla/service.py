@@ -494,18 +494,20 @@ class SlaService:
 
     # ---- breaches ----------------------------------------------------------------------------------
 
-    def check(self, actor: Actor) -> SlaCheck:
+    def check(self, actor: Actor, ticket_ids: Sequence[int] | None = None) -> SlaCheck:
         """Record and raise ``sla_near_breach`` / ``sla_breached`` events for deadlines that are near or
-        past, once per ticket, target and deadline. Rules on those events run as each is raised."""
+        past, once per ticket, target and deadline. Rules on those events run as each is raised.
+        ``ticket_ids``: those open tickets only (``crossdesk automate`` chooses them, a slice at a time)."""
         self.store.require(actor, "manage_rules")
         now = self.store.now()
         policies = {p.id: p for p in self.policies()}
         horizon = now + max((p.warn_before for p in policies.values()), default=0)
         result = SlaCheck()
+        which = "sla_due <= ?" if ticket_ids is None else f"id IN ({','.join('?' * len(ticket_ids))})"
         rows = self.store.db.execute(
             "SELECT id, sla_policy_id, first_reply_due, next_reply_due, resolution_due FROM tickets "
-            "WHERE status < ? AND sla_due IS NOT NULL AND sla_due <= ? ORDER BY sla_due",
-            [int(TicketStatus.SOLVED), horizon],
+            f"WHERE status < ? AND sla_due IS NOT NULL AND {which} ORDER BY sla_due",
+            [int(TicketStatus.SOLVED), *([horizon] if ticket_ids is None else ticket_ids)],
         ).fetchall()
         # A few hundred tickets per transaction: a first run over a large backlog raises many events, and
         # a commit per event would dominate; a failure rolls back only its batch.

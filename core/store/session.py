@@ -221,6 +221,13 @@ class Store:
             self._deliver()
         return event
 
+    def defer(self, events: Sequence[Event]) -> None:
+        """Events whose pipeline steps the caller ran itself, over a batch (``crossdesk.intake``): plugin
+        observers hear of them after the outermost transaction commits, like those of :meth:`emit`."""
+        self._pending_events.extend(events)
+        if not self.db.conn.in_transaction:
+            self._deliver()
+
     def audit_trail(
         self, actor: Actor, object_type: str | None = None, object_id: int | None = None, limit: int = 200
     ) -> list[dict]:

@@ -28,6 +28,7 @@ from typing import Any
 from crossdesk.aftersales import CaseService
 from crossdesk.customers import CustomerService
 from crossdesk.errors import DeskError
+from crossdesk.intake import IntakeService
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService, Rates
 from crossdesk.store import Store
@@ -106,6 +107,7 @@ class SyncEngine:
         orders: OrderService,
         cases: CaseService,
         rates: Rates,
+        intake: IntakeService | None = None,
         actor: Actor | None = None,
         max_pages: int = 10_000,
         on_page: Callable[[ShopResult, str, ResourceResult], None] | None = None,
@@ -117,6 +119,7 @@ class SyncEngine:
         self.orders = orders
         self.cases = cases
         self.rates = rates
+        self.intake = intake
         self.actor = actor or Actor.system("sync")
         self.max_pages = max_pages
         self.on_page = on_page
@@ -208,8 +211,11 @@ class SyncEngine:
             page = fetch(cursor)
             records = list(page.records)
             with self.store.tx():
-                for record in records:
-                    self._store(shop, resource, record, res)
+                if resource == "messages" and self.intake is not None:
+                    self._store_message_page(shop, records, res)
+                else:
+                    for record in records:
+                        self._store(shop, resource, record, res)
                 self._save_cursor(platform, shop_id, resource, page.cursor)
             res.pages += 1
             res.fetched += len(records)
@@ -226,6 +232,63 @@ class SyncEngine:
             f"{platform} {resource}: more than {self.max_pages} pages in one run; resuming next run"
         )
 
+    def _store_message_page(
+        self, shop: Mapping[str, Any], records: list[Mapping[str, Any]], res: ResourceResult
+    ) -> None:
+        """A page of buyer messages through bulk intake (``desk.intake``): their buyers one by one (each
+        in its own savepoint), then the messages set-based, with the pipeline run over the page."""
+        rows, kept = [], []
+        for record in records:
+            try:
+                with self.store.tx():
+                    rows.append(self._message_row(shop, record))
+                kept.append(record)
+            except (DeskError, KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
+                self._reject(shop, "messages", record, exc, res)
+        assert self.intake is not None
+        for record, result in zip(kept, self.intake.messages(self.actor, rows), strict=True):
+            if isinstance(result, Exception):
+                self._reject(shop, "messages", record, result, res)
+            elif result[2]:
+                res.new += 1
+
+    def _message_row(self, shop: Mapping[str, Any], rec: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "platform": shop["platform"],
+            "shop_id": shop["id"],
+            "thread_id": str(rec["thread_id"]),
+            "external_id": str(rec["external_id"]),
+            "body": rec["body"],
+            "created_at": int(rec["created_at"]),
+            "customer_id": self._customer(shop, rec.get("customer")),
+            "order_id": self._order_id(shop, rec.get("order_external_id")),
+            "subject": rec.get("subject") or "",
+            "language": rec.get("language") or "",
+            "author": rec.get("author") or "",
+        }
+
+    def _reject(
+        self,
+        shop: Mapping[str, Any],
+        resource: str,
+        record: Mapping[str, Any],
+        exc: Exception,
+        res: ResourceResult,
+    ) -> None:
+        res.rejected += 1
+        reason = redact(f"{type(exc).__name__}: {exc}")
+        self.store.audit(
+            self.actor,
+            "sync.reject",
+            "shop",
+            shop["id"],
+            None,
+            {"resource": resource, "external_id": str(record.get("external_id", "")), "error": reason},
+        )
+        log.warning(
+            "sync %s %s: rejected %s: %s", shop["platform"], resource, record.get("external_id"), reason
+        )
+
     def _store(
         self, shop: Mapping[str, Any], resource: str, record: Mapping[str, Any], res: ResourceResult
     ) -> None:
@@ -234,19 +297,7 @@ class SyncEngine:
             with self.store.tx():
                 outcome = getattr(self, f"_store_{resource}")(shop, record)
         except (DeskError, KeyError, TypeError, ValueError, ArithmeticError, sqlite3.IntegrityError) as exc:
-            res.rejected += 1
-            reason = redact(f"{type(exc).__name__}: {exc}")
-            self.store.audit(
-                self.actor,
-                "sync.reject",
-                "shop",
-                shop["id"],
-                None,
-                {"resource": resource, "external_id": str(record.get("external_id", "")), "error": reason},
-            )
-            log.warning(
-                "sync %s %s: rejected %s: %s", shop["platform"], resource, record.get("external_id"), reason
-            )
+            self._reject(shop, resource, record, exc, res)
             return
         if outcome == "new":
             res.new += 1

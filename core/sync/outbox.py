@@ -35,9 +35,11 @@ of its capability with it, unchanged. An item whose payload is not a valid actio
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from crossdesk.errors import DeskError
 from crossdesk.models import Actor
@@ -87,8 +89,12 @@ class OutboxDispatcher:
         backoff: float = 60.0,
         max_backoff: float = 6 * 3600.0,
         lease: int = 300,
+        channels: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     ) -> None:
         self.store = store
+        #: thread-id prefix -> connector factory for a shop: a reply on a ticket whose thread id starts
+        #: with ``<prefix>:`` (``email:``) goes out through that channel, not the marketplace's API
+        self.channels = dict(channels or {})
         self.connections = connections
         self.outbox = outbox
         self.actor = actor or Actor.system("outbox")
@@ -130,16 +136,28 @@ class OutboxDispatcher:
             self._dispatch(item, shop_row, report)
         return report
 
-    def _connector(self, shop: Mapping[str, Any], report: DispatchReport) -> Any:
+    def _connector(self, shop: Mapping[str, Any], report: DispatchReport, item: dict | None = None) -> Any:
         try:
+            channel = self._channel(item)
+            if channel is not None:
+                return channel(shop)
             return self.connections.connector(shop)
         except ConnectionError_ as exc:
             # A configuration problem, not the item's: it waits, its attempts untouched.
             report.skipped[shop["id"]] = str(exc)
             return None
 
+    def _channel(self, item: dict | None) -> Callable[[Mapping[str, Any]], Any] | None:
+        if not self.channels or item is None or item["kind"] != MessageOut.kind:
+            return None
+        try:
+            thread = str(orjson.loads(item["payload"]).get("thread_id") or "")
+        except (orjson.JSONDecodeError, AttributeError):
+            return None  # not an action: _action fails it with the reason
+        return self.channels.get(thread.split(":", 1)[0]) if ":" in thread else None
+
     def _dispatch(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
-        connector = self._connector(shop, report)
+        connector = self._connector(shop, report, item)
         if connector is None:
             return
         action = self._action(item, report)
@@ -214,7 +232,7 @@ class OutboxDispatcher:
         )
 
     def _reconcile(self, item: dict, shop: Mapping[str, Any], report: DispatchReport) -> None:
-        connector = self._connector(shop, report)
+        connector = self._connector(shop, report, item)
         if connector is None:
             return
         if not hasattr(connector, "find_sent"):

@@ -7,6 +7,7 @@ from typing import Any
 
 from crossdesk.aftersales import CaseService
 from crossdesk.customers import CustomerService
+from crossdesk.intake import IntakeService
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
@@ -33,14 +34,22 @@ class SyncService:
         cases: CaseService,
         outbox: OutboxService,
         rates: Rates,
+        intake: IntakeService | None = None,
     ) -> None:
         self.store = store
+        self.intake = intake
         self.tickets = tickets
         self.customers = customers
         self.orders = orders
         self.cases = cases
         self.outbox = outbox
         self.rates = rates
+        #: thread-id prefix -> connector factory per shop, for replies that leave by another channel
+        #: than the marketplace's API (``"email"``: wired by the facade to ``desk.mail``)
+        self.channels: dict[str, Callable[[Any], Any]] = {}
+        #: name -> ``pull(actor)`` for intake that is not a shop's connector (``"mail"``: every mail
+        #: account, wired by the facade); run by :meth:`run` after the shops, its result under its name
+        self.pullers: dict[str, Callable[[Actor], Any]] = {}
 
     def connections(self, **options: Any) -> Connections:
         """Connectors for this desk's shops (``env``, ``credentials_path``, ``credentials`` and
@@ -57,11 +66,13 @@ class SyncService:
             orders=self.orders,
             cases=self.cases,
             rates=self.rates,
+            intake=self.intake,
             **options,
         )
 
     def dispatcher(self, connections: Connections, **options: Any) -> OutboxDispatcher:
         """The outbox sender over ``connections`` (``actor``, ``max_attempts``, ``backoff``, ``lease``)."""
+        options.setdefault("channels", self.channels)
         return OutboxDispatcher(self.store, connections, outbox=self.outbox, **options)
 
     def run(
@@ -75,7 +86,8 @@ class SyncService:
         **connection_options: Any,
     ) -> dict[str, Any]:
         """Sync the matching shops and (unless ``push=False``) send what is due. ``progress(done, total)``
-        is called after each shop. Returns ``{"shops": [ShopResult...], "outbox": DispatchReport | None}``."""
+        is called after each shop. Returns ``{"shops": [ShopResult...], "outbox": DispatchReport | None}``
+        and, for a run over every shop, each puller's result under its name (``"mail"``)."""
         self.store.require(actor, "manage_settings")
         with self.connections(**connection_options) as conn:
             engine = self.engine(conn, actor=actor)
@@ -85,7 +97,10 @@ class SyncService:
                 results.append(engine.sync_shop(row))
                 if progress is not None:
                     progress(i + 1, len(shops))
+            pulled = (
+                {name: pull(actor) for name, pull in self.pullers.items()} if not (platform or shop) else {}
+            )
             report: DispatchReport | None = None
             if push:
                 report = self.dispatcher(conn, actor=actor).run(platform=platform, shop=shop)
-        return {"shops": results, "outbox": report}
+        return {"shops": results, "outbox": report, **pulled}

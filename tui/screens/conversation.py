@@ -38,6 +38,14 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
+from crossdesk.tui.widgets.conversation.attachments import (
+    AttachmentsListed,
+    OriginalLoaded,
+    OriginalModal,
+    label,
+    last_original,
+    open_with_viewer,
+)
 from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead, kb_line
 from crossdesk.tui.widgets.conversation.thread import ThreadView
 
@@ -80,6 +88,8 @@ class ConversationScreen(DeskScreen):
         Binding("s", "status", "Status", id="conversation.status"),
         Binding("g", "tag", "Tag", id="conversation.tag"),
         Binding("e", "assign_me", "Take", id="conversation.take", tooltip="Assign the ticket to me"),
+        Binding("a", "attachments", "Attachments", id="conversation.attachments"),
+        Binding("m", "original_mail", "Original mail", id="conversation.original"),
     ]
     NEEDS: ClassVar[dict[str, str]] = {
         "send": "reply",
@@ -398,3 +408,32 @@ class ConversationScreen(DeskScreen):
 
     def action_assign_me(self) -> None:
         self.call(TicketChanged, self.desk.assign, self.actor, [self.ticket_id], self.actor.agent_id)
+
+    def action_attachments(self) -> None:
+        self.call(AttachmentsListed, self.desk.mail.attachments, self.actor, self.ticket_id)
+
+    @on(AttachmentsListed)
+    def _pick_attachment(self, message: AttachmentsListed) -> None:
+        rows = {str(r["id"]): r for r in message.value}
+        if not rows:
+            self.notify("No attachments on this ticket.")
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice:
+                problem = open_with_viewer(rows[choice]["path"])
+                if problem:
+                    self.notify(problem, severity="warning")
+
+        self.app.push_screen(PickModal("Open attachment", [(k, label(r)) for k, r in rows.items()]), picked)
+
+    def action_original_mail(self) -> None:
+        if self.ticket is not None:
+            self.call(OriginalLoaded, last_original, self.desk, self.actor, self.ticket)
+
+    @on(OriginalLoaded)
+    def _show_original(self, message: OriginalLoaded) -> None:
+        if not message.value:
+            self.notify("No message of this ticket came by mail.")
+            return
+        self.app.push_screen(OriginalModal(message.value))

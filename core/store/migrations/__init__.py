@@ -12,6 +12,7 @@ from crossdesk.store.migrations import (
     m0040_translation,
     m0050_inbox_order,
     m0060_typed_outbox,
+    m0070_mail,
     m0080_tracking,
     m0090_llm_usage,
     m0091_translation_provenance,
@@ -24,6 +25,8 @@ from crossdesk.store.migrations import (
     m0121_approvals,
     m0122_roles,
     m0123_notifications,
+    m0130_intake,
+    m0131_automate,
     m0140_requests,
 )
 
@@ -36,6 +39,7 @@ MODULES = (
     m0040_translation,
     m0050_inbox_order,
     m0060_typed_outbox,
+    m0070_mail,
     m0080_tracking,
     m0090_llm_usage,
     m0091_translation_provenance,
@@ -48,5 +52,7 @@ MODULES = (
     m0121_approvals,
     m0122_roles,
     m0123_notifications,
+    m0130_intake,
+    m0131_automate,
     m0140_requests,
 )

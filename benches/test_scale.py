@@ -1,0 +1,105 @@
+"""Batch work on Dask and automation runs against their budget.
+
+- reprocess (detect and classify) of a demo desk's buyer messages with a LocalCluster of 1 worker process
+  and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 10,000 by default: about 14,000 buyer
+  messages; the issue's 200k messages take minutes per run on two shared cores). The clusters are started
+  and their workers warmed up (models loaded) outside the timing, as a long-running cluster's.
+- ``crossdesk automate`` on a synthetic desk (CROSSDESK_BENCH_AUTOMATE_N tickets, 200,000 by default; the
+  issue's 1M with CROSSDESK_BENCH_AUTOMATE_N=1000000) whose open tickets have first-reply deadlines, half
+  of them past: the first run meets the whole breach backlog, the second resumes it. Each must return
+  within its budget (CROSSDESK_BENCH_AUTOMATE_BUDGET seconds, 10 by default).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from crossdesk.api import Desk
+from crossdesk.demo import build_demo
+from crossdesk.models import Actor, Role
+from crossdesk.scale import open_executor, reprocess, tasks
+from crossdesk.store.db import connect
+
+import corpus  # isort: skip
+
+REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 10_000))
+AUTOMATE_N = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_N", 200_000))
+AUTOMATE_BUDGET = float(os.environ.get("CROSSDESK_BENCH_AUTOMATE_BUDGET", 10))
+PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 2_000))
+ADMIN = Actor(name="bench", role=Role.ADMIN)
+
+
+@pytest.fixture(scope="module")
+def demo_desk(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reprocess") / "desk.db"
+    desk = Desk.open(path, clock=lambda: corpus.NOW)
+    build_demo(desk, size=REPROCESS_TICKETS, seed=11, now=corpus.NOW)
+    desk.close()
+    return path
+
+
+def _reprocess(benchmark, demo_desk, tmp_path_factory, workers):
+    with open_executor(workers=workers) as executor:
+        executor.warm(tasks.warm)  # models loaded on every worker, as on a long-running cluster
+
+        def setup():
+            copy = tmp_path_factory.mktemp(f"w{workers}") / "desk.db"
+            shutil.copy(demo_desk, copy)
+            return (Desk.open(copy, clock=lambda: corpus.NOW),), {}
+
+        def run(desk):
+            try:
+                return reprocess(desk, ADMIN, executor, score=False, partition=PARTITION)
+            finally:
+                desk.close()
+
+        report = benchmark.pedantic(run, setup=setup, rounds=1)
+    benchmark.extra_info.update(messages=report.messages, partition=PARTITION, workers=workers)
+
+
+@pytest.mark.benchmark(group="reprocess")
+def test_reprocess_1_worker(benchmark, demo_desk, tmp_path_factory):
+    _reprocess(benchmark, demo_desk, tmp_path_factory, 1)
+
+
+@pytest.mark.benchmark(group="reprocess")
+def test_reprocess_2_workers(benchmark, demo_desk, tmp_path_factory):
+    _reprocess(benchmark, demo_desk, tmp_path_factory, 2)
+
+
+@pytest.fixture(scope="module")
+def big_desk(tmp_path_factory):
+    path = tmp_path_factory.mktemp("automate") / "desk.db"
+    db = connect(path)
+    corpus.synth_desk(db, AUTOMATE_N)
+    # Deadlines the SLA pass acts on: the first reply of every open ticket with a clock.
+    db.execute("UPDATE tickets SET first_reply_due = sla_due WHERE status < 4")
+    db.conn.close()
+    return path
+
+
+@pytest.mark.benchmark(group="automate")
+def test_automate_first_and_second_run(benchmark, big_desk):
+    desk = Desk.open(big_desk, clock=lambda: corpus.NOW)
+    runs = []
+
+    def both():
+        for _ in range(2):
+            runs.append(desk.autorun.run(ADMIN, budget=AUTOMATE_BUDGET, translate=False))
+
+    benchmark.pedantic(both, rounds=1)
+    first, second = runs
+    benchmark.extra_info.update(
+        tickets=AUTOMATE_N,
+        budget=AUTOMATE_BUDGET,
+        first=first.elapsed,
+        second=second.elapsed,
+        first_checked=first.tasks[0].done,
+        second_checked=second.tasks[0].done,
+        left=second.tasks[0].left,
+    )
+    desk.close()
+    assert first.elapsed <= AUTOMATE_BUDGET and second.elapsed <= AUTOMATE_BUDGET

@@ -1,0 +1,268 @@
+"""``desk.autorun``: one ``crossdesk automate`` run that fits its slot.
+
+A run has a time budget (``--budget``, default :data:`DEFAULT_BUDGET`, well under the five-minute interval
+docs/sla.md suggests). It takes the desk's lock (two overlapping runs never work one desk), then does its
+tasks in priority order, each in bounded slices, starting a slice only while the budget still allows one:
+
+1. ``sla``: the incremental SLA pass. It looks only at tickets with a deadline crossed or about to be since
+   the last run (``(last run, now + warn]``) and tickets changed since the last run; the first run takes the
+   whole backlog. Its window and cursor are kept in the desk, so a pass cut short resumes where it stopped.
+2. the desk's other passes, each one slice, in the order the facade gives them (``passes``): parcels
+   refreshed within the provider's quota (their events feed the time rules), shift hand-over, SKU quality
+   warnings and the scheduled HTML report;
+3. ``time_rules``: the time rules; firings that did not fit are due again next run.
+4. ``translation``: the translation backlog, a slice of messages at a time, oldest first.
+
+What did not fit is reported (``left``) and resumed by the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+from crossdesk.autorun.lock import Busy, DeskLock
+from crossdesk.models import Actor, TicketStatus
+from crossdesk.rules import RuleService
+from crossdesk.sla import SlaService
+from crossdesk.store import Store
+from crossdesk.translation import TranslationService
+
+#: Seconds a run may take by default: a fifth of the five-minute interval of docs/sla.md.
+DEFAULT_BUDGET = 60.0
+#: Tickets per SLA slice, messages per translation slice.
+SLA_SLICE = 500
+TRANSLATION_SLICE = 100
+#: Seconds past its budget a dead run's lock still holds.
+LOCK_GRACE = 60
+
+
+class Budget:
+    """Seconds allowed from now, on ``clock`` (monotonic by default; tests inject their own)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = float(seconds)
+        self.clock = clock
+        self.started = clock()
+        self.slowest = 0.0  # the longest slice so far: the next one is assumed to take as long
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def allows(self) -> bool:
+        """Whether one more slice fits."""
+        return self.elapsed() + self.slowest <= self.seconds
+
+    def stopper(self) -> Callable[[], bool]:
+        """A ``stop()`` for work that cuts itself in slices: each call times the slice since the last one
+        and says whether another would overrun."""
+        last = [self.clock()]
+
+        def stop() -> bool:
+            now = self.clock()
+            self.slowest = max(self.slowest, now - last[0])
+            last[0] = now
+            return not self.allows()
+
+        return stop
+
+    def timed(self, fn: Callable[[], Any]) -> Any:
+        start = self.clock()
+        try:
+            return fn()
+        finally:
+            self.slowest = max(self.slowest, self.clock() - start)
+
+
+@dataclass
+class TaskReport:
+    name: str
+    done: int = 0
+    left: int | None = 0  # None: not started, size unknown
+    seconds: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    budget: float
+    elapsed: float = 0.0
+    busy: str = ""  # another run holds the desk: nothing was done
+    tasks: list[TaskReport] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.busy and all(t.left == 0 for t in self.tasks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "complete": self.complete}
+
+
+class AutorunService:
+    """Budgeted, locked, resumable automation runs over one desk."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        sla: SlaService,
+        rules: RuleService,
+        translation: TranslationService,
+        passes: Sequence[tuple[str, Callable[[Actor], dict[str, Any]]]] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.sla = sla
+        self.rules = rules
+        self.translation = translation
+        self.passes = tuple(passes)
+        self.clock = clock
+
+    def run(
+        self,
+        actor: Actor,
+        *,
+        budget: float = DEFAULT_BUDGET,
+        translate: bool = True,
+        sla_slice: int = SLA_SLICE,
+        translation_slice: int = TRANSLATION_SLICE,
+    ) -> RunReport:
+        """One run within ``budget`` seconds; see the module docstring."""
+        self.store.require(actor, "manage_rules")
+        report = RunReport(budget=budget)
+        lock = DeskLock(self.store, "automate", ttl=int(budget) + LOCK_GRACE)
+        try:
+            lock.acquire()
+        except Busy as exc:
+            report.busy = str(exc)
+            return report
+        try:
+            clock = Budget(budget, self.clock)
+            tasks: list[tuple[str, Callable[[Actor, Budget, TaskReport], None]]] = [
+                ("sla", lambda a, b, t: self._sla(a, b, t, sla_slice)),
+                *((name, self._one_pass(work)) for name, work in self.passes),
+                ("time_rules", self._time_rules),
+            ]
+            if translate:
+                tasks.append(("translation", lambda a, b, t: self._translation(a, b, t, translation_slice)))
+            for name, task in tasks:
+                task_report = TaskReport(name)
+                report.tasks.append(task_report)
+                if not clock.allows():
+                    task_report.left = None
+                    continue
+                start = clock.elapsed()
+                task(actor, clock, task_report)
+                task_report.seconds = round(clock.elapsed() - start, 3)
+            report.elapsed = round(clock.elapsed(), 3)
+            with self.store.tx():
+                self.store.audit(actor, "automate.run", "desk", None, None, report.as_dict())
+        finally:
+            lock.release()
+        return report
+
+    # ---- the SLA pass ------------------------------------------------------------------------------
+
+    def _sla(self, actor: Actor, clock: Budget, report: TaskReport, size: int) -> None:
+        state = self.state("sla")
+        if "window" not in state:  # a new window: from the last completed run to now (+ the warning)
+            now = self.store.now()
+            warn = max((p.warn_before for p in self.sla.policies()), default=0)
+            state["window"] = {"lo": state.get("done_at"), "hi": now + warn, "now": now, "after": 0}
+        window = state["window"]
+        where, args = self._sla_where(window)
+        near = breaches = 0
+        while clock.allows():
+            ids = [
+                r[0]
+                for r in self.store.db.execute(
+                    f"SELECT id FROM tickets WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+                    [*args, window["after"], size],
+                )
+            ]
+            if ids:
+                found = clock.timed(lambda ids=ids: self.sla.check(actor, ids))
+                near += len(found.near_breaches)
+                breaches += len(found.breaches)
+                report.done += len(ids)
+                window["after"] = ids[-1]
+            if len(ids) < size:
+                state = {"done_at": window["now"]}
+                break
+            self.save_state("sla", state)
+        self.save_state("sla", state)
+        report.detail = {"near_breaches": near, "breaches": breaches}
+        if "window" in state:
+            report.left = self.store.db.execute(
+                f"SELECT count(*) FROM tickets WHERE {where} AND id > ?", [*args, window["after"]]
+            ).fetchone()[0]
+        else:
+            report.left = 0
+
+    @staticmethod
+    def _sla_where(window: dict[str, Any]) -> tuple[str, list[Any]]:
+        """Open tickets with a deadline to look at in ``window``: all due by its end on a first run; else
+        a deadline inside it, or a change since the last run."""
+        open_ = f"status < {int(TicketStatus.SOLVED)} AND sla_due IS NOT NULL"
+        if window["lo"] is None:
+            return f"{open_} AND sla_due <= ?", [window["hi"]]
+        lo, hi = window["lo"], window["hi"]
+        crossed = " OR ".join(
+            f"({c} > ? AND {c} <= ?)" for c in ("first_reply_due", "next_reply_due", "resolution_due")
+        )
+        return (
+            f"{open_} AND ({crossed} OR (updated_at >= ? AND sla_due <= ?))",
+            [lo, hi, lo, hi, lo, hi, lo, hi],
+        )
+
+    # ---- time rules, translation ---------------------------------------------------------------------
+
+    @staticmethod
+    def _one_pass(work: Callable[[Actor], dict[str, Any]]) -> Callable[[Actor, Budget, TaskReport], None]:
+        """A pass that is one slice: run whole when the budget allows it, its result as the detail."""
+
+        def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
+            report.detail = clock.timed(lambda: work(actor)) or {}
+            report.done = 1
+
+        return task
+
+    def _time_rules(self, actor: Actor, clock: Budget, report: TaskReport) -> None:
+        result = self.rules.run_time_rules(actor, stop=clock.stopper())
+        report.done = sum(result.fired.values()) + sum(result.errors.values())
+        report.left = result.left
+        report.detail = {
+            "fired": dict(result.fired),
+            "errors": dict(result.errors),
+            "windows_closed": result.rearmed,
+        }
+
+    def _translation(self, actor: Actor, clock: Budget, report: TaskReport, size: int) -> None:
+        translated = 0
+        report.left = None
+        while clock.allows():
+            done = clock.timed(lambda: self.translation.translate_incoming(actor, limit=size))
+            report.done += done.messages
+            translated += done.translated
+            if done.messages < size:
+                report.left = 0
+                break
+        report.detail = {"translated": translated}
+
+    # ---- state ------------------------------------------------------------------------------------
+
+    def state(self, task: str) -> dict[str, Any]:
+        row = self.store.db.execute("SELECT value FROM automate_state WHERE task = ?", [task]).fetchone()
+        return {} if row is None else orjson.loads(row[0])
+
+    def save_state(self, task: str, value: dict[str, Any]) -> None:
+        with self.store.tx():
+            self.store.db.execute(
+                "INSERT INTO automate_state (task, value) VALUES (?, ?) "
+                "ON CONFLICT (task) DO UPDATE SET value = excluded.value",
+                [task, orjson.dumps(value).decode()],
+            )

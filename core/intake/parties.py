@@ -1,0 +1,292 @@
+"""Buyers and orders in batches: the same answers as ``CustomerService.upsert`` and ``OrderService.upsert``
+record by record, with one indexed lookup per shop and batch instead of one query per record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from crossdesk.customers.identity import normalise_email, normalise_phone
+from crossdesk.errors import DeskError
+from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, chunks, insert_many, next_id
+from crossdesk.models import Actor
+from crossdesk.store import Store
+from crossdesk.store.values import currency_code, required
+
+_PROFILE = ("name", "email", "phone", "country", "region", "language", "tier", "merged_into")
+
+
+def upsert_customers(
+    store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[int, str] | DeskError]:
+    """Each row as ``CustomerService.upsert`` takes it; per row ``(customer_id, "added" | "unchanged")``
+    (added: the identity is new) or the :class:`DeskError` that refused it."""
+    now = store.now()
+    results: list[tuple[int, str] | DeskError] = []
+    prepared: list[dict[str, Any] | None] = []
+    for row in rows:
+        try:
+            ext = required(str(row.get("external_id") or ""), "customer external_id")
+        except DeskError as exc:
+            results.append(exc)
+            prepared.append(None)
+            continue
+        country = str(row.get("country") or "")
+        prepared.append(
+            {
+                "key": (row["platform"], row["shop_id"], ext),
+                "name": row.get("name") or "",
+                "email": normalise_email(row.get("email") or ""),
+                "phone": normalise_phone(row.get("phone") or "", country),
+                "country": country.upper(),
+                "region": str(row.get("region") or "").upper(),
+                "language": row.get("language") or "",
+                "handle": row.get("handle") or "",
+                "tier": row.get("tier"),
+            }
+        )
+        results.append((0, ""))
+    live = [p for p in prepared if p is not None]
+    identities = {
+        k: v[0]
+        for k, v in by_platform_key(
+            store, "customer_identities", "customer_id", (p["key"] for p in live)
+        ).items()
+    }
+    # Contact details of profiles the new identities may join (the lowest id wins, as in _match).
+    emails = sorted({p["email"] for p in live if p["email"] and p["key"] not in identities})
+    phones = sorted({p["phone"] for p in live if p["phone"] and p["key"] not in identities})
+    by_contact: dict[str, dict[str, int]] = {"email": {}, "phone": {}}
+    for column, values in (("email", emails), ("phone", phones)):
+        for part in chunks(values):
+            marks = ",".join("?" * len(part))
+            for value, cid in store.db.execute(
+                f"SELECT {column}, min(id) FROM customers WHERE {column} IN ({marks}) AND merged_into IS NULL "
+                f"GROUP BY {column}",
+                list(part),
+            ):
+                by_contact[column][value] = cid
+    profiles: dict[int, dict[str, Any]] = {
+        cid: dict(zip(_PROFILE, values, strict=True))
+        for cid, values in by_ids(
+            store,
+            "customers",
+            ", ".join(_PROFILE),
+            [*identities.values(), *by_contact["email"].values(), *by_contact["phone"].values()],
+        ).items()
+    }
+    new_id = next_id(store, "customers")
+    created: list[dict[str, Any]] = []
+    new_identities: list[dict[str, Any]] = []
+    audits: list[tuple[str, str, int | None, Any, Any]] = []
+    patches: dict[int, dict[str, Any]] = {}
+    for i, p in enumerate(prepared):
+        if p is None:
+            continue
+        key = p["key"]
+        outcome = "unchanged"
+        customer_id = identities.get(key)
+        if customer_id is None:
+            outcome = "added"
+            customer_id = next(
+                (by_contact[c][p[c]] for c in ("email", "phone") if p[c] and p[c] in by_contact[c]), None
+            )
+            if customer_id is None:
+                customer_id, new_id = new_id, new_id + 1
+                profile = {
+                    "id": customer_id,
+                    "name": p["name"],
+                    "email": p["email"],
+                    "phone": p["phone"],
+                    "country": p["country"],
+                    "region": p["region"],
+                    "language": p["language"],
+                    "tier": int(p["tier"] or 0),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                created.append(profile)
+                profiles[customer_id] = {**profile, "merged_into": None}
+                _remember(by_contact, customer_id, p["email"], p["phone"])
+                audits.append(
+                    (
+                        "customer.create",
+                        "customer",
+                        customer_id,
+                        None,
+                        {"name": p["name"], "country": p["country"]},
+                    )
+                )
+            identities[key] = customer_id
+            new_identities.append(
+                {
+                    "customer_id": customer_id,
+                    "platform": key[0],
+                    "shop_id": key[1],
+                    "external_id": key[2],
+                    "handle": p["handle"],
+                    "email": p["email"],
+                }
+            )
+            audits.append(
+                (
+                    "customer.identity_add",
+                    "customer",
+                    customer_id,
+                    None,
+                    {"platform": key[0], "shop_id": key[1], "external_id": key[2]},
+                )
+            )
+        current = profiles.get(customer_id)
+        if current is None:  # an identity whose profile was not fetched yet
+            fetched = by_ids(store, "customers", ", ".join(_PROFILE), [customer_id])[customer_id]
+            current = profiles[customer_id] = dict(zip(_PROFILE, fetched, strict=True))
+        patch = {
+            k: p[k]
+            for k in ("name", "email", "phone", "country", "region", "language")
+            if p[k] and not current[k]
+        }
+        if p["tier"] is not None and int(p["tier"]) != current["tier"]:
+            patch["tier"] = int(p["tier"])
+        if patch:
+            current.update(patch)
+            if current.get("merged_into") is None:
+                _remember(by_contact, customer_id, patch.get("email", ""), patch.get("phone", ""))
+            patches.setdefault(customer_id, {}).update(patch, updated_at=now)
+        results[i] = (customer_id, outcome)
+    insert_many(store, "customers", created)
+    insert_many(store, "customer_identities", new_identities)
+    created_ids = {c["id"] for c in created}
+    for customer_id, patch in patches.items():
+        if customer_id not in created_ids or set(patch) - {"updated_at"}:
+            store.update("customers", customer_id, patch)
+    audit_many(store, actor, audits)
+    return results
+
+
+def _remember(by_contact: dict[str, dict[str, int]], customer_id: int, email: str, phone: str) -> None:
+    for column, value in (("email", email), ("phone", phone)):
+        if value and customer_id < by_contact[column].get(value, customer_id + 1):
+            by_contact[column][value] = customer_id
+
+
+_ORDER = (
+    "platform",
+    "shop_id",
+    "external_id",
+    "customer_id",
+    "status",
+    "currency",
+    "total_minor",
+    "ordered_at",
+    "shipped_at",
+    "delivered_at",
+    "tracking_number",
+    "carrier",
+    "country",
+    "region",
+)
+
+
+def upsert_orders(
+    store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[int, str] | DeskError]:
+    """Each row as ``OrderService.upsert`` takes it; per row ``(order_id, "added" | "updated" |
+    "unchanged")`` (updated: the order row changed) or the :class:`DeskError` that refused it."""
+    results: list[tuple[int, str] | DeskError] = []
+    prepared: list[tuple[dict[str, Any], list[dict[str, Any]]] | None] = []
+    for row in rows:
+        try:
+            prepared.append(_order_row(row))
+            results.append((0, ""))
+        except (DeskError, KeyError, TypeError, ValueError) as exc:
+            prepared.append(None)
+            results.append(exc if isinstance(exc, DeskError) else DeskError(str(exc)))
+    keys = [(o["platform"], o["shop_id"], o["external_id"]) for o, _ in filter(None, prepared)]
+    existing = {
+        k: dict(zip(("id", *_ORDER[3:]), v, strict=True))
+        for k, v in by_platform_key(store, "orders", "id, " + ", ".join(_ORDER[3:]), keys).items()
+    }
+    new_id = next_id(store, "orders")
+    inserts: list[dict[str, Any]] = []
+    audits: list[tuple[str, str, int | None, Any, Any]] = []
+    lines: list[dict[str, Any]] = []
+    for i, item in enumerate(prepared):
+        if item is None:
+            continue
+        order, order_lines = item
+        key = (order["platform"], order["shop_id"], order["external_id"])
+        before = existing.get(key)
+        if before is None:
+            order_id, new_id = new_id, new_id + 1
+            inserts.append({"id": order_id, **order})
+            audits.append(("order.create", "order", order_id, None, order))
+            existing[key] = {"id": order_id, **{k: order[k] for k in _ORDER[3:]}}
+            results[i] = (order_id, "added")
+        else:
+            order_id = before["id"]
+            changed = {k: v for k, v in order.items() if k in before and before[k] != v}
+            if changed:
+                store.update("orders", order_id, changed)
+                audits.append(("order.update", "order", order_id, {k: before[k] for k in changed}, changed))
+                before.update(changed)
+            results[i] = (order_id, "updated" if changed else "unchanged")
+        lines.extend(dict(line, order_id=order_id) for line in order_lines)
+    insert_many(store, "orders", inserts)
+    if lines:
+        store.db.conn.executemany(
+            "INSERT INTO order_lines (order_id, external_id, sku, title, quantity, unit_price_minor, "
+            "currency, delivered_at) VALUES (:order_id, :external_id, :sku, :title, :quantity, "
+            ":unit_price_minor, :currency, :delivered_at) ON CONFLICT (order_id, external_id) DO UPDATE "
+            "SET sku = excluded.sku, title = excluded.title, quantity = excluded.quantity, "
+            "unit_price_minor = excluded.unit_price_minor, delivered_at = excluded.delivered_at",
+            lines,
+        )
+    audit_many(store, actor, audits)
+    return results
+
+
+def _order_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The checks and the row of ``OrderService.upsert``."""
+    external_id = required(row["external_id"], "order external_id")
+    currency = currency_code(row["currency"])
+    delivered_at = row.get("delivered_at")
+    clean = []
+    for i, line in enumerate(row["lines"]):
+        qty = int(line.get("quantity", 1))
+        price = int(line["unit_price_minor"])
+        if qty <= 0:
+            raise DeskError(f"order {external_id}: line {i + 1} has quantity {qty}; it must be positive")
+        if price < 0:
+            raise DeskError(f"order {external_id}: line {i + 1} has a negative price")
+        clean.append(
+            {
+                "external_id": str(line.get("external_id") or i + 1),
+                "sku": required(str(line.get("sku", "")), f"order {external_id} line sku"),
+                "title": str(line.get("title", "")),
+                "quantity": qty,
+                "unit_price_minor": price,
+                "currency": currency,
+                "delivered_at": line.get("delivered_at", delivered_at),
+            }
+        )
+    total = row.get("total_minor")
+    order = {
+        "platform": row["platform"],
+        "shop_id": row["shop_id"],
+        "external_id": external_id,
+        "customer_id": row.get("customer_id"),
+        "status": row.get("status") or "paid",
+        "currency": currency,
+        "total_minor": int(total)
+        if total is not None
+        else sum(x["quantity"] * x["unit_price_minor"] for x in clean),
+        "ordered_at": int(row["ordered_at"]),
+        "shipped_at": row.get("shipped_at"),
+        "delivered_at": delivered_at,
+        "tracking_number": row.get("tracking_number") or "",
+        "carrier": row.get("carrier") or "",
+        "country": str(row.get("country") or "").upper(),
+        "region": str(row.get("region") or "").upper(),
+    }
+    return order, clean

@@ -1,0 +1,420 @@
+"""Buyer messages, history and ticket state in batches, with the pipeline run over the batch.
+
+The answers are those of ``TicketService.receive`` and the pipeline steps (language, classification, SLA,
+rules) message by message. A batch is cut into waves in which every thread appears once, in the order its
+records came; each wave is written set-based, then the pipeline runs over it: language detection and
+classification over all its texts at once, SLA clocks once per ticket, then the rules per event in order,
+so a rule sees its ticket exactly as it would have after that message alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from crossdesk.classify.pipeline import _classifier, stronger
+from crossdesk.errors import DeskError
+from crossdesk.intake.sql import (
+    audit_many,
+    by_ids,
+    by_platform_key,
+    insert_many,
+    insert_messages,
+    next_id,
+    update_many,
+)
+from crossdesk.language import detect_many
+from crossdesk.models import Actor, Direction, Event, TicketStatus
+from crossdesk.orders import Rates
+from crossdesk.store import Store
+from crossdesk.store.values import required
+from crossdesk.tickets import MAX_BODY_CHARS, clean_text
+
+Key = tuple[str, int, str]
+_REOPEN = (int(TicketStatus.PENDING), int(TicketStatus.ON_HOLD), int(TicketStatus.SOLVED))
+
+
+def waves(keys: Sequence[Key]) -> list[list[int]]:
+    """Indexes of ``keys`` cut into waves: the n-th wave holds each thread's n-th record, in order."""
+    seen: dict[Key, int] = defaultdict(int)
+    out: list[list[int]] = []
+    for i, key in enumerate(keys):
+        n = seen[key]
+        seen[key] = n + 1
+        if n == len(out):
+            out.append([])
+        out[n].append(i)
+    return out
+
+
+class Threads:
+    """Writes one wave of records on distinct threads; built per batch by :class:`IntakeService`."""
+
+    def __init__(
+        self,
+        store: Store,
+        rates: Rates,
+        actor: Actor,
+        *,
+        sla_recompute: Callable[[int], Any],
+        sla_active: bool,
+        rules_step: Callable[[Actor, Event], None] | None,
+    ) -> None:
+        self.store = store
+        self.rates = rates
+        self.actor = actor
+        self.sla_recompute = sla_recompute
+        self.sla_active = sla_active
+        self.rules_step = rules_step
+        self.events: list[Event] = []
+        self.created: set[int] = set()  # tickets created by this writer
+
+    # ---- buyer messages ------------------------------------------------------------------------------
+
+    def receive(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, bool] | DeskError]:
+        """Rows as ``TicketService.receive`` takes them, on distinct threads."""
+        store = self.store
+        results: list[tuple[int, int, bool] | DeskError] = []
+        good: list[tuple[int, dict[str, Any]]] = []
+        for i, row in enumerate(rows):
+            try:
+                good.append((i, _message(row)))
+                results.append((0, 0, False))
+            except DeskError as exc:
+                results.append(exc)
+        dups = by_platform_key(
+            store,
+            "messages",
+            "ticket_id, id",
+            ((m["platform"], m["shop_id"], m["external_id"]) for _, m in good),
+        )
+        fresh = []
+        for i, m in good:
+            dup = dups.get((m["platform"], m["shop_id"], m["external_id"]))
+            if dup is not None:
+                results[i] = (dup[0], dup[1], False)
+            else:
+                fresh.append((i, m))
+        if not fresh:
+            return results
+        tickets = by_platform_key(
+            store,
+            "tickets",
+            "id, status, last_customer_msg_at, customer_id, order_id, language, intent, flags",
+            ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
+        )
+        self._language_and_class([m for _, m in fresh])
+        context = _Context(store, self.rates, fresh, tickets)
+        now = store.now()
+        ticket_id = next_id(store, "tickets")
+        message_id = next_id(store, "messages")
+        new_tickets, messages, audits, tags, patches = [], [], [], [], []
+        created: set[int] = set()
+        speakers: list[tuple[str, int]] = []
+        for i, m in fresh:
+            key = (m["platform"], m["shop_id"], m["thread_id"])
+            found = tickets.get(key)
+            r = m["class"]
+            if found is None:
+                tid, ticket_id = ticket_id, ticket_id + 1
+                tier, value = context.of(m["customer_id"], m["order_id"])
+                customer_id = m["customer_id"]
+                new_tickets.append(
+                    {
+                        "id": tid,
+                        "platform": m["platform"],
+                        "shop_id": m["shop_id"],
+                        "external_id": m["thread_id"],
+                        "customer_id": customer_id,
+                        "order_id": m["order_id"],
+                        "subject": m["subject"] or m["body"].strip().splitlines()[0][:120],
+                        "status": int(TicketStatus.NEW),
+                        "language": m["language"] or m["detected"],
+                        "tier": tier,
+                        "order_value_usd": value,
+                        "created_at": m["created_at"],
+                        "updated_at": m["created_at"],
+                        "last_customer_msg_at": m["created_at"],
+                        "intent": stronger("", r.intent),
+                        "flags": r.flags,
+                        "sentiment": r.sentiment if (r.intents or r.sentiment) else 0.0,
+                    }
+                )
+                created.add(tid)
+                self.created.add(tid)
+                audits.append(
+                    (
+                        "ticket.create",
+                        "ticket",
+                        tid,
+                        None,
+                        {"platform": key[0], "shop_id": key[1], "external_id": key[2]},
+                    )
+                )
+            else:
+                tid, status, last_buyer, customer_id, order_id, language, intent, flags = found
+                patch: dict[str, Any] = {"updated_at": max(m["created_at"], now)}
+                if last_buyer is None or m["created_at"] > last_buyer:
+                    patch["last_customer_msg_at"] = m["created_at"]
+                if status in _REOPEN:
+                    patch["status"] = int(TicketStatus.OPEN)
+                    patch["solved_at"] = None
+                    audits.append(
+                        ("ticket.reopen", "ticket", tid, {"status": status}, {"status": patch["status"]})
+                    )
+                if customer_id is None and m["customer_id"] is not None:
+                    patch["customer_id"] = customer_id = m["customer_id"]
+                if order_id is None and m["order_id"] is not None:
+                    patch["order_id"] = m["order_id"]
+                if "customer_id" in patch or "order_id" in patch:
+                    patch["tier"], patch["order_value_usd"] = context.of(
+                        patch.get("customer_id", customer_id), patch.get("order_id", order_id)
+                    )
+                if not language and m["detected"]:
+                    patch["language"] = m["detected"]
+                patch["intent"] = stronger(intent or "", r.intent)
+                patch["flags"] = int(flags or 0) | r.flags
+                if r.intents or r.sentiment:
+                    patch["sentiment"] = r.sentiment
+                patches.append((tid, patch))
+            if m["detected"] and customer_id is not None:
+                speakers.append((m["detected"], customer_id))
+            mid, message_id = message_id, message_id + 1
+            messages.append(
+                {
+                    "id": mid,
+                    "ticket_id": tid,
+                    "platform": m["platform"],
+                    "shop_id": m["shop_id"],
+                    "external_id": m["external_id"],
+                    "direction": Direction.IN.value,
+                    "author": m["author"],
+                    "body": m["body"],
+                    "language": m["detected"],
+                    "intents": orjson.dumps(list(r.intents)).decode(),
+                    "sentiment": r.sentiment,
+                    "flags": r.flags,
+                    "created_at": m["created_at"],
+                }
+            )
+            if m["repaired"]:
+                tags.append((tid,))
+            results[i] = (tid, mid, True)
+        insert_many(store, "tickets", new_tickets)
+        update_many(store, "tickets", patches)
+        insert_messages(store, messages)
+        conn = store.db.conn
+        if tags:
+            conn.executemany(
+                "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, 'encoding-repaired')", tags
+            )
+        if speakers:
+            conn.executemany("UPDATE customers SET language = ? WHERE id = ? AND language = ''", speakers)
+        audit_many(store, self.actor, audits)
+        self._after(messages, created)
+        return results
+
+    def _language_and_class(self, fresh: list[dict[str, Any]]) -> None:
+        """The language step and the classification step over the wave's messages, before anything is
+        written: ``m["detected"]`` (the message's language, "" when undetermined) and ``m["class"]``."""
+        pm = self.store.pm
+        unknown = [m for m in fresh if not m["language"]]
+        for m in fresh:
+            m["detected"] = m["language"]
+        if unknown:
+            for m, guess in zip(unknown, detect_many([m["body"] for m in unknown], pm=pm), strict=True):
+                m["detected"] = "" if guess.language == "und" else guess.language
+        results = _classifier(pm).classify_texts(
+            [m["body"] for m in fresh], [m["detected"] or None for m in fresh]
+        )
+        for m, r in zip(fresh, results, strict=True):
+            m["class"] = r
+
+    def _after(self, messages: list[dict[str, Any]], created: set[int]) -> None:
+        """SLA clocks once per touched ticket, then the rules per event in order."""
+        for tid in dict.fromkeys(m["ticket_id"] for m in messages):
+            # Without policies a ticket this batch created has no clock to set (its columns are NULL).
+            if self.sla_active or tid not in self.created:
+                self.sla_recompute(tid)
+        now, name = self.store.now(), self.actor.name
+        for m in messages:
+            tid = m["ticket_id"]
+            names = ("ticket_created", "message_received") if tid in created else ("message_received",)
+            created.discard(tid)
+            for event_name in names:
+                event = Event(
+                    name=event_name,
+                    object_type="ticket",
+                    object_id=tid,
+                    actor=name,
+                    at=now,
+                    data={"message_id": m["id"]},
+                )
+                if self.rules_step is not None:
+                    self.rules_step(self.actor, event)
+                self.events.append(event)
+
+    # ---- history and state ---------------------------------------------------------------------------
+
+    def history(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, bool] | DeskError]:
+        """Replies and notes already sent or written elsewhere, stored on their threads (nothing is
+        queued for sending). Per row ``(message_id, new)`` or the error; rows on distinct threads."""
+        store = self.store
+        results: list[tuple[int, bool] | DeskError] = []
+        good = []
+        for i, row in enumerate(rows):
+            try:
+                body, _ = clean_text(row["body"])
+                if not body.strip():
+                    raise DeskError("field 'body' is empty")
+                if len(body) > MAX_BODY_CHARS:
+                    raise DeskError(
+                        f"message {row['external_id']} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}"
+                    )
+                good.append((i, dict(row, body=body)))
+                results.append((0, False))
+            except DeskError as exc:
+                results.append(exc)
+        dups = by_platform_key(
+            store, "messages", "id", ((r["platform"], r["shop_id"], r["external_id"]) for _, r in good)
+        )
+        threads = by_platform_key(
+            store,
+            "tickets",
+            "id, first_replied_at, last_agent_msg_at, updated_at",
+            ((r["platform"], r["shop_id"], r["thread_id"]) for _, r in good),
+        )
+        message_id = next_id(store, "messages")
+        inserts, audits, patches = [], [], []
+        for i, r in good:
+            dup = dups.get((r["platform"], r["shop_id"], r["external_id"]))
+            if dup is not None:
+                results[i] = (dup[0], False)
+                continue
+            ticket = threads.get((r["platform"], r["shop_id"], r["thread_id"]))
+            if ticket is None:
+                results[i] = DeskError(
+                    f"unknown thread {r['thread_id']!r} (a conversation starts with a buyer message)"
+                )
+                continue
+            tid, first, last, updated = ticket
+            mid, message_id = message_id, message_id + 1
+            created = r["created_at"]
+            inserts.append(
+                {
+                    "id": mid,
+                    "ticket_id": tid,
+                    "platform": r["platform"],
+                    "shop_id": r["shop_id"],
+                    "external_id": r["external_id"],
+                    "direction": r["direction"],
+                    "author": r.get("author") or "",
+                    "body": r["body"],
+                    "language": r.get("language") or "",
+                    "translation": r.get("translation") or "",
+                    "created_at": created,
+                }
+            )
+            if r["direction"] == Direction.OUT.value:
+                patches.append(
+                    (
+                        created if first is None else min(first, created),
+                        created if last is None else max(last, created),
+                        max(updated, created),
+                        tid,
+                    )
+                )
+            audits.append((f"ticket.import_{r['direction']}", "ticket", tid, None, {"message_id": mid}))
+            results[i] = (mid, True)
+        insert_messages(store, inserts)
+        store.db.conn.executemany(
+            "UPDATE tickets SET first_replied_at = ?, last_agent_msg_at = ?, updated_at = ? WHERE id = ?",
+            patches,
+        )
+        audit_many(store, self.actor, audits)
+        return results
+
+    def restore(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, bool] | DeskError]:
+        """Ticket state restored from an export (status, subject): the change ``TicketService.update``
+        makes with ``event=False`` (no rule fires on history). Per row ``(ticket_id, changed)``."""
+        store = self.store
+        current = by_platform_key(
+            store,
+            "tickets",
+            "id, status, subject",
+            ((r["platform"], r["shop_id"], r["thread_id"]) for r in rows),
+        )
+        now = store.now()
+        results: list[tuple[int, bool] | DeskError] = []
+        audits, updates = [], []
+        for r in rows:
+            found = current.get((r["platform"], r["shop_id"], r["thread_id"]))
+            if found is None:
+                results.append(
+                    DeskError(
+                        f"unknown thread {r['thread_id']!r} (a conversation starts with a buyer message)"
+                    )
+                )
+                continue
+            tid, status, subject = found
+            before = {"status": status, "subject": subject}
+            diff = {k: r[k] for k in ("status", "subject") if k in r and before[k] != r[k]}
+            if diff:
+                patch = dict(diff, updated_at=now)
+                if diff.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+                    patch["solved_at"] = now
+                updates.append((tid, patch))
+                audits.append(("ticket.update", "ticket", tid, {k: before[k] for k in diff}, diff))
+            results.append((tid, bool(diff)))
+        update_many(store, "tickets", updates)
+        audit_many(store, self.actor, audits)
+        return results
+
+
+def _message(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The checks of ``TicketService.receive``."""
+    body, repaired = clean_text(row["body"])
+    external_id = str(row.get("external_id") or "")
+    if len(body) > MAX_BODY_CHARS:
+        raise DeskError(f"message {external_id} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}")
+    if not body.strip():
+        raise DeskError(f"message {external_id} is empty")
+    return {
+        "platform": row["platform"],
+        "shop_id": row["shop_id"],
+        "thread_id": required(str(row.get("thread_id") or ""), "thread id"),
+        "external_id": required(external_id, "message external_id"),
+        "body": body,
+        "repaired": repaired,
+        "created_at": int(row["created_at"]),
+        "customer_id": row.get("customer_id"),
+        "order_id": row.get("order_id"),
+        "subject": row.get("subject") or "",
+        "language": row.get("language") or "",
+        "author": row.get("author") or "",
+    }
+
+
+class _Context:
+    """Tiers and order values of a wave's buyers and orders, fetched once (``TicketService._context``)."""
+
+    def __init__(self, store: Store, rates: Rates, fresh: list, tickets: dict) -> None:
+        customers = {m["customer_id"] for _, m in fresh if m["customer_id"] is not None}
+        orders = {m["order_id"] for _, m in fresh if m["order_id"] is not None}
+        for t in tickets.values():
+            customers.add(t[3]) if t[3] is not None else None
+            orders.add(t[4]) if t[4] is not None else None
+        self.tiers = {k: v[0] for k, v in by_ids(store, "customers", "tier", customers).items()}
+        self.orders = by_ids(store, "orders", "total_minor, currency", orders)
+        self.rates = rates
+
+    def of(self, customer_id: int | None, order_id: int | None) -> tuple[int, float]:
+        tier = self.tiers.get(customer_id, 0) if customer_id is not None else 0
+        value = 0.0
+        if order_id is not None and order_id in self.orders:
+            total, currency = self.orders[order_id]
+            value = round(self.rates.to_usd(total, currency), 2)
+        return tier, value

@@ -1,0 +1,370 @@
+"""Importing by the batch: each batch of lines checked record by record, then written through
+``desk.intake`` set-based, in one transaction.
+
+A batch is checked first, line by line, with the checks of :class:`~crossdesk.io.importer.Importer`
+(a bad line is reported with its number and skipped). References are resolved per batch with one indexed
+lookup per shop, honouring the file's order: a line may refer only to records on earlier lines. The
+conversations (buyer messages, replies and notes, ticket state) are cut into waves in which each thread
+appears once, in file order, so the batch ends where the same lines applied one by one would end. Should
+the set-based write fail in a way no check foresaw, the batch is rolled back and applied again line by
+line through the one-record path, which names the line. Shops, rare and needed by every later line, are
+applied one by one as they come.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from crossdesk.api import Desk, DeskError
+from crossdesk.errors import PermissionDenied
+from crossdesk.intake.sql import by_platform_key, chunks
+from crossdesk.intake.threads import waves
+from crossdesk.io.records import RecordError, integer, strings, text, timestamp
+from crossdesk.models import Actor, TicketStatus
+
+Key = tuple[str, int, str]
+#: What a line's failure may raise; anything else stops the import.
+LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError)
+
+
+class BatchImporter:
+    """Applies batches of parsed records to a desk as one actor (``importer`` gives the shop lookups and
+    the one-record path)."""
+
+    def __init__(
+        self, desk: Desk, actor: Actor, importer: Any, describe: Callable[[bytes | None], str]
+    ) -> None:
+        self.desk = desk
+        self.actor = actor
+        self.importer = importer
+        self.describe = describe
+
+    def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
+        """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
+        desk = self.desk
+        with desk.tx():
+            outcomes: list[tuple[str, str]] = []
+            bad: list[tuple[int, str]] = []
+            try:
+                if any(record["type"] == "shop" for _, _, record in batch):
+                    raise LookupError("shops go one by one")
+                with desk.tx():
+                    self._bulk(batch, outcomes, bad)
+            except PermissionDenied:
+                raise
+            except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
+                outcomes, bad = [], []
+                self._one_by_one(batch, outcomes, bad)
+            for kind, outcome in outcomes:
+                getattr(report, outcome)[kind] += 1
+            report.bad.extend(bad)
+
+    def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
+        for number, line, record in batch:
+            try:
+                with self.desk.tx():
+                    outcomes.append((record["type"], self.importer.apply(record)))
+            except PermissionDenied:
+                raise
+            except LINE_ERRORS as exc:
+                bad.append((number, self._reason(line, exc)))
+
+    def _reason(self, line: bytes, exc: Exception) -> str:
+        what = self.describe(line)
+        return f"{what}{exc}" if what else str(exc)
+
+    # ---- the set-based path --------------------------------------------------------------------------
+
+    def _bulk(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
+        prepared: dict[str, list[tuple[int, bytes, dict]]] = {"customer": [], "order": [], "thread": []}
+        failed: dict[int, str] = {}
+        for number, line, record in batch:
+            try:
+                row = getattr(self, f"_check_{record['type']}")(record)
+            except LINE_ERRORS as exc:
+                failed[number] = self._reason(line, exc)
+                continue
+            prepared["thread" if record["type"] in ("message", "ticket") else record["type"]].append(
+                (number, line, row)
+            )
+        done: dict[int, tuple[str, str]] = {}
+        intake = self.desk.intake
+        customers = self._write(prepared["customer"], intake.customers, failed, done, "customer")
+        refs = References(self.desk, customers)
+        refs.preload_refs([row for _, _, row in prepared["order"]], ("customer",))
+        orders_in = []
+        for number, line, row in prepared["order"]:
+            try:
+                row["customer_id"] = refs.customer(row, number)
+                orders_in.append((number, line, row))
+            except RecordError as exc:
+                failed[number] = self._reason(line, exc)
+        refs.orders = self._write(orders_in, intake.orders, failed, done, "order")
+        self._threads(prepared["thread"], refs, failed, done)
+        for number, _, _ in batch:
+            if number in done:
+                outcomes.append(done[number])
+            elif number in failed:
+                bad.append((number, failed[number]))
+
+    def _write(
+        self, items: list, call: Callable, failed: dict, done: dict, kind: str
+    ) -> dict[Key, tuple[int, int]]:
+        """Write ``items`` through ``call``; the ids by platform key with the line that wrote them."""
+        ids: dict[Key, tuple[int, int]] = {}
+        results = call(self.actor, [row for _, _, row in items]) if items else []
+        for (number, line, row), result in zip(items, results, strict=True):
+            if isinstance(result, Exception):
+                failed[number] = self._reason(line, result)
+                continue
+            # The line that created it: a reference from an earlier line must not see it. Rows that were
+            # in the desk before the batch are seen from every line (0).
+            ids[row["platform"], row["shop_id"], row["external_id"]] = (
+                result[0],
+                number if result[1] == "added" else 0,
+            )
+            done[number] = (kind, result[1])
+        return ids
+
+    def _threads(self, items: list, refs: References, failed: dict, done: dict) -> None:
+        existing = by_platform_key(
+            self.desk.store,
+            "messages",
+            "id",
+            ((r["platform"], r["shop_id"], r["external_id"]) for _, _, r in items if r["type"] == "message"),
+        )
+        refs.preload_refs(
+            [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
+            ("customer", "order"),
+        )
+        live = []
+        for number, line, row in items:
+            if row["type"] == "message" and (row["platform"], row["shop_id"], row["external_id"]) in existing:
+                done[number] = ("message", "unchanged")
+                continue
+            if row["type"] == "message" and row["direction"] == "in":
+                try:
+                    row["customer_id"] = refs.customer(row, number)
+                    row["order_id"] = refs.order(row, number)
+                except RecordError as exc:
+                    failed[number] = self._reason(line, exc)
+                    continue
+            live.append((number, line, row))
+        intake = self.desk.intake
+        threads = intake.threads(self.actor)
+        for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
+            parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
+            for i in wave:
+                row = live[i][2]
+                part = (
+                    "ticket" if row["type"] == "ticket" else ("in" if row["direction"] == "in" else "history")
+                )
+                parts[part].append(live[i])
+            for part, method in (
+                ("in", threads.receive),
+                ("history", threads.history),
+                ("ticket", threads.restore),
+            ):
+                items_ = parts[part]
+                if not items_:
+                    continue
+                results = method([row for _, _, row in items_])
+                have = self._have_tags(
+                    [
+                        r[0]
+                        for (_, _, row), r in zip(items_, results, strict=True)
+                        if row.get("tags") and not isinstance(r, Exception)
+                    ]
+                )
+                for (number, line, row), result in zip(items_, results, strict=True):
+                    if isinstance(result, Exception):
+                        failed[number] = self._reason(line, result)
+                    elif part == "ticket":
+                        changed = result[1] | self._tags(result[0], row["tags"], have.get(result[0], set()))
+                        done[number] = ("ticket", "updated" if changed else "unchanged")
+                    else:
+                        done[number] = ("message", "added" if result[-1] else "unchanged")
+        intake.deliver(threads)
+
+    def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
+        have: dict[int, set[str]] = {}
+        for part in chunks(sorted(set(ticket_ids))):
+            marks = ",".join("?" * len(part))
+            for tid, tag in self.desk.db.execute(
+                f"SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({marks})", list(part)
+            ):
+                have.setdefault(tid, set()).add(tag)
+        return have
+
+    def _tags(self, ticket_id: int, tags: list[str], have: set[str]) -> bool:
+        """Tags through ``desk.add_tags`` (audited, raising ``ticket_updated``), when some are missing."""
+        if not tags or all(t.strip().lower() in have for t in tags):
+            return False
+        return bool(self.desk.add_tags(self.actor, ticket_id, tags))
+
+    # ---- the checks of each record type (those of Importer, without touching the desk) -----------------
+
+    def _check_customer(self, record: dict) -> dict:
+        platform, shop_id = self.importer.shop(record)
+        ext = text(record, "external_id", required=True)
+        tier = integer(record, "tier")
+        if tier is not None and not 0 <= tier <= 3:
+            raise RecordError(f"tier must be 0-3 (new, potential, core, high-value), not {tier}")
+        fields = ("name", "email", "phone", "country", "region", "language", "handle")
+        return {
+            "platform": platform,
+            "shop_id": shop_id,
+            "external_id": ext,
+            "tier": tier,
+            **{f: text(record, f) for f in fields},
+        }
+
+    def _check_order(self, record: dict) -> dict:
+        platform, shop_id = self.importer.shop(record)
+        ext = text(record, "external_id", required=True)
+        raw_lines = record.get("lines")
+        if not isinstance(raw_lines, list) or not raw_lines:
+            raise RecordError("field 'lines' must be a non-empty list of order lines")
+        delivered = timestamp(record, "delivered_at")
+        lines = []
+        for i, line in enumerate(raw_lines, 1):
+            if not isinstance(line, dict):
+                raise RecordError(f"order line {i} must be an object")
+            try:
+                lines.append(
+                    {
+                        "external_id": text(line, "external_id") or str(i),
+                        "sku": text(line, "sku", required=True),
+                        "title": text(line, "title"),
+                        "quantity": integer(line, "quantity", default=1),
+                        "unit_price_minor": integer(line, "unit_price_minor", required=True),
+                        "delivered_at": timestamp(line, "delivered_at"),
+                    }
+                )
+            except RecordError as exc:
+                raise RecordError(f"order line {i}: {exc}") from None
+        for line in lines:
+            if line["delivered_at"] is None:
+                line["delivered_at"] = delivered
+        return {
+            "platform": platform,
+            "shop_id": shop_id,
+            "external_id": ext,
+            "customer": text(record, "customer"),
+            "currency": text(record, "currency", required=True),
+            "ordered_at": timestamp(record, "ordered_at", required=True),
+            "lines": lines,
+            "status": text(record, "status", default="paid"),
+            "shipped_at": timestamp(record, "shipped_at"),
+            "delivered_at": delivered,
+            "tracking_number": text(record, "tracking_number"),
+            "carrier": text(record, "carrier"),
+            "country": text(record, "country"),
+            "region": text(record, "region"),
+            "total_minor": integer(record, "total_minor"),
+        }
+
+    def _check_message(self, record: dict) -> dict:
+        platform, shop_id = self.importer.shop(record)
+        ext = text(record, "external_id", required=True)
+        thread = text(record, "thread_id", required=True)
+        direction = text(record, "direction", default="in")
+        if direction not in ("in", "out", "note"):
+            raise RecordError(f"direction must be in, out or note, not {direction!r}")
+        body = record.get("body")
+        if not isinstance(body, str):
+            raise RecordError(
+                "field 'body' is missing"
+                if body is None
+                else f"field 'body' must be a string, not a {type(body).__name__}"
+            )
+        row = {
+            "type": "message",
+            "platform": platform,
+            "shop_id": shop_id,
+            "thread_id": thread,
+            "external_id": ext,
+            "direction": direction,
+            "body": body,
+            "created_at": timestamp(record, "created_at", required=True),
+            "language": text(record, "language"),
+            "author": text(record, "author"),
+        }
+        if direction == "in":
+            row.update(
+                customer=text(record, "customer"),
+                order=text(record, "order"),
+                subject=text(record, "subject"),
+            )
+        else:
+            row["translation"] = text(record, "translation")
+        return row
+
+    def _check_ticket(self, record: dict) -> dict:
+        platform, shop_id = self.importer.shop(record)
+        row: dict[str, Any] = {
+            "type": "ticket",
+            "platform": platform,
+            "shop_id": shop_id,
+            "thread_id": text(record, "thread_id", required=True),
+        }
+        if record.get("status") is not None:
+            try:
+                row["status"] = int(TicketStatus.parse(text(record, "status")))
+            except ValueError as exc:
+                raise RecordError(str(exc)) from None
+        if record.get("subject") is not None:
+            row["subject"] = text(record, "subject")
+        row["tags"] = strings(record, "tags")
+        return row
+
+
+class References:
+    """Customer and order references of a batch: written by this batch on an earlier line, or in the
+    desk already (one indexed lookup per shop for the whole batch, on first need)."""
+
+    def __init__(self, desk: Desk, customers: dict[Key, tuple[int, int]]) -> None:
+        self.desk = desk
+        self.customers = customers
+        self.orders: dict[Key, tuple[int, int]] = {}
+        self._stored: dict[str, dict[Key, int]] = {}
+
+    def preload(self, kind: str, keys: Iterable[Key]) -> None:
+        table, column = ("customer_identities", "customer_id") if kind == "customer" else ("orders", "id")
+        found = by_platform_key(self.desk.store, table, column, keys)
+        self._stored.setdefault(kind, {}).update({k: v[0] for k, v in found.items()})
+
+    def customer(self, row: dict, line: int) -> int | None:
+        return self._find("customer", self.customers, row, row.pop("customer", ""), line)
+
+    def order(self, row: dict, line: int) -> int | None:
+        return self._find("order", self.orders, row, row.pop("order", ""), line)
+
+    def _find(self, kind: str, batch: dict, row: dict, ext: str, line: int) -> int | None:
+        if not ext:
+            return None
+        key = (row["platform"], row["shop_id"], ext)
+        mine = batch.get(key)
+        found = (
+            self._stored.setdefault(kind, {}).get(key)
+            if mine is None
+            else (mine[0] if mine[1] < line else None)
+        )
+        if found is None:
+            article = "an" if kind == "order" else "a"
+            raise RecordError(
+                f"unknown {kind} {ext!r} on this shop ({article} {kind} record must come first)"
+            )
+        return found
+
+    def preload_refs(self, rows: Iterable[dict], kinds: tuple[str, ...]) -> None:
+        """One lookup per shop for every reference of ``rows`` not written by this batch."""
+        for kind in kinds:
+            mine = self.customers if kind == "customer" else self.orders
+            keys = {(r["platform"], r["shop_id"], r[kind]) for r in rows if r.get(kind)}
+            self.preload(kind, [k for k in keys if k not in mine])
+
+
+__all__ = ["BatchImporter", "References"]

@@ -1,0 +1,123 @@
+"""An import killed at a random moment (SIGKILL, a real process) and run again leaves the desk one clean
+import leaves: committed batches stay, the batch in progress is gone, the rerun adds only what is missing."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crossdesk.api import Desk
+from crossdesk.demo import build_demo
+from crossdesk.io import export_jsonl, import_jsonl
+from crossdesk.models import Actor
+
+ADMIN = Actor.system("test")
+NOW = 1_795_000_000
+
+
+@pytest.fixture(scope="module")
+def export_file(tmp_path_factory) -> Path:
+    desk = Desk.memory(clock=lambda: NOW)
+    build_demo(desk, size=600, seed=5, now=NOW)
+    out = io.BytesIO()
+    export_jsonl(desk, ADMIN, out)
+    path = tmp_path_factory.mktemp("crash") / "export.jsonl"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _import(db: Path, source: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "crossdesk", "import", str(source), "--db", str(db), "--batch", "150"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _export(db: Path) -> bytes:
+    desk = Desk.open(db)
+    try:
+        out = io.BytesIO()
+        export_jsonl(desk, ADMIN, out)
+        return out.getvalue()
+    finally:
+        desk.close()
+
+
+def _counts(db: Path) -> dict[str, int]:
+    desk = Desk.open(db)
+    try:
+        tables = (
+            "customers",
+            "customer_identities",
+            "orders",
+            "order_lines",
+            "tickets",
+            "messages",
+            "ticket_tags",
+        )
+        return {t: desk.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        desk.close()
+
+
+def test_killed_import_then_rerun_equals_one_clean_import(tmp_path, export_file):
+    clean = tmp_path / "clean.db"
+    Desk.open(clean).close()
+    started = time.monotonic()
+    assert _import(clean, export_file).wait(timeout=300) == 0
+    duration = time.monotonic() - started
+
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    killed = tmp_path / "killed.db"
+    Desk.open(killed).close()
+    kills = []
+    for _ in range(3):
+        proc = _import(killed, export_file)
+        moment = rng.uniform(0.2, 1.0) * duration  # past the interpreter's start, inside the import
+        try:
+            proc.wait(timeout=moment)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kills.append((round(moment, 2), proc.returncode))
+    assert any(code == -signal.SIGKILL for _, code in kills), f"no kill landed inside the import: {kills}"
+    assert _import(killed, export_file).wait(timeout=300) == 0, f"seed {seed}, kills {kills}"
+
+    assert _counts(killed) == _counts(clean), f"seed {seed}, kills {kills}"
+    assert _export(killed) == _export(clean), f"seed {seed}, kills {kills}"
+
+
+def test_a_batch_is_all_or_nothing(tmp_path, export_file, monkeypatch):
+    """A failure no check foresaw while a batch is written takes the batch back whole, then the batch is
+    applied line by line: the failing line is named and the others are imported."""
+    from crossdesk.intake import threads
+
+    desk = Desk.memory(clock=lambda: NOW)
+    real = threads.Threads.history
+    calls = {"n": 0}
+
+    def broken_once(self, rows):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ValueError("disk on fire")
+        return real(self, rows)
+
+    monkeypatch.setattr(threads.Threads, "history", broken_once)
+    report = import_jsonl(desk, ADMIN, export_file)
+    assert report.bad == []
+    monkeypatch.undo()
+    reference = Desk.memory(clock=lambda: NOW)
+    import_jsonl(reference, ADMIN, export_file)
+    for table in ("tickets", "messages", "customers", "orders"):
+        count = f"SELECT count(*) FROM {table}"
+        assert desk.db.execute(count).fetchone() == reference.db.execute(count).fetchone()
