@@ -35,6 +35,7 @@ from crossdesk.cli import (
     tui,
 )
 from crossdesk.cli import analytics as analytics_cli
+from crossdesk.cli import assist as assist_commands
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -60,6 +61,7 @@ COMMAND_MODULES = (
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
+    assist_commands,  # draft, summarize, thread, llm usage|budget|bench
 )
 
 __all__ = ["UserError", "cli", "main"]

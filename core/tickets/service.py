@@ -383,13 +383,22 @@ class TicketService:
         status: str | TicketStatus | None = TicketStatus.PENDING,
         template: str | None = None,
         request_id: str | None = None,
+        confirmed: str | None = None,
     ) -> int:
         """Send a reply to the buyer: stored as an outbound message and queued in the outbox for the
         platform connector. ``body`` is what the buyer receives; ``translation`` the agent's own-language
         text when the reply was translated. Returns the message id. A ``request_id`` already done on this
-        ticket returns that reply's message and sends nothing again."""
+        ticket returns that reply's message and sends nothing again.
+
+        A body still holding parts a translator left untranslated (``⟦ ⟧``) is refused unless
+        ``confirmed`` is that exact body: the agent saw what goes out and said so."""
         store = self.store
         store.require(actor, "reply")
+        if ("⟦" in body or "⟧" in body) and confirmed != body:
+            raise DeskError(
+                "the reply still has parts marked ⟦ ⟧ that were not translated; edit them, or confirm "
+                "that this exact text goes to the buyer"
+            )
         body, _ = clean_text(body)
         if not body.strip():
             raise DeskError("a reply cannot be empty")
