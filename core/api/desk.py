@@ -33,6 +33,7 @@ from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.notify import NotificationService
+from crossdesk.onboarding import OnboardingService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.outreach import OutreachService
@@ -259,6 +260,10 @@ class Desk:
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
         return service
+
+    @cached_property
+    def onboarding(self) -> OnboardingService:
+        return OnboardingService(self.store, self.shops)
 
     @cached_property
     def tracking(self) -> TrackingService:

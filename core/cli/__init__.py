@@ -29,6 +29,7 @@ from crossdesk.cli import (
     routing,
     scale,
     serve,
+    shops,
     sync,
     team,
     tracking,
@@ -60,6 +61,7 @@ COMMAND_MODULES = (
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
+    shops,  # shops add|list|test|remove
 )
 
 __all__ = ["UserError", "cli", "main"]
