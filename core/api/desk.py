@@ -40,6 +40,7 @@ from crossdesk.outreach import OutreachService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
+from crossdesk.reputation import ReputationService
 from crossdesk.routing import RoutingService
 from crossdesk.rules import RuleService
 from crossdesk.shops import ShopService
@@ -264,6 +265,12 @@ class Desk:
     @cached_property
     def onboarding(self) -> OnboardingService:
         return OnboardingService(self.store, self.shops)
+
+    @cached_property
+    def reputation(self) -> ReputationService:
+        return ReputationService(
+            self.store, customers=self.customers, orders=self.orders, tickets=self.tickets, intake=self.intake
+        )
 
     @cached_property
     def tracking(self) -> TrackingService:

@@ -25,6 +25,7 @@ from crossdesk.cli import (
     evaluate,
     language,
     mail,
+    reputation,
     rescore,
     routing,
     scale,
@@ -62,6 +63,7 @@ COMMAND_MODULES = (
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
     shops,  # shops add|list|test|remove
+    reputation,  # reviews pull|list|ratings
 )
 
 __all__ = ["UserError", "cli", "main"]

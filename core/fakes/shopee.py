@@ -24,7 +24,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from crossdesk.fakes.marketplace import MarketplaceFake, SeedMessage, SeedOrder
 from crossdesk.fakes.server import FakeRequest, FakeResponse
@@ -73,6 +73,12 @@ class FakeShopee(MarketplaceFake):
         self.add_route("POST", "/api/v2/auth/token/get", self.token_get)
         self.add_route("POST", "/api/v2/auth/access_token/get", self.access_token_get)
         self.add_route("GET", "/api/v2/shop/get_shop_info", self.get_shop_info)
+        self.add_route("GET", "/api/v2/product/get_comment", self.get_comment)
+        self.add_route("POST", "/api/v2/product/reply_comment", self.reply_comment)
+        self.comments = [
+            self._comment(i, o, star)
+            for i, (o, star) in enumerate(zip(self.orders, (5, 1, 4, 2), strict=False))
+        ]
         self.return_states = {r.return_id: "REQUESTED" for r in self.returns}
         self.add_route("GET", "/api/v2/order/get_order_list", self.get_order_list)
         self.add_route("GET", "/api/v2/order/get_order_detail", self.get_order_detail)
@@ -222,6 +228,78 @@ class FakeShopee(MarketplaceFake):
                 "status": "NORMAL",
             }
         )
+
+    # ---- product comments (reviews) -------------------------------------------------------------
+
+    COMMENT_TEXT: ClassVar[dict[int, str]] = {
+        5: "Great, fast delivery!",
+        4: "Good value.",
+        2: "Strap broke after a week.",
+        1: "Arrived broken, useless.",
+    }
+
+    def _comment(self, i: int, o: SeedOrder, star: int) -> dict[str, Any]:
+        line = o.lines[0] if o.lines else None
+        return {
+            "comment_id": 5_000_000 + i,
+            "comment": self.COMMENT_TEXT[star],
+            "buyer_username": o.buyer_id,
+            "buyer_user_id": self.uid(o.buyer_id),
+            "order_sn": o.order_id,
+            "item_id": 100,
+            "model_id": 0,
+            "model_sku": line.sku if line else "",
+            "rating_star": star,
+            "editable": "EDITABLE",
+            "hidden": False,
+            "create_time": o.updated + 3 * 86400,
+            "comment_reply": None,
+        }
+
+    def get_comment(self, req: FakeRequest) -> FakeResponse:
+        bad = self._check(req)
+        if bad:
+            return bad
+        size = int(req.arg("page_size") or 10)
+        if not 1 <= size <= 100:
+            return _err("error_param", "page_size should be between 1 and 100.")
+        wanted = req.arg("comment_id")
+        rows = [c for c in self.comments if not wanted or str(c["comment_id"]) == wanted]
+        offset = int(req.arg("cursor") or 0)
+        page = rows[offset : offset + size]
+        more = offset + size < len(rows)
+        return _ok(
+            {"item_comment_list": page, "more": more, "next_cursor": str(offset + size) if more else ""}
+        )
+
+    def reply_comment(self, req: FakeRequest) -> FakeResponse:
+        bad = self._check(req)
+        if bad:
+            return bad
+        results = []
+        for item in req.json().get("comment_list") or []:
+            c = next((c for c in self.comments if c["comment_id"] == item.get("comment_id")), None)
+            if c is None or not item.get("comment"):
+                results.append(
+                    {
+                        "comment_id": item.get("comment_id"),
+                        "fail_error": "error_param",
+                        "fail_message": "Comment not found.",
+                    }
+                )
+            elif c["comment_reply"]:
+                results.append(
+                    {
+                        "comment_id": c["comment_id"],
+                        "fail_error": "error_param",
+                        "fail_message": "Already replied.",
+                    }
+                )
+            else:
+                c["comment_reply"] = {"reply": item["comment"], "hidden": False}
+                self.actions.append(("reply_comment", str(c["comment_id"]), item))
+                results.append({"comment_id": c["comment_id"]})
+        return _ok({"result_list": results})
 
     # ---- orders --------------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from crossdesk.plugins.platforms._http import (
     platform_time,
     request,
 )
+from crossdesk.plugins.platforms.shopee_reviews import REVIEW_THREAD, ShopeeReviews
 
 CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://partner.shopeemobile.com"
@@ -60,7 +61,7 @@ def sign(partner_key: str, base: str) -> str:
     return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
 
 
-class ShopeeConnector:
+class ShopeeConnector(ShopeeReviews):
     capabilities = frozenset({"orders", "messages_in", "messages_out", "returns_in", "returns_decide"})
 
     def __init__(self, config: Mapping[str, Any], client: httpx.Client) -> None:
@@ -392,6 +393,8 @@ class ShopeeConnector:
                 return out
 
     def send_message(self, action: MessageOut) -> dict[str, Any]:
+        if (action.thread_id or "").startswith(REVIEW_THREAD):
+            return self.reply_review(action)
         to_id = action.buyer_external_id
         if not to_id or not to_id.isdigit():
             raise PlatformError(
@@ -491,6 +494,8 @@ class ShopeeConnector:
 
     def find_sent(self, action: Action) -> dict[str, Any] | None:
         if isinstance(action, MessageOut):
+            if (action.thread_id or "").startswith(REVIEW_THREAD):
+                return self.find_review_reply(action)
             if not action.thread_id:
                 # It went to the buyer's id, so it may be there; without the conversation we cannot look.
                 raise PlatformError("shopee find_sent: the conversation id is not known for this message")
