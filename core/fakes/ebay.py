@@ -17,7 +17,7 @@ import secrets
 import time
 import urllib.parse
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from crossdesk.fakes.marketplace import MarketplaceFake, SeedMessage, SeedOrder
 from crossdesk.fakes.server import FakeRequest, FakeResponse
@@ -68,6 +68,11 @@ class FakeEbay(MarketplaceFake):
         self.add_route("POST", "/identity/v1/oauth2/token", self.token)
         self.add_route("GET", "/oauth2/authorize", self.authorize)
         self.add_route("GET", "/commerce/identity/v1/user/", self.identity)
+        self.add_route("GET", "/commerce/feedback/v1/feedback", self.get_feedback)
+        kinds = ("POSITIVE", "NEGATIVE", "NEUTRAL")
+        self.feedback = [
+            self._feedback(i, o, k) for i, (o, k) in enumerate(zip(self.orders, kinds, strict=False))
+        ]
         self.codes: dict[str, str] = {}  # code -> the redirect_uri it was issued for
         self.granted_scopes = set(SCOPES)
         self.add_route("GET", "/sell/fulfillment/v1/order", self.get_orders)
@@ -136,6 +141,39 @@ class FakeEbay(MarketplaceFake):
                 "accountType": "BUSINESS",
                 "registrationMarketplaceId": "EBAY_US",
             }
+        )
+
+    TEXTS: ClassVar[dict[str, str]] = {
+        "POSITIVE": "Fast shipping, as described.",
+        "NEUTRAL": "OK but slow.",
+        "NEGATIVE": "Item not as described, seller ignored me.",
+    }
+
+    def _feedback(self, i: int, o: SeedOrder, kind: str) -> dict[str, Any]:
+        line = o.lines[0] if o.lines else None
+        return {
+            "feedbackId": f"fb-{9000 + i}",
+            "commentType": kind,
+            "feedbackComment": {"commentText": self.TEXTS[kind]},
+            "feedbackEnteredDate": iso(o.updated + 5 * 86400),
+            "providerUserDetail": {"username": o.buyer_id},
+            "orderLineItemSummary": {
+                "orderId": o.order_id,
+                "lineItemId": line.line_id if line else "",
+                "sku": line.sku if line else "",
+            },
+        }
+
+    def get_feedback(self, req: FakeRequest) -> FakeResponse:
+        bad = self._auth(req, "Bearer")
+        if bad:
+            return bad
+        if req.arg("user_id") != self.seller or req.arg("feedback_type") != "FEEDBACK_RECEIVED_AS_SELLER":
+            return _error(400, 215001, "user_id and feedback_type are required")
+        limit, offset = int(req.arg("limit") or 25), int(req.arg("offset") or 0)
+        page = self.feedback[offset : offset + limit]
+        return FakeResponse.json(
+            {"feedbackEntries": page, "total": len(self.feedback), "limit": limit, "offset": offset}
         )
 
     def _auth(self, req: FakeRequest, scheme: str) -> FakeResponse | None:
