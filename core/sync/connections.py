@@ -159,6 +159,8 @@ class Connections:
             self._vault_opened = True
             env = os.environ if self._env is None else self._env
             self._vault = open_vault(env, required=False)
+            if env.get("CROSSDESK_VAULT_KEY"):
+                REDACTOR.register(env["CROSSDESK_VAULT_KEY"])  # the passphrase never reaches a log
         return self._vault
 
     def _stored(self, shop: Mapping[str, Any]) -> dict[str, str]:
