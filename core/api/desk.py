@@ -35,12 +35,14 @@ from crossdesk.llm import LlmService
 from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.notify import NotificationService
+from crossdesk.onboarding import OnboardingService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.outreach import OutreachService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
+from crossdesk.reputation import ReputationService
 from crossdesk.routing import RoutingService
 from crossdesk.rules import RuleService
 from crossdesk.shops import ShopService
@@ -273,6 +275,16 @@ class Desk:
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
         return service
+
+    @cached_property
+    def onboarding(self) -> OnboardingService:
+        return OnboardingService(self.store, self.shops)
+
+    @cached_property
+    def reputation(self) -> ReputationService:
+        return ReputationService(
+            self.store, customers=self.customers, orders=self.orders, tickets=self.tickets, intake=self.intake
+        )
 
     @cached_property
     def tracking(self) -> TrackingService:

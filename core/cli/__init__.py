@@ -25,10 +25,12 @@ from crossdesk.cli import (
     evaluate,
     language,
     mail,
+    reputation,
     rescore,
     routing,
     scale,
     serve,
+    shops,
     sync,
     team,
     tracking,
@@ -62,6 +64,8 @@ COMMAND_MODULES = (
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
     assist_commands,  # draft, summarize, thread, llm usage|budget|bench
+    shops,  # shops add|list|test|remove
+    reputation,  # reviews pull|list|ratings
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -28,6 +28,7 @@ from crossdesk.store.migrations import (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0170_reviews,
 )
 
 #: Every migration module, oldest first.
@@ -55,4 +56,5 @@ MODULES = (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0170_reviews,
 )
