@@ -196,6 +196,9 @@ class BatchImporter:
                         done[number] = ("ticket", "updated" if changed else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
+                        if result[-1] and (row.get("channel") or row.get("attachments")):
+                            # how it travelled and its attachments' metadata, as the one-record path
+                            self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
         intake.deliver(threads)
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
@@ -303,7 +306,11 @@ class BatchImporter:
             "created_at": timestamp(record, "created_at", required=True),
             "language": text(record, "language"),
             "author": text(record, "author"),
+            "channel": text(record, "channel"),
+            "attachments": record.get("attachments") or [],
         }
+        if not isinstance(row["attachments"], list):
+            raise RecordError("field 'attachments' must be a list")
         if direction == "in":
             row.update(
                 customer=text(record, "customer"),

@@ -105,8 +105,10 @@ def amount(record: Mapping[str, Any], key: str, *, required: bool = False) -> in
 def quantity(record: Mapping[str, Any], key: str) -> int:
     value = integer(record, key, default=1)
     assert value is not None
-    if not 1 <= value <= MAX_QUANTITY:
-        raise RecordError(f"field {key!r} must be from 1 to {MAX_QUANTITY:,}, not {str(value)[:30]}")
+    if value < 1:
+        raise RecordError(f"quantity {value}; it must be positive")
+    if value > MAX_QUANTITY:
+        raise RecordError(f"quantity {str(value)[:30]} is above {MAX_QUANTITY:,}")
     return value
 
 
