@@ -18,6 +18,7 @@ import orjson
 
 from crossdesk.models import Connector, PlatformSpec
 from crossdesk.store import Store
+from crossdesk.sync.hosts import HostMismatch, check_hosts
 from crossdesk.sync.secrets import (
     REDACTOR,
     Secret,
@@ -129,6 +130,8 @@ class Connections:
             if self._path is not None:
                 kwargs["path"] = self._path
             secrets = load_credentials(shop["platform"], shop["external_id"], **kwargs)
+        if secrets and "id" in shop:
+            check_hosts(self.store, shop, settings)  # credentials go only where they were issued for
         config = {
             "shop_external_id": shop["external_id"],
             "marketplace": shop.get("marketplace", ""),
@@ -158,6 +161,8 @@ class Connections:
             )
             self._clients.append(client)
             connector = spec.factory(config, client)
+        except HostMismatch as exc:
+            raise ConnectionError_(str(exc)) from None
         except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
             hint = ""
             if isinstance(exc, KeyError):  # ``config["token"]`` in a factory: say which key it wanted
