@@ -156,11 +156,16 @@ def mapping(record: Mapping[str, Any], key: str) -> dict:
     return value
 
 
-def iso(epoch: int | None) -> str | None:
-    """Epoch seconds as the ISO 8601 UTC text the export writes."""
+def iso(epoch: int | None) -> str | int | None:
+    """Epoch seconds as the ISO 8601 UTC text the export writes; a time no calendar date can show (a
+    desk that took one before import refused them) stays the number, so the export of the desk goes on
+    and an import names that line."""
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return epoch
 
 
 def type_name(value: Any) -> str:

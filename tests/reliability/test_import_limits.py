@@ -180,3 +180,14 @@ def test_the_services_refuse_what_import_refuses(desk):
     assert isinstance(results[0], DeskError) and isinstance(results[1], DeskError)
     assert not isinstance(results[2], Exception)
     assert desk.db.execute("SELECT count(*) FROM orders WHERE external_id LIKE 'bulk-%'").fetchone()[0] == 1
+
+
+def test_export_goes_on_past_a_time_stored_before_the_fix(desk):
+    import_jsonl(desk, ADMIN, jsonl(SHOP, CUSTOMER, MESSAGE, order("o1")))
+    desk.db.execute("UPDATE messages SET created_at = ?", [10**15])  # as an earlier version let in
+    desk.db.execute("UPDATE orders SET ordered_at = ?", [-(10**12)])
+    out = io.BytesIO()
+    export_jsonl(desk, ADMIN, out)
+    assert b'"created_at":1000000000000000' in out.getvalue()
+    again = import_jsonl(desk, ADMIN, io.BytesIO(out.getvalue()))
+    assert {n for n, _ in again.bad} == {3, 4}  # the order and the message, by line, the rest imports
