@@ -19,6 +19,7 @@ import orjson
 
 from crossdesk.models import Connector, PlatformSpec
 from crossdesk.store import Store
+from crossdesk.sync.hosts import HostMismatch, check_hosts
 from crossdesk.sync.secrets import (
     REDACTOR,
     Secret,
@@ -139,6 +140,8 @@ class Connections:
         for key, value in stored.items():
             REDACTOR.register(value)
             secrets[key] = Secret(value)
+        if secrets and "id" in shop:
+            check_hosts(self.store, shop, settings)  # credentials go only where they were issued for
         config = {
             "shop_external_id": shop["external_id"],
             "marketplace": shop.get("marketplace", ""),
@@ -205,6 +208,8 @@ class Connections:
             )
             self._clients.append(client)
             connector = spec.factory(config, client)
+        except HostMismatch as exc:
+            raise ConnectionError_(str(exc)) from None
         except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
             hint = ""
             if isinstance(exc, KeyError):  # ``config["token"]`` in a factory: say which key it wanted

@@ -402,6 +402,7 @@ class TicketService:
         body, _ = clean_text(body)
         if not body.strip():
             raise DeskError("a reply cannot be empty")
+        _within_cap("a reply", body)
         now = store.now()
         with store.tx():
             earlier = requests.done(store, request_id, "reply", "ticket", ticket_id)
@@ -450,6 +451,7 @@ class TicketService:
         body, _ = clean_text(body)
         if not body.strip():
             raise DeskError("a note cannot be empty")
+        _within_cap("a note", body)
         with store.tx():
             ticket = self.row(ticket_id)
             message_id = self._insert_outbound(actor, ticket, body, Direction.NOTE, "", "", store.now())
@@ -484,3 +486,9 @@ class TicketService:
         # Our own ids are unique by primary key; the platform's id replaces this once the message is sent.
         self.store.db.execute("UPDATE messages SET external_id = ? WHERE id = ?", [f"crossdesk:{pk}", pk])
         return pk
+
+
+def _within_cap(what: str, body: str) -> None:
+    """Replies and notes are held to the cap of incoming messages (import and export carry them)."""
+    if len(body) > MAX_BODY_CHARS:
+        raise DeskError(f"{what} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}")
