@@ -11,6 +11,7 @@ skips a beat when the lock is busy.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 from types import TracebackType
@@ -59,7 +60,9 @@ class LeaseKeeper:
                 conn.close()
 
     def _renew(self, conn: sqlite3.Connection | None) -> None:
-        until = int(self.store.clock() + self.lease)
+        # Rounded up: the desk keeps whole seconds and calls a lease stale once ``now`` reaches it, so a
+        # lease rounded down would lapse for a moment after every second boundary.
+        until = math.ceil(self.store.clock() + self.lease)
         if conn is not None:
             conn.execute(RENEW, [until, self.item_id])
         elif self.store.lock.acquire(timeout=interval_of(self.lease)):

@@ -35,6 +35,7 @@ of its capability with it, unchanged. An item whose payload is not a valid actio
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,12 +186,11 @@ class OutboxDispatcher:
         report.sent.append(item["id"])
 
     def _claim(self, item: dict) -> bool:
-        now = self.store.now()
         with self.store.tx():
             claimed = self.store.db.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ? "
                 "WHERE id = ? AND status = 'pending'",
-                [now + self.lease, item["id"]],
+                [math.ceil(self.store.clock() + self.lease), item["id"]],  # rounded up, as its renewals
             ).rowcount
         if claimed:
             item["attempts"] += 1

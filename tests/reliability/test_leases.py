@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -27,6 +28,14 @@ def _reply(h) -> int:
     ).fetchone()[0]
 
 
+def _status(path, item: int) -> str:
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT status FROM outbox WHERE id = ?", [item]).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_a_send_held_by_rate_limits_past_its_lease_is_not_taken_by_a_second_dispatcher(tmp_path, monkeypatch):
     path = tmp_path / "desk.db"
     monkeypatch.setattr(Desk, "memory", classmethod(lambda cls, pm=None, **kw: Desk.open(path, pm, **kw)))
@@ -49,7 +58,13 @@ def test_a_send_held_by_rate_limits_past_its_lease_is_not_taken_by_a_second_disp
 
         worker = threading.Thread(target=dispatch_first)
         worker.start()
-        time.sleep(2.0)  # the first send is still waiting out the rate limit, past its one-second lease
+        # Wait until the first dispatcher holds the item (a loaded machine may take a while to get there),
+        # then past its one-second lease while the send still waits out the rate limits.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _status(path, item) != "sending":
+            time.sleep(0.05)
+        assert _status(path, item) == "sending"
+        time.sleep(1.5)
         second = h.dispatch(lease=1)
         worker.join(30)
         assert second.sent == [] and second.reconciled == []
