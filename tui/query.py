@@ -117,7 +117,7 @@ def to_filters(
             else:
                 out["assignee_id"] = agents[value.lower()]
         elif arg == "shop_id":
-            if value.isdigit():
+            if value.isascii() and value.isdigit() and len(value) < 19:
                 out["shop_id"] = int(value)
             elif value.lower() in shops:
                 out["shop_id"] = shops[value.lower()]

@@ -11,6 +11,7 @@ import click
 import orjson
 
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk, resolve_db
+from crossdesk.cli.numbers import MinorAmount
 from crossdesk.outbox import requests
 
 #: Case steps that queue a platform action, so run once per request id.
@@ -251,7 +252,7 @@ def open_case(
 @click.argument("action")
 @click.argument("case_ids", type=int, nargs=-1, required=True)
 @click.option("--reason", default=None, help="For decline and flag.")
-@click.option("--amount", type=int, default=None, help="Refund amount in minor units (cents).")
+@click.option("--amount", type=MinorAmount(), default=None, help="Refund amount in minor units (cents).")
 @click.option("--currency", default=None, help="Refund currency; must be the order's.")
 @click.option("--tracking", default=None)
 @click.option("--without-return", is_flag=True, help="Refund a return before the goods are back.")

@@ -171,7 +171,7 @@ class AfterSalesScreen(DeskScreen):
             return
 
         def check_quantity(text: str) -> str | None:
-            if not text.isdigit() or not 1 <= int(text) <= line["quantity"]:
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= line["quantity"]:
                 return f"a whole number from 1 to {line['quantity']}"
             return None
 
