@@ -147,3 +147,14 @@ def _tier(value: str) -> int:
         if value.lower() in (tier.label, tier.name.lower()):
             return int(tier)
     raise QueryError(f"unknown tier {value!r}; expected one of {', '.join(t.label for t in Tier)} or 0-3")
+
+
+def read_names(desk: Any, actor: Any) -> dict[str, dict[str, int]]:
+    """The ``agents`` and ``shops`` lookups of :func:`to_filters` for ``actor`` on ``desk`` (the inbox and
+    ``crossdesk tickets list`` read them the same way)."""
+    agents = desk.agents(actor)
+    shop_names = {}
+    for s in desk.shops.list(actor):
+        shop_names[s["name"].lower()] = s["id"]
+        shop_names[s["external_id"].lower()] = s["id"]
+    return {"agents": {a["name"].lower(): a["id"] for a in agents}, "shops": shop_names}

@@ -28,6 +28,7 @@ from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
+from crossdesk.explain import ExplainService
 from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.mail.service import MailService
@@ -223,6 +224,10 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def explain(self) -> ExplainService:
+        return ExplainService(self.store, self.queue.weights)
 
     @cached_property
     def notifications(self) -> NotificationService:

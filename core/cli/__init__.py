@@ -31,6 +31,7 @@ from crossdesk.cli import (
     serve,
     sync,
     team,
+    tickets,
     tracking,
     tui,
 )
@@ -60,6 +61,7 @@ COMMAND_MODULES = (
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
+    tickets,  # tickets list|show|explain|reply
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -151,12 +151,7 @@ class InboxScreen(DeskScreen):
             queue.reload()
 
     def _read_names(self) -> dict[str, dict[str, int]]:
-        agents = self.desk.agents(self.actor)
-        shop_names = {}
-        for s in self.desk.shops.list(self.actor):
-            shop_names[s["name"].lower()] = s["id"]
-            shop_names[s["external_id"].lower()] = s["id"]
-        return {"agents": {a["name"].lower(): a["id"] for a in agents}, "shops": shop_names}
+        return query.read_names(self.desk, self.actor)
 
     @on(NamesLoaded)
     def _names_loaded(self, message: NamesLoaded) -> None:
