@@ -54,6 +54,7 @@ from crossdesk.tui.screens import (
 from crossdesk.tui.services import Gateway
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView
+from crossdesk.tui.widgets.score import ScoreModal
 
 #: Errors a user can cause or meet: shown in plain words. Anything else is a bug and says so.
 PLAIN_ERRORS = (DeskError, PermissionDenied, ValueError, query.QueryError)
@@ -84,6 +85,7 @@ SCREENS_WITH_BINDINGS = (
     PromptModal,
     PickModal,
     ResultsModal,
+    ScoreModal,
 )
 
 

@@ -123,26 +123,7 @@ def explain(desk: Any, actor: Any, ticket_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(orjson.dumps(e.as_dict(), option=orjson.OPT_INDENT_2).decode())
         return
-    click.echo(explanation_text(e))
-
-
-def explanation_text(e: Any) -> str:
-    """The explanation as plain lines (the TUI's score panel shows the same)."""
-    lines = []
-    if not e.in_queue:
-        lines.append(f"ticket #{e.ticket_id} is solved or closed: it is not in the queue")
-    source = "as the last re-score stored it" if e.scored_by_rescore else "now (no re-score has stored it)"
-    lines.append(f"ticket #{e.ticket_id}: score {e.total:.2f} at {_when(e.at)} UTC, {source}")
-    for p in e.parts:
-        lines.append(f"  {p.label:<14} {p.points:+7.2f}  {p.facts}")
-    lines.append(f"  {'total':<14} {sum(p.points for p in e.parts):+7.2f}")
-    if e.stored is not None and math.isfinite(e.stored):
-        lines.append(f"stored priority {e.stored:.2f}")
-    if e.changed_since:
-        lines.append("the ticket changed after that re-score: the queue ranks it by its live score")
-    if math.isfinite(e.live) and abs(e.live - e.total) > 0.005:
-        lines.append(f"live score now ({_when(e.now)} UTC): {e.live:.2f}")
-    return "\n".join(lines)
+    click.echo(e.text())
 
 
 @tickets.command()

@@ -94,6 +94,26 @@ class Explanation:
             ],
         }
 
+    def text(self) -> str:
+        """The explanation as plain lines: ``crossdesk tickets explain`` prints them, the TUI shows them."""
+        lines = []
+        if not self.in_queue:
+            lines.append(f"ticket #{self.ticket_id} is solved or closed: it is not in the queue")
+        source = (
+            "as the last re-score stored it" if self.scored_by_rescore else "now (no re-score stored it yet)"
+        )
+        lines.append(f"ticket #{self.ticket_id}: score {self.total:.2f} at {_when(self.at)}, {source}")
+        for p in self.parts:
+            lines.append(f"  {p.label:<14} {p.points:+7.2f}  {p.facts}")
+        lines.append(f"  {'total':<14} {sum(p.points for p in self.parts):+7.2f}")
+        if self.stored is not None and math.isfinite(self.stored):
+            lines.append(f"stored priority {self.stored:.2f}")
+        if self.changed_since:
+            lines.append("the ticket changed after that re-score: the queue ranks it by its live score")
+        if math.isfinite(self.live) and abs(self.live - self.total) > 0.005:
+            lines.append(f"live score now ({_when(self.now)}): {self.live:.2f}")
+        return "\n".join(lines)
+
 
 def _when(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -34,6 +34,7 @@ from crossdesk.tui.messages import (
     TicketLoaded,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
 from crossdesk.tui.widgets.conversation.attachments import (
     AttachmentsListed,
@@ -47,7 +48,7 @@ from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead,
 from crossdesk.tui.widgets.conversation.thread import ThreadView
 
 
-class ConversationScreen(DeskScreen):
+class ConversationScreen(score.ExplainsScore, DeskScreen):
     """One ticket: the thread, its context, and the reply composer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,6 +73,7 @@ class ConversationScreen(DeskScreen):
         Binding("e", "assign_me", "Take", id="conversation.take", tooltip="Assign the ticket to me"),
         Binding("a", "attachments", "Attachments", id="conversation.attachments"),
         Binding("m", "original_mail", "Original mail", id="conversation.original"),
+        score.binding("conversation"),
     ]
     NEEDS: ClassVar[dict[str, str]] = {
         "send": "reply",
@@ -304,6 +306,9 @@ class ConversationScreen(DeskScreen):
         self.load()
 
     # ---- the ticket and where to go from it -------------------------------------------------------------
+
+    def score_ticket_id(self) -> int | None:
+        return self.ticket_id
 
     def action_customer(self) -> None:
         if self.ticket and self.ticket.get("customer_id") is not None:

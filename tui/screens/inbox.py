@@ -35,6 +35,7 @@ from crossdesk.tui.messages import (
     TemplatesListed,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
@@ -48,7 +49,7 @@ BULK_CHOICES = [
 ]
 
 
-class InboxScreen(DeskScreen):
+class InboxScreen(score.ExplainsScore, DeskScreen):
     """The ranked queue with filters, search, multi-select and bulk actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -62,6 +63,7 @@ class InboxScreen(DeskScreen):
         Binding("a", "select_page", "Select page", id="inbox.select_page", show=False),
         Binding("c", "customer", "Customer", id="inbox.customer", tooltip="The buyer of the ticket"),
         Binding("d", "dashboard", "Dashboard", id="inbox.dashboard"),
+        score.binding("inbox"),
         Binding("r", "reload", "Refresh", id="inbox.refresh"),
         Binding("R", "rescore", "Rescore", id="inbox.rescore", tooltip="Re-score the queue in a worker"),
         Binding("S", "sync", "Sync", id="inbox.sync", tooltip="Pull from and push to the marketplaces"),
@@ -255,6 +257,10 @@ class InboxScreen(DeskScreen):
             self.notify("This ticket has no known buyer.", severity="warning")
             return
         self.app.post_message(OpenCustomer(row["customer_id"]))
+
+    def score_ticket_id(self) -> int | None:
+        row = self.query_one(QueueView).current
+        return None if row is None else int(row["id"])
 
     def action_dashboard(self) -> None:
         self.app.post_message(OpenDashboard())
