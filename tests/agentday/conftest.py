@@ -75,3 +75,16 @@ def settle():
 @pytest.fixture
 def size() -> tuple[int, int]:
     return SIZE
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """A small demo desk built by ``crossdesk demo`` (the desk a new agent tries)."""
+    from click.testing import CliRunner
+
+    from crossdesk.cli import cli
+
+    path = tmp_path_factory.mktemp("demo") / "desk.db"
+    result = CliRunner().invoke(cli, ["demo", "--size", "120", "--headless", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path

@@ -14,14 +14,6 @@ from crossdesk.native import reference
 from crossdesk.queue import rescore
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "desk.db"
-    result = CliRunner().invoke(cli, ["demo", "--size", "120", "--headless", "--db", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 def run(path, *args):
     return CliRunner().invoke(cli, ["tickets", *args, "--db", str(path)], catch_exceptions=False)
 
@@ -56,8 +48,18 @@ def test_cli_explain_adds_up_and_prints_every_part(demo_db):
     assert math.isclose(sum(p["points"] for p in data["parts"]), data["stored_priority"], abs_tol=1e-3)
     assert data["stored_priority"] == pytest.approx(top["priority"], abs=1e-3)
     text = run(demo_db, "explain", str(top["id"])).output
-    for label in ("SLA", "wait", "platform risk", "order value", "customer tier", "intent", "sentiment",
-                  "status", "escalation", "total"):
+    for label in (
+        "SLA",
+        "wait",
+        "platform risk",
+        "order value",
+        "customer tier",
+        "intent",
+        "sentiment",
+        "status",
+        "escalation",
+        "total",
+    ):
         assert label in text
 
 

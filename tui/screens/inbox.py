@@ -86,8 +86,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
         yield Input(
-            placeholder="/ filter: platform:amazon lang:de intent:refund tier:high-value shop:3 "
-            "assignee:ana status:open mine breaching … or words to search",
+            placeholder="/ filter: platform:amazon lang:de intent:refund_request tier:high-value order:shipped "
+            "assignee:me status:open mine breaching … or #ticket, buyer, order, SKU, tracking",
             id="filter",
         )
         yield Static("", id="queue-header")
