@@ -28,7 +28,7 @@ from crossdesk.errors import DeskError, PermissionDenied
 from crossdesk.models import Actor
 from crossdesk.tui import query
 from crossdesk.tui.commands import ScreenActions
-from crossdesk.tui.keys import load_config
+from crossdesk.tui.keys import load_config, report_clashes
 from crossdesk.tui.messages import (
     Failed,
     OpenAfterSales,
@@ -121,6 +121,7 @@ class CrossdeskApp(App):
         self.warm_up = warm_up  # read the first conversation in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
+        report_clashes(self.config, binding_groups())
 
     def on_mount(self) -> None:
         self.set_interval(self.notify_every, self._look_for_notifications)
@@ -266,6 +267,15 @@ def binding_ids() -> set[str]:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)
     return ids
+
+
+def binding_groups() -> dict[str, list[tuple[str, str]]]:
+    """Each screen's bindings with the app's own, as ``(id, default keys)``: where two may clash."""
+    own = [(b.id, b.key) for b in CrossdeskApp.BINDINGS if isinstance(b, Binding) and b.id]
+    return {
+        cls.__name__: [(b.id, b.key) for b in cls.BINDINGS if isinstance(b, Binding) and b.id] + own
+        for cls in SCREENS_WITH_BINDINGS
+    }
 
 
 def run(db_path: str | Path | None, agent: str | None = None, trusted: Actor | None = None) -> None:
