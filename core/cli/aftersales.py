@@ -13,6 +13,7 @@ import orjson
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk, resolve_db
 from crossdesk.cli.numbers import MinorAmount
 from crossdesk.outbox import requests
+from crossdesk.policy.words import verdict_words
 
 #: Case steps that queue a platform action, so run once per request id.
 REQUEST_ACTIONS = ("approve", "decline", "refund")
@@ -186,7 +187,7 @@ def show(db_path: Path | None, case_id: int, as_json: bool) -> None:
     verdict = case["verdict"]
     if verdict:
         click.echo(
-            f"verdict: {'eligible' if verdict['eligible'] else 'not eligible'} until {verdict['deadline']} - {verdict['basis']}"
+            f"verdict: {verdict_words(verdict['eligible'], verdict['deadline'])} - {verdict['basis']}"
         )
     for line in case["lines"]:
         click.echo(
@@ -243,7 +244,8 @@ def open_case(
     click.echo(f"case {case_id} opened: {case['state']}")
     if case["verdict"]:
         click.echo(
-            f"verdict: {case['verdict']['basis']}, {'eligible' if case['verdict']['eligible'] else 'not eligible'} until {case['verdict']['deadline']}"
+            f"verdict: {case['verdict']['basis']}, "
+            f"{verdict_words(case['verdict']['eligible'], case['verdict']['deadline'])}"
         )
 
 
