@@ -213,13 +213,12 @@ def read_names(desk: Any, actor: Any) -> dict[str, dict[str, int]]:
     for s in desk.shops.list(actor):
         shop_names[s["name"].lower()] = s["id"]
         shop_names[s["external_id"].lower()] = s["id"]
-    languages = [r[0] for r in desk.db.execute("SELECT DISTINCT language FROM tickets WHERE language <> ''")]
-    statuses = [r[0] for r in desk.db.execute("SELECT DISTINCT status FROM orders")]
+    values = desk.tickets.filter_values(actor)
     return {
         "agents": {a["name"].lower(): a["id"] for a in agents},
         "shops": shop_names,
-        "languages": languages,
-        "order_statuses": sorted({*statuses, *ORDER_STATUSES}),
+        "languages": values["languages"],
+        "order_statuses": sorted({*values["order_statuses"], *ORDER_STATUSES}),
     }
 
 

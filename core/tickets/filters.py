@@ -112,6 +112,8 @@ def search_filter(text: str) -> tuple[str, list[Any]]:
     (whether or not a message quotes it), a SKU on its order, or a tracking number of its order or of a
     shipment on it."""
     text = text.strip()
+    if not text:
+        raise DeskError("search needs at least one word")
     number = _TICKET_NUMBER.fullmatch(text)
     if number and text.startswith("#"):
         return "t.id = ?", [int(number.group(1))]
