@@ -52,6 +52,7 @@ from crossdesk.tui.screens import (
     TeamScreen,
 )
 from crossdesk.tui.services import Gateway
+from crossdesk.tui.widgets import drafts as kept_drafts
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView
 from crossdesk.tui.widgets.score import ScoreModal
@@ -170,10 +171,14 @@ class CrossdeskApp(App):
         else:
             actor = gw.call(gw.desk.actor_for, name)
         gw.actor = actor
+        kept_drafts.restore(self)
         if isinstance(self.screen, SignInScreen):
             self.switch_screen(InboxScreen())
         else:
             self.push_screen(InboxScreen())
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        kept_drafts.quit_app(self)
 
     # ---- where screens ask to go --------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from crossdesk.store.migrations import (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0150_drafts,
 )
 
 #: Every migration module, oldest first.
@@ -51,4 +52,5 @@ MODULES = (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0150_drafts,
 )
