@@ -97,7 +97,12 @@ class CaseService:
         )
         if quote.left <= 0:
             raise CaseError(f"nothing is left to refund on order {order['external_id']}")
-        return quote
+        if actor.permissions is not None:  # a custom role: its own limit (the roles setting)
+            role = (self.store.get_setting("roles", None) or {}).get(actor.custom_role) or {}
+            limit = role.get("refund_limit_usd_minor", 0)
+        else:
+            limit = self.store.refund_limits().get(actor.role)
+        return dataclasses.replace(quote, limit_usd_minor=None if limit is None else int(limit))
 
     # ---- opening and evaluating -----------------------------------------------------------------------
 

@@ -146,6 +146,8 @@ class RefundQuote:
     left: int
     suggested: int
     without_return: bool
+    #: The acting agent's refund limit in USD cents (None: no limit), shown before an amount is typed.
+    limit_usd_minor: int | None = None
 
     def parse(self, text: str) -> int:
         """An amount typed in the order's currency, in minor units; ValueError (in words) when it is not

@@ -115,3 +115,28 @@ def test_cli_number_options_refuse_absurd_values_in_one_line(tmp_path, args):
     desk = Desk.open(path)
     assert desk.cases.get(Actor.system("admin"), case)["refunded_minor"] == 0
     desk.close()
+
+
+async def test_the_refund_prompt_shows_the_agents_limit_up_front(desk, ids, make_app, settle):
+    """Issue 17 item 4: the limit is said before the agent types, not only after a refusal."""
+    sam = desk.actor_for("sam")
+    order_id = ids.orders["us_return"]
+    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
+    case_id = desk.cases.open(
+        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
+    )
+    desk.cases.approve(sam, case_id)
+    limit = desk.store.refund_limits().get(desk.actor_for("ana").role)
+    assert limit is not None
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSalesScreen(order_id))
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, PromptModal)
+        shown = " ".join(str(s.render()) for s in prompt.query(".dialog-body"))
+        assert f"USD {limit / 100:,.2f}" in shown or "may not refund on your own" in shown
+        assert "request an approval" in shown

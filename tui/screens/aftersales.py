@@ -36,6 +36,18 @@ CASE_TYPES = [
 ]
 
 
+
+def refund_limit_words(limit_usd_minor: int | None) -> str:
+    """The agent's refund limit, said before they type an amount (nothing when they have none)."""
+    if limit_usd_minor is None:
+        return ""
+    if limit_usd_minor <= 0:
+        return "\nYou may not refund on your own: ask a supervisor or request an approval."
+    return (
+        f"\nYour refund limit is USD {limit_usd_minor / 100:,.2f} per order (refunds so far count); "
+        "above it, ask a supervisor or request an approval."
+    )
+
 class AfterSalesScreen(DeskScreen):
     """Cases of one order: open one from a line, read the policy verdict, decide, receive, refund."""
 
@@ -271,7 +283,8 @@ class AfterSalesScreen(DeskScreen):
                 f"Refund amount in {quote.currency}",
                 value=quote.as_text(quote.suggested),
                 check=check,
-                help=f"Up to {left} is left to refund on order {quote.order_external_id}.",
+                help=f"Up to {left} is left to refund on order {quote.order_external_id}."
+                + refund_limit_words(quote.limit_usd_minor),
             ),
             partial(self._refund_amount, quote),
         )
