@@ -11,6 +11,7 @@ from textual.widgets import Static
 from crossdesk.conversation import TicketView
 from crossdesk.models import TicketStatus, Tier
 from crossdesk.tui.format import clip, countdown, firing, money, when
+from crossdesk.tui.widgets.conversation.audit_words import audit_line
 
 #: Rich styles of the SLA clocks by urgency (see :func:`crossdesk.tui.format.countdown`).
 CLOCK_STYLE = {
@@ -65,7 +66,7 @@ class ContextPanel(VerticalScroll):
         self.query_one("#ctx-rules", Static).update(rules)
         kb = "\n".join(f"· {escape(kb_line(a))}" for a in view.kb) or "no article matches"
         self.query_one("#ctx-kb", Static).update(f"[b]Knowledge base[/b]\n{kb}")
-        audit = "\n".join(f"{when(a['at'])} {escape(a['actor'])} {a['action']}" for a in view.audit)
+        audit = "\n".join(f"{when(a['at'])} {escape(a['actor'])} {escape(audit_line(a))}" for a in view.audit)
         self.query_one("#ctx-audit", Static).update(f"[b]Audit[/b]\n{audit or '—'}")
 
 
