@@ -37,6 +37,7 @@ from crossdesk.tui.messages import (
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
+from crossdesk.tui.widgets.inbox import select_all
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
 #: The bulk actions offered, as (choice, label); each is one ``desk.bulk`` operation.
@@ -61,6 +62,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         ),
         Binding("b", "bulk", "Bulk", id="inbox.bulk", tooltip="Act on the selected tickets"),
         Binding("a", "select_page", "Select page", id="inbox.select_page", show=False),
+        Binding("A", "select_all", "Select all", id="inbox.select_all", show=False),
         Binding("c", "customer", "Customer", id="inbox.customer", tooltip="The buyer of the ticket"),
         Binding("d", "dashboard", "Dashboard", id="inbox.dashboard"),
         score.binding("inbox"),
@@ -248,6 +250,9 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
 
     def action_select_page(self) -> None:
         self.query_one(QueueView).select_loaded()
+
+    def action_select_all(self) -> None:
+        select_all.select_matching(self)
 
     def action_customer(self) -> None:
         row = self.query_one(QueueView).current
