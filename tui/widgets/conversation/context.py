@@ -79,6 +79,12 @@ def order_text(view: TicketView) -> str:
             f"[b]Buyer[/b]\n{escape(customer['name'])} · {customer['country']} · "
             f"{Tier(customer['tier']).label} · LTV ${customer['lifetime_value_usd']:,.2f}"
         )
+        others = [t for t in customer.get("open_tickets", []) if t["id"] != view.ticket["id"]]
+        if others:
+            lines.append(
+                "[b]Other open tickets[/b]\n"
+                + "\n".join(f"  #{t['id']} {t['platform']} {escape(clip(t['subject'], 30))}" for t in others)
+            )
     if order:
         digits = view.digits
         lines.append(
