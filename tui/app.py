@@ -54,6 +54,7 @@ from crossdesk.tui.screens import (
 from crossdesk.tui.services import Gateway
 from crossdesk.tui.widgets import drafts as kept_drafts
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
+from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView
 from crossdesk.tui.widgets.score import ScoreModal
 
@@ -87,6 +88,7 @@ SCREENS_WITH_BINDINGS = (
     PickModal,
     ResultsModal,
     ScoreModal,
+    LegendModal,
 )
 
 

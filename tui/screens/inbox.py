@@ -38,6 +38,7 @@ from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox import select_all
+from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
 #: The bulk actions offered, as (choice, label); each is one ``desk.bulk`` operation.
@@ -63,6 +64,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         Binding("b", "bulk", "Bulk", id="inbox.bulk", tooltip="Act on the selected tickets"),
         Binding("a", "select_page", "Select page", id="inbox.select_page", show=False),
         Binding("A", "select_all", "Select all", id="inbox.select_all", show=False),
+        Binding("L", "legend", "Legend", id="inbox.legend", tooltip="What the marks mean"),
         Binding("c", "customer", "Customer", id="inbox.customer", tooltip="The buyer of the ticket"),
         Binding("d", "dashboard", "Dashboard", id="inbox.dashboard"),
         score.binding("inbox"),
@@ -253,6 +255,9 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
 
     def action_select_all(self) -> None:
         select_all.select_matching(self)
+
+    def action_legend(self) -> None:
+        self.app.push_screen(LegendModal())
 
     def action_customer(self) -> None:
         row = self.query_one(QueueView).current
