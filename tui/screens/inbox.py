@@ -37,7 +37,7 @@ from crossdesk.tui.messages import (
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
-from crossdesk.tui.widgets.inbox import select_all
+from crossdesk.tui.widgets.inbox import assign_words, select_all
 from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
@@ -351,10 +351,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
                 value = None if agent == "none" else int(agent)
                 self._confirm_bulk(ids, "assign", value, f"Assign {len(ids)} ticket(s) to {who}")
 
-        choices = [("none", "nobody (unassign)")] + [
-            (str(a["id"]), f"{a['name']} ({a['role']})") for a in agents
-        ]
-        self.app.push_screen(PickModal("Assign to", choices), picked)
+        self.app.push_screen(PickModal("Assign to", assign_words.choices(self, agents, ids)), picked)
 
     @on(TemplatesListed)
     def _bulk_template(self, message: TemplatesListed) -> None:
