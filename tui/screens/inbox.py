@@ -37,7 +37,7 @@ from crossdesk.tui.messages import (
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
-from crossdesk.tui.widgets.inbox import assign_words, select_all
+from crossdesk.tui.widgets.inbox import assign_words, select_all, template_preview
 from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
@@ -359,7 +359,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
 
         def picked(name: str | None) -> None:
             if name:
-                self._confirm_bulk(ids, "template", name, f"Send template {name!r} to {len(ids)} buyer(s)")
+                what = f"Send template {name!r} to {len(ids)} buyer(s)"
+                self._confirm_bulk(ids, "template", name, what, template_preview.preview(self, name, ids))
 
         self.app.push_screen(
             PickModal(
@@ -368,12 +369,12 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
             picked,
         )
 
-    def _confirm_bulk(self, ids: list[int], op: str, value: Any, what: str) -> None:
+    def _confirm_bulk(self, ids: list[int], op: str, value: Any, what: str, detail: str = "") -> None:
         def go(yes: bool | None) -> None:
             if yes:
                 self.call(partial(BulkDone, what), self.desk.bulk.tickets, self.actor, op, ids, value)
 
-        self.app.push_screen(ConfirmModal("Confirm bulk action", f"{what}?"), go)
+        self.app.push_screen(ConfirmModal("Confirm bulk action", f"{what}?{detail}"), go)
 
     @on(BulkDone)
     def _bulk_done(self, message: BulkDone) -> None:
