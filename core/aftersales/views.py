@@ -148,6 +148,8 @@ class RefundQuote:
     without_return: bool
     #: The acting agent's refund limit in USD cents (None: no limit), shown before an amount is typed.
     limit_usd_minor: int | None = None
+    #: What the case itself still covers (its lines' value minus its refunds; 0: it names no amount).
+    case_left: int = 0
 
     def parse(self, text: str) -> int:
         """An amount typed in the order's currency, in minor units; ValueError (in words) when it is not
@@ -181,6 +183,7 @@ def refund_quote(
         left=left,
         suggested=min(left, asked or left),
         without_return=goods_outstanding(case),
+        case_left=asked,
     )
 
 

@@ -296,6 +296,9 @@ class AfterSalesScreen(DeskScreen):
         body = f"Refund {money(minor, quote.currency, quote.digits)} to the buyer on case #{quote.case_id}?"
         if quote.without_return:
             body += "\nThe goods are not back yet: this refunds without waiting for the return."
+        if 0 < quote.case_left < minor:
+            covered = money(quote.case_left, quote.currency, quote.digits)
+            body += f"\nThis is more than the case covers ({covered}): the rest is refunded beyond its lines."
 
         def confirmed(yes: bool | None) -> None:
             if yes:
