@@ -36,6 +36,7 @@ from crossdesk.tui.messages import (
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
+from crossdesk.tui.widgets.conversation import next_ticket
 from crossdesk.tui.widgets.conversation.attachments import (
     AttachmentsListed,
     OriginalLoaded,
@@ -54,6 +55,14 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="conversation.back"),
         Binding("ctrl+s", "send", "Send reply", id="conversation.send", priority=True),
+        Binding(
+            next_ticket.KEY,
+            "send_next",
+            "Send, next",
+            id="conversation.send_next",
+            priority=True,
+            tooltip="Send, then open the next ticket in my queue",
+        ),
         Binding("ctrl+n", "note", "Add note", id="conversation.note", priority=True),
         Binding("ctrl+t", "template", "Template", id="conversation.template", priority=True),
         Binding("ctrl+l", "preview_translation", "Translate reply", id="conversation.preview", priority=True),
@@ -77,6 +86,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
     ]
     NEEDS: ClassVar[dict[str, str]] = {
         "send": "reply",
+        "send_next": "reply",
         "note": "reply",
         "template": "reply",
         "status": "reply",
@@ -172,6 +182,10 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
 
     # ---- sending ------------------------------------------------------------------------------------
 
+    def action_send_next(self) -> None:
+        self._then_next = True
+        self.action_send()
+
     def action_send(self) -> None:
         body = self._draft().strip()
         if not body:
@@ -204,6 +218,10 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self.template = None
         self.reply_translation = ""
         self.notify(f"Reply queued in the outbox (message {message.value}).")
+        if getattr(self, "_then_next", False):
+            self._then_next = False
+            next_ticket.open_next(self)
+            return
         self.load()
 
     def action_note(self) -> None:
