@@ -131,13 +131,16 @@ def sla_text(ticket: dict, now: int, sla: dict | None) -> str:
         rows[0] += f" · {escape(str(sla['policy']))}"
         if sla.get("paused_since"):
             rows.append(f"[yellow]paused since {when(sla['paused_since'])}[/]")
-    for label, key in (
-        ("first reply", "first_reply_due"),
-        ("next reply", "next_reply_due"),
-        ("resolution", "resolution_due"),
+    breached = int(ticket.get("sla_breached") or 0)  # bits: 1 first, 2 next, 4 resolution
+    for bit, label, key in (
+        (1, "first reply", "first_reply_due"),
+        (2, "next reply", "next_reply_due"),
+        (4, "resolution", "resolution_due"),
     ):
         text, urgency = countdown(ticket.get(key), now)
+        if ticket.get(key) is None and breached & bit:  # met, but late: the breach stays on record
+            text, urgency = "breached (answered late)", "sla-breached"
         rows.append(f"{label:12} [{CLOCK_STYLE.get(urgency, 'dim')}]{text}[/]")
-    if all(ticket.get(k) is None for k in ("first_reply_due", "next_reply_due", "resolution_due")):
+    if not breached and all(ticket.get(k) is None for k in ("first_reply_due", "next_reply_due", "resolution_due")):
         rows.append("[dim]no SLA policy applies[/dim]")
     return "\n".join(rows)
