@@ -140,3 +140,36 @@ async def test_the_refund_prompt_shows_the_agents_limit_up_front(desk, ids, make
         shown = " ".join(str(s.render()) for s in prompt.query(".dialog-body"))
         assert f"USD {limit / 100:,.2f}" in shown or "may not refund on your own" in shown
         assert "request an approval" in shown
+
+
+async def test_above_the_limit_an_agent_can_request_approval_instead(desk, ids, make_app, settle):
+    """Issue 17 item 4: the refusal says why and offers the approval request; y files it."""
+    from textual.widgets import Static
+
+    from crossdesk.tui.widgets.aftersales.refund_or_ask import AskApproval
+
+    sam = desk.actor_for("sam")
+    order_id = ids.orders["us_return"]
+    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
+    case_id = desk.cases.open(
+        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
+    )
+    desk.cases.approve(sam, case_id)
+    before = len(desk.approvals.queue(sam))
+    app = make_app(agent="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSalesScreen(order_id))
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, AskApproval)
+        body = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "limit" in body and "Ask a supervisor" in body
+        await pilot.press("y")
+        await settle(pilot)
+    queue = desk.approvals.queue(sam)
+    assert (len(queue) == before + 1 and queue[-1]["case_id"] == case_id) or queue[0]["case_id"] == case_id
+    assert desk.cases.get(sam, case_id)["refunded_minor"] == 0

@@ -24,6 +24,7 @@ from crossdesk.aftersales.views import OPEN, permitted_actions
 from crossdesk.tui.format import money
 from crossdesk.tui.messages import CaseChanged, CasesLoaded, RefundQuoted
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.aftersales import refund_or_ask
 from crossdesk.tui.widgets.aftersales.cases import CasesTable, CaseVerdict, LinesTable, OrderHead
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 
@@ -302,14 +303,6 @@ class AfterSalesScreen(DeskScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call(
-                    partial(CaseChanged, quote.case_id),
-                    self.desk.cases.refund,
-                    self.actor,
-                    quote.case_id,
-                    amount_minor=minor,
-                    currency=quote.currency,
-                    without_return=quote.without_return,
-                )
+                refund_or_ask.refund(self, quote, minor)
 
         self.app.push_screen(ConfirmModal("Refund", body, "Refund"), confirmed)
