@@ -241,7 +241,8 @@ class CrossdeskApp(App):
             self.post_message(Failed(exc))
             return
         self.post_message(Progress(label, -1, -1))
-        self.post_message(SlowDone(label))
+        # A result that can say what it really did (how much was translated) says it instead of "done".
+        self.post_message(SlowDone(label, getattr(result, "headline", ""), bool(getattr(result, "warn", False))))
         target.post_message(reply(result))
 
     @on(Progress)
@@ -263,7 +264,10 @@ class CrossdeskApp(App):
 
     @on(SlowDone)
     def _slow_done(self, message: SlowDone) -> None:
-        self.notify(f"{message.label}: done.")
+        if message.detail:
+            self.notify(f"{message.label}: {message.detail}", severity="warning" if message.warn else "information")
+        else:
+            self.notify(f"{message.label}: done.")
 
 
 def binding_ids() -> set[str]:

@@ -93,9 +93,11 @@ class Progress(Message):
 class SlowDone(Message):
     """Slow work finished without an error."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, detail: str = "", warn: bool = False) -> None:
         super().__init__()
         self.label = label
+        self.detail = detail  # what the work really did, when it can say (else "done")
+        self.warn = warn
 
 
 # ---- inbox ---------------------------------------------------------------------------------------
@@ -170,6 +172,14 @@ class TicketChanged(Result[Any]):
 
 class DraftReady(Result[Any]):
     """A template filled for the buyer (:class:`crossdesk.conversation.Draft`)."""
+
+
+class DraftMade(Result[Any]):
+    """An AI reply draft (``value``: :class:`crossdesk.assist.ReplyDraft`); nothing was sent."""
+
+
+class SummaryMade(Result[Any]):
+    """An AI summary of the thread (``value``: :class:`crossdesk.assist.Summary`)."""
 
 
 class ReplyTranslated(Result[Any]):

@@ -23,6 +23,7 @@ import sqlite_utils
 from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
+from crossdesk.assist import AssistService
 from crossdesk.autorun import AutorunService
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
@@ -32,15 +33,18 @@ from crossdesk.drafts import DraftService
 from crossdesk.explain import ExplainService
 from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
+from crossdesk.llm import LlmService
 from crossdesk.mail.service import MailService
 from crossdesk.models import Actor, Event
 from crossdesk.notify import NotificationService
+from crossdesk.onboarding import OnboardingService
 from crossdesk.orders import OrderService, Rates
 from crossdesk.outbox import OutboxService
 from crossdesk.outreach import OutreachService
 from crossdesk.platforms import Action
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.queue import QueueService
+from crossdesk.reputation import ReputationService
 from crossdesk.routing import RoutingService
 from crossdesk.rules import RuleService
 from crossdesk.shops import ShopService
@@ -65,7 +69,7 @@ class Desk:
     Services: ``desk.tickets``, ``desk.customers``, ``desk.orders``, ``desk.rates``, ``desk.shops``,
     ``desk.team``, ``desk.outbox``, ``desk.cases``, ``desk.templates``, ``desk.translation``,
     ``desk.rules``, ``desk.sla``, ``desk.queue``, ``desk.routing``, ``desk.analytics``, ``desk.sync``,
-    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.mail``. Each follows the same rules: actor first, permission checked first, audit row
+    ``desk.bulk``, ``desk.conversation``, ``desk.tracking``, ``desk.mail``, ``desk.llm``, ``desk.assist``. Each follows the same rules: actor first, permission checked first, audit row
     in the same transaction as the change. Customers also have ``desk.segments``, ``desk.merges``, ``desk.surveys`` and ``desk.outreach``.
     """
 
@@ -109,6 +113,8 @@ class Desk:
     def close(self) -> None:
         if "queue" in self.__dict__:  # built: its snapshot may hold a connection of its own
             self.queue.close()
+        if "llm" in self.__dict__:
+            self.llm.close()
         self.store.close()
 
     @contextmanager
@@ -210,7 +216,17 @@ class Desk:
 
     @cached_property
     def translation(self) -> TranslationService:
-        return TranslationService(self.store, self.tickets)
+        return TranslationService(self.store, self.tickets, llm=self.llm)
+
+    @cached_property
+    def llm(self) -> LlmService:
+        return LlmService(self.store)
+
+    @cached_property
+    def assist(self) -> AssistService:
+        return AssistService(
+            self.store, self.tickets, self.orders, self.templates, self.rates, self.translation, self.llm
+        )
 
     @cached_property
     def rules(self) -> RuleService:
@@ -269,6 +285,16 @@ class Desk:
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
         return service
+
+    @cached_property
+    def onboarding(self) -> OnboardingService:
+        return OnboardingService(self.store, self.shops)
+
+    @cached_property
+    def reputation(self) -> ReputationService:
+        return ReputationService(
+            self.store, customers=self.customers, orders=self.orders, tickets=self.tickets, intake=self.intake
+        )
 
     @cached_property
     def tracking(self) -> TrackingService:

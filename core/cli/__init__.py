@@ -25,10 +25,12 @@ from crossdesk.cli import (
     evaluate,
     language,
     mail,
+    reputation,
     rescore,
     routing,
     scale,
     serve,
+    shops,
     sync,
     team,
     tickets,
@@ -36,6 +38,7 @@ from crossdesk.cli import (
     tui,
 )
 from crossdesk.cli import analytics as analytics_cli
+from crossdesk.cli import assist as assist_commands
 from crossdesk.cli.common import UserError, main_group
 
 #: Modules of crossdesk.cli that add commands. Keep one line per area.
@@ -62,6 +65,9 @@ COMMAND_MODULES = (
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
     tickets,  # tickets list|show|explain|reply
+    assist_commands,  # draft, summarize, thread, llm usage|budget|bench
+    shops,  # shops add|list|test|remove
+    reputation,  # reviews pull|list|ratings
 )
 
 __all__ = ["UserError", "cli", "main"]

@@ -12,6 +12,7 @@ import orjson
 
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk, resolve_db
 from crossdesk.cli.numbers import MinorAmount
+from crossdesk.io.records import MAX_QUANTITY
 from crossdesk.outbox import requests
 from crossdesk.policy.words import verdict_words
 
@@ -208,9 +209,12 @@ def _item(text: str) -> dict:
     sku, _, rest = text.partition(":")
     qty, _, replacement = rest.partition(":")
     try:
-        return {"sku": sku, "quantity": int(qty or 1), "replacement_sku": replacement}
+        quantity = int(qty or 1)
     except ValueError:
         raise UserError(f"--item {text!r}: expected SKU[:QUANTITY[:REPLACEMENT_SKU]]") from None
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise UserError(f"--item {text[:60]!r}: the quantity must be from 1 to {MAX_QUANTITY:,}")
+    return {"sku": sku, "quantity": quantity, "replacement_sku": replacement}
 
 
 @cases.command("open")

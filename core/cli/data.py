@@ -33,8 +33,14 @@ def register(cli: click.Group) -> None:
     show_default=True,
     help="Records per transaction: a crash loses at most the batch in progress.",
 )
+@click.option(
+    "--run-rules",
+    is_flag=True,
+    help="Run the rules on the imported buyer messages once the file is in (never on solved or closed "
+    "tickets). Without it imported messages are history: no rule, no auto-reply, nothing queued.",
+)
 @with_desk
-def import_command(desk: Any, actor: Any, file: Path, batch: int) -> None:
+def import_command(desk: Any, actor: Any, file: Path, batch: int, run_rules: bool) -> None:
     """Import shops, customers, orders and messages from a JSON Lines FILE.
 
     Bad lines are listed with their number and reason and skipped; the rest is imported. Importing the
@@ -44,7 +50,7 @@ def import_command(desk: Any, actor: Any, file: Path, batch: int) -> None:
 
     err = Console(stderr=True)
     with _bytes_progress(err, file.stat().st_size) as progress:
-        report = import_jsonl(desk, actor, file, progress=progress, batch=batch)
+        report = import_jsonl(desk, actor, file, progress=progress, batch=batch, run_rules=run_rules)
     for number, reason in report.bad[:SHOWN_BAD_LINES]:
         err.print(f"line {number}: {reason}", markup=False, highlight=False)
     if len(report.bad) > SHOWN_BAD_LINES:
@@ -57,6 +63,8 @@ def import_command(desk: Any, actor: Any, file: Path, batch: int) -> None:
     click.echo(
         f"{file}: {report.imported} of {report.imported + len(report.bad)} records imported ({', '.join(parts)})"
     )
+    if run_rules:
+        click.echo(f"rules run on {report.rules_run} imported message events (open tickets only)")
     if report.bad:
         raise UserError(
             f"{len(report.bad)} bad line{'s' if len(report.bad) != 1 else ''} skipped: "

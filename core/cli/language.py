@@ -100,6 +100,8 @@ def translate(
         if not result.ok:
             raise UserError(result.error)
         click.echo(result.text)
+        if result.fallback and result.provider:
+            click.echo(f"note: translated by {result.provider}", err=True)
         if result.untranslated:
             click.echo(
                 f"note: {result.provider} translated {result.coverage:.0%} of the text; "
@@ -136,6 +138,8 @@ def translate_incoming(desk: Any, actor: Any, target: str | None, limit: int | N
         f"target language, {report.queued} queued for a retry; cache hits {stats.cache_hits}, "
         f"sent {stats.sent} texts" + (f" ({sent})" if sent else "")
     )
+    if report.translated or report.warning:
+        click.echo(f"note: {report.headline}", err=True)
 
 
 @click.command()
@@ -152,6 +156,9 @@ def translators(db_path: Path | None) -> None:
         click.echo(
             f"order: {' -> '.join(service.config.providers)}   agent language: {service.config.agent_language}"
         )
+        warning = service.no_real_translator()
+        if warning:
+            click.echo(f"warning: {warning}")
     finally:
         desk.close()
 

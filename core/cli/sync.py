@@ -13,6 +13,7 @@ from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
 def register(cli: click.Group) -> None:
     cli.add_command(sync)
     cli.add_command(outbox)
+    cli.add_command(sync_rebind)
 
 
 def _print_report(report: object) -> None:
@@ -156,3 +157,23 @@ def _translate_new_messages(desk: Any, actor: Any, mark: int) -> None:
             f"translation: {report.translated} of {report.messages} new buyer messages translated"
             + (f", {report.queued} queued for a retry" if report.queued else "")
         )
+
+
+@click.command("sync-rebind")
+@db_option
+@click.argument("shop")
+def sync_rebind(db_path: Path | None, shop: str) -> None:
+    """Send SHOP's credentials to the endpoints its config names now (after moving it to a sandbox or a
+    new host on purpose). Until then a sync refuses a shop whose base_url moved. Needs the settings
+    permission; audited."""
+    desk = open_desk(db_path)
+    try:
+        with desk.sync.connections() as conn:
+            rows = conn.shops(None, shop)
+        if len(rows) != 1:
+            raise UserError(f"{shop!r} names {len(rows)} shops; give its id or external id")
+        origins = desk.sync.rebind(cli_actor(desk), rows[0]["id"])
+        where = ", ".join(f"{k} {v}" for k, v in origins.items()) or "the platform's own endpoints"
+        click.echo(f"{rows[0]['platform']} shop {rows[0]['external_id']}: credentials bound to {where}")
+    finally:
+        desk.close()

@@ -1,7 +1,10 @@
 """A local fake of eBay's Sell Fulfillment, Post-Order and Message APIs.
 
 Auth as on eBay: ``Authorization: Bearer <token>`` on the REST APIs, ``Authorization: IAF <token>`` on
-Post-Order, tokens from ``POST /identity/v1/oauth2/token`` (refresh_token grant, Basic client auth).
+Post-Order, tokens from ``POST /identity/v1/oauth2/token`` (refresh_token grant, Basic client auth). The consent page
+``/oauth2/authorize`` (the seller always consents) redirects to ``redirect_uri`` with a ``code`` that the
+authorization_code grant exchanges for an access token and a refresh token; ``/commerce/identity/v1/user/``
+names the seller the token belongs to.
 Orders page with ``limit``/``offset`` and a ``filter=lastmodifieddate:[from..to]``; Post-Order search
 pages with a 1-based page number in ``offset``; errors are ``{"errors": [{"errorId", "message"}]}``.
 """
@@ -12,11 +15,18 @@ import base64
 import re
 import secrets
 import time
+import urllib.parse
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from crossdesk.fakes.marketplace import MarketplaceFake, SeedMessage, SeedOrder
 from crossdesk.fakes.server import FakeRequest, FakeResponse
+
+SCOPES = (
+    "https://api.ebay.com/oauth/api_scope",
+    "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+    "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
+)
 
 
 def iso(ts: int) -> str:
@@ -56,6 +66,15 @@ class FakeEbay(MarketplaceFake):
         #: returnId -> its activity history (``detail.responseHistory``): each refund issued, with its notes
         self.return_history: dict[str, list[dict[str, Any]]] = {}
         self.add_route("POST", "/identity/v1/oauth2/token", self.token)
+        self.add_route("GET", "/oauth2/authorize", self.authorize)
+        self.add_route("GET", "/commerce/identity/v1/user/", self.identity)
+        self.add_route("GET", "/commerce/feedback/v1/feedback", self.get_feedback)
+        kinds = ("POSITIVE", "NEGATIVE", "NEUTRAL")
+        self.feedback = [
+            self._feedback(i, o, k) for i, (o, k) in enumerate(zip(self.orders, kinds, strict=False))
+        ]
+        self.codes: dict[str, str] = {}  # code -> the redirect_uri it was issued for
+        self.granted_scopes = set(SCOPES)
         self.add_route("GET", "/sell/fulfillment/v1/order", self.get_orders)
         self.add_route("GET", "/post-order/v2/return/search", self.search_returns)
         self.add_route("GET", "/post-order/v2/return/{return_id}", self.get_return)
@@ -75,12 +94,86 @@ class FakeEbay(MarketplaceFake):
         if req.header("authorization") != f"Basic {expected}":
             return FakeResponse.json({"error": "invalid_client"}, status=401)
         form = {k: v[0] for k, v in req.form().items()}
+        if form.get("grant_type") == "authorization_code":
+            if self.codes.pop(form.get("code", ""), None) != form.get("redirect_uri"):
+                return FakeResponse.json(
+                    {"error": "invalid_grant", "error_description": "bad code"}, status=400
+                )
+            token = "v^1.1#i^1#" + secrets.token_urlsafe(20)
+            self.tokens.add(token)
+            return FakeResponse.json(
+                {
+                    "access_token": token,
+                    "expires_in": 7200,
+                    "refresh_token": self.refresh_token,
+                    "refresh_token_expires_in": 47304000,
+                    "token_type": "User Access Token",
+                }
+            )
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
             return FakeResponse.json({"error": "invalid_grant"}, status=400)
         token = "v^1.1#i^1#" + secrets.token_urlsafe(20)
         self.tokens.add(token)
         return FakeResponse.json(
             {"access_token": token, "expires_in": 7200, "token_type": "User Access Token"}
+        )
+
+    def authorize(self, req: FakeRequest) -> FakeResponse:
+        """The seller's consent page; the fake's seller grants the scopes in ``granted_scopes``."""
+        if req.arg("client_id") != self.client_id or req.arg("response_type") != "code":
+            return FakeResponse.json({"error": "invalid_request"}, status=400)
+        redirect = req.arg("redirect_uri") or ""
+        if not redirect.startswith("http"):
+            return FakeResponse.json({"error": "invalid_request", "error_description": "redirect_uri"}, 400)
+        code = "v^1.1#c^1#" + secrets.token_urlsafe(16)
+        self.codes[code] = redirect
+        query = urllib.parse.urlencode({"code": code, "state": req.arg("state") or "", "expires_in": 299})
+        return FakeResponse(status=302, headers={"Location": f"{redirect}?{query}"})
+
+    def identity(self, req: FakeRequest) -> FakeResponse:
+        bad = self._auth(req, "Bearer")
+        if bad:
+            return bad
+        return FakeResponse.json(
+            {
+                "userId": "fake-user-" + self.seller,
+                "username": self.seller,
+                "accountType": "BUSINESS",
+                "registrationMarketplaceId": "EBAY_US",
+            }
+        )
+
+    TEXTS: ClassVar[dict[str, str]] = {
+        "POSITIVE": "Fast shipping, as described.",
+        "NEUTRAL": "OK but slow.",
+        "NEGATIVE": "Item not as described, seller ignored me.",
+    }
+
+    def _feedback(self, i: int, o: SeedOrder, kind: str) -> dict[str, Any]:
+        line = o.lines[0] if o.lines else None
+        return {
+            "feedbackId": f"fb-{9000 + i}",
+            "commentType": kind,
+            "feedbackComment": {"commentText": self.TEXTS[kind]},
+            "feedbackEnteredDate": iso(o.updated + 5 * 86400),
+            "providerUserDetail": {"username": o.buyer_id},
+            "orderLineItemSummary": {
+                "orderId": o.order_id,
+                "lineItemId": line.line_id if line else "",
+                "sku": line.sku if line else "",
+            },
+        }
+
+    def get_feedback(self, req: FakeRequest) -> FakeResponse:
+        bad = self._auth(req, "Bearer")
+        if bad:
+            return bad
+        if req.arg("user_id") != self.seller or req.arg("feedback_type") != "FEEDBACK_RECEIVED_AS_SELLER":
+            return _error(400, 215001, "user_id and feedback_type are required")
+        limit, offset = int(req.arg("limit") or 25), int(req.arg("offset") or 0)
+        page = self.feedback[offset : offset + limit]
+        return FakeResponse.json(
+            {"feedbackEntries": page, "total": len(self.feedback), "limit": limit, "offset": offset}
         )
 
     def _auth(self, req: FakeRequest, scheme: str) -> FakeResponse | None:

@@ -4,6 +4,15 @@ Every shop call is checked as Shopee checks it: ``partner_id``, ``timestamp`` (w
 ``access_token``, ``shop_id`` and ``sign`` (HMAC-SHA256 of partner_id + path + timestamp + access_token +
 shop_id, keyed with the partner key). Errors answer HTTP 200 with ``{"error", "message", "request_id"}``,
 as Shopee does; success has ``"error": ""`` and the data under ``response``.
+
+Authorisation, as Shopee's v2 flow: ``/api/v2/shop/auth_partner`` (signed partner_id + path + timestamp,
+with ``redirect``) stands for the seller's consent page and redirects to ``redirect?code=...&shop_id=...``;
+``/api/v2/auth/token/get`` exchanges the code, ``/api/v2/auth/access_token/get`` renews: both answer a new
+access token (``expire_in`` 4 hours) and a new refresh token, the one used being spent. The fake keeps the
+spent refresh token usable until the new pair is first used (``rotation_grace``), the window in which a
+client that crashed before storing the new pair can still recover; with ``rotation_grace=False`` a spent
+token is refused at once. ``clock`` drives token expiry only (request timestamps are checked against
+real time), so a test can live through several token lifetimes in a second.
 """
 
 from __future__ import annotations
@@ -12,8 +21,10 @@ import hashlib
 import hmac
 import secrets
 import time
+import urllib.parse
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from crossdesk.fakes.marketplace import MarketplaceFake, SeedMessage, SeedOrder
 from crossdesk.fakes.server import FakeRequest, FakeResponse
@@ -32,12 +43,42 @@ def _err(error: str, message: str) -> FakeResponse:
 
 
 class FakeShopee(MarketplaceFake):
-    def __init__(self, *, orders: int = 12, shop_id: int = 220011, partner_id: int = 2001234) -> None:
+    TOKEN_LIFETIME = 4 * 3600
+
+    def __init__(
+        self,
+        *,
+        orders: int = 12,
+        shop_id: int = 220011,
+        partner_id: int = 2001234,
+        clock: Callable[[], float] = time.time,
+        rotation_grace: bool = True,
+    ) -> None:
         super().__init__("shopee", orders=orders, prefix="2512", currency="SGD")
         self.shop_id = shop_id
         self.partner_id = partner_id
         self.partner_key = "fake-shopee-partner-key-0f1e2d3c4b5a"
+        self.shop_name = "Acme Gadgets SG"
+        self.region = "SG"
+        self.clock = clock
+        self.rotation_grace = rotation_grace
+        #: access token -> when it expires (the seeded one never does, as before token renewal existed)
+        self.access_tokens: dict[str, float] = {}
         self.access_token = "fake-shopee-access-token-7a6b5c4d"
+        self.refresh_token = "fake-shopee-refresh-" + secrets.token_hex(8)
+        self.spent_refresh: str | None = None  # usable until the pair that replaced it is first used
+        self.codes: dict[str, int] = {}  # authorisation code -> shop id
+        self.refreshes: list[str] = []  # refresh tokens presented, in order
+        self.add_route("GET", "/api/v2/shop/auth_partner", self.auth_partner)
+        self.add_route("POST", "/api/v2/auth/token/get", self.token_get)
+        self.add_route("POST", "/api/v2/auth/access_token/get", self.access_token_get)
+        self.add_route("GET", "/api/v2/shop/get_shop_info", self.get_shop_info)
+        self.add_route("GET", "/api/v2/product/get_comment", self.get_comment)
+        self.add_route("POST", "/api/v2/product/reply_comment", self.reply_comment)
+        self.comments = [
+            self._comment(i, o, star)
+            for i, (o, star) in enumerate(zip(self.orders, (5, 1, 4, 2), strict=False))
+        ]
         self.return_states = {r.return_id: "REQUESTED" for r in self.returns}
         self.add_route("GET", "/api/v2/order/get_order_list", self.get_order_list)
         self.add_route("GET", "/api/v2/order/get_order_detail", self.get_order_detail)
@@ -48,6 +89,16 @@ class FakeShopee(MarketplaceFake):
         self.add_route("GET", "/api/v2/returns/get_return_detail", self.get_return_detail)
         self.add_route("POST", "/api/v2/returns/confirm", self.confirm)
         self.add_route("POST", "/api/v2/returns/dispute", self.dispute)
+
+    @property
+    def access_token(self) -> str:
+        """The seeded, never-expiring token; setting it (a rotation on Shopee's side) revokes every other."""
+        return self._seeded
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self._seeded = value
+        self.access_tokens = {value: float("inf")}
 
     def credentials(self) -> dict[str, str]:
         return {
@@ -77,11 +128,178 @@ class FakeShopee(MarketplaceFake):
         expected = hmac.new(self.partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, req.arg("sign") or ""):
             return _err("error_sign", "Wrong sign.")
-        if token != self.access_token:
+        expires = self.access_tokens.get(token)
+        if expires is None or self.clock() >= expires:
             return _err("invalid_acceess_token", "Invalid access_token.")
         if shop_id != self.shop_id:
             return _err("error_permission", "No permission to this shop.")
+        if token == self._newest:
+            self.spent_refresh = None  # the client holds the new pair: the spent token is gone for good
         return None
+
+    # ---- authorisation -------------------------------------------------------------------------
+
+    _newest = ""
+
+    def _public_check(self, req: FakeRequest) -> FakeResponse | None:
+        """Public (non-shop) calls: partner_id, timestamp and sign of partner_id + path + timestamp."""
+        try:
+            partner_id = int(req.arg("partner_id") or 0)
+            ts = int(req.arg("timestamp") or 0)
+        except ValueError:
+            return _err("error_param", "partner_id and timestamp must be integers")
+        if partner_id != self.partner_id:
+            return _err("error_auth", "Invalid partner_id.")
+        if abs(time.time() - ts) > 300:
+            return _err("error_auth", "Invalid timestamp.")
+        expected = hmac.new(self.partner_key.encode(), f"{partner_id}{req.path}{ts}".encode(), hashlib.sha256)
+        if not hmac.compare_digest(expected.hexdigest(), req.arg("sign") or ""):
+            return _err("error_sign", "Wrong sign.")
+        return None
+
+    def auth_partner(self, req: FakeRequest) -> FakeResponse:
+        """The seller's consent page; the fake's seller always consents and is sent to ``redirect``."""
+        bad = self._public_check(req)
+        if bad:
+            return bad
+        redirect = req.arg("redirect") or ""
+        if not redirect.startswith(("http://", "https://")):
+            return _err("error_param", "redirect must be a URL.")
+        code = secrets.token_hex(16)
+        self.codes[code] = self.shop_id
+        sep = "&" if "?" in redirect else "?"
+        query = urllib.parse.urlencode({"code": code, "shop_id": self.shop_id})
+        return FakeResponse(status=302, headers={"Location": f"{redirect}{sep}{query}"})
+
+    def _issue(self, spent: str | None) -> FakeResponse:
+        access = "fake-shopee-at-" + secrets.token_hex(12)
+        self.access_tokens[access] = self.clock() + self.TOKEN_LIFETIME
+        self._newest = access
+        self.spent_refresh = spent if self.rotation_grace else None
+        self.refresh_token = "fake-shopee-rt-" + secrets.token_hex(12)
+        return FakeResponse.json(
+            {
+                "error": "",
+                "message": "",
+                "request_id": secrets.token_hex(8),
+                "access_token": access,
+                "refresh_token": self.refresh_token,
+                "expire_in": self.TOKEN_LIFETIME,
+                "partner_id": self.partner_id,
+                "shop_id": self.shop_id,
+            }
+        )
+
+    def token_get(self, req: FakeRequest) -> FakeResponse:
+        bad = self._public_check(req)
+        if bad:
+            return bad
+        body = req.json()
+        if self.codes.pop(str(body.get("code") or ""), None) != int(body.get("shop_id") or 0):
+            return _err("error_param", "Invalid code.")
+        return self._issue(None)
+
+    def access_token_get(self, req: FakeRequest) -> FakeResponse:
+        bad = self._public_check(req)
+        if bad:
+            return bad
+        body = req.json()
+        presented = str(body.get("refresh_token") or "")
+        self.refreshes.append(presented)
+        if int(body.get("shop_id") or 0) != self.shop_id:
+            return _err("error_param", "Invalid shop_id.")
+        if presented == self.refresh_token:
+            return self._issue(presented)
+        if presented and presented == self.spent_refresh:
+            return self._issue(presented)
+        return _err("error_auth", "Invalid refresh_token.")
+
+    def get_shop_info(self, req: FakeRequest) -> FakeResponse:
+        bad = self._check(req)
+        if bad:
+            return bad
+        return FakeResponse.json(
+            {
+                "error": "",
+                "message": "",
+                "request_id": secrets.token_hex(8),
+                "shop_name": self.shop_name,
+                "region": self.region,
+                "status": "NORMAL",
+            }
+        )
+
+    # ---- product comments (reviews) -------------------------------------------------------------
+
+    COMMENT_TEXT: ClassVar[dict[int, str]] = {
+        5: "Great, fast delivery!",
+        4: "Good value.",
+        2: "Strap broke after a week.",
+        1: "Arrived broken, useless.",
+    }
+
+    def _comment(self, i: int, o: SeedOrder, star: int) -> dict[str, Any]:
+        line = o.lines[0] if o.lines else None
+        return {
+            "comment_id": 5_000_000 + i,
+            "comment": self.COMMENT_TEXT[star],
+            "buyer_username": o.buyer_id,
+            "buyer_user_id": self.uid(o.buyer_id),
+            "order_sn": o.order_id,
+            "item_id": 100,
+            "model_id": 0,
+            "model_sku": line.sku if line else "",
+            "rating_star": star,
+            "editable": "EDITABLE",
+            "hidden": False,
+            "create_time": o.updated + 3 * 86400,
+            "comment_reply": None,
+        }
+
+    def get_comment(self, req: FakeRequest) -> FakeResponse:
+        bad = self._check(req)
+        if bad:
+            return bad
+        size = int(req.arg("page_size") or 10)
+        if not 1 <= size <= 100:
+            return _err("error_param", "page_size should be between 1 and 100.")
+        wanted = req.arg("comment_id")
+        rows = [c for c in self.comments if not wanted or str(c["comment_id"]) == wanted]
+        offset = int(req.arg("cursor") or 0)
+        page = rows[offset : offset + size]
+        more = offset + size < len(rows)
+        return _ok(
+            {"item_comment_list": page, "more": more, "next_cursor": str(offset + size) if more else ""}
+        )
+
+    def reply_comment(self, req: FakeRequest) -> FakeResponse:
+        bad = self._check(req)
+        if bad:
+            return bad
+        results = []
+        for item in req.json().get("comment_list") or []:
+            c = next((c for c in self.comments if c["comment_id"] == item.get("comment_id")), None)
+            if c is None or not item.get("comment"):
+                results.append(
+                    {
+                        "comment_id": item.get("comment_id"),
+                        "fail_error": "error_param",
+                        "fail_message": "Comment not found.",
+                    }
+                )
+            elif c["comment_reply"]:
+                results.append(
+                    {
+                        "comment_id": c["comment_id"],
+                        "fail_error": "error_param",
+                        "fail_message": "Already replied.",
+                    }
+                )
+            else:
+                c["comment_reply"] = {"reply": item["comment"], "hidden": False}
+                self.actions.append(("reply_comment", str(c["comment_id"]), item))
+                results.append({"comment_id": c["comment_id"]})
+        return _ok({"result_list": results})
 
     # ---- orders --------------------------------------------------------------------------------
 

@@ -5,12 +5,22 @@ GraphQL: it recognises each operation crossdesk sends by its name (``query Order
 ...) and answers with the shapes Shopify gives: connections with ``pageInfo { hasNextPage endCursor }``,
 ``userErrors`` on mutations, ``extensions.cost`` on every answer, and on demand the THROTTLED error that
 Shopify sends with HTTP 200 when the cost bucket is empty (:meth:`FakeShopify.throttled`).
+
+The app install flow: ``/admin/oauth/authorize`` (the merchant always approves) redirects to
+``redirect_uri`` with ``code``, ``shop``, ``state``, ``timestamp`` and ``hmac`` (hex HMAC-SHA256 of the
+other parameters, sorted and joined as a query string, keyed with the app's secret);
+``POST /admin/oauth/access_token`` exchanges the code for an offline token and the scopes granted.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import re
+import secrets
+import time
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +62,49 @@ class FakeShopify(MarketplaceFake):
         self.refunds: dict[str, list[dict[str, str]]] = {}
         self.cancelled: dict[str, str] = {}
         self.add_route("POST", f"/admin/api/{version}/graphql.json", self.graphql)
+        self.add_route("GET", "/admin/oauth/authorize", self.authorize)
+        self.add_route("POST", "/admin/oauth/access_token", self.oauth_token)
+        self.api_key = "fake-shopify-app-key-5e4d3c"
+        self.api_secret = "fake-shopify-app-secret-9a8b7c6d"
+        self.domain = "acme.myshopify.com"
+        self.shop_name = "Acme Outfitters"
+        self.codes: dict[str, str] = {}  # code -> scopes asked
+        self.withheld: set[str] = set()  # scopes the merchant does not grant (a missing-scope test)
+
+    def authorize(self, req: FakeRequest) -> FakeResponse:
+        if req.arg("client_id") != self.api_key or not (req.arg("redirect_uri") or "").startswith("http"):
+            return FakeResponse(
+                status=400, body=b"Oauth error invalid_request: bad client_id or redirect_uri"
+            )
+        code = secrets.token_hex(16)
+        self.codes[code] = req.arg("scope") or ""
+        params = {
+            "code": code,
+            "host": base64.b64encode(f"{self.domain}/admin".encode()).decode(),
+            "shop": self.domain,
+            "state": req.arg("state") or "",
+            "timestamp": str(int(time.time())),
+        }
+        message = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+        params["hmac"] = hmac.new(self.api_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+        return FakeResponse(
+            status=302, headers={"Location": f"{req.arg('redirect_uri')}?{urllib.parse.urlencode(params)}"}
+        )
+
+    def oauth_token(self, req: FakeRequest) -> FakeResponse:
+        body = req.params()
+        if body.get("client_id") != self.api_key or body.get("client_secret") != self.api_secret:
+            return FakeResponse.json({"error": "invalid_client"}, status=400)
+        asked = self.codes.pop(str(body.get("code") or ""), None)
+        if asked is None:
+            return FakeResponse.json(
+                {"error": "invalid_request", "error_description": "bad code"}, status=400
+            )
+        granted = [s for s in asked.split(",") if s and s not in self.withheld]
+        return FakeResponse.json({"access_token": self.access_token, "scope": ",".join(granted)})
+
+    def op_shop(self, variables: dict[str, Any]) -> dict[str, Any]:
+        return {"shop": {"name": self.shop_name, "myshopifyDomain": self.domain, "currencyCode": "USD"}}
 
     def credentials(self) -> dict[str, str]:
         return {"access_token": self.access_token}

@@ -11,7 +11,7 @@ from crossdesk.errors import DeskError
 from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, chunks, insert_many, next_id
 from crossdesk.models import Actor
 from crossdesk.store import Store
-from crossdesk.store.values import currency_code, required
+from crossdesk.store.values import amounts, currency_code, required
 
 _PROFILE = ("name", "email", "phone", "country", "region", "language", "tier", "merged_into")
 
@@ -278,9 +278,7 @@ def _order_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, A
         "customer_id": row.get("customer_id"),
         "status": row.get("status") or "paid",
         "currency": currency,
-        "total_minor": int(total)
-        if total is not None
-        else sum(x["quantity"] * x["unit_price_minor"] for x in clean),
+        "total_minor": amounts(f"order {external_id}", clean, total),
         "ordered_at": int(row["ordered_at"]),
         "shipped_at": row.get("shipped_at"),
         "delivered_at": delivered_at,

@@ -21,12 +21,22 @@ from crossdesk.api import Desk, DeskError
 from crossdesk.errors import PermissionDenied
 from crossdesk.intake.sql import by_platform_key, chunks
 from crossdesk.intake.threads import waves
-from crossdesk.io.records import RecordError, integer, strings, text, timestamp
+from crossdesk.io.records import (
+    RecordError,
+    amount,
+    currency,
+    integer,
+    line_total,
+    quantity,
+    strings,
+    text,
+    timestamp,
+)
 from crossdesk.models import Actor, TicketStatus
 
 Key = tuple[str, int, str]
 #: What a line's failure may raise; anything else stops the import.
-LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError)
+LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError, OverflowError)
 
 
 class BatchImporter:
@@ -186,6 +196,9 @@ class BatchImporter:
                         done[number] = ("ticket", "updated" if changed else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
+                        if result[-1] and (row.get("channel") or row.get("attachments")):
+                            # how it travelled and its attachments' metadata, as the one-record path
+                            self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
         intake.deliver(threads)
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
@@ -238,8 +251,8 @@ class BatchImporter:
                         "external_id": text(line, "external_id") or str(i),
                         "sku": text(line, "sku", required=True),
                         "title": text(line, "title"),
-                        "quantity": integer(line, "quantity", default=1),
-                        "unit_price_minor": integer(line, "unit_price_minor", required=True),
+                        "quantity": quantity(line, "quantity"),
+                        "unit_price_minor": amount(line, "unit_price_minor", required=True),
                         "delivered_at": timestamp(line, "delivered_at"),
                     }
                 )
@@ -248,12 +261,14 @@ class BatchImporter:
         for line in lines:
             if line["delivered_at"] is None:
                 line["delivered_at"] = delivered
+        total = amount(record, "total_minor")
+        line_total(lines, total)
         return {
             "platform": platform,
             "shop_id": shop_id,
             "external_id": ext,
             "customer": text(record, "customer"),
-            "currency": text(record, "currency", required=True),
+            "currency": currency(record, "currency", required=True),
             "ordered_at": timestamp(record, "ordered_at", required=True),
             "lines": lines,
             "status": text(record, "status", default="paid"),
@@ -263,7 +278,7 @@ class BatchImporter:
             "carrier": text(record, "carrier"),
             "country": text(record, "country"),
             "region": text(record, "region"),
-            "total_minor": integer(record, "total_minor"),
+            "total_minor": total,
         }
 
     def _check_message(self, record: dict) -> dict:
@@ -291,7 +306,11 @@ class BatchImporter:
             "created_at": timestamp(record, "created_at", required=True),
             "language": text(record, "language"),
             "author": text(record, "author"),
+            "channel": text(record, "channel"),
+            "attachments": record.get("attachments") or [],
         }
+        if not isinstance(row["attachments"], list):
+            raise RecordError("field 'attachments' must be a list")
         if direction == "in":
             row.update(
                 customer=text(record, "customer"),

@@ -23,7 +23,19 @@ import orjson
 
 from crossdesk.api import Desk, NotFound
 from crossdesk.io.batch import BatchImporter
-from crossdesk.io.records import RECORD_TYPES, RecordError, integer, mapping, strings, text, timestamp
+from crossdesk.io.records import (
+    RECORD_TYPES,
+    RecordError,
+    amount,
+    currency,
+    integer,
+    line_total,
+    mapping,
+    quantity,
+    strings,
+    text,
+    timestamp,
+)
 from crossdesk.models import Actor, Direction, TicketStatus
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 
@@ -42,6 +54,7 @@ class ImportReport:
     unchanged: Counter[str] = field(default_factory=Counter)
     bad: list[tuple[int, str]] = field(default_factory=list)
     lines: int = 0
+    rules_run: int = 0  # arrivals the rules ran on (``run_rules``)
 
     @property
     def imported(self) -> int:
@@ -170,16 +183,14 @@ class Importer:
         platform = text(record, "platform", required=True).lower()
         ext = text(record, "external_id", required=True)
         existed = self._exists("shops", "platform = ? AND external_id = ?", [platform, ext])
-        currency = text(record, "currency", default="USD")
-        if len(currency) != 3 or not currency.isalpha():
-            raise RecordError(f"{currency!r} is not an ISO 4217 currency code")
+        code = currency(record, "currency", default="USD")
         self._shops[platform, ext] = self.desk.upsert_shop(
             self.actor,
             platform=platform,
             external_id=ext,
             name=text(record, "name"),
             country=text(record, "country"),
-            currency=currency,
+            currency=code,
             marketplace=text(record, "marketplace"),
             config=mapping(record, "config"),
         )
@@ -231,8 +242,8 @@ class Importer:
                         "external_id": text(line, "external_id") or str(i),
                         "sku": text(line, "sku", required=True),
                         "title": text(line, "title"),
-                        "quantity": integer(line, "quantity", default=1),
-                        "unit_price_minor": integer(line, "unit_price_minor", required=True),
+                        "quantity": quantity(line, "quantity"),
+                        "unit_price_minor": amount(line, "unit_price_minor", required=True),
                         "delivered_at": timestamp(line, "delivered_at"),
                     }
                 )
@@ -242,13 +253,15 @@ class Importer:
         for line in lines:
             if line["delivered_at"] is None:
                 line["delivered_at"] = delivered
+        total = amount(record, "total_minor")
+        line_total(lines, total)
         self.desk.upsert_order(
             self.actor,
             platform=platform,
             shop_id=shop_id,
             external_id=ext,
             customer_id=customer_id,
-            currency=text(record, "currency", required=True),
+            currency=currency(record, "currency", required=True),
             ordered_at=timestamp(record, "ordered_at", required=True),
             lines=lines,
             status=text(record, "status", default="paid"),
@@ -258,7 +271,7 @@ class Importer:
             carrier=text(record, "carrier"),
             country=text(record, "country"),
             region=text(record, "region"),
-            total_minor=integer(record, "total_minor"),
+            total_minor=total,
         )
         return existed
 
@@ -406,18 +419,27 @@ def import_jsonl(
     *,
     progress: Callable[[int, int], None] | None = None,
     batch: int = BATCH,
+    run_rules: bool = False,
 ) -> ImportReport:
     """Import a JSON Lines file (path or binary stream) of shop, customer, order, message and ticket
     records. Bad lines are reported in :attr:`ImportReport.bad` as ``(line number, reason)`` and skipped;
-    the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read."""
+    the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read.
+
+    Imported messages are history: no rule runs, so nothing is queued for the buyers. With ``run_rules``
+    the rules run once the whole file is in, on the messages it added, in file order, and never on a
+    ticket the file leaves solved or closed (:attr:`ImportReport.rules_run` counts the events)."""
     desk.require(actor, "manage_settings")
     # A bulk load keeps the tiers the file states; `crossdesk customers segment` derives them afterwards.
-    with desk.segments.paused():
+    with desk.segments.paused(), desk.rules.held() as arrivals:
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             with path.open("rb") as stream:
-                return _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
-        return _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+                report = _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
+        else:
+            report = _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+    if run_rules:
+        report.rules_run = desk.rules.replay(actor, arrivals)
+    return report
 
 
 def _import(

@@ -10,7 +10,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from crossdesk.store.values import MAX_MINOR, iso_currencies
+
 RECORD_TYPES = ("shop", "customer", "order", "message", "ticket")
+
+#: Times a record may carry: from 1970 to the end of 2099. Outside that range a time is a broken export
+#: (milliseconds for seconds, a sign error), and one such row would stop every later export of the desk.
+MIN_TIME = 0
+MAX_TIME = 4_102_444_800  # 2100-01-01T00:00:00Z
 
 
 class RecordError(ValueError):
@@ -58,7 +65,7 @@ def timestamp(record: Mapping[str, Any], key: str, *, required: bool = False) ->
     if isinstance(value, bool):
         raise RecordError(f"field {key!r} must be a time, not a boolean")
     if isinstance(value, int):
-        return value
+        return _in_range(key, value)
     if isinstance(value, str):
         try:
             parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -66,10 +73,69 @@ def timestamp(record: Mapping[str, Any], key: str, *, required: bool = False) ->
             raise RecordError(f"field {key!r} is not an ISO 8601 time: {value[:40]!r}") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
-        return int(parsed.timestamp())
+        try:
+            return _in_range(key, int(parsed.timestamp()))
+        except OverflowError:
+            raise RecordError(f"field {key!r} is out of range: {value[:40]!r}") from None
     raise RecordError(
         f"field {key!r} must be a time (ISO 8601 text or epoch seconds), not {type_name(value)}"
     )
+
+
+def _in_range(key: str, epoch: int) -> int:
+    if not MIN_TIME <= epoch < MAX_TIME:
+        raise RecordError(
+            f"field {key!r} is {epoch} seconds since 1970, outside 1970-2099 (milliseconds for seconds?)"
+        )
+    return epoch
+
+
+def amount(record: Mapping[str, Any], key: str, *, required: bool = False) -> int | None:
+    """An amount in minor units: a whole number from 0 to :data:`MAX_MINOR`."""
+    value = integer(record, key, required=required)
+    if value is None:
+        return None
+    if value < 0:
+        raise RecordError(f"field {key!r} is negative ({value}); amounts are 0 or more")
+    if value > MAX_MINOR:
+        raise RecordError(f"field {key!r} is too large ({str(value)[:30]}...; at most {MAX_MINOR})")
+    return value
+
+
+def quantity(record: Mapping[str, Any], key: str) -> int:
+    value = integer(record, key, default=1)
+    assert value is not None
+    if value < 1:
+        raise RecordError(f"quantity {value}; it must be positive")
+    if value > MAX_QUANTITY:
+        raise RecordError(f"quantity {str(value)[:30]} is above {MAX_QUANTITY:,}")
+    return value
+
+
+#: The most units one order line may hold.
+MAX_QUANTITY = 1_000_000
+
+
+def currency(record: Mapping[str, Any], key: str, *, required: bool = False, default: str = "") -> str:
+    """An ISO 4217 currency code (babel's list of them), in capitals."""
+    code = text(record, key, required=required, default=default)
+    if not code and not required:
+        return code
+    if code not in iso_currencies():
+        raise RecordError(f"{code[:20]!r} is not an ISO 4217 currency code")
+    return code
+
+
+def line_total(lines: list[dict], total: int | None) -> None:
+    """Refuse an order whose lines (price x quantity, and their sum) or total pass :data:`MAX_MINOR`."""
+    sum_ = 0
+    for i, line in enumerate(lines, 1):
+        product = line["unit_price_minor"] * line["quantity"]
+        if product > MAX_MINOR:
+            raise RecordError(f"order line {i}: price x quantity is too large (at most {MAX_MINOR})")
+        sum_ += product
+    if sum_ > MAX_MINOR and total is None:
+        raise RecordError(f"the sum of the order lines is too large (at most {MAX_MINOR})")
 
 
 def strings(record: Mapping[str, Any], key: str) -> list[str]:
@@ -90,11 +156,16 @@ def mapping(record: Mapping[str, Any], key: str) -> dict:
     return value
 
 
-def iso(epoch: int | None) -> str | None:
-    """Epoch seconds as the ISO 8601 UTC text the export writes."""
+def iso(epoch: int | None) -> str | int | None:
+    """Epoch seconds as the ISO 8601 UTC text the export writes; a time no calendar date can show (a
+    desk that took one before import refused them) stays the number, so the export of the desk goes on
+    and an import names that line."""
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return epoch
 
 
 def type_name(value: Any) -> str:

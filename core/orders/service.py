@@ -8,7 +8,7 @@ from typing import Any
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.store import Store
-from crossdesk.store.values import currency_code, required
+from crossdesk.store.values import amounts, currency_code, required
 
 
 class OrderService:
@@ -62,11 +62,7 @@ class OrderService:
                     "delivered_at": line.get("delivered_at", delivered_at),
                 }
             )
-        total = (
-            int(total_minor)
-            if total_minor is not None
-            else sum(line["quantity"] * line["unit_price_minor"] for line in clean_lines)
-        )
+        total = amounts(f"order {external_id}", clean_lines, total_minor)
         row = {
             "platform": platform,
             "shop_id": shop_id,

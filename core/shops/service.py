@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor
 from crossdesk.store import Store, to_json
 from crossdesk.store.values import required
 
-#: Keys that hold secrets: a shop config (stored in the database) holding one of these is refused.
+#: Keys that hold secrets: a shop config (stored in the database) holding one of these is refused. Names
+#: are compared without case and without ``_``/``-`` (``apiKey``, ``API-Key`` and ``api_key`` are one).
 SECRET_KEYS = frozenset(
     {
         "access_token",
@@ -23,18 +27,84 @@ SECRET_KEYS = frozenset(
         "password",
         "token",
         "secret",
+        "passwd",
+        "pwd",
+        "private_key",
+        "authorization",
+        "auth",
+        "bearer",
+        "credentials",
+        "cookie",
+        "signing_key",
     }
 )
-SECRET_HINT = re.compile(r"(token|secret|password|partner_key|api_key)", re.IGNORECASE)
+SECRET_HINT = re.compile(r"(token|secret|passw|partnerkey|apikey|privatekey|authoriz|credential|bearer|cookie)")
+
+
+def _norm(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+_SECRET_NAMES = frozenset(_norm(k) for k in SECRET_KEYS)
+
+
+def is_endpoint(key: str) -> bool:
+    """A setting that names where requests go (``base_url``, ``lwa_url``, ``endpoint``)."""
+    name = _norm(key)
+    return name.endswith(("url", "uri")) or name in ("endpoint", "host")
+
+
+def _url_holds_secret(value: str) -> bool:
+    """A URL with a user name or password in it, or a secret-looking query parameter."""
+    if "://" not in value:
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return True  # not a URL anything can use; refused rather than stored unread
+    if parts.username or parts.password:
+        return True
+    return any(_secret_name(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _secret_name(key: str, declared: frozenset[str] = frozenset()) -> bool:
+    name = _norm(key)
+    return name in _SECRET_NAMES or name in declared or bool(SECRET_HINT.search(name))
 
 
 def secret_keys(config: Mapping[str, Any], declared: Iterable[str] = ()) -> list[str]:
-    """The keys of ``config`` that hold credentials: those the platform declares as credentials
-    (``PlatformSpec.credentials``), and those whose name says they are secret."""
-    credentials = {k.lower() for k in declared}
-    return sorted(
-        k for k in config if k.lower() in SECRET_KEYS or k.lower() in credentials or SECRET_HINT.search(k)
-    )
+    """The keys of ``config`` that hold credentials, at any depth (``auth.refresh_token``): those the
+    platform declares as credentials (``PlatformSpec.credentials``), those whose name says they are
+    secret, and URLs that carry a user, a password or a secret-looking query parameter."""
+    credentials = frozenset(_norm(k) for k in declared)
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if is_endpoint(str(key)) and not isinstance(item, Mapping | list):
+                    if isinstance(item, str) and _url_holds_secret(item):
+                        found.append(where)
+                elif _secret_name(str(key), credentials):
+                    found.append(where)
+                else:
+                    walk(item, where)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+        elif isinstance(value, str) and _url_holds_secret(value):
+            found.append(path)
+
+    walk(config, "")
+    return sorted(found)
+
+
+def endpoints(config: Mapping[str, Any] | str | None) -> dict[str, str]:
+    """The settings of a shop config that say where requests go, by key."""
+    if isinstance(config, str):
+        config = orjson.loads(config or "{}")
+    return {str(k): str(v) for k, v in (config or {}).items() if is_endpoint(str(k)) and isinstance(v, str)}
 
 
 class ShopService:
@@ -92,6 +162,11 @@ class ShopService:
                 if any(before[k] != v for k, v in row.items()):
                     store.update("shops", shop_id, row)
                     store.audit(actor, "shop.update", "shop", shop_id, before, row)
+                    was, now = endpoints(before["config"]), endpoints(row["config"])
+                    if was != now:
+                        # Where the shop's requests (and its credentials) go: its own audit row, so a
+                        # review of endpoint moves does not have to diff every shop update.
+                        store.audit(actor, "shop.endpoint", "shop", shop_id, was, now)
         return shop_id
 
     def _credential_keys(self, platform: str) -> tuple[str, ...]:

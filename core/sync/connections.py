@@ -9,6 +9,7 @@ timeout and connection pool are its own.
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ import orjson
 
 from crossdesk.models import Connector, PlatformSpec
 from crossdesk.store import Store
+from crossdesk.sync.hosts import HostMismatch, check_hosts
 from crossdesk.sync.secrets import (
     REDACTOR,
     Secret,
@@ -28,6 +30,7 @@ from crossdesk.sync.secrets import (
     load_credentials,
     redact,
 )
+from crossdesk.vault import entry_name, open_vault
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ class Connections:
         credentials_path: Any = None,
         credentials: Callable[[str, str], Mapping[str, str]] | None = None,
         transport: httpx.BaseTransport | None = None,
+        vault: Any = None,
     ) -> None:
         install_redaction()
         self.store = store
@@ -96,6 +100,9 @@ class Connections:
         self._path = credentials_path
         self._credentials = credentials
         self._transport = transport
+        #: where tokens the desk obtained or renewed live (crossdesk.vault); None: opened on first use
+        self._vault = vault
+        self._vault_opened = vault is not None
         self._cache: dict[int, Connector] = {}
         self._clients: list[httpx.Client] = []
 
@@ -129,6 +136,12 @@ class Connections:
             if self._path is not None:
                 kwargs["path"] = self._path
             secrets = load_credentials(shop["platform"], shop["external_id"], **kwargs)
+        stored = self._stored(shop)
+        for key, value in stored.items():
+            REDACTOR.register(value)
+            secrets[key] = Secret(value)
+        if secrets and "id" in shop:
+            check_hosts(self.store, shop, settings)  # credentials go only where they were issued for
         config = {
             "shop_external_id": shop["external_id"],
             "marketplace": shop.get("marketplace", ""),
@@ -138,7 +151,44 @@ class Connections:
         }
         config.update(settings)
         config.update(secrets)
+        if self.vault is not None:
+            config["save_credentials"] = self._saver(shop)
         return config
+
+    @property
+    def vault(self) -> Any:
+        """The vault tokens are read from and renewed into, or None when this system has none."""
+        if not self._vault_opened:
+            self._vault_opened = True
+            env = os.environ if self._env is None else self._env
+            self._vault = open_vault(env, required=False)
+            if env.get("CROSSDESK_VAULT_KEY"):
+                REDACTOR.register(env["CROSSDESK_VAULT_KEY"])  # the passphrase never reaches a log
+        return self._vault
+
+    def _stored(self, shop: Mapping[str, Any]) -> dict[str, str]:
+        """The shop's entry in the vault: what ``crossdesk shops add`` or a token renewal wrote. It wins
+        over the environment and the credentials file, being newer than anything typed there."""
+        if self.vault is None:
+            return {}
+        return self.vault.get(entry_name(shop["platform"], shop["external_id"])) or {}
+
+    def _saver(self, shop: Mapping[str, Any]) -> Callable[[Mapping[str, str]], None]:
+        """``config["save_credentials"]``: a connector that renewed a token hands the new values here;
+        they are merged into the shop's vault entry and written (atomically) before the call returns."""
+        name = entry_name(shop["platform"], shop["external_id"])
+
+        def save(values: Mapping[str, str]) -> None:
+            entry = self.vault.get(name) or {}
+            entry.update({str(k): str(v) for k, v in values.items()})
+            for value in entry.values():
+                REDACTOR.register(value)
+            self.vault.put(name, entry)
+            log.info(
+                "%s shop %s: renewed credentials stored in the vault", shop["platform"], shop["external_id"]
+            )
+
+        return save
 
     def connector(self, shop: Mapping[str, Any]) -> Connector:
         """The connector of ``shop``; raises :class:`ConnectionError_` with a one-line reason."""
@@ -158,6 +208,8 @@ class Connections:
             )
             self._clients.append(client)
             connector = spec.factory(config, client)
+        except HostMismatch as exc:
+            raise ConnectionError_(str(exc)) from None
         except Exception as exc:  # a plugin's own validation error: report it, do not crash the run
             hint = ""
             if isinstance(exc, KeyError):  # ``config["token"]`` in a factory: say which key it wanted

@@ -14,6 +14,7 @@ from crossdesk.outbox import OutboxService
 from crossdesk.store import Store
 from crossdesk.sync.connections import Connections
 from crossdesk.sync.engine import ShopResult, SyncEngine
+from crossdesk.sync.hosts import rebind
 from crossdesk.sync.outbox import DispatchReport, OutboxDispatcher
 from crossdesk.tickets import TicketService
 
@@ -50,6 +51,11 @@ class SyncService:
         #: name -> ``pull(actor)`` for intake that is not a shop's connector (``"mail"``: every mail
         #: account, wired by the facade); run by :meth:`run` after the shops, its result under its name
         self.pullers: dict[str, Callable[[Actor], Any]] = {}
+
+    def rebind(self, actor: Actor, shop_id: int) -> dict[str, str]:
+        """Bind the shop's credentials to the endpoints its config names now (after a deliberate move
+        to a sandbox or a new regional host). Needs the settings permission; audited."""
+        return rebind(self.store, actor, shop_id)
 
     def connections(self, **options: Any) -> Connections:
         """Connectors for this desk's shops (``env``, ``credentials_path``, ``credentials`` and

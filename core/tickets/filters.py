@@ -22,6 +22,8 @@ def breaching_before(now: int) -> int:
 
 def fts_query(text: str) -> str:
     """Turn what a user typed into a safe FTS5 query: every word quoted, all required."""
+    if "\x00" in text:
+        raise DeskError("search text contains a NUL character")
     words = [w.replace('"', '""') for w in text.split() if w.strip()]
     if not words:
         raise DeskError("search needs at least one word")

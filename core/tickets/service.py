@@ -393,16 +393,26 @@ class TicketService:
         status: str | TicketStatus | None = TicketStatus.PENDING,
         template: str | None = None,
         request_id: str | None = None,
+        confirmed: str | None = None,
     ) -> int:
         """Send a reply to the buyer: stored as an outbound message and queued in the outbox for the
         platform connector. ``body`` is what the buyer receives; ``translation`` the agent's own-language
         text when the reply was translated. Returns the message id. A ``request_id`` already done on this
-        ticket returns that reply's message and sends nothing again."""
+        ticket returns that reply's message and sends nothing again.
+
+        A body still holding parts a translator left untranslated (``⟦ ⟧``) is refused unless
+        ``confirmed`` is that exact body: the agent saw what goes out and said so."""
         store = self.store
         store.require(actor, "reply")
+        if ("⟦" in body or "⟧" in body) and confirmed != body:
+            raise DeskError(
+                "the reply still has parts marked ⟦ ⟧ that were not translated; edit them, or confirm "
+                "that this exact text goes to the buyer"
+            )
         body, _ = clean_text(body)
         if not body.strip():
             raise DeskError("a reply cannot be empty")
+        _within_cap("a reply", body)
         now = store.now()
         with store.tx():
             earlier = requests.done(store, request_id, "reply", "ticket", ticket_id)
@@ -451,6 +461,7 @@ class TicketService:
         body, _ = clean_text(body)
         if not body.strip():
             raise DeskError("a note cannot be empty")
+        _within_cap("a note", body)
         with store.tx():
             ticket = self.row(ticket_id)
             message_id = self._insert_outbound(actor, ticket, body, Direction.NOTE, "", "", store.now())
@@ -485,3 +496,9 @@ class TicketService:
         # Our own ids are unique by primary key; the platform's id replaces this once the message is sent.
         self.store.db.execute("UPDATE messages SET external_id = ? WHERE id = ?", [f"crossdesk:{pk}", pk])
         return pk
+
+
+def _within_cap(what: str, body: str) -> None:
+    """Replies and notes are held to the cap of incoming messages (import and export carry them)."""
+    if len(body) > MAX_BODY_CHARS:
+        raise DeskError(f"{what} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}")

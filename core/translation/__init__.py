@@ -20,7 +20,15 @@ from crossdesk.translation.errors import (
     UnsupportedLanguage,
 )
 from crossdesk.translation.glossary import Glossary, GlossaryTerm, Span
-from crossdesk.translation.results import IncomingReport, ProviderStatus, ReplyPreview, RunStats, Translation
+from crossdesk.translation.results import (
+    IncomingReport,
+    ProviderStatus,
+    ReplyCheck,
+    ReplyPreview,
+    RunStats,
+    Translation,
+    UnconfirmedReply,
+)
 from crossdesk.translation.service import TranslationService
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "ProviderUnavailable",
     "QuotaExceeded",
     "RateLimited",
+    "ReplyCheck",
     "ReplyPreview",
     "RunStats",
     "Secret",
@@ -42,6 +51,7 @@ __all__ = [
     "TranslationConfig",
     "TranslationError",
     "TranslationService",
+    "UnconfirmedReply",
     "UnsupportedLanguage",
     "load_config",
 ]

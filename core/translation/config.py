@@ -49,7 +49,7 @@ PROVIDER_ENV: dict[str, dict[str, str]] = {
 #: Setting names that hold secrets, whatever the provider.
 SECRET_FIELDS = frozenset({"auth_key", "api_key", "key", "token", "password", "secret"})
 
-DEFAULT_ORDER = ("deepl", "google", "libretranslate", "offline")
+DEFAULT_ORDER = ("deepl", "google", "libretranslate", "llm", "offline")
 
 
 class Secret:

@@ -54,3 +54,18 @@ class BadRequest(TranslationError):
 
 class UnsupportedLanguage(BadRequest):
     """The provider does not translate this language pair."""
+
+
+class Rejected:
+    """What a translator returns *in place of* one text's translation when that translation failed one of
+    its own checks (wrong language, a protected token lost, a glossary term missing, an answer that was
+    not the texts asked for). The service sends that text on to the next provider on the route and tells
+    the caller ``reason``; the other texts of the batch are used."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Rejected({self.reason!r})"

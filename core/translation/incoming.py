@@ -52,6 +52,7 @@ class IncomingMixin:
         target = (target or self.agent_language(actor)).lower()
         size = batch_size or self.config.batch_size
         report = IncomingReport()
+        report.warning = self.no_real_translator(target)
         stats = report.stats
         after = 0  # with force, walk by id instead of by "not yet translated"
         while limit is None or report.messages < limit:
@@ -145,9 +146,11 @@ class IncomingMixin:
                     db.execute("DELETE FROM translation_queue WHERE message_id = ?", [mid])
                 elif t.ok:
                     report.translated += 1
+                    report.count(t)
                     db.execute(
-                        "UPDATE messages SET translation = ?, translated_to = ? WHERE id = ?",
-                        [t.text, target, mid],
+                        "UPDATE messages SET translation = ?, translated_to = ?, translated_by = ?, "
+                        "translation_coverage = ? WHERE id = ?",
+                        [t.text, target, t.provider, t.coverage, mid],
                     )
                     if not t.upgradable:
                         db.execute("DELETE FROM translation_queue WHERE message_id = ?", [mid])

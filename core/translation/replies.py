@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from crossdesk.models import Actor
-from crossdesk.translation.results import UNTRANSLATED, ReplyPreview
+from crossdesk.translation.results import UNTRANSLATED, ReplyCheck, ReplyPreview, UnconfirmedReply
+from crossdesk.translation.tokens import strip_tokens
+
+MIN_LETTERS = 12  # shorter replies ("OK", "Danke!") are not judged by language
 
 if TYPE_CHECKING:
     from crossdesk.store import Store
@@ -23,6 +26,66 @@ class RepliesMixin:
     tickets: TicketService
     config: TranslationConfig
 
+    def draft_language(self, text: str, fallback: str) -> str:
+        """The language the agent wrote ``text`` in, detected (the profile is only the fallback for texts
+        too short to tell)."""
+        plain = UNTRANSLATED.sub(" ", strip_tokens(text))
+        if sum(ch.isalpha() for ch in plain) < MIN_LETTERS:
+            return fallback
+        lang, _ = self.detect(plain)
+        return fallback if lang == "und" else lang
+
+    def check_reply(self, actor: Actor, ticket_id: int, body: str) -> ReplyCheck:
+        """Whether ``body`` can go to the buyer as it is: no untranslated ``⟦ ⟧`` parts, and in the buyer's
+        language (detected, not assumed). Nothing is sent."""
+        self.store.require(actor, "reply")
+        buyer = self.buyer_language(ticket_id)
+        plain = UNTRANSLATED.sub(" ", strip_tokens(body))
+        lang = "und"
+        if sum(ch.isalpha() for ch in plain) >= MIN_LETTERS:
+            lang, _ = self.detect(plain)
+        problems = []
+        missed = UNTRANSLATED.findall(body)
+        if missed:
+            shown = "; ".join(f"⟦{m.strip()}⟧" for m in missed[:3]) + (" ..." if len(missed) > 3 else "")
+            problems.append(f"{len(missed)} part(s) were not translated and go out as written: {shown}")
+        elif "⟦" in body or "⟧" in body:
+            problems.append("it holds ⟦ ⟧ marks")
+        if buyer and lang not in ("und", buyer):
+            problems.append(f"it is written in {lang}, but the buyer writes {buyer}")
+        return ReplyCheck(body, buyer, lang, problems)
+
+    def send_checked(
+        self,
+        actor: Actor,
+        ticket_id: int,
+        body: str,
+        *,
+        confirmed: str | None = None,
+        translation: str = "",
+        extra_problems: list[str] | tuple[str, ...] = (),
+        **reply_kw: Any,
+    ) -> int:
+        """Send ``body`` if :meth:`check_reply` finds nothing, or if ``confirmed`` is exactly ``body`` (the
+        agent was shown this text and the problems, and confirmed). Otherwise :class:`UnconfirmedReply`,
+        carrying the check to show. A confirmed send is audited with the problems the agent accepted."""
+        check = self.check_reply(actor, ticket_id, body)
+        check.problems.extend(extra_problems)  # e.g. an AI draft's claims the ticket's facts do not hold
+        ok = confirmed is not None and confirmed == body
+        if check.problems and not ok:
+            raise UnconfirmedReply(check)
+        language = check.language if check.language != "und" else (check.buyer_language or "")
+        with self.store.tx():
+            mid = self.tickets.reply(
+                actor, ticket_id, body, language=language, translation=translation,
+                confirmed=body if ok else None, **reply_kw,
+            )  # fmt: skip
+            if check.problems:
+                self.store.audit(
+                    actor, "reply.confirmed", "message", mid, None,
+                    {"ticket_id": ticket_id, "problems": check.problems},
+                )  # fmt: skip
+        return mid
 
     def agent_language(self, actor: Actor | None) -> str:
         """The acting agent's first language, else the configured agent language."""
@@ -83,7 +146,7 @@ class RepliesMixin:
             raise ValueError("the reply is empty")
         shop_id = self._shop_of(ticket_id)
         target = (target or self.buyer_language(ticket_id) or self.agent_language(actor)).lower()
-        source = (source or self.agent_language(actor)).lower()
+        source = (source or self.draft_language(text, self.agent_language(actor))).lower()
         if source == target:
             return ReplyPreview(text, text, source, target)
         t = self.translate([text], target, source=source, provider=provider, shop_id=shop_id)[0]
@@ -108,7 +171,9 @@ class RepliesMixin:
         if isinstance(template, int):
             row = self.store.db.execute("SELECT id, body FROM templates WHERE id = ?", [template]).fetchone()
         else:
-            row = self.store.db.execute("SELECT id, body FROM templates WHERE name = ?", [template]).fetchone()
+            row = self.store.db.execute(
+                "SELECT id, body FROM templates WHERE name = ?", [template]
+            ).fetchone()
         if row is None:
             raise ValueError(f"no template {template!r}")
         template_id, default_body = row
@@ -139,7 +204,9 @@ class RepliesMixin:
             raise ValueError(
                 f"nothing to send: {preview.error or 'the translation is empty'}; write the reply in {preview.target}"
             )
-        if UNTRANSLATED.search(body):
+        if UNTRANSLATED.search(body) and reply_kw.get("confirmed") != body:
             raise ValueError("the reply still has parts marked ⟦ ⟧ that were not translated; edit them first")
         own = "" if preview.original == body else preview.original
-        return self.tickets.reply(actor, ticket_id, body, language=preview.target, translation=own, **reply_kw)
+        return self.tickets.reply(
+            actor, ticket_id, body, language=preview.target, translation=own, **reply_kw
+        )

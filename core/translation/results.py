@@ -42,6 +42,8 @@ class Translation:
     # A partial translation made because a better provider on the route was down or over quota: worth
     # trying again later (translate_incoming queues the message while showing this one meanwhile).
     upgradable: bool = False
+    # Why an earlier translator on the route was not used for this text (its answer failed a check).
+    fallback: str = ""
 
     @property
     def ok(self) -> bool:
@@ -83,6 +85,44 @@ class IncomingReport:
     same_language: int = 0
     queued: int = 0  # nobody could translate them now: retried later
     stats: RunStats = field(default_factory=RunStats)
+    partial: int = 0  # translated only in part (the phrasebook's ⟦ ⟧ marks)
+    by_provider: Counter = field(default_factory=Counter)
+    chars: int = 0  # characters of the translated messages
+    chars_translated: float = 0.0  # of which really translated
+    warning: str = ""  # e.g. no real translator configured
+
+    def count(self, t: Translation) -> None:
+        """Book one message translated by a provider."""
+        self.by_provider[t.provider] += 1
+        if t.untranslated:
+            self.partial += 1
+        n = sum(1 for ch in t.original if not ch.isspace())
+        self.chars += n
+        self.chars_translated += n * t.coverage
+
+    @property
+    def warn(self) -> bool:
+        """Something was not (fully) translated, or no real translator is configured."""
+        return bool(self.partial or self.queued or self.warning)
+
+    @property
+    def headline(self) -> str:
+        """One honest line: what was really translated, by whom, and what was not."""
+        if not self.messages:
+            line = "no buyer messages to translate"
+        else:
+            full = self.translated - self.partial
+            parts = [f"{full} of {self.messages} messages fully translated"]
+            if self.partial:
+                share = self.chars_translated / self.chars if self.chars else 0.0
+                parts.append(f"{self.partial} only in part ({share:.0%} of their text; the rest kept in ⟦ ⟧)")
+            if self.same_language:
+                parts.append(f"{self.same_language} already in the agent's language")
+            if self.queued:
+                parts.append(f"{self.queued} not translated (queued for a retry)")
+            by = ", ".join(f"{name} {n}" for name, n in sorted(self.by_provider.items()))
+            line = "; ".join(parts) + (f" (by {by})" if by else "")
+        return f"{line}. {self.warning}" if self.warning else line
 
 
 @dataclass
@@ -110,3 +150,32 @@ class ProviderStatus:
     ready: bool
     reason: str
     languages: tuple[str, ...]
+
+
+@dataclass
+class ReplyCheck:
+    """What would go to the buyer, and why the agent must confirm it first (``problems`` empty: nothing)."""
+
+    body: str
+    buyer_language: str  # "" when unknown
+    language: str  # the reply's language as detected ("und" when it cannot be told)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.problems)
+
+    def confirmation_text(self) -> str:
+        """The question the agent answers: what exactly goes out, and what is wrong with it."""
+        return (
+            f"This exact text goes to the buyer ({self.buyer_language or 'language unknown'}):\n\n{self.body}\n\n"
+            + "\n".join(f"- {p}" for p in self.problems)
+        )
+
+
+class UnconfirmedReply(ValueError):
+    """A reply that needs the agent's confirmation of its exact text (see :class:`ReplyCheck`)."""
+
+    def __init__(self, check: ReplyCheck) -> None:
+        super().__init__("not sent: " + "; ".join(check.problems) + "; confirm this exact text to send it")
+        self.check = check

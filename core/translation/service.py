@@ -32,6 +32,7 @@ from crossdesk.translation.errors import (
     AuthFailed,
     BadRequest,
     QuotaExceeded,
+    Rejected,
     TranslationError,
 )
 from crossdesk.translation.glossary import Glossary, GlossaryTerm, Span, honoured
@@ -60,8 +61,10 @@ class TranslationService(IncomingMixin, RepliesMixin):
         *,
         config: TranslationConfig | None = None,
         translators: Iterable[Any] | None = None,
+        llm: Any = None,
     ) -> None:
         self.store = store
+        self.llm = llm  # desk.llm: handed to translators that call a language model (attach_llm)
         self.tickets = tickets
         self._config = config
         self._given = list(translators) if translators is not None else None
@@ -106,6 +109,10 @@ class TranslationService(IncomingMixin, RepliesMixin):
             for t in found:
                 if hasattr(t, "configure"):
                     t.configure(self.config.settings_for(t.name))
+                if self.llm is not None and hasattr(t, "attach_llm"):
+                    t.attach_llm(self.llm)
+                if hasattr(t, "attach_detector"):  # translators that check their output's language
+                    t.attach_detector(self.detect)
                 out.setdefault(t.name, t)
             self._translators = out
         return self._translators
@@ -122,6 +129,20 @@ class TranslationService(IncomingMixin, RepliesMixin):
             reason = self._unusable(name, None, None)
             out.append(ProviderStatus(name, not reason, reason, tuple(sorted(t.languages))))
         return out
+
+    def no_real_translator(self, target: str | None = None) -> str:
+        """A plain warning when no translator but the offline phrasebook can translate now ("" otherwise)."""
+        real = [
+            name for name in self.config.route("*", target or "*")
+            if name != "offline" and name in self.translators and not self._unusable(name, None, target)
+        ]
+        if real:
+            return ""
+        return (
+            "No real translator is configured: only the offline phrasebook, which knows common after-sales "
+            "sentences and keeps everything else in ⟦ ⟧. Set CROSSDESK_LLM_BASE_URL (a local or hosted "
+            "model) or a DeepL/Google/LibreTranslate key; see `crossdesk translators` and docs/ai.md."
+        )
 
     def _stopped(self, name: str) -> str:
         row = self.store.db.execute(
@@ -360,6 +381,7 @@ class TranslationService(IncomingMixin, RepliesMixin):
         pending = [t for t in unique if t not in done]
         errors: list[str] = []
         held_back = False  # a provider before the current one is down, paused or over quota, for now
+        fallbacks: dict[str, list[str]] = {}  # text -> why an earlier provider's answer was not used
         # 2. providers in route order
         for name in route:
             if not pending:
@@ -404,6 +426,13 @@ class TranslationService(IncomingMixin, RepliesMixin):
                     continue
                 rows = []
                 for t, out in zip(chunk, outs, strict=True):
+                    if isinstance(out, Rejected):
+                        why = f"{name}: {out.reason}"
+                        errors.append(why)
+                        fallbacks.setdefault(t, []).append(why)
+                        stats.note(f"{why}; the next translator takes over")
+                        leftover.append(t)
+                        continue
                     if not honoured(spans[t], out):
                         errors.append(f"{name}: did not keep the glossary terms of a text")
                         leftover.append(t)
@@ -416,6 +445,9 @@ class TranslationService(IncomingMixin, RepliesMixin):
                 self._cache_store(rows)
             pending = leftover
             held_back = held_back or self._temporarily_out(name)
+        for t, whys in fallbacks.items():
+            if t in done:
+                done[t].fallback = "; ".join(whys)
         if held_back:
             for t in done.values():
                 t.upgradable = bool(t.untranslated)

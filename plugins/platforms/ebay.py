@@ -38,6 +38,7 @@ from crossdesk.plugins.platforms._http import (
     platform_time,
     request,
 )
+from crossdesk.plugins.platforms.ebay_feedback import EbayFeedback
 
 CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://api.ebay.com"
@@ -77,7 +78,7 @@ def _error(response: httpx.Response, what: str) -> PlatformError:
     )
 
 
-class EbayConnector:
+class EbayConnector(EbayFeedback):
     capabilities = frozenset(
         {"orders", "messages_in", "messages_out", "returns_in", "returns_decide", "refunds"}
     )
@@ -328,6 +329,10 @@ class EbayConnector:
                 return out
 
     def send_message(self, action: MessageOut) -> dict[str, Any]:
+        if (action.thread_id or "").startswith("feedback:"):
+            raise manual(
+                "reply to this feedback on eBay (Seller Hub, Feedback, Reply); the desk does not send it yet"
+            )
         if not action.thread_id:
             raise PlatformError("ebay send_message: the eBay conversation id is not known for this message")
         response = self._call(

@@ -15,9 +15,12 @@ Every shop-level call is signed: common query parameters ``partner_id``, ``times
   ``/api/v2/returns/confirm`` (Shopee then refunds the buyer itself), declining is
   ``/api/v2/returns/dispute`` (Shopee mediates). There is no separate refund call, so no ``refunds``.
 
-Access tokens live four hours and refresh tokens rotate on every use; renewing them needs a place to write
-the new refresh token, which the credentials store does not offer yet. An expired token is reported as
-such ("refresh the Shopee access token"), never retried blindly.
+Access tokens live four hours and refresh tokens rotate on every use. With a ``refresh_token`` and the
+desk's ``save_credentials`` (the vault, see docs/onboarding.md) the connector renews the access token
+through ``/api/v2/auth/access_token/get`` a few minutes before ``access_token_expires_at``, or once when
+Shopee calls it invalid, and hands the new pair to ``save_credentials`` *before* using it: the new refresh
+token is stored before the spent one is forgotten. Without them, an expired token is reported as such
+("refresh the Shopee access token"), never retried blindly.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from crossdesk.plugins.platforms._http import (
     platform_time,
     request,
 )
+from crossdesk.plugins.platforms.shopee_reviews import REVIEW_THREAD, ShopeeReviews
 
 CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://partner.shopeemobile.com"
@@ -57,7 +61,7 @@ def sign(partner_key: str, base: str) -> str:
     return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
 
 
-class ShopeeConnector:
+class ShopeeConnector(ShopeeReviews):
     capabilities = frozenset({"orders", "messages_in", "messages_out", "returns_in", "returns_decide"})
 
     def __init__(self, config: Mapping[str, Any], client: httpx.Client) -> None:
@@ -68,6 +72,11 @@ class ShopeeConnector:
         self.partner_id = int(config["partner_id"])
         self._partner_key = str(config["partner_key"])
         self._access_token = str(config["access_token"])
+        self._refresh_token = str(config.get("refresh_token") or "")
+        self._expires_at = float(config.get("access_token_expires_at") or 0)
+        self._save = config.get("save_credentials")
+        self.renew_margin = float(config.get("renew_margin", 300))
+        self.renewals = 0
         raw_shop = str(config.get("shop_id") or config.get("shop_external_id") or "")
         if not raw_shop.isdigit():
             raise PlatformError(
@@ -86,6 +95,63 @@ class ShopeeConnector:
 
     # ---- signed calls --------------------------------------------------------------------------
 
+    # ---- tokens --------------------------------------------------------------------------------
+
+    def can_renew(self) -> bool:
+        return bool(self._refresh_token) and callable(self._save)
+
+    def _renew_if_due(self) -> None:
+        if self.can_renew() and self._expires_at and self.clock() >= self._expires_at - self.renew_margin:
+            self.renew()
+
+    def renew(self) -> None:
+        """Spend the refresh token for a new pair, store the pair, then use it."""
+        path = "/api/v2/auth/access_token/get"
+        ts = int(time.time())
+        response = request(
+            self.client,
+            "POST",
+            self.endpoint + path,
+            policy=self.policy,
+            write=True,
+            what="shopee token renewal",
+            params={
+                "partner_id": self.partner_id,
+                "timestamp": ts,
+                "sign": sign(self._partner_key, f"{self.partner_id}{path}{ts}"),
+            },
+            json={
+                "refresh_token": self._refresh_token,
+                "partner_id": self.partner_id,
+                "shop_id": self.shop_id,
+            },
+        )
+        data = json_body(response, what="shopee token renewal", write=True)
+        if not isinstance(data, dict) or data.get("error") or not data.get("access_token"):
+            error = data.get("error") if isinstance(data, dict) else ""
+            raise PlatformError(
+                f"shopee token renewal: {error or response.status_code}: bind shop {self.shop_id} again "
+                "(crossdesk shops add shopee)",
+                code=str(error or ""),
+                status=response.status_code,
+            )
+        new = {
+            "access_token": str(data["access_token"]),
+            "refresh_token": str(data.get("refresh_token") or self._refresh_token),
+            "access_token_expires_at": str(int(self.clock()) + int(data.get("expire_in") or 14400)),
+        }
+        assert callable(self._save)
+        self._save(new)  # written (atomically) before the spent refresh token is dropped below
+        self._access_token = new["access_token"]
+        self._refresh_token = new["refresh_token"]
+        self._expires_at = float(new["access_token_expires_at"])
+        self.renewals += 1
+
+    def shop_info(self) -> dict[str, Any]:
+        """The shop's own name and region, as Shopee knows them (the first read after binding)."""
+        data = self._call("GET", "/api/v2/shop/get_shop_info", whole=True)
+        return {"name": str(data.get("shop_name") or ""), "region": str(data.get("region") or "")}
+
     def _common(self, path: str) -> dict[str, Any]:
         ts = int(time.time())
         base = f"{self.partner_id}{path}{ts}{self._access_token}{self.shop_id}"
@@ -98,13 +164,21 @@ class ShopeeConnector:
         }
 
     def _call(
-        self, method: str, path: str, *, params: Mapping | None = None, body: Mapping | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping | None = None,
+        body: Mapping | None = None,
+        whole: bool = False,
     ) -> dict:
         """One signed call; returns ``response`` of the body. Reads retry transient errors, writes raise
         them as ambiguous (Shopee may have acted before failing)."""
         write = method == "POST"
         what = f"shopee {path}"
         last: PlatformError | None = None
+        self._renew_if_due()
+        renewed = False
         for attempt in range(self.policy.attempts):
             query = self._common(path)  # a fresh timestamp and signature per attempt
             query.update(params or {})
@@ -137,7 +211,7 @@ class ShopeeConnector:
                 continue
             error = str(data.get("error") or "")
             if not error and response.is_success:
-                return data.get("response") or {}
+                return data if whole else data.get("response") or {}
             message = str(data.get("message") or "")
             if error in THROTTLE_ERRORS:  # refused before acting: safe to wait and retry even a write
                 last = PlatformError(f"{what}: {error}", retryable=True, code=error)
@@ -150,6 +224,10 @@ class ShopeeConnector:
                 if write:
                     raise last
                 self.policy.wait(attempt)
+                continue
+            if "access" in error and self.can_renew() and not renewed:
+                renewed = True  # refused before acting: renew once and send again
+                self.renew()
                 continue
             if error in AUTH_ERRORS or "access_token" in error:
                 raise PlatformError(
@@ -315,6 +393,8 @@ class ShopeeConnector:
                 return out
 
     def send_message(self, action: MessageOut) -> dict[str, Any]:
+        if (action.thread_id or "").startswith(REVIEW_THREAD):
+            return self.reply_review(action)
         to_id = action.buyer_external_id
         if not to_id or not to_id.isdigit():
             raise PlatformError(
@@ -414,6 +494,8 @@ class ShopeeConnector:
 
     def find_sent(self, action: Action) -> dict[str, Any] | None:
         if isinstance(action, MessageOut):
+            if (action.thread_id or "").startswith(REVIEW_THREAD):
+                return self.find_review_reply(action)
             if not action.thread_id:
                 # It went to the buyer's id, so it may be there; without the conversation we cannot look.
                 raise PlatformError("shopee find_sent: the conversation id is not known for this message")
@@ -451,6 +533,6 @@ def crossdesk_platforms() -> list[PlatformSpec]:
             name="shopee",
             display_name="Shopee",
             factory=factory,
-            credentials=("partner_id", "partner_key", "access_token"),
+            credentials=("partner_id", "partner_key", "access_token", "refresh_token"),
         )
     ]

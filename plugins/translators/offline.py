@@ -238,6 +238,48 @@ class OfflineTranslator:
     # ---- one text ----------------------------------------------------------------------------------
 
     def _one(self, spans: list[Span], source: str, target: str, book: Phrasebook) -> OfflineResult:
+        strict = self._one_strict(spans, source, target, book)
+        relaxed = self._with_terms_in_sentences(spans, source, target, book)
+        if relaxed is not None and relaxed.coverage > strict.coverage:
+            return relaxed
+        return strict
+
+    def _with_terms_in_sentences(
+        self, spans: list[Span], source: str, target: str, book: Phrasebook
+    ) -> OfflineResult | None:
+        """A glossary term that is also a phrasebook word ("order" -> "Auftrag") would hide the sentence
+        around it from the phrasebook ("Where is my {term}?" is no phrase). So translate with such terms
+        as plain words, then put the glossary's text where the phrasebook wrote its own word for the term.
+        None when there is no such term, or the translation does not contain the word to replace."""
+        swaps: list[tuple[list[str], str]] = []
+        plain: list[Span] = []
+        for s in spans:
+            concept = None
+            if s.protected and s.source_text and s.text != s.source_text:
+                concept = next(
+                    (c for pattern, c in book.term_patterns.get(source, []) if pattern.fullmatch(s.source_text)),
+                    None,
+                )
+            if concept is None or not book.terms.get(target, {}).get(concept):
+                plain.append(s)
+                continue
+            swaps.append((sorted(book.terms[target][concept], key=len, reverse=True), s.text))
+            plain.append(Span(s.source_text))
+        if not swaps:
+            return None
+        result = self._one_strict(plain, source, target, book)
+        text = result.text
+        for forms, replacement in swaps:
+            for form in forms:
+                m = re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.I)
+                if m:
+                    text = text[: m.start()] + replacement + text[m.end() :]
+                    break
+            else:
+                return None
+        return OfflineResult(text, result.coverage, result.untranslated)
+
+    def _one_strict(self, spans: list[Span], source: str, target: str, book: Phrasebook) -> OfflineResult:
         slots = _Slots(spans)
         text = slots.text
         if source == target:

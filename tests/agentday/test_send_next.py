@@ -6,6 +6,7 @@ import pytest
 from textual.widgets import TextArea
 
 from crossdesk.tui.screens import ConversationScreen
+from crossdesk.tui.widgets.common.modals import ConfirmModal
 
 from .conftest import SIZE
 
@@ -25,6 +26,9 @@ async def test_ctrl_o_sends_then_opens_my_next_ticket(desk, ids, make_app, settl
         app.screen.query_one("#reply", TextArea).text = "Thanks, a replacement is on its way."
         await pilot.press("ctrl+o")
         await settle(pilot)
+        if isinstance(app.screen, ConfirmModal):  # "send this exact text?" (a translated desk asks)
+            await pilot.press("y")
+            await settle(pilot)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ConversationScreen) and screen.ticket_id == mine[1]

@@ -112,8 +112,9 @@ def test_glossary_commands(run, tmp_path):
     assert bad.exit_code == 1 and "LANG=TEXT" in bad.output
     assert run("glossary", "remove", "AcmePhone", "--db", path).output == "removed: AcmePhone\n"
     assert run("glossary", "remove", "AcmePhone", "--db", path).exit_code == 1
-    # The phrasebook has this sentence, but not with the shop's own word for the term: it keeps it as written.
+    # The phrasebook has this sentence: it translates it and writes the shop's own word for the term
+    # (issue 12, the glossary bug: the term used to hide the sentence, left untranslated in ⟦ ⟧).
     out = run("translate", "Please send me a return label", "--to", "de", "--from", "en", "--db", path)
-    assert out.stdout == "⟦Please send me a return label⟧\n"
+    assert out.stdout == "Bitte schicken Sie mir ein Retourenschein\n"
     out = run("translate", "Please send me a return label", "--to", "fr", "--from", "en", "--db", path)
     assert out.stdout == "Merci de m'envoyer une étiquette de retour\n"  # no French entry: the phrasebook's

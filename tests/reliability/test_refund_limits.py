@@ -37,7 +37,7 @@ def test_limit_is_cumulative_per_order_across_cases_and_actors(desk):
     assert desk.db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0] == 3
 
 
-@pytest.mark.parametrize("currency", ["NZD", "XYZ"])
+@pytest.mark.parametrize("currency", ["NZD", "MNT"])  # XYZ is no currency: refused at upsert (test_import_limits)
 def test_a_currency_without_a_rate_needs_a_role_without_limit(desk, currency):
     assert desk.db.execute("SELECT COUNT(*) FROM rates WHERE currency = ?", [currency]).fetchone()[0] == 0
     case = refund_case(desk, add_order(desk, currency=currency, price=9_999_999_900))

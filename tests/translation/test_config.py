@@ -15,7 +15,7 @@ def write(tmp_path, text: str):
 
 def test_defaults_without_a_file(tmp_path):
     cfg = load_config(tmp_path / "missing.toml", env={})
-    assert cfg.providers == ["deepl", "google", "libretranslate", "offline"]
+    assert cfg.providers == ["deepl", "google", "libretranslate", "llm", "offline"]
     assert cfg.agent_language == "en" and cfg.route("de", "en") == cfg.providers
 
 

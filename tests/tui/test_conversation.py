@@ -84,7 +84,7 @@ async def test_a_failed_send_keeps_what_the_agent_typed(desk, make_app, settle, 
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_top(pilot, settle)
         await pilot.press("tab", *"Sorry")  # typed: the draft is kept as it changes
-        monkeypatch.setattr(desk, "reply", refuse)
+        monkeypatch.setattr(desk.tickets, "reply", refuse)  # the checked send ends there
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ErrorModal)

@@ -7,7 +7,7 @@ leaves the screen.
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from textual import on
@@ -19,8 +19,10 @@ from textual.widgets import Footer, Static, TextArea
 from crossdesk.conversation import Draft, TicketView
 from crossdesk.errors import DeskError
 from crossdesk.models import TicketStatus
+from crossdesk.translation import ReplyCheck, UnconfirmedReply
 from crossdesk.tui.format import template_choices
 from crossdesk.tui.messages import (
+    DraftMade,
     DraftReady,
     IncomingTranslated,
     NoteAdded,
@@ -29,13 +31,14 @@ from crossdesk.tui.messages import (
     ReplyChecked,
     ReplySent,
     ReplyTranslated,
+    SummaryMade,
     TemplatesListed,
     TicketChanged,
     TicketLoaded,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
-from crossdesk.tui.widgets.common.modals import PickModal, PromptModal
+from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 from crossdesk.tui.widgets.conversation import next_ticket
 from crossdesk.tui.widgets.conversation.attachments import (
     AttachmentsListed,
@@ -47,6 +50,19 @@ from crossdesk.tui.widgets.conversation.attachments import (
 )
 from crossdesk.tui.widgets.conversation.context import ContextPanel, TicketHead, kb_line
 from crossdesk.tui.widgets.conversation.thread import ThreadView
+
+
+def send_or_check(
+    desk: Any, actor: Any, ticket_id: int, body: str, *, ai_draft: Any = None, **kw: Any
+) -> int | ReplyCheck:
+    """Send through the checked path; what needs the agent's confirmation comes back as its check (with an
+    AI draft's claims the ticket's facts do not hold, while they are still in the text)."""
+    if ai_draft is not None:
+        kw["extra_problems"] = desk.assist.recheck(ai_draft, body)
+    try:
+        return desk.translation.send_checked(actor, ticket_id, body, **kw)
+    except UnconfirmedReply as exc:
+        return exc.check
 
 
 class ConversationScreen(score.ExplainsScore, DeskScreen):
@@ -74,6 +90,8 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
             id="conversation.translate",
             tooltip="Translate the buyer's messages",
         ),
+        Binding("ctrl+g", "ai_draft", "AI draft", id="conversation.ai_draft", priority=True),
+        Binding("u", "summary", "Summary", id="conversation.summary", tooltip="Summarise the thread (AI)"),
         Binding("tab", "focus_composer", "Reply", id="conversation.compose", show=False),
         Binding("c", "customer", "Customer", id="conversation.customer"),
         Binding("f", "aftersales", "After-sales", id="conversation.aftersales"),
@@ -93,6 +111,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         "tag": "reply",
         "assign_me": "reply",
         "aftersales": "view",
+        "ai_draft": "reply",
     }
 
     def __init__(self, ticket_id: int) -> None:
@@ -103,10 +122,12 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self.side_by_side = True
         self.reply_translation = ""  # the agent's own text when the reply was translated
         self._lint_acknowledged: str | None = None
+        self.ai_draft: object | None = None  # the AI draft in the composer, until sent or cleared
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, f"ticket #{self.ticket_id}")
         yield TicketHead("loading…", id="ticket-head")
+        yield Static("", id="thread-summary", classes="empty")
         with Horizontal(id="conv-body"):
             yield ThreadView(id="thread")
             yield ContextPanel(id="context")
@@ -201,21 +222,44 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
             self._lint_acknowledged = body
             self._composer_info("lint: " + "; ".join(warnings) + " · Ctrl+S again to send anyway", warn=True)
             return
+        self._send_now(body)
+
+    def _send_now(self, body: str, confirmed: str | None = None) -> None:
+        # The service refuses ⟦ ⟧ parts or a reply in another language than the buyer's unless this exact
+        # text is confirmed: it comes back as a ReplyCheck, and the agent is asked.
         self.call(
             ReplySent,
-            self.desk.reply,
+            send_or_check,
+            self.desk,
             self.actor,
             self.ticket_id,
             body,
-            language=(self.ticket or {}).get("language", ""),
+            confirmed=confirmed,
             translation=self.reply_translation,
             template=self.template,
+            ai_draft=self.ai_draft,
+        )
+
+    def _confirm_send(self, check: ReplyCheck) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send_now(check.body, confirmed=check.body)
+            else:
+                self._composer_info("not sent: " + "; ".join(check.problems), warn=True)
+
+        self.app.push_screen(
+            ConfirmModal("Send this exact text?", escape(check.confirmation_text()), "Send exactly this"),
+            answered,
         )
 
     @on(ReplySent)
     def _sent(self, message: ReplySent) -> None:
+        if isinstance(message.value, ReplyCheck):
+            self._confirm_send(message.value)
+            return
         self._clear_composer()
         self.template = None
+        self.ai_draft = None
         self.reply_translation = ""
         self.notify(f"Reply queued in the outbox (message {message.value}).")
         if getattr(self, "_then_next", False):
@@ -297,6 +341,8 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
             warnings.append("not translated, check: " + "; ".join(preview.untranslated))
         if preview.provider and preview.source != preview.target:
             warnings.append(f"{preview.source} → {preview.target} by {preview.provider}")
+        if preview.provider == "offline":
+            warnings.append("the offline phrasebook only knows common sentences: see `crossdesk translators` and docs/ai.md")
         # The buyer receives the translation; the agent's text is stored beside it.
         self.reply_translation = message.original
         self.query_one("#reply", TextArea).text = preview.text
@@ -304,6 +350,35 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
             " · ".join(["translated; your text is kept with the reply", *warnings]),
             warn=bool(preview.untranslated),
         )
+
+    # ---- AI assist -------------------------------------------------------------------------------------
+
+    def action_ai_draft(self) -> None:
+        self.notify("Drafting a reply…", timeout=2)
+        self.call(DraftMade, self.desk.assist.draft, self.actor, self.ticket_id)
+
+    @on(DraftMade)
+    def _drafted(self, message: DraftMade) -> None:
+        draft = message.value
+        area = self.query_one("#reply", TextArea)
+        area.text = draft.text
+        self.ai_draft = draft
+        self.reply_translation = draft.back_translation  # kept with the reply, in the agent's language
+        lines = [f"AI draft in {draft.language}, not sent · {draft.agent_language}: {draft.back_translation}"]
+        lines += [f"check: {flag}" for flag in draft.flags]
+        self._composer_info("\n".join(lines), warn=bool(draft.flags))
+        area.focus()
+
+    def action_summary(self) -> None:
+        self.call(SummaryMade, self.desk.assist.summarize, self.actor, self.ticket_id)
+
+    @on(SummaryMade)
+    def _summarized(self, message: SummaryMade) -> None:
+        s = message.value
+        box = self.query_one("#thread-summary", Static)
+        note = f" ({s.note})" if s.note else ""
+        box.update(escape(f"Summary of {s.messages} messages ({', '.join(s.languages) or '?'}): {s.text}{note}"))
+        box.remove_class("empty")
 
     def action_toggle_translation(self) -> None:
         self.side_by_side = not self.side_by_side

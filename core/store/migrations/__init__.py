@@ -14,6 +14,8 @@ from crossdesk.store.migrations import (
     m0060_typed_outbox,
     m0070_mail,
     m0080_tracking,
+    m0090_llm_usage,
+    m0091_translation_provenance,
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
@@ -27,6 +29,8 @@ from crossdesk.store.migrations import (
     m0131_automate,
     m0140_requests,
     m0150_drafts,
+    m0160_credential_hosts,
+    m0170_reviews,
 )
 
 #: Every migration module, oldest first.
@@ -40,6 +44,8 @@ MODULES = (
     m0060_typed_outbox,
     m0070_mail,
     m0080_tracking,
+    m0090_llm_usage,
+    m0091_translation_provenance,
     m0100_customer_segments,
     m0101_surveys,
     m0102_outreach,
@@ -53,4 +59,6 @@ MODULES = (
     m0131_automate,
     m0140_requests,
     m0150_drafts,
+    m0160_credential_hosts,
+    m0170_reviews,
 )

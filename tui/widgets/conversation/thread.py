@@ -12,6 +12,23 @@ from crossdesk.tui.format import when
 DIRECTION_LABEL = {"in": "buyer", "out": "reply", "note": "internal note"}
 
 
+def provenance(m: dict, agent_language: str) -> str:
+    """How much of a buyer message was really translated, and by which translator ("" when nothing to say)."""
+    lang = m.get("language") or ""
+    if not m.get("translation"):
+        if lang and lang != agent_language and not m.get("translated_to"):
+            return " · not translated (i to translate)"
+        return ""
+    by = m.get("translated_by") or "?"
+    label = "phrasebook" if by == "offline" else by
+    coverage = m.get("translation_coverage")
+    if coverage is None:
+        return f" · translated by {label}"
+    if coverage >= 0.999:
+        return f" · translated in full by {label}"
+    return f" · only {coverage:.0%} translated by {label}; ⟦ ⟧ parts left as written"
+
+
 class MessageView(Vertical):
     """One message; with ``side_by_side`` and a translation, two columns (original | translation)."""
 
@@ -31,6 +48,8 @@ class MessageView(Vertical):
         translation = m.get("translation") or ""
         if translation and m.get("translated_to"):
             head += f" → {m['translated_to']}"
+        if direction == "in":
+            head += provenance(m, self.agent_language)
         yield Static(head, classes="message-head")
         body = escape(m.get("body", ""))
         if translation and self.side_by_side:

@@ -1,0 +1,18 @@
+"""Onboarding: bind a shop in one command through its marketplace's own consent flow (docs/onboarding.md)."""
+
+from __future__ import annotations
+
+from crossdesk.onboarding.flows import Bound, EbayFlow, ShopeeFlow, ShopifyFlow, shopify_hmac_ok
+from crossdesk.onboarding.listener import RedirectListener
+from crossdesk.onboarding.service import BindResult, OnboardingService
+
+__all__ = [
+    "BindResult",
+    "Bound",
+    "EbayFlow",
+    "OnboardingService",
+    "RedirectListener",
+    "ShopeeFlow",
+    "ShopifyFlow",
+    "shopify_hmac_ok",
+]

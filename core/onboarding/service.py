@@ -1,0 +1,158 @@
+"""``desk.onboarding``: bind a shop through its marketplace's consent flow; list, test and unbind shops.
+
+Binding: a one-shot listener on loopback, the consent URL shown (and opened in the browser), the code the
+browser brings back exchanged for tokens, a first read proving them, then the tokens written to the vault
+(never the database) and the shop row upserted with its non-secret settings. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import secrets
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crossdesk.errors import DeskError, NotFound
+from crossdesk.models import Actor
+from crossdesk.onboarding.flows import Bound, Flow
+from crossdesk.onboarding.listener import RedirectListener
+from crossdesk.shops import ShopService
+from crossdesk.store import Store
+from crossdesk.sync import Connections
+from crossdesk.vault import Vault, entry_name, open_vault
+
+
+@dataclass
+class BindResult:
+    shop_id: int
+    platform: str
+    external_id: str
+    name: str
+    vault: str  # where the tokens went (its description, never a value)
+    missing_scopes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        line = f"bound {self.platform} shop {self.name!r} ({self.external_id}) as shop #{self.shop_id}; tokens in the {self.vault}"
+        if self.missing_scopes:
+            line += (
+                f"\nmissing permissions: {', '.join(self.missing_scopes)}: grant them and run shops add again"
+            )
+        return line
+
+
+class OnboardingService:
+    def __init__(self, store: Store, shops: ShopService, vault: Vault | None = None) -> None:
+        self.store = store
+        self.shops = shops
+        self._vault = vault
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = open_vault()
+        return self._vault
+
+    def bind(
+        self,
+        actor: Actor,
+        flow: Flow,
+        *,
+        show: Callable[[str], None] = print,
+        open_browser: bool = True,
+        timeout: float = 300.0,
+    ) -> BindResult:
+        """Walk ``flow`` through the seller's browser and store the shop it vouches for."""
+        self.store.require(actor, "manage_settings")
+        vault = self.vault  # refuse before the seller consents when there is nowhere to keep the tokens
+        state = secrets.token_urlsafe(16)
+        with RedirectListener() as listener:
+            url = flow.consent_url(listener.url, state)
+            show(url)
+            if open_browser:
+                webbrowser.open(url)
+            params = listener.wait(timeout)
+        bound = flow.finish(params, listener.url, state)
+        since = getattr(flow, "initial_since", None)
+        if since is not None:
+            bound.config["initial_since"] = int(since)
+        return self.store_bound(actor, bound, vault)
+
+    def store_bound(self, actor: Actor, bound: Bound, vault: Vault | None = None) -> BindResult:
+        """Write a verified shop: tokens to the vault first (a shop row without them cannot sync), then
+        the shop row and the audit entry."""
+        self.store.require(actor, "manage_settings")
+        vault = vault or self.vault
+        vault.put(entry_name(bound.platform, bound.external_id), bound.secrets)
+        shop_id = self.shops.upsert(
+            actor,
+            platform=bound.platform,
+            external_id=bound.external_id,
+            name=bound.name,
+            country=bound.country,
+            currency=bound.currency or "USD",
+            marketplace=bound.marketplace,
+            config=bound.config,
+        )
+        with self.store.tx():
+            self.store.audit(
+                actor,
+                "shop.bind",
+                "shop",
+                shop_id,
+                None,
+                {
+                    "vault": vault.description,
+                    "keys": sorted(bound.secrets),
+                    "missing_scopes": bound.missing_scopes,
+                },
+            )
+        return BindResult(
+            shop_id, bound.platform, bound.external_id, bound.name, vault.description, bound.missing_scopes
+        )
+
+    def _row(self, shop: str) -> dict[str, Any]:
+        for row in self.store.rows("SELECT * FROM shops ORDER BY id"):
+            if shop in (str(row["id"]), row["external_id"], row["name"]):
+                return dict(row)
+        raise NotFound(f"no shop {shop!r} on this desk (crossdesk shops list)")
+
+    def list(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every shop and whether the vault holds its tokens (which keys, never values)."""
+        self.store.require(actor, "view")
+        names = set(self.vault.names())
+        out = []
+        for row in self.store.rows(
+            "SELECT id, platform, external_id, name, country, currency FROM shops ORDER BY id"
+        ):
+            row = dict(row)
+            row["in_vault"] = entry_name(row["platform"], row["external_id"]) in names
+            out.append(row)
+        return out
+
+    def test(self, actor: Actor, shop: str, **connection_options: Any) -> str:
+        """Build the shop's connector and make one read; a line saying what answered, or DeskError."""
+        self.store.require(actor, "manage_settings")
+        row = self._row(shop)
+        connection_options.setdefault("vault", self.vault)
+        with Connections(self.store, **connection_options) as conn:
+            try:
+                connector = conn.connector(row)
+                info = getattr(connector, "shop_info", None)
+                if callable(info):
+                    answer = info()
+                    return f"{row['platform']} shop {row['external_id']}: the platform answers as {answer.get('name')!r}"
+                page = connector.fetch_orders(None)
+                return f"{row['platform']} shop {row['external_id']}: read {len(page.records)} order(s)"
+            except Exception as exc:  # a platform's refusal, said in one line
+                raise DeskError(f"{row['platform']} shop {row['external_id']}: {exc}") from None
+
+    def remove(self, actor: Actor, shop: str) -> str:
+        """Forget the shop's tokens. The shop row stays: its tickets, orders and history point at it."""
+        self.store.require(actor, "manage_settings")
+        row = self._row(shop)
+        removed = self.vault.delete(entry_name(row["platform"], row["external_id"]))
+        with self.store.tx():
+            self.store.audit(actor, "shop.unbind", "shop", row["id"], None, {"tokens_removed": removed})
+        what = "tokens removed from the vault" if removed else "the vault held no tokens for it"
+        return f"{row['platform']} shop {row['external_id']}: {what}; revoke the app's access on the platform too"

@@ -1,0 +1,1 @@
+"""Default plugins that add automation rule actions."""
