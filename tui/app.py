@@ -28,7 +28,7 @@ from crossdesk.errors import DeskError, PermissionDenied
 from crossdesk.models import Actor
 from crossdesk.tui import query
 from crossdesk.tui.commands import ScreenActions
-from crossdesk.tui.keys import load_config
+from crossdesk.tui.keys import load_config, report_clashes
 from crossdesk.tui.messages import (
     Failed,
     OpenAfterSales,
@@ -52,8 +52,11 @@ from crossdesk.tui.screens import (
     TeamScreen,
 )
 from crossdesk.tui.services import Gateway
+from crossdesk.tui.widgets import drafts as kept_drafts
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
+from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView
+from crossdesk.tui.widgets.score import ScoreModal
 
 #: Errors a user can cause or meet: shown in plain words. Anything else is a bug and says so.
 PLAIN_ERRORS = (DeskError, PermissionDenied, ValueError, query.QueryError)
@@ -84,6 +87,8 @@ SCREENS_WITH_BINDINGS = (
     PromptModal,
     PickModal,
     ResultsModal,
+    ScoreModal,
+    LegendModal,
 )
 
 
@@ -119,6 +124,7 @@ class CrossdeskApp(App):
         self.warm_up = warm_up  # read the first conversation in the background after first paint
         self.drafts: dict[int, str] = {}  # ticket id -> unsent text, kept across screens and errors
         self.config = load_config(config_path, known_ids=binding_ids())
+        report_clashes(self.config, binding_groups())
 
     def on_mount(self) -> None:
         self.set_interval(self.notify_every, self._look_for_notifications)
@@ -167,10 +173,14 @@ class CrossdeskApp(App):
         else:
             actor = gw.call(gw.desk.actor_for, name)
         gw.actor = actor
+        kept_drafts.restore(self)
         if isinstance(self.screen, SignInScreen):
             self.switch_screen(InboxScreen())
         else:
             self.push_screen(InboxScreen())
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        kept_drafts.quit_app(self)
 
     # ---- where screens ask to go --------------------------------------------------------------------
 
@@ -268,6 +278,15 @@ def binding_ids() -> set[str]:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)
     return ids
+
+
+def binding_groups() -> dict[str, list[tuple[str, str]]]:
+    """Each screen's bindings with the app's own, as ``(id, default keys)``: where two may clash."""
+    own = [(b.id, b.key) for b in CrossdeskApp.BINDINGS if isinstance(b, Binding) and b.id]
+    return {
+        cls.__name__: [(b.id, b.key) for b in cls.BINDINGS if isinstance(b, Binding) and b.id] + own
+        for cls in SCREENS_WITH_BINDINGS
+    }
 
 
 def run(db_path: str | Path | None, agent: str | None = None, trusted: Actor | None = None) -> None:

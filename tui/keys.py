@@ -64,3 +64,29 @@ def load_config(path: Path | None = None, known_ids: set[str] | None = None) -> 
         else:
             config.keymap[binding_id] = key.replace(" ", "")
     return config
+
+
+def report_clashes(config: TuiConfig, screens: dict[str, list[tuple[str, str]]]) -> None:
+    """Two actions on one key in one screen, because of the user's map: each clashing entry of the map is
+    reported in ``problems`` and dropped (the defaults stay), like an unknown id.
+
+    ``screens`` maps a screen's name to its bindings as ``(id, default keys)``, the app's own included."""
+    for screen, bindings in screens.items():
+        owner: dict[str, str] = {}
+        for binding_id, default in bindings:
+            keys = config.keymap.get(binding_id, default)
+            for key in filter(None, (k.strip() for k in keys.split(","))):
+                other = owner.setdefault(key, binding_id)
+                if other == binding_id:
+                    continue
+                mine = binding_id if binding_id in config.keymap else other
+                if mine not in config.keymap:
+                    continue  # two defaults: not the user's doing
+                theirs = other if mine == binding_id else binding_id
+                config.problems.append(
+                    f'{config.path}: keys.{mine} = "{config.keymap[mine]}" clashes with {theirs} on "{key}" '
+                    f"in the {screen} screen; it keeps its default key"
+                )
+                del config.keymap[mine]
+                report_clashes(config, screens)  # the defaults are back: check again from the start
+                return

@@ -7,11 +7,13 @@ it is tested without the TUI.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import shlex
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crossdesk.models import TicketStatus, Tier
+from crossdesk.models import INTENT_NAMES, PLATFORM_CODES, TicketStatus, Tier
+from crossdesk.tickets.filters import MESSAGE_TYPES
 
 #: Accepted keys, with the list_tickets argument each maps to.
 KEYS = {
@@ -24,6 +26,8 @@ KEYS = {
     "language": "language",
     "assignee": "assignee_id",
     "tag": "tag",
+    "order": "order_status",
+    "msg": "message_type",
 }
 SWITCHES = ("mine", "breaching", "unassigned")
 
@@ -46,7 +50,7 @@ class Query:
 
     def text(self) -> str:
         """The query written back in its canonical form."""
-        parts = [f"{k}:{v}" for k, v in self.filters.items()]
+        parts = [f'{k}:"{v}"' if " " in v else f"{k}:{v}" for k, v in self.filters.items()]
         parts += [s for s in SWITCHES if s in self.switches]
         parts += self.words
         return " ".join(parts)
@@ -56,9 +60,20 @@ class Query:
         return Query(dict(self.filters), switches, list(self.words))
 
 
+def _split(text: str) -> list[str]:
+    """Words, where ``key:"two words"`` (or 'two words') is one word without its quotes."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise QueryError("a quote is not closed: write assignee:\"Anna Becker\"") from None
+
+
 def parse(text: str) -> Query:
     query = Query()
-    for word in text.split():
+    for word in _split(text):
         key, sep, value = word.partition(":")
         if sep and key.lower() in KEYS:
             if not value:
@@ -76,12 +91,14 @@ def _example(key: str) -> str:
         "platform": "amazon",
         "shop": "3",
         "status": "open",
-        "intent": "refund",
+        "intent": "refund_request",
         "tier": "high-value",
         "lang": "de",
         "language": "de",
-        "assignee": "ana",
+        "assignee": "me",
         "tag": "vip",
+        "order": "shipped",
+        "msg": "note",
     }[key]
 
 
@@ -92,10 +109,15 @@ def to_filters(
     shops: Mapping[str, int],
     me: int | None,
     breaching_before: int,
+    languages: Collection[str] = (),
+    order_statuses: Collection[str] = (),
 ) -> dict[str, Any]:
     """Keyword arguments for ``Desk.list_tickets`` (and ``analytics.count_tickets``).
 
-    ``agents`` and ``shops`` map lower-cased names (and shop external ids) to ids."""
+    ``agents`` and ``shops`` map lower-cased names (and shop external ids) to ids; ``languages`` and
+    ``order_statuses`` are the values the desk holds (when given, anything else is an error that lists
+    them). An unknown platform, intent or message type is an error listing the valid ones: a typo never
+    gives a silently empty list."""
     out: dict[str, Any] = {}
     for key, value in query.filters.items():
         arg = KEYS[key]
@@ -112,19 +134,29 @@ def to_filters(
         elif arg == "assignee_id":
             if value.lower() in ("none", "nobody"):
                 out["unassigned"] = True
-            elif value.lower() not in agents:
-                raise QueryError(f"no agent named {value!r}")
+            elif value.lower() == "me":
+                if me is None:
+                    raise QueryError("'assignee:me' needs a signed-in agent")
+                out["assignee_id"] = me
             else:
-                out["assignee_id"] = agents[value.lower()]
+                out["assignee_id"] = _agent(value, agents)
         elif arg == "shop_id":
-            if value.isdigit():
+            if value.isascii() and value.isdigit() and len(value) < 19:
                 out["shop_id"] = int(value)
             elif value.lower() in shops:
                 out["shop_id"] = shops[value.lower()]
             else:
                 raise QueryError(f"no shop {value!r} (use its id, name or external id)")
-        elif arg in ("platform", "language", "intent"):
-            out[arg] = value.lower()
+        elif arg == "platform":
+            out[arg] = _one_of(value, PLATFORM_CODES, "platform")
+        elif arg == "intent":
+            out[arg] = _one_of(value, [n for n in INTENT_NAMES if n], "intent")
+        elif arg == "language":
+            out[arg] = _one_of(value, languages, "language") if languages else value.lower()
+        elif arg == "order_status":
+            out[arg] = _one_of(value, order_statuses, "order status") if order_statuses else value.lower()
+        elif arg == "message_type":
+            out[arg] = _one_of(value, MESSAGE_TYPES, "message type")
         else:
             out[arg] = value
     if "mine" in query.switches:
@@ -140,6 +172,30 @@ def to_filters(
     return out
 
 
+def _one_of(value: str, valid: Iterable[str], what: str) -> str:
+    known = sorted(set(valid))
+    if value.lower() not in known:
+        raise QueryError(f"unknown {what} {value!r}; expected one of {', '.join(known)}")
+    return value.lower()
+
+
+def _agent(value: str, agents: Mapping[str, int]) -> int:
+    """An agent by full name, or by a prefix of the name (or of any word of it) that only one agent has."""
+    wanted = value.lower()
+    if wanted in agents:
+        return agents[wanted]
+    found = {
+        name: aid
+        for name, aid in agents.items()
+        if name.startswith(wanted) or any(w.startswith(wanted) for w in name.split())
+    }
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if found:
+        raise QueryError(f"{value!r} names more than one agent: {', '.join(sorted(found))}; type more of the name")
+    raise QueryError(f"no agent named {value!r} (write a full name in quotes, a unique part of it, or me)")
+
+
 def _tier(value: str) -> int:
     if value.isdigit() and int(value) in {t.value for t in Tier}:
         return int(value)
@@ -147,3 +203,24 @@ def _tier(value: str) -> int:
         if value.lower() in (tier.label, tier.name.lower()):
             return int(tier)
     raise QueryError(f"unknown tier {value!r}; expected one of {', '.join(t.label for t in Tier)} or 0-3")
+
+
+def read_names(desk: Any, actor: Any) -> dict[str, dict[str, int]]:
+    """The ``agents`` and ``shops`` lookups of :func:`to_filters` for ``actor`` on ``desk`` (the inbox and
+    ``crossdesk tickets list`` read them the same way)."""
+    agents = desk.agents(actor)
+    shop_names = {}
+    for s in desk.shops.list(actor):
+        shop_names[s["name"].lower()] = s["id"]
+        shop_names[s["external_id"].lower()] = s["id"]
+    values = desk.tickets.filter_values(actor)
+    return {
+        "agents": {a["name"].lower(): a["id"] for a in agents},
+        "shops": shop_names,
+        "languages": values["languages"],
+        "order_statuses": sorted({*values["order_statuses"], *ORDER_STATUSES}),
+    }
+
+
+#: Order statuses every desk knows, whether or not an order has one yet.
+ORDER_STATUSES = ("paid", "shipped", "delivered", "cancelled", "refunded")

@@ -97,7 +97,12 @@ class CaseService:
         )
         if quote.left <= 0:
             raise CaseError(f"nothing is left to refund on order {order['external_id']}")
-        return quote
+        if actor.permissions is not None:  # a custom role: its own limit (the roles setting)
+            role = (self.store.get_setting("roles", None) or {}).get(actor.custom_role) or {}
+            limit = role.get("refund_limit_usd_minor", 0)
+        else:
+            limit = self.store.refund_limits().get(actor.role)
+        return dataclasses.replace(quote, limit_usd_minor=None if limit is None else int(limit))
 
     # ---- opening and evaluating -----------------------------------------------------------------------
 
@@ -412,13 +417,12 @@ class CaseService:
             )
             self.store.audit(actor, "refund.create", "refund", refund_id, None, payload)
             requests.record(self.store, actor, request_id, "refund", "case", case_id, refund_id)
-            self._move(
-                actor,
-                case,
-                "refund",
-                {"refunded_minor": case["refunded_minor"] + amount},
-                {"refund_id": refund_id, "amount_minor": amount},
-            )
+            # A partial refund while the goods are still to come back leaves the case where it is.
+            total = case["refunded_minor"] + amount
+            partial = 0 < total < case["requested_minor"]
+            stays = partial and case["type"] in GOODS_COME_BACK and case["received_at"] is None
+            data = {"refund_id": refund_id, "amount_minor": amount, "partial": partial}
+            self._move(actor, case, "refund", {"refunded_minor": total}, data, case["state"] if stays else "")
         return refund_id
 
     def ship_replacement(self, actor: Actor, case_id: int, *, tracking: str = "") -> dict:
@@ -529,10 +533,8 @@ class CaseService:
         """The one place a case row changes (so tests can fail it on purpose)."""
         self.db["cases"].update(case_id, dict(patch))
 
-    def _move(
-        self, actor: Actor, case: dict, action: str, patch: Mapping[str, Any], data: Mapping[str, Any]
-    ) -> dict:
-        _, target = TRANSITIONS[action]
+    def _move(self, actor: Actor, case: dict, action: str, patch: Mapping, data: Mapping, target: str = "") -> dict:
+        target = target or TRANSITIONS[action][1]
         now = self.store.now()
         full = {**patch, "state": target, "updated_at": now}
         before = {k: case.get(k) for k in full}

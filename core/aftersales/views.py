@@ -107,6 +107,10 @@ def goods_outstanding(case: Mapping[str, Any]) -> bool:
     return case["type"] in GOODS_COME_BACK and case.get("received_at") is None
 
 
+#: Amounts of 10^15 major units or more are typos (or "1e999"), not refunds; the sync engine's bound too.
+MAX_AMOUNT_DIGITS = 15
+
+
 def parse_amount(text: str, digits: int) -> int:
     """What a person typed as an amount, in minor units: ``"12.50"`` -> 1250 for ``digits`` = 2 (a comma
     works as the point). Decimal, never float. ValueError, in words, for anything else."""
@@ -116,8 +120,10 @@ def parse_amount(text: str, digits: int) -> int:
     except InvalidOperation:
         raise ValueError(f"{text!r} is not an amount") from None
     if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
-    minor = value * (10**digits)
+        raise ValueError(f"{text!r} is not an amount: type a number such as 12.50")
+    if value and value.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise ValueError(f"{text!r} is far more than any order: type a number such as 12.50")
+    minor = value.scaleb(digits)
     if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more than {digits} decimal places")
     return int(minor)
@@ -140,6 +146,10 @@ class RefundQuote:
     left: int
     suggested: int
     without_return: bool
+    #: The acting agent's refund limit in USD cents (None: no limit), shown before an amount is typed.
+    limit_usd_minor: int | None = None
+    #: What the case itself still covers (its lines' value minus its refunds; 0: it names no amount).
+    case_left: int = 0
 
     def parse(self, text: str) -> int:
         """An amount typed in the order's currency, in minor units; ValueError (in words) when it is not
@@ -173,6 +183,7 @@ def refund_quote(
         left=left,
         suggested=min(left, asked or left),
         without_return=goods_outstanding(case),
+        case_left=asked,
     )
 
 

@@ -29,6 +29,8 @@ from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
 from crossdesk.customers import CustomerService, MergeService, SegmentService
+from crossdesk.drafts import DraftService
+from crossdesk.explain import ExplainService
 from crossdesk.intake import IntakeService
 from crossdesk.language.pipeline import MessageLanguage
 from crossdesk.llm import LlmService
@@ -239,6 +241,14 @@ class Desk:
     @cached_property
     def queue(self) -> QueueService:
         return QueueService(self.store, self.tickets)
+
+    @cached_property
+    def drafts(self) -> DraftService:
+        return DraftService(self.store)
+
+    @cached_property
+    def explain(self) -> ExplainService:
+        return ExplainService(self.store, self.queue.weights)
 
     @cached_property
     def notifications(self) -> NotificationService:

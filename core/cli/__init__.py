@@ -33,6 +33,7 @@ from crossdesk.cli import (
     shops,
     sync,
     team,
+    tickets,
     tracking,
     tui,
 )
@@ -63,6 +64,7 @@ COMMAND_MODULES = (
     team,  # team load|coverage|shifts|leave|take|release|move|handover|skills-timeout
     mail,  # mail add|list|test|poll|import|show
     scale,  # reprocess
+    tickets,  # tickets list|show|explain|reply
     assist_commands,  # draft, summarize, thread, llm usage|budget|bench
     shops,  # shops add|list|test|remove
     reputation,  # reviews pull|list|ratings

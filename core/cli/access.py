@@ -20,6 +20,7 @@ from crossdesk.cli.common import (
     with_desk,
     write_session,
 )
+from crossdesk.cli.numbers import FiniteFloat
 
 
 def register(cli: click.Group) -> None:
@@ -31,7 +32,7 @@ def register(cli: click.Group) -> None:
 @db_option
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@click.option("--hours", type=click.FloatRange(min=0.1, max=24 * 30), default=12, show_default=True)
+@click.option("--hours", type=FiniteFloat(min=0.1, max=24 * 30), default=12, show_default=True)
 def login(db_path: Path | None, name: str, password_stdin: bool, hours: float) -> None:
     """Sign in as agent NAME: the CLI (and the TUI) then act as them until the session expires."""
     password = (

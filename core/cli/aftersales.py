@@ -11,8 +11,10 @@ import click
 import orjson
 
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk, resolve_db
+from crossdesk.cli.numbers import MinorAmount
 from crossdesk.io.records import MAX_QUANTITY
 from crossdesk.outbox import requests
+from crossdesk.policy.words import verdict_words
 
 #: Case steps that queue a platform action, so run once per request id.
 REQUEST_ACTIONS = ("approve", "decline", "refund")
@@ -186,7 +188,7 @@ def show(db_path: Path | None, case_id: int, as_json: bool) -> None:
     verdict = case["verdict"]
     if verdict:
         click.echo(
-            f"verdict: {'eligible' if verdict['eligible'] else 'not eligible'} until {verdict['deadline']} - {verdict['basis']}"
+            f"verdict: {verdict_words(verdict['eligible'], verdict['deadline'])} - {verdict['basis']}"
         )
     for line in case["lines"]:
         click.echo(
@@ -246,7 +248,8 @@ def open_case(
     click.echo(f"case {case_id} opened: {case['state']}")
     if case["verdict"]:
         click.echo(
-            f"verdict: {case['verdict']['basis']}, {'eligible' if case['verdict']['eligible'] else 'not eligible'} until {case['verdict']['deadline']}"
+            f"verdict: {case['verdict']['basis']}, "
+            f"{verdict_words(case['verdict']['eligible'], case['verdict']['deadline'])}"
         )
 
 
@@ -255,7 +258,7 @@ def open_case(
 @click.argument("action")
 @click.argument("case_ids", type=int, nargs=-1, required=True)
 @click.option("--reason", default=None, help="For decline and flag.")
-@click.option("--amount", type=int, default=None, help="Refund amount in minor units (cents).")
+@click.option("--amount", type=MinorAmount(), default=None, help="Refund amount in minor units (cents).")
 @click.option("--currency", default=None, help="Refund currency; must be the order's.")
 @click.option("--tracking", default=None)
 @click.option("--without-return", is_flag=True, help="Refund a return before the goods are back.")

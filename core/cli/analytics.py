@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+from crossdesk.cli.numbers import FiniteFloat
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -47,7 +48,7 @@ def register(cli: click.Group) -> None:
 )
 @click.option(
     "--every-days",
-    type=click.FloatRange(min=0.01),
+    type=FiniteFloat(min=0.01),
     default=7.0,
     show_default=True,
     help="With --schedule-html: how often.",

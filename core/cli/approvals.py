@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from crossdesk.cli.common import UserError, with_desk
+from crossdesk.cli.numbers import MinorAmount
 
 
 def register(cli: click.Group) -> None:
@@ -43,7 +44,7 @@ def list_(desk: Any, actor: Any, state: str, mine: bool) -> None:
 @with_desk
 @click.argument("case_id", type=int)
 @click.option(
-    "--amount", "amount_minor", type=click.IntRange(min=1), default=None, help="Minor units (cents)."
+    "--amount", "amount_minor", type=MinorAmount(), default=None, help="Minor units (cents)."
 )
 @click.option("--reason", default="")
 @click.option("--without-return", is_flag=True)

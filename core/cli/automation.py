@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from crossdesk.cli.common import UserError, with_desk
+from crossdesk.cli.numbers import FiniteFloat
 
 
 def register(cli: click.Group) -> None:
@@ -145,7 +146,7 @@ def rules_firings(desk: Any, actor: Any, ticket_id: int | None, limit: int) -> N
 @click.command()
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloat(min=0.1),
     default=None,
     help="Seconds this run may take (default 60, well under the five-minute interval of docs/sla.md). "
     "What does not fit is reported and resumed by the next run.",

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from crossdesk.cli.common import UserError, with_desk
+from crossdesk.cli.numbers import FiniteFloat
 
 
 def register(cli: click.Group) -> None:
@@ -51,7 +52,7 @@ def segments(desk: Any, actor: Any, pairs: tuple[str, ...]) -> None:
 )
 @click.option("--platform", default=None, help="Buyers with an identity on this platform.")
 @click.option("--country", default=None, help="ISO 3166 country code.")
-@click.option("--min-value", type=float, default=None, help="At least this many USD in the window.")
+@click.option("--min-value", type=FiniteFloat(min=0), default=None, help="At least this many USD in the window.")
 @click.option("--name", default=None, help="Part of the name.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @with_desk

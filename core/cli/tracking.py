@@ -12,6 +12,7 @@ import click
 import orjson
 
 from crossdesk.cli.common import UserError, with_desk
+from crossdesk.cli.numbers import FiniteFloat
 
 
 def register(cli: click.Group) -> None:
@@ -192,7 +193,7 @@ def label(desk: Any, actor: Any, case_id: int, from_path: Path, weight: int, pro
 @click.option("--label-provider", default=None)
 @click.option("--base-url", "base_urls", multiple=True, help="PROVIDER=URL (proxies, test servers).")
 @click.option("--stall-days", "stall", multiple=True, help="CARRIER=DAYS or default=DAYS.")
-@click.option("--poll-hours", type=click.FloatRange(min=0.1), default=None)
+@click.option("--poll-hours", type=FiniteFloat(min=0.1), default=None)
 @with_desk
 def configure(desk: Any, actor: Any, provider: str | None, label_provider: str | None,
               base_urls: tuple[str, ...], stall: tuple[str, ...], poll_hours: float | None) -> None:  # fmt: skip
@@ -221,8 +222,8 @@ def configure(desk: Any, actor: Any, provider: str | None, label_provider: str |
                 table[name.strip().lower()] = float(days)
             except ValueError:
                 raise UserError(f"--stall-days {item!r}: give CARRIER=DAYS") from None
-            if not sep or table[name.strip().lower()] <= 0:
-                raise UserError(f"--stall-days {item!r}: give CARRIER=DAYS (more than 0)")
+            if not sep or not 0 < table[name.strip().lower()] < 3650:
+                raise UserError(f"--stall-days {item!r}: give CARRIER=DAYS (more than 0, under 3650)")
         changes["stall_days"] = table
     cfg = desk.tracking.configure(actor, **changes)
     click.echo(orjson.dumps({k: cfg[k] for k in sorted(cfg)}, option=orjson.OPT_INDENT_2).decode())

@@ -177,6 +177,11 @@ class CustomerService:
             "SELECT total_minor, currency FROM orders WHERE customer_id = ?", [customer_id]
         ).fetchall()
         summary["lifetime_value_usd"] = round(sum(self.rates.to_usd(t, c) for t, c in totals), 2)
+        summary["open_tickets"] = store.rows(  # the buyer's open tickets, newest first (a few)
+            "SELECT id, subject, status, platform FROM tickets WHERE customer_id = ? AND status < 4 "
+            "ORDER BY id DESC LIMIT 6",
+            [customer_id],
+        )
         return summary
 
     def merge_candidates(

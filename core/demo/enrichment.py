@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crossdesk.classify import classify_desk
+from crossdesk.demo import automation
 from crossdesk.demo.history import add_history
 from crossdesk.models import Actor
 from crossdesk.queue import rescore
@@ -32,10 +33,7 @@ def enrich(
     report: dict[str, str] = {}
     installed = desk.templates.install_starter(actor)
     report["templates"] = f"{installed} starter templates in 13 languages"
-    if sla is not None:
-        report["sla policies"] = f"{len(desk.sla.load_file(actor, sla, replace=True))} from {sla}"
-    if rules is not None:
-        report["rules"] = f"{len(desk.rules.load_file(actor, rules, replace=True))} from {rules}"
+    report.update(automation.load(desk, actor, sla=sla, rules=rules))
     report["classify"] = str(classify_desk(desk, actor, progress=progress))
     report["history"] = ", ".join(f"{n:,} {k}" for k, n in add_history(desk, actor).items())
     desk.sla.recompute_all(actor, progress)
@@ -44,5 +42,6 @@ def enrich(
         "SELECT count(*) FROM tickets WHERE status < 4 AND sla_due IS NOT NULL"
     ).fetchone()[0]
     report["sla"] = f"{clocked:,} open tickets with deadlines"
+    report["automation"] = automation.fire(desk, actor)
     report["queue"] = str(rescore(desk.store, actor, progress=progress))
     return report

@@ -44,14 +44,23 @@ def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def score(cols: Mapping[str, np.ndarray], weights: ScoreWeights | None, now: float) -> np.ndarray:
-    """The priority formula of docs/scoring.md, column at a time."""
+#: The parts of the score, in the order they are added (docs/scoring.md): ``score_parts`` returns them,
+#: ``score`` sums them in this order, and ``crossdesk tickets explain`` shows them.
+SCORE_PARTS = ("status", "sla", "wait", "platform", "value", "tier", "intent", "sentiment", "escalation")
+
+
+def score_parts(
+    cols: Mapping[str, np.ndarray], weights: ScoreWeights | None, now: float
+) -> dict[str, np.ndarray]:
+    """The priority formula of docs/scoring.md as its parts (float64 points per ticket, one array per name
+    of :data:`SCORE_PARTS`); :func:`score` is their sum. Solved and closed tickets get -inf in
+    :func:`score`, not here."""
     w = weights or default_weights()
     c = {name: np.asarray(cols[name]) for name in SCORE_COLUMNS}
     n = len(c["status"])
     now = float(now)
-    s = _lookup(np.asarray(w.status, dtype=np.float64), c["status"])
-    s[~np.isfinite(s)] = 0.0  # solved and closed are set to -inf at the end
+    status = _lookup(np.asarray(w.status, dtype=np.float64), c["status"])
+    status[~np.isfinite(status)] = 0.0  # solved and closed are set to -inf at the end
 
     sla_due = c["sla_due"].astype(np.int64)
     has_sla = sla_due != INT64_MAX
@@ -61,28 +70,48 @@ def score(cols: Mapping[str, np.ndarray], weights: ScoreWeights | None, now: flo
     urgency = np.zeros(n)
     urgency[before] = w.sla * w.sla_tau_hours / (w.sla_tau_hours + h[before])
     urgency[after] = w.sla + w.breach + w.overdue * np.log1p(np.minimum(-h[after], MAX_HOURS))
-    s += urgency
 
     wait_h = np.minimum((now - c["last_customer_msg_at"].astype(np.float64)) / 3600.0, MAX_HOURS)
     waiting = wait_h > 0
-    s[waiting] += w.wait * wait_h[waiting] / (wait_h[waiting] + w.wait_tau_hours)
+    wait = np.zeros(n)
+    wait[waiting] = w.wait * wait_h[waiting] / (wait_h[waiting] + w.wait_tau_hours)
     risk = _lookup(np.asarray(w.platform, dtype=np.float64), c["platform"])
-    s[waiting] += risk[waiting] * np.clip(wait_h[waiting] / w.risk_window_hours, 0.0, 1.0)
+    platform = np.zeros(n)
+    platform[waiting] = risk[waiting] * np.clip(wait_h[waiting] / w.risk_window_hours, 0.0, 1.0)
 
     value = np.nan_to_num(c["order_value_usd"].astype(np.float64), nan=0.0, posinf=w.value_cap_usd)
-    s += w.value * np.log1p(np.clip(value, 0.0, w.value_cap_usd))
+    value_part = w.value * np.log1p(np.clip(value, 0.0, w.value_cap_usd))
 
-    tier = np.asarray(w.tier, dtype=np.float64)
-    if len(tier):
-        s += tier[np.clip(c["tier"].astype(np.int64), 0, len(tier) - 1)]
-    s += _lookup(np.asarray(w.intent, dtype=np.float64), c["intent"])
+    tier_table = np.asarray(w.tier, dtype=np.float64)
+    tier = np.zeros(n)
+    if len(tier_table):
+        tier = tier_table[np.clip(c["tier"].astype(np.int64), 0, len(tier_table) - 1)]
+    intent = _lookup(np.asarray(w.intent, dtype=np.float64), c["intent"])
 
     sentiment = np.nan_to_num(c["sentiment"].astype(np.float64), nan=0.0, posinf=1.0, neginf=-1.0)
-    s -= w.sentiment * np.clip(sentiment, -1.0, 0.0)
-    s += np.where(c["escalated"] != 0, w.escalated, 0.0)
+    mood = -w.sentiment * np.clip(sentiment, -1.0, 0.0)
+    escalation = np.where(c["escalated"] != 0, w.escalated, 0.0)
+    return {
+        "status": status,
+        "sla": urgency,
+        "wait": wait,
+        "platform": platform,
+        "value": value_part,
+        "tier": tier,
+        "intent": intent,
+        "sentiment": mood,
+        "escalation": escalation,
+    }
 
+
+def score(cols: Mapping[str, np.ndarray], weights: ScoreWeights | None, now: float) -> np.ndarray:
+    """The priority formula of docs/scoring.md, column at a time: the sum of :func:`score_parts`."""
+    parts = score_parts(cols, weights, now)
+    s = parts["status"].copy()
+    for name in SCORE_PARTS[1:]:
+        s += parts[name]
     out = s.astype(np.float32)
-    status = c["status"]
+    status = np.asarray(cols["status"])
     out[(status == 4) | (status == 5)] = -np.inf
     return out
 

@@ -208,11 +208,11 @@ class Verdict:
 
     def summary(self) -> str:
         """One line: eligible or not, until when, on what basis."""
-        state = "eligible" if self.eligible else "not eligible"
-        until = f" until {self.deadline.isoformat()}" if self.deadline else ""
+        from crossdesk.policy.words import verdict_words
+
         extra = " (extended)" if self.extended else ""
         missing = f"; missing: {', '.join(self.missing)}" if self.missing else ""
-        return f"{state}{until}{extra} - {self.basis}{missing}"
+        return f"{verdict_words(self.eligible, self.deadline)}{extra} - {self.basis}{missing}"
 
 
 @runtime_checkable

@@ -40,7 +40,7 @@ LIVE_ARGS = {
     "assignee_id": "assignee",
 }
 #: Inbox filters the snapshot cannot serve: it holds no message text, no tags and no deadlines window.
-STORED_ONLY = ("search", "tag", "breaching_before")
+STORED_ONLY = ("search", "tag", "breaching_before", "order_status", "message_type")
 
 
 @dataclass(frozen=True)

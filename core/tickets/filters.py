@@ -3,6 +3,7 @@ the ticket list, its counts and the reports."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,9 +43,13 @@ def ticket_filter(
     tag: str | None = None,
     search: str | None = None,
     breaching_before: int | None = None,
+    order_status: str | None = None,
+    message_type: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The SQL condition (over ``tickets t``) and its arguments for the inbox filters. Without
-    ``status``, the open statuses; ``search`` is full text over message bodies and translations."""
+    ``status``, the open statuses; ``search`` finds what agents type (:func:`search_filter`);
+    ``order_status`` the status of the ticket's order; ``message_type`` one of :data:`MESSAGE_TYPES`
+    (tickets with at least one such message)."""
     where: list[str] = []
     args: list[Any] = []
     statuses = (
@@ -73,10 +78,67 @@ def ticket_filter(
     if breaching_before is not None:
         where.append("t.sla_due IS NOT NULL AND t.sla_due <= ?")
         args.append(breaching_before)
+    if order_status:
+        where.append("t.order_id IN (SELECT o.id FROM orders o WHERE o.status = ?)")
+        args.append(order_status.lower())
+    if message_type:
+        if message_type not in MESSAGE_TYPES:
+            raise DeskError(f"unknown message type {message_type!r}; expected one of {', '.join(MESSAGE_TYPES)}")
+        column, value = MESSAGE_TYPES[message_type]
+        where.append(f"EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.{column} = ?)")
+        args.append(value)
     if search:
-        where.append(
-            "t.id IN (SELECT m.ticket_id FROM messages m JOIN messages_fts f ON f.rowid = m.id "
-            "WHERE messages_fts MATCH ?)"
-        )
-        args.append(fts_query(search))
+        sql, more = search_filter(search)
+        where.append(sql)
+        args += more
     return " AND ".join(where), args
+
+
+#: Message types of the ``msg:`` filter: name -> (messages column, value).
+MESSAGE_TYPES: dict[str, tuple[str, str]] = {
+    "buyer": ("direction", "in"),
+    "reply": ("direction", "out"),
+    "note": ("direction", "note"),
+    "email": ("channel", "email"),
+}
+
+_TICKET_NUMBER = re.compile(r"#?(\d{1,18})")
+
+
+def search_filter(text: str) -> tuple[str, list[Any]]:
+    """What an agent types in the search, as an SQL condition over ``tickets t``.
+
+    ``#440`` (or a bare number that is a ticket's) is that ticket; otherwise a ticket matches when any of
+    these does: the words in its messages (full text), its buyer's name (a part of it) or e-mail, the
+    e-mail or handle of any of the buyer's identities (marketplace relay addresses), its order's number
+    (whether or not a message quotes it), a SKU on its order, or a tracking number of its order or of a
+    shipment on it."""
+    text = text.strip()
+    if not text:
+        raise DeskError("search needs at least one word")
+    number = _TICKET_NUMBER.fullmatch(text)
+    if number and text.startswith("#"):
+        return "t.id = ?", [int(number.group(1))]
+    exact = text.lower()
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    ors = [
+        "t.customer_id IN (SELECT c.id FROM customers c WHERE c.name LIKE ? ESCAPE '\\' OR lower(c.email) = ?)",
+        "t.customer_id IN (SELECT i.customer_id FROM customer_identities i "
+        "WHERE lower(i.email) = ? OR lower(i.handle) = ?)",
+        "t.order_id IN (SELECT o.id FROM orders o WHERE o.external_id = ? COLLATE NOCASE "
+        "OR (o.tracking_number <> '' AND o.tracking_number = ? COLLATE NOCASE))",
+        "t.order_id IN (SELECT l.order_id FROM order_lines l WHERE l.sku = ? COLLATE NOCASE)",
+        "t.order_id IN (SELECT s.order_id FROM shipments s WHERE s.tracking_number = ? COLLATE NOCASE)",
+    ]
+    args: list[Any] = [like, exact, exact, exact, text, text, text, text]
+    if number:
+        ors.append("t.id = ?")
+        args.append(int(number.group(1)))
+    if any(w.strip('"') for w in text.split()):
+        ors.insert(
+            0,
+            "t.id IN (SELECT m.ticket_id FROM messages m JOIN messages_fts f ON f.rowid = m.id "
+            "WHERE messages_fts MATCH ?)",
+        )
+        args.insert(0, fts_query(text))
+    return "(" + " OR ".join(ors) + ")", args

@@ -219,6 +219,16 @@ class TicketService:
             raise NotFound(f"no ticket #{ticket_id}")
         return found
 
+    def filter_values(self, actor: Actor) -> dict[str, list[str]]:
+        """The values the inbox filters may take on this desk: ticket ``languages`` and ``order_statuses``
+        (so an unknown one is an error that lists them, not an empty list)."""
+        self.store.require(actor, "view")
+        db = self.store.db
+        return {
+            "languages": [r[0] for r in db.execute("SELECT DISTINCT language FROM tickets WHERE language <> ''")],
+            "order_statuses": [r[0] for r in db.execute("SELECT DISTINCT status FROM orders")],
+        }
+
     def by_ids(self, actor: Actor, ids: Sequence[int]) -> list[dict]:
         """Ticket rows for ``ids``, in the order given (a page of the live queue), with their names;
         unknown ids are left out."""

@@ -30,7 +30,7 @@ def test_returns_evaluate_prints_the_verdict_and_its_reasons():
         "2025-12-29",
     )
     assert result.exit_code == 0
-    assert result.output.startswith("eligible until 2025-12-29 - EU 2011/83/EU art. 9")
+    assert result.output.startswith("eligible: returns accepted until 2025-12-29 - EU 2011/83/EU art. 9")
     assert "[de.bgb]" in result.output and "BGB § 193" in result.output
 
 

@@ -247,7 +247,7 @@ def test_cases_created_without_a_verdict_are_evaluated_later(world):
         "UPDATE cases SET verdict = '{}' WHERE id = ?", [case]
     )  # as the marketplace sync inserts it
     results = desk.cases.evaluate_missing(world.agent)
-    assert list(results) == [case] and results[case].startswith("eligible until")
+    assert list(results) == [case] and results[case].startswith("eligible: returns accepted until")
     assert desk.cases.get(world.agent, case)["verdict"]["considered"]
     assert desk.cases.evaluate_missing(world.agent) == {}
 

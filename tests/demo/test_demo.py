@@ -313,7 +313,7 @@ def test_enrich_fills_what_the_engines_own(tmp_path):
     summary = build_demo(tmp_path / "desk.db", size=300, seed=3)
     desk = Desk.open(summary.path)
     report = enrich(desk, sla=root / "examples" / "sla.toml", rules=root / "examples" / "rules.toml")
-    assert set(report) == {"templates", "sla policies", "rules", "classify", "history", "sla", "queue"}
+    assert set(report) == {"templates", "sla policies", "rules", "classify", "history", "sla", "automation", "queue"}
     count = lambda sql: desk.db.execute(sql).fetchone()[0]  # noqa: E731
     assert count("SELECT count(*) FROM templates") >= 5
     assert count("SELECT count(*) FROM rules") >= 10

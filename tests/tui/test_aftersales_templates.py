@@ -8,7 +8,7 @@ from textual.widgets import DataTable, OptionList, TextArea
 
 from crossdesk.models import Actor
 from crossdesk.tui.screens import AfterSalesScreen, ConversationScreen
-from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
+from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -154,8 +154,8 @@ async def test_an_agent_above_the_refund_limit_is_told_plainly(desk, ids, make_a
         await pilot.press("enter")  # the suggested full amount
         await pilot.press("y")
         await settle(pilot)
-        assert isinstance(app.screen, ErrorModal)
-        message = str(app.screen.query_one("#error-message").render())
+        assert isinstance(app.screen, ConfirmModal)  # told why, and offered to ask a supervisor
+        message = str(app.screen.query_one(".dialog-body").render())
         assert "ana (agent) may not refund" in message and "limit" in message
         assert desk.cases.get(sam, case_id)["refunded_minor"] == 0
 

@@ -24,6 +24,7 @@ from crossdesk.aftersales.views import OPEN, permitted_actions
 from crossdesk.tui.format import money
 from crossdesk.tui.messages import CaseChanged, CasesLoaded, RefundQuoted
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.aftersales import refund_or_ask
 from crossdesk.tui.widgets.aftersales.cases import CasesTable, CaseVerdict, LinesTable, OrderHead
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 
@@ -35,6 +36,18 @@ CASE_TYPES = [
     ("cancellation", "Cancellation"),
 ]
 
+
+
+def refund_limit_words(limit_usd_minor: int | None) -> str:
+    """The agent's refund limit, said before they type an amount (nothing when they have none)."""
+    if limit_usd_minor is None:
+        return ""
+    if limit_usd_minor <= 0:
+        return "\nYou may not refund on your own: ask a supervisor or request an approval."
+    return (
+        f"\nYour refund limit is USD {limit_usd_minor / 100:,.2f} per order (refunds so far count); "
+        "above it, ask a supervisor or request an approval."
+    )
 
 class AfterSalesScreen(DeskScreen):
     """Cases of one order: open one from a line, read the policy verdict, decide, receive, refund."""
@@ -171,7 +184,7 @@ class AfterSalesScreen(DeskScreen):
             return
 
         def check_quantity(text: str) -> str | None:
-            if not text.isdigit() or not 1 <= int(text) <= line["quantity"]:
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= line["quantity"]:
                 return f"a whole number from 1 to {line['quantity']}"
             return None
 
@@ -271,7 +284,8 @@ class AfterSalesScreen(DeskScreen):
                 f"Refund amount in {quote.currency}",
                 value=quote.as_text(quote.suggested),
                 check=check,
-                help=f"Up to {left} is left to refund on order {quote.order_external_id}.",
+                help=f"Up to {left} is left to refund on order {quote.order_external_id}."
+                + refund_limit_words(quote.limit_usd_minor),
             ),
             partial(self._refund_amount, quote),
         )
@@ -283,17 +297,12 @@ class AfterSalesScreen(DeskScreen):
         body = f"Refund {money(minor, quote.currency, quote.digits)} to the buyer on case #{quote.case_id}?"
         if quote.without_return:
             body += "\nThe goods are not back yet: this refunds without waiting for the return."
+        if 0 < quote.case_left < minor:
+            covered = money(quote.case_left, quote.currency, quote.digits)
+            body += f"\nThis is more than the case covers ({covered}): the rest is refunded beyond its lines."
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call(
-                    partial(CaseChanged, quote.case_id),
-                    self.desk.cases.refund,
-                    self.actor,
-                    quote.case_id,
-                    amount_minor=minor,
-                    currency=quote.currency,
-                    without_return=quote.without_return,
-                )
+                refund_or_ask.refund(self, quote, minor)
 
         self.app.push_screen(ConfirmModal("Refund", body, "Refund"), confirmed)

@@ -37,7 +37,9 @@ from crossdesk.tui.messages import (
     TicketLoaded,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
+from crossdesk.tui.widgets.conversation import next_ticket
 from crossdesk.tui.widgets.conversation.attachments import (
     AttachmentsListed,
     OriginalLoaded,
@@ -63,12 +65,20 @@ def send_or_check(
         return exc.check
 
 
-class ConversationScreen(DeskScreen):
+class ConversationScreen(score.ExplainsScore, DeskScreen):
     """One ticket: the thread, its context, and the reply composer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="conversation.back"),
         Binding("ctrl+s", "send", "Send reply", id="conversation.send", priority=True),
+        Binding(
+            next_ticket.KEY,
+            "send_next",
+            "Send, next",
+            id="conversation.send_next",
+            priority=True,
+            tooltip="Send, then open the next ticket in my queue",
+        ),
         Binding("ctrl+n", "note", "Add note", id="conversation.note", priority=True),
         Binding("ctrl+t", "template", "Template", id="conversation.template", priority=True),
         Binding("ctrl+l", "preview_translation", "Translate reply", id="conversation.preview", priority=True),
@@ -90,9 +100,11 @@ class ConversationScreen(DeskScreen):
         Binding("e", "assign_me", "Take", id="conversation.take", tooltip="Assign the ticket to me"),
         Binding("a", "attachments", "Attachments", id="conversation.attachments"),
         Binding("m", "original_mail", "Original mail", id="conversation.original"),
+        score.binding("conversation"),
     ]
     NEEDS: ClassVar[dict[str, str]] = {
         "send": "reply",
+        "send_next": "reply",
         "note": "reply",
         "template": "reply",
         "status": "reply",
@@ -191,6 +203,10 @@ class ConversationScreen(DeskScreen):
 
     # ---- sending ------------------------------------------------------------------------------------
 
+    def action_send_next(self) -> None:
+        self._then_next = True
+        self.action_send()
+
     def action_send(self) -> None:
         body = self._draft().strip()
         if not body:
@@ -246,6 +262,10 @@ class ConversationScreen(DeskScreen):
         self.ai_draft = None
         self.reply_translation = ""
         self.notify(f"Reply queued in the outbox (message {message.value}).")
+        if getattr(self, "_then_next", False):
+            self._then_next = False
+            next_ticket.open_next(self)
+            return
         self.load()
 
     def action_note(self) -> None:
@@ -379,6 +399,9 @@ class ConversationScreen(DeskScreen):
         self.load()
 
     # ---- the ticket and where to go from it -------------------------------------------------------------
+
+    def score_ticket_id(self) -> int | None:
+        return self.ticket_id
 
     def action_customer(self) -> None:
         if self.ticket and self.ticket.get("customer_id") is not None:

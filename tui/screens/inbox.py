@@ -35,7 +35,10 @@ from crossdesk.tui.messages import (
     TemplatesListed,
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets import score
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
+from crossdesk.tui.widgets.inbox import assign_words, select_all, template_preview
+from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView, header_text
 
 #: The bulk actions offered, as (choice, label); each is one ``desk.bulk`` operation.
@@ -48,7 +51,7 @@ BULK_CHOICES = [
 ]
 
 
-class InboxScreen(DeskScreen):
+class InboxScreen(score.ExplainsScore, DeskScreen):
     """The ranked queue with filters, search, multi-select and bulk actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,8 +63,11 @@ class InboxScreen(DeskScreen):
         ),
         Binding("b", "bulk", "Bulk", id="inbox.bulk", tooltip="Act on the selected tickets"),
         Binding("a", "select_page", "Select page", id="inbox.select_page", show=False),
+        Binding("A", "select_all", "Select all", id="inbox.select_all", show=False),
+        Binding("L", "legend", "Legend", id="inbox.legend", tooltip="What the marks mean"),
         Binding("c", "customer", "Customer", id="inbox.customer", tooltip="The buyer of the ticket"),
         Binding("d", "dashboard", "Dashboard", id="inbox.dashboard"),
+        score.binding("inbox"),
         Binding("r", "reload", "Refresh", id="inbox.refresh"),
         Binding("R", "rescore", "Rescore", id="inbox.rescore", tooltip="Re-score the queue in a worker"),
         Binding("S", "sync", "Sync", id="inbox.sync", tooltip="Pull from and push to the marketplaces"),
@@ -84,8 +90,8 @@ class InboxScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
         yield Input(
-            placeholder="/ filter: platform:amazon lang:de intent:refund tier:high-value shop:3 "
-            "assignee:ana status:open mine breaching … or words to search",
+            placeholder="/ filter: platform:amazon lang:de intent:refund_request tier:high-value order:shipped "
+            "assignee:me status:open mine breaching … or #ticket, buyer, order, SKU, tracking",
             id="filter",
         )
         yield Static("", id="queue-header")
@@ -151,12 +157,7 @@ class InboxScreen(DeskScreen):
             queue.reload()
 
     def _read_names(self) -> dict[str, dict[str, int]]:
-        agents = self.desk.agents(self.actor)
-        shop_names = {}
-        for s in self.desk.shops.list(self.actor):
-            shop_names[s["name"].lower()] = s["id"]
-            shop_names[s["external_id"].lower()] = s["id"]
-        return {"agents": {a["name"].lower(): a["id"] for a in agents}, "shops": shop_names}
+        return query.read_names(self.desk, self.actor)
 
     @on(NamesLoaded)
     def _names_loaded(self, message: NamesLoaded) -> None:
@@ -252,6 +253,12 @@ class InboxScreen(DeskScreen):
     def action_select_page(self) -> None:
         self.query_one(QueueView).select_loaded()
 
+    def action_select_all(self) -> None:
+        select_all.select_matching(self)
+
+    def action_legend(self) -> None:
+        self.app.push_screen(LegendModal())
+
     def action_customer(self) -> None:
         row = self.query_one(QueueView).current
         if row is None:
@@ -260,6 +267,10 @@ class InboxScreen(DeskScreen):
             self.notify("This ticket has no known buyer.", severity="warning")
             return
         self.app.post_message(OpenCustomer(row["customer_id"]))
+
+    def score_ticket_id(self) -> int | None:
+        row = self.query_one(QueueView).current
+        return None if row is None else int(row["id"])
 
     def action_dashboard(self) -> None:
         self.app.post_message(OpenDashboard())
@@ -340,10 +351,7 @@ class InboxScreen(DeskScreen):
                 value = None if agent == "none" else int(agent)
                 self._confirm_bulk(ids, "assign", value, f"Assign {len(ids)} ticket(s) to {who}")
 
-        choices = [("none", "nobody (unassign)")] + [
-            (str(a["id"]), f"{a['name']} ({a['role']})") for a in agents
-        ]
-        self.app.push_screen(PickModal("Assign to", choices), picked)
+        self.app.push_screen(PickModal("Assign to", assign_words.choices(self, agents, ids)), picked)
 
     @on(TemplatesListed)
     def _bulk_template(self, message: TemplatesListed) -> None:
@@ -351,7 +359,8 @@ class InboxScreen(DeskScreen):
 
         def picked(name: str | None) -> None:
             if name:
-                self._confirm_bulk(ids, "template", name, f"Send template {name!r} to {len(ids)} buyer(s)")
+                what = f"Send template {name!r} to {len(ids)} buyer(s)"
+                self._confirm_bulk(ids, "template", name, what, template_preview.preview(self, name, ids))
 
         self.app.push_screen(
             PickModal(
@@ -360,12 +369,12 @@ class InboxScreen(DeskScreen):
             picked,
         )
 
-    def _confirm_bulk(self, ids: list[int], op: str, value: Any, what: str) -> None:
+    def _confirm_bulk(self, ids: list[int], op: str, value: Any, what: str, detail: str = "") -> None:
         def go(yes: bool | None) -> None:
             if yes:
                 self.call(partial(BulkDone, what), self.desk.bulk.tickets, self.actor, op, ids, value)
 
-        self.app.push_screen(ConfirmModal("Confirm bulk action", f"{what}?"), go)
+        self.app.push_screen(ConfirmModal("Confirm bulk action", f"{what}?{detail}"), go)
 
     @on(BulkDone)
     def _bulk_done(self, message: BulkDone) -> None:

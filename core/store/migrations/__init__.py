@@ -28,6 +28,7 @@ from crossdesk.store.migrations import (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
 )
@@ -57,6 +58,7 @@ MODULES = (
     m0130_intake,
     m0131_automate,
     m0140_requests,
+    m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
 )

@@ -7,6 +7,7 @@ from rich.markup import escape
 from textual.widgets import DataTable, Static
 
 from crossdesk.aftersales import OrderCases
+from crossdesk.policy.words import verdict_words
 from crossdesk.tui.format import clip, money, when
 
 
@@ -81,9 +82,7 @@ def verdict_summary(case: dict) -> str:
     verdict = case.get("verdict") or {}
     if not verdict:
         return ""
-    return ("eligible" if verdict.get("eligible") else "not eligible") + (
-        f" until {verdict['deadline']}" if verdict.get("deadline") else ""
-    )
+    return verdict_words(bool(verdict.get("eligible")), verdict.get("deadline"))
 
 
 class CaseVerdict(Static):
@@ -108,10 +107,10 @@ def verdict_text(case: dict) -> str:
     if not verdict:
         lines.append("[dim]no policy verdict for this case[/dim]")
         return "\n".join(lines + _audit_lines(case))
-    outcome = "[green]eligible[/green]" if verdict.get("eligible") else "[red]not eligible[/red]"
-    deadline = f" until [b]{verdict['deadline']}[/b]" if verdict.get("deadline") else ""
+    colour = "green" if verdict.get("eligible") else "red"
+    outcome = f"[{colour}]{escape(verdict_summary(case))}[/{colour}]"
     lines.append(
-        f"verdict: {outcome}{deadline} · {escape(str(verdict.get('policy', '')))} · {escape(str(verdict.get('basis', '')))}"
+        f"verdict: {outcome} · {escape(str(verdict.get('policy', '')))} · {escape(str(verdict.get('basis', '')))}"
     )
     extra = []
     if verdict.get("return_by"):

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from crossdesk.conversation import TicketView
 from crossdesk.models import TicketStatus, Tier
 from crossdesk.tui.format import clip, countdown, firing, money, when
+from crossdesk.tui.widgets.conversation.audit_words import audit_line
 
 #: Rich styles of the SLA clocks by urgency (see :func:`crossdesk.tui.format.countdown`).
 CLOCK_STYLE = {
@@ -65,7 +66,7 @@ class ContextPanel(VerticalScroll):
         self.query_one("#ctx-rules", Static).update(rules)
         kb = "\n".join(f"· {escape(kb_line(a))}" for a in view.kb) or "no article matches"
         self.query_one("#ctx-kb", Static).update(f"[b]Knowledge base[/b]\n{kb}")
-        audit = "\n".join(f"{when(a['at'])} {escape(a['actor'])} {a['action']}" for a in view.audit)
+        audit = "\n".join(f"{when(a['at'])} {escape(a['actor'])} {escape(audit_line(a))}" for a in view.audit)
         self.query_one("#ctx-audit", Static).update(f"[b]Audit[/b]\n{audit or '—'}")
 
 
@@ -78,6 +79,12 @@ def order_text(view: TicketView) -> str:
             f"[b]Buyer[/b]\n{escape(customer['name'])} · {customer['country']} · "
             f"{Tier(customer['tier']).label} · LTV ${customer['lifetime_value_usd']:,.2f}"
         )
+        others = [t for t in customer.get("open_tickets", []) if t["id"] != view.ticket["id"]]
+        if others:
+            lines.append(
+                "[b]Other open tickets[/b]\n"
+                + "\n".join(f"  #{t['id']} {t['platform']} {escape(clip(t['subject'], 30))}" for t in others)
+            )
     if order:
         digits = view.digits
         lines.append(
@@ -124,13 +131,16 @@ def sla_text(ticket: dict, now: int, sla: dict | None) -> str:
         rows[0] += f" · {escape(str(sla['policy']))}"
         if sla.get("paused_since"):
             rows.append(f"[yellow]paused since {when(sla['paused_since'])}[/]")
-    for label, key in (
-        ("first reply", "first_reply_due"),
-        ("next reply", "next_reply_due"),
-        ("resolution", "resolution_due"),
+    breached = int(ticket.get("sla_breached") or 0)  # bits: 1 first, 2 next, 4 resolution
+    for bit, label, key in (
+        (1, "first reply", "first_reply_due"),
+        (2, "next reply", "next_reply_due"),
+        (4, "resolution", "resolution_due"),
     ):
         text, urgency = countdown(ticket.get(key), now)
+        if ticket.get(key) is None and breached & bit:  # met, but late: the breach stays on record
+            text, urgency = "breached (answered late)", "sla-breached"
         rows.append(f"{label:12} [{CLOCK_STYLE.get(urgency, 'dim')}]{text}[/]")
-    if all(ticket.get(k) is None for k in ("first_reply_due", "next_reply_due", "resolution_due")):
+    if not breached and all(ticket.get(k) is None for k in ("first_reply_due", "next_reply_due", "resolution_due")):
         rows.append("[dim]no SLA policy applies[/dim]")
     return "\n".join(rows)
