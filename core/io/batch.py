@@ -26,8 +26,7 @@ from crossdesk.io.records import (
     amount,
     currency,
     integer,
-    line_total,
-    quantity,
+    order_lines,
     strings,
     text,
     timestamp,
@@ -237,32 +236,7 @@ class BatchImporter:
     def _check_order(self, record: dict) -> dict:
         platform, shop_id = self.importer.shop(record)
         ext = text(record, "external_id", required=True)
-        raw_lines = record.get("lines")
-        if not isinstance(raw_lines, list) or not raw_lines:
-            raise RecordError("field 'lines' must be a non-empty list of order lines")
-        delivered = timestamp(record, "delivered_at")
-        lines = []
-        for i, line in enumerate(raw_lines, 1):
-            if not isinstance(line, dict):
-                raise RecordError(f"order line {i} must be an object")
-            try:
-                lines.append(
-                    {
-                        "external_id": text(line, "external_id") or str(i),
-                        "sku": text(line, "sku", required=True),
-                        "title": text(line, "title"),
-                        "quantity": quantity(line, "quantity"),
-                        "unit_price_minor": amount(line, "unit_price_minor", required=True),
-                        "delivered_at": timestamp(line, "delivered_at"),
-                    }
-                )
-            except RecordError as exc:
-                raise RecordError(f"order line {i}: {exc}") from None
-        for line in lines:
-            if line["delivered_at"] is None:
-                line["delivered_at"] = delivered
-        total = amount(record, "total_minor")
-        line_total(lines, total)
+        lines = order_lines(record)
         return {
             "platform": platform,
             "shop_id": shop_id,
@@ -273,12 +247,12 @@ class BatchImporter:
             "lines": lines,
             "status": text(record, "status", default="paid"),
             "shipped_at": timestamp(record, "shipped_at"),
-            "delivered_at": delivered,
+            "delivered_at": timestamp(record, "delivered_at"),
             "tracking_number": text(record, "tracking_number"),
             "carrier": text(record, "carrier"),
             "country": text(record, "country"),
             "region": text(record, "region"),
-            "total_minor": total,
+            "total_minor": amount(record, "total_minor"),
         }
 
     def _check_message(self, record: dict) -> dict:

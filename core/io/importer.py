@@ -29,9 +29,8 @@ from crossdesk.io.records import (
     amount,
     currency,
     integer,
-    line_total,
     mapping,
-    quantity,
+    order_lines,
     strings,
     text,
     timestamp,
@@ -229,32 +228,7 @@ class Importer:
         existed = self.desk.order_id(platform, shop_id, ext) is not None
         customer = text(record, "customer")
         customer_id = self.customer_id(platform, shop_id, customer) if customer else None
-        raw_lines = record.get("lines")
-        if not isinstance(raw_lines, list) or not raw_lines:
-            raise RecordError("field 'lines' must be a non-empty list of order lines")
-        lines = []
-        for i, line in enumerate(raw_lines, 1):
-            if not isinstance(line, dict):
-                raise RecordError(f"order line {i} must be an object")
-            try:
-                lines.append(
-                    {
-                        "external_id": text(line, "external_id") or str(i),
-                        "sku": text(line, "sku", required=True),
-                        "title": text(line, "title"),
-                        "quantity": quantity(line, "quantity"),
-                        "unit_price_minor": amount(line, "unit_price_minor", required=True),
-                        "delivered_at": timestamp(line, "delivered_at"),
-                    }
-                )
-            except RecordError as exc:
-                raise RecordError(f"order line {i}: {exc}") from None
-        delivered = timestamp(record, "delivered_at")
-        for line in lines:
-            if line["delivered_at"] is None:
-                line["delivered_at"] = delivered
-        total = amount(record, "total_minor")
-        line_total(lines, total)
+        lines = order_lines(record)
         self.desk.upsert_order(
             self.actor,
             platform=platform,
@@ -266,12 +240,12 @@ class Importer:
             lines=lines,
             status=text(record, "status", default="paid"),
             shipped_at=timestamp(record, "shipped_at"),
-            delivered_at=delivered,
+            delivered_at=timestamp(record, "delivered_at"),
             tracking_number=text(record, "tracking_number"),
             carrier=text(record, "carrier"),
             country=text(record, "country"),
             region=text(record, "region"),
-            total_minor=total,
+            total_minor=amount(record, "total_minor"),
         )
         return existed
 

@@ -138,6 +138,37 @@ def line_total(lines: list[dict], total: int | None) -> None:
         raise RecordError(f"the sum of the order lines is too large (at most {MAX_MINOR})")
 
 
+def order_lines(record: Mapping[str, Any]) -> list[dict]:
+    """The checked lines of an order record, each with its delivery time (the order's where a line has
+    none) and their sum checked against ``total_minor`` (:func:`line_total`)."""
+    raw_lines = record.get("lines")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        raise RecordError("field 'lines' must be a non-empty list of order lines")
+    delivered = timestamp(record, "delivered_at")
+    lines = []
+    for i, line in enumerate(raw_lines, 1):
+        if not isinstance(line, dict):
+            raise RecordError(f"order line {i} must be an object")
+        try:
+            lines.append(
+                {
+                    "external_id": text(line, "external_id") or str(i),
+                    "sku": text(line, "sku", required=True),
+                    "title": text(line, "title"),
+                    "quantity": quantity(line, "quantity"),
+                    "unit_price_minor": amount(line, "unit_price_minor", required=True),
+                    "delivered_at": timestamp(line, "delivered_at"),
+                }
+            )
+        except RecordError as exc:
+            raise RecordError(f"order line {i}: {exc}") from None
+    for line in lines:
+        if line["delivered_at"] is None:
+            line["delivered_at"] = delivered
+    line_total(lines, amount(record, "total_minor"))
+    return lines
+
+
 def strings(record: Mapping[str, Any], key: str) -> list[str]:
     value = record.get(key)
     if value is None:
