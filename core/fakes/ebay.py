@@ -165,6 +165,15 @@ class FakeEbay(MarketplaceFake):
             },
         }
 
+    def add_feedback(self, kind: str, *, order: int = 0, days_later: int = 5) -> dict[str, Any]:
+        """One more feedback (``kind`` POSITIVE, NEUTRAL or NEGATIVE) on ``self.orders[order]``, entered
+        ``days_later`` days after the order's last change."""
+        with self._lock:
+            entry = self._feedback(len(self.feedback), self.orders[order], kind)
+            entry["feedbackEnteredDate"] = iso(self.orders[order].updated + days_later * 86400)
+            self.feedback.append(entry)
+        return entry
+
     def get_feedback(self, req: FakeRequest) -> FakeResponse:
         bad = self._auth(req, "Bearer")
         if bad:
@@ -172,7 +181,8 @@ class FakeEbay(MarketplaceFake):
         if req.arg("user_id") != self.seller or req.arg("feedback_type") != "FEEDBACK_RECEIVED_AS_SELLER":
             return _error(400, 215001, "user_id and feedback_type are required")
         limit, offset = int(req.arg("limit") or 25), int(req.arg("offset") or 0)
-        entries = self.feedback
+        # newest first, as eBay returns feedback
+        entries = sorted(self.feedback, key=lambda f: f["feedbackEnteredDate"], reverse=True)
         if req.arg("feedback_id"):
             entries = [f for f in entries if f["feedbackId"] == req.arg("feedback_id")]
         page = entries[offset : offset + limit]

@@ -31,6 +31,9 @@ class EbayFeedback:
 
     _get: Any
     _call: Any
+    #: eBay returns feedback newest first (its developer knowledge base: "retrieve pages only until the
+    #: page contains a feedback record that was previously retrieved"), so a pull may stop there.
+    reviews_newest_first = True
     seller: str
     page_size: int
 
