@@ -232,9 +232,9 @@ class ReputationService:
             return
         ticket_id = result[0]
         tags = ["review", "negative-review"] + ([f"sku:{row['sku']}"] if row["sku"] else [])
-        self.tickets.add_tags(actor, ticket_id, tags)
-        with self.store.tx():
+        with self.store.tx():  # link first: the tags move the SLA, whose field ``review`` reads the link
             self.store.update("reviews", review_id, {"ticket_id": ticket_id})
+            self.tickets.add_tags(actor, ticket_id, tags)
         report.negative += 1
         report.tickets.append(ticket_id)
 
