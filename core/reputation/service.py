@@ -120,7 +120,11 @@ class ReputationService:
                 cursor = page.cursor
                 self._save_cursor(shop, {"seen_to": seen_to, "run": {"cursor": cursor, "newest": newest}})
         except Exception as exc:
-            report.errors.append(redact(f"{label}: {exc} (the next pull resumes at this page)"))
+            if getattr(exc, "restart", False):  # the platform lost what the cursor points at: start over
+                self._save_cursor(shop, {"seen_to": seen_to})
+                report.errors.append(redact(f"{label}: {exc}"))
+            else:
+                report.errors.append(redact(f"{label}: {exc} (the next pull resumes at this page)"))
         return report
 
     def _cursor(self, shop: dict[str, Any]) -> dict[str, Any]:
