@@ -36,10 +36,11 @@ class PullReport:
     tickets: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     shops: int = 0  # shops whose connector offers reviews
+    waiting: list[str] = field(default_factory=list)  # not an error: the platform is still preparing them
 
     def __str__(self) -> str:
         line = f"{self.fetched} review(s) read, {self.new} new, {self.negative} new negative -> tickets {self.tickets}"
-        return "\n".join([line, *self.errors])
+        return "\n".join([line, *self.waiting, *self.errors])
 
 
 class ReputationService:
@@ -120,7 +121,9 @@ class ReputationService:
                 cursor = page.cursor
                 self._save_cursor(shop, {"seen_to": seen_to, "run": {"cursor": cursor, "newest": newest}})
         except Exception as exc:
-            if getattr(exc, "restart", False):  # the platform lost what the cursor points at: start over
+            if getattr(exc, "waiting", False):  # e.g. Amazon's report: the cursor keeps it for next time
+                report.waiting.append(redact(f"{label}: {exc}"))
+            elif getattr(exc, "restart", False):  # the platform lost what the cursor points at: start over
                 self._save_cursor(shop, {"seen_to": seen_to})
                 report.errors.append(redact(f"{label}: {exc}"))
             else:

@@ -16,9 +16,10 @@ in Seller Central's Feedback Manager). A seller may not ask a buyer to change or
 (the lint and the Amazon connector refuse such a text; docs/reputation.md).
 
 The pull pages like this: the first page asks for the report and returns only a cursor holding its id; the
-next polls it (``report_poll_seconds`` apart, for at most ``report_wait_seconds``) and, once it is DONE,
-returns every row. A report not done by then ends the pull with an error; the next pull goes on polling the
-same report (the cursor keeps its id), so Amazon is not asked for a new one each time.
+next polls it (``report_poll_seconds`` apart, 5 by default, for at most ``report_wait_seconds``, 20) and,
+once it is DONE, returns every row. A report not done by then ends the pull with a "still preparing" line
+(not an error: Amazon often takes minutes); the next pull (the next sync) goes on polling the same report
+(the cursor keeps its id), so Amazon is not asked for a new one each time.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class AmazonFeedback:
         return str(body["reportId"])
 
     def _wait_for(self, report_id: str) -> str | None:
-        poll = float(self.feedback_options.get("report_poll_seconds", 15))
-        deadline = time.monotonic() + float(self.feedback_options.get("report_wait_seconds", 120))
+        poll = float(self.feedback_options.get("report_poll_seconds", 5))
+        deadline = time.monotonic() + float(self.feedback_options.get("report_wait_seconds", 20))
         while True:
             report = self._get_json(f"{REPORTS}/reports/{report_id}", {})
             status = str(report.get("processingStatus") or "")
@@ -102,11 +103,13 @@ class AmazonFeedback:
                 exc.restart = True  # type: ignore[attr-defined]  # the pull forgets this report
                 raise exc
             if time.monotonic() + poll > deadline:
-                raise PlatformError(
+                waiting = PlatformError(
                     f"amazon seller feedback report {report_id} is still {status or 'not ready'}; "
                     "the next pull goes on with it",
                     retryable=True,
                 )
+                waiting.waiting = True  # type: ignore[attr-defined]  # not a failure: Amazon takes minutes
+                raise waiting
             time.sleep(poll)
 
     def _download(self, document_id: str) -> str:

@@ -64,7 +64,7 @@ def test_a_report_not_ready_is_polled_again_by_the_next_pull(amazon: Harness) ->
     amazon.fake.report_polls = 10_000
     amazon.set_config(**{**FAST, "report_wait_seconds": 0.1})
     first = _pull(amazon)
-    assert first.new == 0 and "still IN_PROGRESS" in first.errors[0]
+    assert first.new == 0 and first.errors == [] and "still IN_PROGRESS" in first.waiting[0]
     amazon.fake.report_polls = 0
     second = _pull(amazon)
     assert second.errors == [] and second.new == 4
