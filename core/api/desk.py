@@ -284,6 +284,7 @@ class Desk:
         )
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
+        service.shop_pullers["reviews"] = lambda actor, conn, shop: self.reputation.pull_shop(actor, conn, shop)
         return service
 
     @cached_property

@@ -21,13 +21,15 @@ def reviews() -> None:
 @reviews.command("pull")
 @db_option
 @click.option("--platform", default=None, help="Only this platform's shops.")
-def pull(db_path: Path | None, platform: str | None) -> None:
-    """Read every shop's reviews; a new negative one opens (or joins) a ticket tied to buyer, order, SKU."""
+@click.option("--full", is_flag=True, help="Read every page again (each review is still stored once).")
+def pull(db_path: Path | None, platform: str | None, full: bool) -> None:
+    """Read every shop's new reviews (``crossdesk sync`` does too); a new negative one opens (or joins) a
+    ticket tied to buyer, order, SKU."""
     from crossdesk.errors import DeskError
 
     desk = open_desk(db_path)
     try:
-        click.echo(str(desk.reputation.pull(cli_actor(desk), platform=platform)))
+        click.echo(str(desk.reputation.pull(cli_actor(desk), platform=platform, full=full)))
     except DeskError as exc:
         raise UserError(str(exc)) from None
     finally:

@@ -42,8 +42,10 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                 what = " ".join(x for x in (platform_name, shop) if x) or "any"
                 raise UserError(f"no shop matches {what}; add shops first (crossdesk import or the TUI)")
             mark = desk.translation.newest_message()  # translate what this run brings in, not the backlog
+            synced = []
             for result in desk.sync.engine(conn, actor=actor).run(platform=platform_name, shop=shop):
                 label = f"{result.platform} {result.shop}"
+                synced.append(not (result.skipped or result.error))
                 if result.skipped:
                     click.echo(f"{label}: skipped, {result.skipped}")
                     continue
@@ -63,6 +65,12 @@ def sync(db_path: Path | None, platform_name: str | None, shop: str | None, pull
                     click.echo(
                         f"{label}: {result.platform} offers no API for {', '.join(result.unsupported)}"
                     )
+            for row, ok in zip(shops, synced, strict=False):  # reviews after orders, so they find theirs
+                for name, pull_shop in desk.sync.shop_pullers.items() if ok else ():
+                    pulled = pull_shop(actor, conn, row)
+                    if getattr(pulled, "shops", 1) or getattr(pulled, "errors", None):  # offered there
+                        line = f"{row['platform']} {row['external_id']} {name}: {pulled}"
+                        click.echo(line, err=bool(getattr(pulled, "errors", None)))
             if not platform_name and not shop:  # every mail account too (crossdesk mail poll)
                 from crossdesk.cli.mail import print_polls
 

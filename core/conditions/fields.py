@@ -307,6 +307,16 @@ BUILTIN_FIELDS: dict[str, FieldSpec] = {
             description="the order's tracking number; is_set when the parcel can be tracked",
         ),
         FieldSpec(
+            "review",
+            "text",
+            lambda f: f.cached(
+                "review",
+                lambda: f._one("SELECT kind FROM reviews WHERE ticket_id = ? ORDER BY id LIMIT 1", [f.ticket["id"]]),
+            ),
+            "(SELECT r.kind FROM reviews r WHERE r.ticket_id = t.id ORDER BY r.id LIMIT 1)",
+            description="the review the ticket came from: seller_feedback or product_review; is_set for any",
+        ),
+        FieldSpec(
             "sku",
             "set",
             _skus,

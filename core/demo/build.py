@@ -34,6 +34,7 @@ from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
 from crossdesk.demo.mail import MAIL_FROM, MAIL_THREADS, add_mail_threads
+from crossdesk.demo.reviews import add_reviews
 from crossdesk.demo.shifts import add_team
 from crossdesk.demo.tracking import add_parcels
 from crossdesk.models import Actor, TicketStatus
@@ -407,6 +408,7 @@ def _build(
     segments.segment(desk, actor, now)  # tiers from the orders, never made up
     add_parcels(desk, seed, now)  # tracked parcels with their scans (docs/tracking.md)
     add_team(desk, actor, now)  # shifts, leave, approval queue: crossdesk.demo.shifts
+    add_reviews(desk, actor, seed, now)  # feedback and reviews, the negative ones on tickets: demo.reviews
     with desk.tx():
         desk.audit(actor, "demo.build", "desk", None, None, {"size": size, "seed": seed, **writer.counts})
         desk.store.put_setting("analytics_facts_stale", True)  # bulk rows bypassed the pipeline

@@ -1,13 +1,19 @@
-"""A local fake of Amazon SP-API: LWA token exchange, Orders v0, and the Messaging API.
+"""A local fake of Amazon SP-API: LWA token exchange, Orders v0, the Messaging API, and the Reports API's
+seller feedback report.
 
 Same paths, auth and shapes as the real API: ``POST /auth/o2/token`` (form, refresh_token grant) issues
 access tokens; every SP-API call needs ``x-amz-access-token``; ``GET /orders/v0/orders`` pages with an
 opaque ``NextToken`` (which the fake can expire, as Amazon's do); errors are
 ``{"errors": [{"code", "message", "details"}]}``; every answer carries ``x-amzn-RateLimit-Limit``.
+Reports (2021-06-30): ``POST /reports`` (``GET_SELLER_FEEDBACK_DATA``) answers 202 with a ``reportId``;
+``GET /reports/{id}`` is IN_QUEUE/IN_PROGRESS for ``report_polls`` polls, then DONE with a
+``reportDocumentId``; ``GET /documents/{id}`` gives a pre-signed ``url`` (on this server, no SP-API token,
+a signature in the query) to a tab-separated document, gzipped when ``gzip_reports``.
 """
 
 from __future__ import annotations
 
+import gzip
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +22,14 @@ from crossdesk.fakes.marketplace import MarketplaceFake, SeedOrder
 from crossdesk.fakes.server import FakeRequest, FakeResponse
 
 RATE = "0.0167"  # getOrders: one request a minute sustained
+REPORTS = "/reports/2021-06-30"
+FEEDBACK_COLUMNS = ("Date", "Rating", "Comments", "Response", "Order ID", "Rater Email")
+FEEDBACK_SEED = (
+    (5, "Fast delivery, well packed."),
+    (1, "Wrong size sent and no answer to my message."),
+    (4, "Good."),
+    (2, "Took three weeks."),
+)
 
 
 def iso(ts: int) -> str:
@@ -53,6 +67,21 @@ class FakeAmazon(MarketplaceFake):
         self.add_route("GET", "/orders/v0/orders/{order_id}/orderItems", self.get_order_items)
         self.add_route("GET", "/messaging/v1/orders/{order_id}", self.get_actions)
         self.add_route("POST", "/messaging/v1/orders/{order_id}/messages/{action}", self.send)
+        self.add_route("POST", f"{REPORTS}/reports", self.create_report)
+        self.add_route("GET", f"{REPORTS}/reports/{{report_id}}", self.get_report)
+        self.add_route("GET", f"{REPORTS}/documents/{{document_id}}", self.get_document)
+        self.add_route("GET", "/s3/reports/{document_id}", self.download)
+        #: the seller feedback Amazon holds: Date (the marketplace's d/m/y), Rating, Comments, Response,
+        #: Order ID, Rater Email (the buyer's relay address, as on the order)
+        self.feedback = [
+            self._feedback(o, stars, text)
+            for o, (stars, text) in zip(self.orders[:4], FEEDBACK_SEED, strict=False)
+        ]
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.documents: dict[str, tuple[str, bytes]] = {}  # id -> (signature, body as sent)
+        self.report_polls = 1  # polls answered IN_PROGRESS before DONE
+        self.gzip_reports = True
+        self.report_status = "DONE"  # what a finished report ends as (FATAL, CANCELLED to test those)
 
     def credentials(self) -> dict[str, str]:
         return {
@@ -221,3 +250,102 @@ class FakeAmazon(MarketplaceFake):
             return _errors(400, "InvalidInput", "text is required")
         self.actions.append((action, order_id, body))
         return FakeResponse(status=201, body=b"{}", headers={"Content-Type": "application/json"})
+
+    # ---- reports: seller feedback --------------------------------------------------------------
+
+    def _feedback(self, o: SeedOrder, stars: int, text: str) -> dict[str, Any]:
+        return {
+            "when": o.updated + 4 * 86400,
+            "Rating": str(stars),
+            "Comments": text,
+            "Response": "",
+            "Order ID": o.order_id,
+            "Rater Email": f"{o.buyer_id}@marketplace.amazon.de",
+        }
+
+    def add_feedback(self, order: int, stars: int, text: str, *, days_later: int = 4) -> dict[str, Any]:
+        with self._lock:
+            row = self._feedback(self.orders[order], stars, text)
+            row["when"] = self.orders[order].updated + days_later * 86400
+            self.feedback.append(row)
+        return row
+
+    def feedback_date(self, ts: int) -> str:
+        """Dates as the report writes them: month first in North America, day first elsewhere."""
+        us = self.marketplace_id in ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8")
+        return datetime.fromtimestamp(ts, UTC).strftime("%m/%d/%y" if us else "%d/%m/%y")
+
+    def create_report(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        try:
+            body = req.json() or {}
+        except ValueError:
+            return _errors(400, "InvalidInput", "Malformed request body")
+        if body.get("reportType") != "GET_SELLER_FEEDBACK_DATA":
+            return _errors(400, "InvalidInput", f"Unsupported reportType {body.get('reportType')!r}")
+        if body.get("marketplaceIds") != [self.marketplace_id]:
+            return _errors(400, "InvalidInput", "Invalid Input: marketplaceIds")
+        start = parse_iso(body["dataStartTime"]) if body.get("dataStartTime") else 0
+        report_id = str(50_000 + len(self.reports))
+        self.reports[report_id] = {"start": start, "polls": 0, "status": "IN_QUEUE", "document": None}
+        self.actions.append(("createReport", report_id, body))
+        return FakeResponse.json({"reportId": report_id}, status=202)
+
+    def get_report(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        report_id = req.path_params["report_id"]
+        report = self.reports.get(report_id)
+        if report is None:
+            return _errors(404, "NotFound", "Report not found")
+        if report["status"] in ("IN_QUEUE", "IN_PROGRESS"):
+            report["polls"] += 1
+            if report["polls"] > self.report_polls:
+                report["status"] = self.report_status
+                if report["status"] == "DONE":
+                    report["document"] = self._document(report["start"])
+            else:
+                report["status"] = "IN_PROGRESS"
+        out = {
+            "reportId": report_id,
+            "reportType": "GET_SELLER_FEEDBACK_DATA",
+            "processingStatus": report["status"],
+            "marketplaceIds": [self.marketplace_id],
+        }
+        if report["document"]:
+            out["reportDocumentId"] = report["document"]
+        return FakeResponse.json(out)
+
+    def _document(self, start: int) -> str:
+        rows = ["\t".join(FEEDBACK_COLUMNS)]
+        for f in sorted(self.feedback, key=lambda f: f["when"], reverse=True):
+            if f["when"] >= start:
+                fields = [self.feedback_date(f["when"]), *(f[c] for c in FEEDBACK_COLUMNS[1:])]
+                rows.append("\t".join(fields))
+        data = ("\n".join(rows) + "\n").encode()
+        doc_id = f"amzn1.tortuga.4.eu.{secrets.token_hex(6)}"
+        self.documents[doc_id] = (secrets.token_hex(8), gzip.compress(data) if self.gzip_reports else data)
+        return doc_id
+
+    def get_document(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req)
+        if denied:
+            return denied
+        doc_id = req.path_params["document_id"]
+        if doc_id not in self.documents:
+            return _errors(404, "NotFound", "Report document not found")
+        signature, _ = self.documents[doc_id]
+        out = {"reportDocumentId": doc_id, "url": self.url(f"/s3/reports/{doc_id}?X-Amz-Signature={signature}")}
+        if self.gzip_reports:
+            out["compressionAlgorithm"] = "GZIP"
+        return FakeResponse.json(out)
+
+    def download(self, req: FakeRequest) -> FakeResponse:
+        """The pre-signed URL: no SP-API token, the signature in the query (S3 answers 403 without it)."""
+        found = self.documents.get(req.path_params["document_id"])
+        if found is None or req.arg("X-Amz-Signature") != found[0]:
+            return FakeResponse.text("<Error><Code>AccessDenied</Code></Error>", status=403)
+        return FakeResponse(status=200, body=found[1], headers={"Content-Type": "text/tab-separated-values"})

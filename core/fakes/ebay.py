@@ -69,6 +69,7 @@ class FakeEbay(MarketplaceFake):
         self.add_route("GET", "/oauth2/authorize", self.authorize)
         self.add_route("GET", "/commerce/identity/v1/user/", self.identity)
         self.add_route("GET", "/commerce/feedback/v1/feedback", self.get_feedback)
+        self.add_route("POST", "/commerce/feedback/v1/respond_to_feedback", self.respond_to_feedback)
         kinds = ("POSITIVE", "NEGATIVE", "NEUTRAL")
         self.feedback = [
             self._feedback(i, o, k) for i, (o, k) in enumerate(zip(self.orders, kinds, strict=False))
@@ -164,6 +165,15 @@ class FakeEbay(MarketplaceFake):
             },
         }
 
+    def add_feedback(self, kind: str, *, order: int = 0, days_later: int = 5) -> dict[str, Any]:
+        """One more feedback (``kind`` POSITIVE, NEUTRAL or NEGATIVE) on ``self.orders[order]``, entered
+        ``days_later`` days after the order's last change."""
+        with self._lock:
+            entry = self._feedback(len(self.feedback), self.orders[order], kind)
+            entry["feedbackEnteredDate"] = iso(self.orders[order].updated + days_later * 86400)
+            self.feedback.append(entry)
+        return entry
+
     def get_feedback(self, req: FakeRequest) -> FakeResponse:
         bad = self._auth(req, "Bearer")
         if bad:
@@ -171,10 +181,37 @@ class FakeEbay(MarketplaceFake):
         if req.arg("user_id") != self.seller or req.arg("feedback_type") != "FEEDBACK_RECEIVED_AS_SELLER":
             return _error(400, 215001, "user_id and feedback_type are required")
         limit, offset = int(req.arg("limit") or 25), int(req.arg("offset") or 0)
-        page = self.feedback[offset : offset + limit]
+        # newest first, as eBay returns feedback
+        entries = sorted(self.feedback, key=lambda f: f["feedbackEnteredDate"], reverse=True)
+        if req.arg("feedback_id"):
+            entries = [f for f in entries if f["feedbackId"] == req.arg("feedback_id")]
+        page = entries[offset : offset + limit]
         return FakeResponse.json(
-            {"feedbackEntries": page, "total": len(self.feedback), "limit": limit, "offset": offset}
+            {"feedbackEntries": page, "total": len(entries), "limit": limit, "offset": offset}
         )
+
+    def respond_to_feedback(self, req: FakeRequest) -> FakeResponse:
+        """``respondToFeedback``: one reply (REPLY) per feedback received, to the buyer who left it, <= 80
+        characters; a second reply is refused as on eBay."""
+        bad = self._auth(req, "Bearer")
+        if bad:
+            return bad
+        body = req.json() or {}
+        entry = next((f for f in self.feedback if f["feedbackId"] == body.get("feedbackId")), None)
+        if entry is None:
+            return _error(404, 215101, "The feedback was not found")
+        if body.get("responseType") not in ("REPLY", "FOLLOW_UP"):
+            return _error(400, 215102, "responseType must be REPLY or FOLLOW_UP")
+        if body.get("recipientUserId") != entry["providerUserDetail"]["username"]:
+            return _error(400, 215103, "recipientUserId is not the user who left this feedback")
+        text = body.get("responseText") or ""
+        if not text or len(text) > 80:
+            return _error(400, 215104, "responseText is required and at most 80 characters")
+        if entry.get("feedbackResponse"):
+            return _error(409, 215105, "A response to this feedback already exists")
+        entry["feedbackResponse"] = {"responseText": text, "responseType": body["responseType"]}
+        self.actions.append(("respond_to_feedback", entry["feedbackId"], body))
+        return FakeResponse.empty(200)
 
     def _auth(self, req: FakeRequest, scheme: str) -> FakeResponse | None:
         header = req.header("authorization")

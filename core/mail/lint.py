@@ -1,7 +1,7 @@
 """Amazon's rules for buyer-seller messages, checked before a reply leaves by mail.
 
 Amazon refuses (and may penalise) messages with links other than those needed to complete the order,
-marketing or promotion, requests for positive reviews, e-mail addresses and phone numbers, and
+marketing or promotion, requests for positive reviews or to change or remove feedback, e-mail addresses and phone numbers, and
 attachments of other types or larger than it accepts. The lint returns the problems in plain words; a
 reply with any is not sent (the outbox item fails with them) so an agent can rewrite it.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from crossdesk.templates.lint import lint_text
 
 #: what Amazon's buyer-seller messaging accepts as attachments, and the size limit of one
 AMAZON_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "application/pdf", "text/plain"})
@@ -40,6 +42,9 @@ def lint_amazon(body: str, attachments: Iterable[tuple[str, str, int]] = ()) -> 
         problems.append(f"phone number {phone.strip()} (not allowed in buyer messages)")
     for match in _MARKETING.findall(body):
         problems.append(f"marketing or review request: {match!r}")
+    for finding in lint_text(body, ["amazon"]):
+        if finding.code == "feedback_change":
+            problems.append(f"asks the buyer to change or remove feedback (Amazon forbids it): {finding.excerpt!r}")
     for name, kind, size in attachments:
         if kind not in AMAZON_TYPES:
             problems.append(f"attachment {name}: type {kind or 'unknown'} is not accepted by Amazon")

@@ -10,6 +10,8 @@ The rules are enforced here, not linted: :meth:`OutreachService.plan` decides pe
   ``unexpectedProblem``; a follow-up after delivery has no permitted type (reviews only through Amazon's
   "Request a Review") and is refused.
 - eBay and Shopee allow messages about a transaction only: order status and follow-up after delivery.
+- A buyer who left negative feedback or a negative review on a platform in the last 90 days gets no campaign
+  there but order status: it would read as pressure to change it, which Amazon forbids (docs/reputation.md).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ MAIN_ZONE = {
 }
 SEND_HOUR = 10  # local time
 FOLLOW_UP_DAYS = 14  # a follow-up goes to orders delivered this recently
+COMPLAINT_DAYS = 90  # no campaign to a buyer whose negative review or feedback is this recent
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class OutreachService:
             if kind not in PERMITTED.get(order["platform"], {}):
                 return PlanRow(cid, name, False, REFUSED.get(order["platform"], f"{order['platform']}: not permitted"))
         platform = target["platform"]
+        complaint = self._complaint(cid, platform, now) if kind != "order_status" else ""
+        if complaint:
+            return PlanRow(cid, name, False, complaint)
         message_type = PERMITTED.get(platform, {}).get(kind, "")
         zone = zone_of(buyer["country"])
         local = dt.datetime.combine(day, dt.time(SEND_HOUR), ZoneInfo(zone))
@@ -206,6 +212,22 @@ class OutreachService:
         return PlanRow(
             cid, name, True, what, platform, target["shop_id"], order["id"] if order else None, lang, zone, send_at, message_type, body
         )
+
+    def _complaint(self, customer_id: int, platform: str, now: int) -> str:
+        """Why no campaign goes to a buyer who left negative feedback or a negative review there lately: an
+        unasked message then reads as pressure to change it (Amazon forbids asking for that). "" if none."""
+        row = self.store.row(
+            "SELECT kind, created_at FROM reviews WHERE customer_id = ? AND platform = ? AND negative = 1 "
+            "AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
+            [customer_id, platform, now - COMPLAINT_DAYS * 86400],
+        )
+        if row is None:
+            return ""
+        when = dt.datetime.fromtimestamp(row["created_at"], dt.UTC).date().isoformat()
+        why = f"left negative {row['kind'].replace('_', ' ')} on {platform} on {when}: answer it on its ticket"
+        if platform == "amazon":
+            why += "; Amazon forbids asking a buyer to change or remove feedback, and a campaign now reads as that"
+        return why
 
     def _order_for(self, customer_id: int, kind: str, now: int) -> dict | None:
         if kind == "delivery_follow_up":

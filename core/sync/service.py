@@ -51,6 +51,10 @@ class SyncService:
         #: name -> ``pull(actor)`` for intake that is not a shop's connector (``"mail"``: every mail
         #: account, wired by the facade); run by :meth:`run` after the shops, its result under its name
         self.pullers: dict[str, Callable[[Actor], Any]] = {}
+        #: name -> ``pull(actor, connections, shop)`` run by :meth:`run` after each shop's own sync, with
+        #: the same connections (``"reviews"``: ``desk.reputation.pull_shop``); results in a list under
+        #: its name, one per shop that synced
+        self.shop_pullers: dict[str, Callable[[Actor, Connections, dict], Any]] = {}
 
     def rebind(self, actor: Actor, shop_id: int) -> dict[str, str]:
         """Bind the shop's credentials to the endpoints its config names now (after a deliberate move
@@ -92,15 +96,20 @@ class SyncService:
         **connection_options: Any,
     ) -> dict[str, Any]:
         """Sync the matching shops and (unless ``push=False``) send what is due. ``progress(done, total)``
-        is called after each shop. Returns ``{"shops": [ShopResult...], "outbox": DispatchReport | None}``
-        and, for a run over every shop, each puller's result under its name (``"mail"``)."""
+        is called after each shop. Returns ``{"shops": [ShopResult...], "outbox": DispatchReport | None}``,
+        each shop puller's results under its name (``"reviews"``: a list, one per shop that synced) and, for
+        a run over every shop, each puller's result under its name (``"mail"``)."""
         self.store.require(actor, "manage_settings")
         with self.connections(**connection_options) as conn:
             engine = self.engine(conn, actor=actor)
             shops = conn.shops(platform, shop)
             results: list[ShopResult] = []
+            per_shop: dict[str, list[Any]] = {name: [] for name in self.shop_pullers}
             for i, row in enumerate(shops):
                 results.append(engine.sync_shop(row))
+                if not (results[-1].skipped or results[-1].error):
+                    for name, pull_shop in self.shop_pullers.items():
+                        per_shop[name].append(pull_shop(actor, conn, row))
                 if progress is not None:
                     progress(i + 1, len(shops))
             pulled = (
@@ -109,4 +118,4 @@ class SyncService:
             report: DispatchReport | None = None
             if push:
                 report = self.dispatcher(conn, actor=actor).run(platform=platform, shop=shop)
-        return {"shops": results, "outbox": report, **pulled}
+        return {"shops": results, "outbox": report, **per_shop, **pulled}

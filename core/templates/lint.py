@@ -3,7 +3,7 @@
 What each marketplace forbids in buyer messages, as published in its seller policies:
 
 - Amazon (buyer-seller messaging guidelines): no external links, no marketing or promotions, no asking
-  for positive feedback or reviews; Amazon's detectors also flag auto-replies ("out of office"), which
+  for positive feedback or reviews, no asking to change or remove feedback; Amazon's detectors also flag auto-replies ("out of office"), which
   must not be sent as buyer messages.
 - eBay (off-platform contact policy): no e-mail addresses, phone numbers, links to other sites or
   messenger handles that would move the sale off eBay.
@@ -96,6 +96,49 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "تقييم إيجابي",
         "5 نجوم",
     ),
+    # Amazon forbids asking a buyer to change or remove feedback (its own "request removal" message type
+    # aside); eBay calls it feedback extortion when something is offered for it.
+    "feedback_change": (
+        "remove your feedback",
+        "remove the feedback",
+        "remove your negative feedback",
+        "remove the negative feedback",
+        "change your feedback",
+        "change the feedback",
+        "update your feedback",
+        "revise your feedback",
+        "delete your feedback",
+        "withdraw your feedback",
+        "change your rating",
+        "update your rating",
+        "remove your review",
+        "change your review",
+        "update your review",
+        "delete your review",
+        "bewertung entfernen",
+        "bewertung löschen",
+        "bewertung ändern",
+        "bewertung zurückziehen",
+        "supprimer votre évaluation",
+        "modifier votre évaluation",
+        "supprimer votre commentaire",
+        "retirar su valoración",
+        "eliminar su valoración",
+        "cambiar su valoración",
+        "modificare il feedback",
+        "rimuovere il feedback",
+        "評価を削除",
+        "評価を変更",
+        "删除评价",
+        "修改评价",
+        "uw feedback verwijderen",
+        "usunąć komentarz",
+        "değerlendirmenizi kaldır",
+        "remover sua avaliação",
+        "alterar sua avaliação",
+        "평가를 삭제",
+        "إزالة تقييمك",
+    ),
     "marketing": (
         "discount",
         "coupon",
@@ -157,7 +200,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
 
 #: Which checks each platform applies. Platforms not listed are not linted.
 PLATFORM_CHECKS: dict[str, tuple[str, ...]] = {
-    "amazon": ("link", "marketing", "feedback_request", "auto_reply"),
+    "amazon": ("link", "marketing", "feedback_request", "feedback_change", "auto_reply"),
     "ebay": ("email", "phone", "link", "off_platform"),
 }
 
@@ -165,6 +208,7 @@ MESSAGES = {
     "link": "external link (Amazon forbids links in buyer messages; eBay forbids links off eBay)",
     "marketing": "marketing or promotion",
     "feedback_request": "asks for positive feedback or a review",
+    "feedback_change": "asks the buyer to change or remove feedback (Amazon forbids it)",
     "auto_reply": "reads as an auto-reply (flagged by Amazon's detectors)",
     "email": "e-mail address (off-platform contact)",
     "phone": "phone number (off-platform contact)",

@@ -44,6 +44,8 @@ from crossdesk.plugins.platforms._http import (
     request,
     retry_after_seconds,
 )
+from crossdesk.plugins.platforms.amazon_feedback import FEEDBACK_THREAD, AmazonFeedback
+from crossdesk.templates.lint import lint_text
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,19 @@ NO_FREE_TEXT = (
     "Amazon's SP-API has no free-text reply to a buyer: send this answer from Seller Central "
     "(Messages) or reply to the buyer's relay e-mail, then mark the outbox item sent"
 )
+
+NO_FEEDBACK_REPLY = (
+    "Amazon has no API to answer seller feedback: post a public response in Seller Central (Feedback "
+    "Manager), or write to the buyer with an order message type (unexpectedProblem); never ask them to "
+    "change or remove the feedback"
+)
+
+
+def feedback_pressure(text: str) -> str:
+    """Why ``text`` may not go to an Amazon buyer: it asks to change or remove feedback (or to leave a
+    positive one). "" when it does not."""
+    found = [f for f in lint_text(text, ["amazon"]) if f.code in ("feedback_change", "feedback_request")]
+    return "; ".join(str(f) for f in found)
 
 
 def rate_limit_wait(response: httpx.Response) -> float | None:
@@ -87,10 +102,10 @@ def _error(response: httpx.Response, what: str) -> PlatformError:
     )
 
 
-class AmazonConnector:
-    """One seller account in one marketplace."""
+class AmazonConnector(AmazonFeedback):
+    """One seller account in one marketplace; seller feedback through the Reports API (amazon_feedback)."""
 
-    capabilities = frozenset({"orders", "messages_out"})
+    capabilities = frozenset({"orders", "messages_out"})  # and fetch_reviews (the feedback report)
 
     def __init__(self, config: Mapping[str, Any], client: httpx.Client) -> None:
         self.client = client
@@ -112,6 +127,9 @@ class AmazonConnector:
         self.overlap = int(config.get("overlap", 900))
         self._access_token: str | None = None
         self._expires_at = 0.0
+        self.feedback_options = {
+            k: config[k] for k in config if str(k).startswith(("feedback_", "report_")) and config[k] is not None
+        }
 
     # ---- auth ----------------------------------------------------------------------------------
 
@@ -291,6 +309,11 @@ class AmazonConnector:
         (no type) cannot go through SP-API and comes back as a manual step."""
         order_id = action.order_external_id
         kind = action.message_type
+        refused = feedback_pressure(action.body)
+        if refused:  # never sent, whatever the message type: Amazon suspends sellers for it
+            raise PlatformError(f"not sent: {refused}", code="lint")
+        if not kind and (action.thread_id or "").startswith(FEEDBACK_THREAD):
+            raise manual(NO_FEEDBACK_REPLY)
         if not kind:
             raise manual(NO_FREE_TEXT)
         if not order_id:

@@ -38,7 +38,7 @@ from crossdesk.plugins.platforms._http import (
     platform_time,
     request,
 )
-from crossdesk.plugins.platforms.ebay_feedback import EbayFeedback
+from crossdesk.plugins.platforms.ebay_feedback import FEEDBACK_THREAD, EbayFeedback
 
 CLOCK_SKEW = 120  # seconds of disagreement between our clock and the platform's we tolerate
 DEFAULT_ENDPOINT = "https://api.ebay.com"
@@ -329,10 +329,8 @@ class EbayConnector(EbayFeedback):
                 return out
 
     def send_message(self, action: MessageOut) -> dict[str, Any]:
-        if (action.thread_id or "").startswith("feedback:"):
-            raise manual(
-                "reply to this feedback on eBay (Seller Hub, Feedback, Reply); the desk does not send it yet"
-            )
+        if (action.thread_id or "").startswith(FEEDBACK_THREAD):
+            return self.reply_feedback(action)
         if not action.thread_id:
             raise PlatformError("ebay send_message: the eBay conversation id is not known for this message")
         response = self._call(
@@ -440,6 +438,8 @@ class EbayConnector(EbayFeedback):
     def find_sent(self, action: Action) -> dict[str, Any] | None:
         """Whether an action whose outcome we did not hear already happened on eBay."""
         if isinstance(action, MessageOut):
+            if (action.thread_id or "").startswith(FEEDBACK_THREAD):
+                return self.find_feedback_reply(action)
             if not action.thread_id:
                 return None  # never sent: send_message refuses a message without its conversation
             # Our queue time in the platform's clock (measured on its answers: the desk's clock may be

@@ -4,24 +4,36 @@
 ``offset``; each entry has ``feedbackId``, ``commentType`` (POSITIVE, NEUTRAL, NEGATIVE), the buyer's
 comment, when it was entered, the buyer and the order line it is about. eBay feedback has no stars; the desk
 stores POSITIVE as 5, NEUTRAL as 3, NEGATIVE as 1. Field names follow eBay's reference for the API
-released in October 2025; check them against it before relying on more than these. Replies
-(``respondToFeedback``) are not sent from the desk yet: the reply is written on eBay (docs/reputation.md).
+released in October 2025; check them against it before relying on more than these.
+
+A reply to a feedback goes through the outbox as a :class:`MessageOut` on the review's ticket (thread
+``feedback:<feedbackId>``) to ``respondToFeedback`` (``POST /commerce/feedback/v1/respond_to_feedback``,
+``responseType`` REPLY, to the buyer who left it). eBay allows one reply per feedback, of at most 80
+characters, and takes no idempotency key: after an unclear failure :meth:`find_feedback_reply` reads the
+feedback back (``feedback_id``) and counts our text in its response as sent. eBay forbids automatic replies
+to negative feedback: the desk only sends a reply an agent wrote on the ticket.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from crossdesk.platforms import Page, PlatformError
+from crossdesk.platforms import MessageOut, Page, PlatformError, manual
 from crossdesk.plugins.platforms._http import dump_cursor, iso_to_epoch, load_cursor
 
 STARS = {"POSITIVE": 5, "NEUTRAL": 3, "NEGATIVE": 1}
+FEEDBACK_THREAD = "feedback:"
+REPLY_MAX = 80  # characters eBay keeps of a reply to feedback
 
 
 class EbayFeedback:
-    """Needs ``self._get``, ``self.seller`` and ``self.page_size`` from the connector."""
+    """Needs ``self._get``, ``self._call``, ``self.seller`` and ``self.page_size`` from the connector."""
 
     _get: Any
+    _call: Any
+    #: eBay returns feedback newest first (its developer knowledge base: "retrieve pages only until the
+    #: page contains a feedback record that was previously retrieved"), so a pull may stop there.
+    reviews_newest_first = True
     seller: str
     page_size: int
 
@@ -67,3 +79,74 @@ class EbayFeedback:
         if offset + limit < int(body.get("total") or 0):
             return Page(records, dump_cursor({"offset": offset + limit}), True)
         return Page(records, None, False)
+
+    # ---- replies -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _feedback_id(action: MessageOut) -> str:
+        feedback_id = (action.thread_id or "").removeprefix(FEEDBACK_THREAD)
+        if not feedback_id or feedback_id == action.thread_id:
+            raise PlatformError(f"ebay respondToFeedback: {action.thread_id!r} is not a feedback thread")
+        return feedback_id
+
+    def reply_feedback(self, action: MessageOut) -> dict[str, Any]:
+        feedback_id = self._feedback_id(action)
+        text = action.body.strip()
+        if not text:
+            raise PlatformError("ebay respondToFeedback: the reply is empty")
+        if len(text) > REPLY_MAX:
+            raise PlatformError(
+                f"ebay respondToFeedback: eBay keeps at most {REPLY_MAX} characters of a reply to feedback; "
+                f"this one has {len(text)}: shorten it and send it again"
+            )
+        if not action.buyer_external_id:
+            raise PlatformError("ebay respondToFeedback: the buyer who left this feedback is not known")
+        response = self._call(
+            "POST",
+            "/commerce/feedback/v1/respond_to_feedback",
+            write=True,
+            json={
+                "feedbackId": feedback_id,
+                "recipientUserId": action.buyer_external_id,
+                "responseText": text,
+                "responseType": "REPLY",
+            },
+        )
+        if not response.is_success:
+            code, message = "", ""
+            try:
+                first = (response.json().get("errors") or [{}])[0]
+                code, message = str(first.get("errorId", "")), str(first.get("message", ""))
+            except (ValueError, AttributeError):
+                pass
+            raise PlatformError(
+                f"ebay respondToFeedback: HTTP {response.status_code} {code} {message}".strip(),
+                status=response.status_code,
+                code=code,
+            )
+        return {"external_id": f"reply:{feedback_id}"}
+
+    def find_feedback_reply(self, action: MessageOut) -> dict[str, Any] | None:
+        """Our reply already on the feedback (its response text is ours): sent. Another reply there: eBay
+        takes only one, so a person decides."""
+        feedback_id = self._feedback_id(action)
+        body = self._get(
+            "/commerce/feedback/v1/feedback",
+            {
+                "user_id": self.seller,
+                "feedback_type": "FEEDBACK_RECEIVED_AS_SELLER",
+                "feedback_id": feedback_id,
+            },
+        )
+        for e in body.get("feedbackEntries") or []:
+            if str(e.get("feedbackId")) != feedback_id:
+                continue
+            said = str((e.get("feedbackResponse") or {}).get("responseText") or "")
+            if said == action.body.strip():
+                return {"external_id": f"reply:{feedback_id}"}
+            if said:
+                raise manual(
+                    f"eBay feedback {feedback_id} already has another reply ({said[:40]!r}); eBay takes one: "
+                    "check it in Seller Hub, then mark this item sent or cancel it"
+                )
+        return None

@@ -105,6 +105,48 @@ def test_transactional_messages_follow_each_marketplace(desk, admin, b):
     assert desk.outreach.plan(admin, "order_status", customer_ids=[lonely])[0].reason == "no order on its way"
 
 
+def test_no_campaign_to_a_buyer_whose_negative_feedback_is_recent(desk, admin, b):
+    amazon = b.buyer("amazon")
+    b.order(amazon, platform="amazon", days_ago=2)
+    shop = desk.db.execute("SELECT shop_id FROM customer_identities WHERE customer_id = ?", [amazon]).fetchone()[0]
+    desk.db["reviews"].insert(
+        {
+            "platform": "amazon",
+            "shop_id": shop,
+            "external_id": "302-1",
+            "kind": "seller_feedback",
+            "rating": 1,
+            "negative": 1,
+            "customer_id": amazon,
+            "created_at": desk.now() - 3 * DAY,
+            "pulled_at": desk.now(),
+        }
+    )
+    assert desk.outreach.plan(admin, "order_status", customer_ids=[amazon])[0].included  # facts still go
+    ebay = b.buyer("ebay")
+    o = b.order(ebay, platform="ebay", days_ago=5)
+    desk.db.execute("UPDATE orders SET delivered_at = ? WHERE id = ?", [desk.now() - DAY, o])
+    assert desk.outreach.plan(admin, "delivery_follow_up", customer_ids=[ebay])[0].included
+    ebay_shop = desk.db.execute("SELECT shop_id FROM orders WHERE id = ?", [o]).fetchone()[0]
+    desk.db["reviews"].insert(
+        {
+            "platform": "ebay",
+            "shop_id": ebay_shop,
+            "external_id": "fb-1",
+            "kind": "seller_feedback",
+            "rating": 1,
+            "negative": 1,
+            "customer_id": ebay,
+            "created_at": desk.now() - DAY,
+            "pulled_at": desk.now(),
+        }
+    )
+    plan = desk.outreach.plan(admin, "delivery_follow_up", customer_ids=[ebay])[0]
+    assert not plan.included and "negative seller feedback on ebay" in plan.reason
+    reason = desk.outreach._complaint(amazon, "amazon", desk.now())
+    assert "Amazon forbids asking a buyer to change or remove feedback" in reason
+
+
 def test_bad_input(desk, admin, b):
     with pytest.raises(DeskError, match="unknown campaign"):
         desk.outreach.plan(admin, "spam")

@@ -24,10 +24,10 @@ def test_reviews_commands_after_binding(env: dict[str, Any]) -> None:  # noqa: F
             "--since",
             SINCE,
         )
-        _run(env, "sync", "--platform", "shopee", "--pull-only")
-        pulled = _run(env, "reviews", "pull").output
-        assert "4 review(s) read, 4 new, 2 new negative" in pulled
-        assert "2 new negative" not in _run(env, "reviews", "pull").output  # nothing twice
+        synced = _run(env, "sync", "--platform", "shopee", "--pull-only").output  # reviews come with it
+        assert "reviews: 4 review(s) read, 4 new, 2 new negative" in synced
+        assert "0 new, 0 new negative" in _run(env, "reviews", "pull").output  # nothing twice
+        assert "4 review(s) read, 0 new" in _run(env, "reviews", "pull", "--full").output
         negatives = _run(env, "reviews", "list", "--negative").output.strip().splitlines()
         assert len(negatives) == 2 and all("ticket #" in line for line in negatives)
         assert "Arrived broken" in "\n".join(negatives)

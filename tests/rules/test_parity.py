@@ -149,6 +149,20 @@ def world():
         )
         for tag in rng.sample(TAGS, rng.randint(0, 2)):
             db["ticket_tags"].insert({"ticket_id": ticket, "tag": tag.lower()})
+        if rng.random() < 0.3:  # a ticket opened by a negative review (docs/reputation.md)
+            db["reviews"].insert(
+                {
+                    "platform": platform,
+                    "shop_id": shops[platform],
+                    "external_id": f"r{i}",
+                    "kind": rng.choice(["seller_feedback", "product_review"]),
+                    "rating": 1,
+                    "negative": 1,
+                    "ticket_id": ticket,
+                    "created_at": now,
+                    "pulled_at": now,
+                }
+            )
         for j in range(rng.randint(0, 2)):
             db["messages"].insert(
                 {
@@ -190,6 +204,7 @@ def _values(field: str):
         "escalated": st.sampled_from([0, 1]),
         "flags": st.sampled_from([1, 2, 4, 3]),
         "tracking_number": st.sampled_from(["TRK1", "trk", ""]),
+        "review": st.sampled_from(["seller_feedback", "product_review", "PRODUCT_REVIEW", ""]),
         "hours_since_created": st.sampled_from([0, 10, 50, 150]),
         "hours_since_buyer_message": st.sampled_from([0, 10, 50]),
         "hours_until_sla_breach": st.sampled_from([-10, 0, 10, 40]),

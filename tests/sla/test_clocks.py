@@ -357,7 +357,7 @@ def test_the_example_policies_load(h):
         calendar={"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00", "holidays": "JP"},
     )
     examples = Path(__file__).resolve().parents[2] / "examples" / "sla.toml"
-    assert len(h.desk.sla.load_file(h.admin, examples)) == 5
+    assert len(h.desk.sla.load_file(h.admin, examples)) == 6  # the first: negative reviews (docs/reputation.md)
     amazon = h.ticket("Where is my order?", platform="amazon")
     japanese = h.ticket("荷物はいつ届きますか", platform="ebay", language="ja")
     assert h.desk.sla.status(h.admin, amazon)["policy"] == "Amazon: 24 hours, every day"
