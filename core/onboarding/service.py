@@ -16,6 +16,7 @@ from typing import Any
 
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, BindingFlowSpec
+from crossdesk.onboarding.builtin import BUILT_IN
 from crossdesk.onboarding.flows import Bound, Flow
 from crossdesk.onboarding.listener import RedirectListener
 from crossdesk.shops import ShopService
@@ -66,9 +67,10 @@ class OnboardingService:
         self._flows = flows
 
     def flow_specs(self) -> dict[str, BindingFlowSpec]:
-        """The binding flows plugins offer, by platform; two plugins naming one platform is an error (which
-        flow a seller's consent goes through is not left to the order plugins load in)."""
-        out: dict[str, BindingFlowSpec] = {}
+        """Every binding flow by platform: the built-in ones (eBay, Shopify, Shopee), then the plugins'; two
+        naming one platform is an error (which flow a seller's consent goes through is not left to the order
+        plugins load in)."""
+        out: dict[str, BindingFlowSpec] = {spec.platform: spec for spec in BUILT_IN}
         for answer in self._flows() if self._flows else []:
             for spec in answer or []:
                 if spec.platform in out:
@@ -87,7 +89,7 @@ class OnboardingService:
         spec = self.flow_specs().get(platform)
         if spec is None:
             known = ", ".join(sorted(self.flow_specs())) or "none"
-            raise DeskError(f"no binding flow for {platform!r} (plugin flows: {known})")
+            raise DeskError(f"no binding flow for {platform!r} (flows: {known})")
         env = os.environ if env is None else env
         declared = {o.name: o for o in spec.options}
         unknown = sorted(set(options) - set(declared) - {"base_url", "initial_since"})
@@ -121,8 +123,22 @@ class OnboardingService:
         timeout: float = 300.0,
     ) -> BindResult:
         """Walk ``flow`` through the seller's browser and store the shop it vouches for."""
+        bound = self.consent(actor, flow, show=show, open_browser=open_browser, timeout=timeout)
+        return self.store_consented(actor, flow, bound)
+
+    def consent(
+        self,
+        actor: Actor,
+        flow: Flow,
+        *,
+        show: Callable[[str], None] = print,
+        open_browser: bool = True,
+        timeout: float = 300.0,
+    ) -> Bound:
+        """The seller's consent and the first read, writing nothing: a front end runs this (it waits for
+        the browser) without holding the desk, then :meth:`store_consented` under the desk's lock."""
         self.store.require(actor, "manage_settings")
-        vault = self.vault  # refuse before the seller consents when there is nowhere to keep the tokens
+        self.vault  # noqa: B018 -- refuse before the seller consents when there is nowhere to keep the tokens
         mailbox = getattr(flow, "mail", None)
         if mailbox is not None:  # a wrong password is found before the seller consents, not after
             self.check_mail(mailbox)
@@ -137,9 +153,14 @@ class OnboardingService:
         since = getattr(flow, "initial_since", None)
         if since is not None:
             bound.config["initial_since"] = int(since)
-        result = self.store_bound(actor, bound, vault)
+        return bound
+
+    def store_consented(self, actor: Actor, flow: Flow, bound: Bound) -> BindResult:
+        """Store what :meth:`consent` returned: the shop, and the flow's mail account when it has one."""
+        result = self.store_bound(actor, bound)
+        mailbox = getattr(flow, "mail", None)
         if mailbox is not None:
-            result.mail_account = self.store_mail(actor, result.shop_id, mailbox, vault)
+            result.mail_account = self.store_mail(actor, result.shop_id, mailbox)
         return result
 
     def check_mail(self, mailbox: Any) -> None:
