@@ -137,7 +137,8 @@ class OnboardingService:
     ) -> Bound:
         """The seller's consent and the first read, writing nothing: a front end runs this (it waits for
         the browser) without holding the desk, then :meth:`store_consented` under the desk's lock."""
-        self.store.require(actor, "manage_settings")
+        with self.store.lock:  # the one read of the desk here; the wait for the browser holds nothing
+            self.store.require(actor, "manage_settings")
         self.vault  # noqa: B018 -- refuse before the seller consents when there is nowhere to keep the tokens
         mailbox = getattr(flow, "mail", None)
         if mailbox is not None:  # a wrong password is found before the seller consents, not after
