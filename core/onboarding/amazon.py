@@ -154,7 +154,8 @@ class AmazonFlow:
         missing = self._missing_roles(client, endpoint, headers, str(market.get("id")))
         return Bound(
             platform="amazon",
-            external_id=str(partner),
+            # one shop per seller and marketplace, as the desk keeps Amazon shops (orders carry theirs)
+            external_id=f"{partner}:{market.get('id')}",
             name=str(chosen.get("storeName") or partner),
             country=str(market.get("countryCode") or ""),
             currency=str(market.get("defaultCurrencyCode") or ""),

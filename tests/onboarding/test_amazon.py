@@ -98,14 +98,15 @@ def test_amazon_consent_code_exchange_first_read_mail_account_and_sync(env: dict
         assert result.exit_code == 0, result.output
         out = result.output
         assert "/apps/authorize/consent?" in out and "version=beta" in out
-        assert f"bound amazon shop '{fake.store_name}' ({fake.selling_partner_id})" in out
+        shop_id = f"{fake.selling_partner_id}:{fake.marketplace_id}"
+        assert f"bound amazon shop '{fake.store_name}' ({shop_id})" in out
         assert f"mail account '{MAILBOX}' bound" in out and "missing" not in out
         visit = env["browser"].visits[0]
         assert visit.status_code == 200 and visit.url.host == "127.0.0.1"
         assert "spapi_oauth_code" in str(visit.url)  # the real redirect reached the listener
         grants = [r.form()["grant_type"][0] for r in fake.requests_to("/auth/o2/token")]
         assert grants[0] == "authorization_code"
-        stored = env["vault"].get(f"amazon/{fake.selling_partner_id}")
+        stored = env["vault"].get(f"amazon/{shop_id}")
         assert stored == fake.credentials()
         assert env["vault"].get(f"mail/{MAILBOX}") == {"password": MAIL_PASSWORD}
         shop = _rows(env, "SELECT platform, name, marketplace, country, currency FROM shops")
