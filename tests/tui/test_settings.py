@@ -110,3 +110,18 @@ async def test_an_agent_is_not_offered_the_settings(desk, make_app, settle):
         await pilot.press("d")
         await settle(pilot)
         assert app.screen.check_action("settings", ()) is None
+
+
+def test_settings_snapshot(snap_compare, make_app, desk):
+    desk.onboarding._vault = MemoryVault()
+
+    async def open_settings(pilot):
+        pilot.app.push_screen(SettingsScreen(open_browser=False))
+        for _ in range(3):
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+        pilot.app.screen.query_one("#platform", Select).value = "amazon"
+        for _ in range(3):
+            await pilot.pause()
+
+    assert snap_compare(make_app(agent="root"), terminal_size=(120, 50), run_before=open_settings)
