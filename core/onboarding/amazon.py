@@ -178,13 +178,33 @@ class AmazonFlow:
     def _missing_roles(
         self, client: httpx.Client, endpoint: str, headers: Mapping[str, str], marketplace: str
     ) -> list[str]:
-        """The roles whose probe Amazon refuses with 403 (the order read the desk needs first)."""
-        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+        """The roles whose probe Amazon refuses with 403: the order read the desk needs first, then, when
+        an order came back, the Messaging API's list of what may be sent for it."""
+        since = self.initial_since if self.initial_since is not None else time.time() - 30 * 86400
         probe = client.get(
             f"{endpoint}/orders/v0/orders",
             headers=dict(headers),
-            params={"MarketplaceIds": marketplace, "LastUpdatedAfter": since, "MaxResultsPerPage": 1},
+            params={
+                "MarketplaceIds": marketplace,
+                "LastUpdatedAfter": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since)),
+                "MaxResultsPerPage": 1,
+            },
         )
         if probe.status_code == 403:
-            return [f"SP-API role 'Inventory and Order Tracking' ({ROLES['Inventory and Order Tracking']})"]
-        return []
+            return [_role("Inventory and Order Tracking")]
+        try:
+            orders = (probe.json().get("payload") or {}).get("Orders") or []
+        except (ValueError, AttributeError):
+            orders = []
+        if not orders or not orders[0].get("AmazonOrderId"):
+            return []  # nothing to ask the Messaging API about yet
+        messaging = client.get(
+            f"{endpoint}/messaging/v1/orders/{orders[0]['AmazonOrderId']}",
+            headers=dict(headers),
+            params={"marketplaceIds": marketplace},
+        )
+        return [_role("Buyer Communication")] if messaging.status_code == 403 else []
+
+
+def _role(name: str) -> str:
+    return f"SP-API role '{name}' ({ROLES[name]})"

@@ -129,13 +129,15 @@ def test_amazon_consent_code_exchange_first_read_mail_account_and_sync(env: dict
             assert secret not in dump
 
 
-def test_a_missing_role_is_said_on_its_own_line(env: dict[str, Any]) -> None:
+@pytest.mark.parametrize("role", ["Inventory and Order Tracking", "Buyer Communication"])
+def test_a_missing_role_is_said_on_its_own_line(env: dict[str, Any], role: str) -> None:
     with FakeAmazon() as fake:
-        fake.withheld_roles = {"Inventory and Order Tracking"}
+        fake.withheld_roles = {role}
         result = _invoke(env, _args(fake))
         assert result.exit_code == 0, result.output
-        line = next(x for x in result.output.splitlines() if x.startswith("missing permissions"))
-        assert "Inventory and Order Tracking" in line
+        [line] = [x for x in result.output.splitlines() if x.startswith("missing permissions")]
+        assert f"SP-API role '{role}'" in line
+        assert len(line.split("SP-API role")) == 2  # only the role withheld is named
 
 
 def test_a_wrong_mail_password_stops_before_the_seller_consents(env: dict[str, Any]) -> None:
