@@ -180,7 +180,7 @@ def list_(db_path: Path | None) -> None:
             )
             click.echo(f"#{r['id']:<4} {r['platform']:<8} {r['external_id']:<24} {r['name']}  [{held}]")
         if not rows:
-            click.echo("no shops; bind one with: crossdesk shops add ebay|shopify|shopee")
+            click.echo("no shops; bind one with: crossdesk shops add ebay|shopify|shopee|amazon")
     finally:
         desk.close()
 
