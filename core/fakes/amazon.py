@@ -144,7 +144,7 @@ class FakeAmazon(MarketplaceFake):
         return None
 
     def participations(self, req: FakeRequest) -> FakeResponse:
-        denied = self._auth(req)
+        denied = self._auth(req, "Finance and Accounting")  # the role Amazon's Sellers API docs name
         if denied:
             return denied
         payload = [

@@ -32,6 +32,7 @@ DEFAULT_ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
 
 #: the SP-API roles crossdesk uses, and what for (docs/onboarding.md)
 ROLES = {
+    "Finance and Accounting": "the Sellers API: which marketplaces the seller sells on, the store's name",
     "Inventory and Order Tracking": "read orders, their items and buyers' countries",
     "Buyer Communication": "send the message types Amazon allows for an order",
 }
@@ -134,8 +135,9 @@ class AmazonFlow:
         first = client.get(f"{endpoint}/sellers/v1/marketplaceParticipations", headers=headers)
         if first.status_code == 403:
             raise DeskError(
-                "Amazon: the app may not read the seller's marketplaces (403); check the app's SP-API "
-                "registration and that the seller consented for this region"
+                "Amazon refused to list the seller's marketplaces (403): the app lacks the SP-API role "
+                f"'Finance and Accounting' ({ROLES['Finance and Accounting']}), or the seller consented "
+                "in another region; add the role to the app and run shops add amazon again"
             )
         rows = _json(first, "Amazon first read").get("payload")
         if first.status_code != 200 or not isinstance(rows, list):

@@ -140,6 +140,16 @@ def test_a_missing_role_is_said_on_its_own_line(env: dict[str, Any], role: str) 
         assert len(line.split("SP-API role")) == 2  # only the role withheld is named
 
 
+def test_without_the_sellers_api_role_nothing_is_stored(env: dict[str, Any]) -> None:
+    with FakeAmazon() as fake:
+        fake.withheld_roles = {"Finance and Accounting"}
+        result = _invoke(env, _args(fake))
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert "lacks the SP-API role 'Finance and Accounting'" in result.output
+        assert _rows(env, "SELECT count(*) FROM shops")[0][0] == 0
+        assert env["vault"].names() == []
+
+
 def test_a_wrong_mail_password_stops_before_the_seller_consents(env: dict[str, Any]) -> None:
     with FakeAmazon() as fake, pymap_server(MAILBOX, MAIL_PASSWORD) as imap:
         mail = [
