@@ -120,6 +120,8 @@ def test_amazon_consent_code_exchange_first_read_mail_account_and_sync(env: dict
         synced = _invoke(env, ["sync", "--platform", "amazon", "--pull-only"])
         assert synced.exit_code == 0 and "error" not in synced.output.lower(), synced.output
         assert _rows(env, "SELECT count(*) FROM orders")[0][0] == len(fake.orders)
+        tested = _invoke(env, ["shops", "test", shop_id])
+        assert tested.exit_code == 0 and f"amazon shop {shop_id}: read" in tested.output, tested.output
         desk = Desk.open(env["db"])
         try:
             dump = "\n".join(desk.db.iterdump())
