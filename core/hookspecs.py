@@ -15,6 +15,7 @@ import pluggy
 
 from crossdesk.carriers import CarrierProvider
 from crossdesk.models import (
+    BindingFlowSpec,
     Event,
     LanguageGuess,
     Notification,
@@ -35,6 +36,11 @@ hookimpl = pluggy.HookimplMarker("crossdesk")
 @hookspec
 def crossdesk_platforms() -> list[PlatformSpec]:
     """Return the marketplaces this plugin connects, one :class:`~crossdesk.models.PlatformSpec` each."""
+
+
+@hookspec
+def crossdesk_binding_flows() -> list[BindingFlowSpec]:
+    """Return the shop binding flows this plugin offers to ``crossdesk shops add``, one spec each."""
 
 
 # ---- language ------------------------------------------------------------------------------------

@@ -350,6 +350,32 @@ class PlatformSpec:
     credentials: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class FlowOption:
+    """One setting a binding flow asks for: ``shops add PLATFORM -o NAME=VALUE``, or ``envvar``."""
+
+    name: str
+    help: str = ""
+    required: bool = False
+    envvar: str = ""
+
+
+@dataclass(frozen=True)
+class BindingFlowSpec:
+    """Answer of ``crossdesk_binding_flows``: how a shop of ``platform`` is bound (docs/plugins.md).
+
+    ``build(options)`` receives the options given (strings, by :class:`FlowOption` name; ``base_url`` and
+    ``initial_since`` when given) and returns a flow: an object with ``platform``,
+    ``consent_url(redirect_uri, state) -> str`` and ``finish(params, redirect_uri, state) -> Bound``
+    (:class:`crossdesk.onboarding.Bound`), which the onboarding service walks through the seller's browser.
+    """
+
+    platform: str
+    display_name: str
+    build: Callable[[Mapping[str, Any]], Any]
+    options: tuple[FlowOption, ...] = ()
+
+
 @runtime_checkable
 class Translator(Protocol):
     name: str

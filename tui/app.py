@@ -35,6 +35,7 @@ from crossdesk.tui.messages import (
     OpenApprovals,
     OpenCustomer,
     OpenDashboard,
+    OpenSettings,
     OpenTeam,
     OpenTicket,
     Progress,
@@ -48,6 +49,7 @@ from crossdesk.tui.screens import (
     DashboardScreen,
     HelpScreen,
     InboxScreen,
+    SettingsScreen,
     SignInScreen,
     TeamScreen,
 )
@@ -80,6 +82,7 @@ SCREENS_WITH_BINDINGS = (
     DashboardScreen,
     TeamScreen,
     ApprovalsScreen,
+    SettingsScreen,
     HelpScreen,
     QueueView,
     ConfirmModal,
@@ -203,6 +206,10 @@ class CrossdeskApp(App):
     @on(OpenTeam)
     def _open_team(self) -> None:
         self.push_screen(TeamScreen())
+
+    @on(OpenSettings)
+    def _open_settings(self) -> None:
+        self.push_screen(SettingsScreen())
 
     @on(OpenApprovals)
     def _open_approvals(self) -> None:

@@ -73,6 +73,10 @@ class OpenTeam(Message):
     """Show the team's load."""
 
 
+class OpenSettings(Message):
+    """Show the settings screen: the shops, and binding a new one."""
+
+
 class OpenApprovals(Message):
     """Show the approval queue."""
 
@@ -231,3 +235,19 @@ class ApprovalsLoaded(Result[Any]):
 
 class ApprovalDecided(Result[Any]):
     """An approval request after its decision."""
+
+
+class ShopsLoaded(Result[Any]):
+    """The desk's shops and whether the vault holds their tokens (``desk.onboarding.list``)."""
+
+
+class FlowsLoaded(Result[Any]):
+    """The binding flows on offer (:class:`crossdesk.models.BindingFlowSpec` list)."""
+
+
+class ConsentShown(Result[str]):
+    """The consent URL the seller opens (empty: the binding failed)."""
+
+
+class ShopBound(Result[Any]):
+    """A shop bound (:class:`crossdesk.onboarding.BindResult`)."""

@@ -289,7 +289,9 @@ class Desk:
 
     @cached_property
     def onboarding(self) -> OnboardingService:
-        return OnboardingService(self.store, self.shops)
+        return OnboardingService(
+            self.store, self.shops, mail=self.mail, flows=self.pm.hook.crossdesk_binding_flows
+        )
 
     @cached_property
     def reputation(self) -> ReputationService:

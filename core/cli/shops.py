@@ -47,7 +47,7 @@ def _flow(platform: str, o: dict) -> object:
 
 @shops.command("add")
 @db_option
-@click.argument("platform", type=click.Choice(["ebay", "shopify", "shopee"]))
+@click.argument("platform")
 @click.option("--client-id", envvar="CROSSDESK_EBAY_CLIENT_ID", help="eBay: the app's client id (App ID).")
 @click.option("--client-secret", envvar="CROSSDESK_EBAY_CLIENT_SECRET", help="eBay: the app's client secret.")
 @click.option("--ru-name", default=None, help="eBay: the RuName whose accept URL is this machine's listener.")
@@ -62,15 +62,31 @@ def _flow(platform: str, o: dict) -> object:
 @click.option(
     "--since", default=None, help="How far back the first sync reaches (ISO date; default 30 days)."
 )
+@click.option(
+    "-o",
+    "--option",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An option of a plugin's flow (amazon: application_id, lwa_client_id, mail_address ...).",
+)
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open it yourself.")
 @click.option("--timeout", type=click.IntRange(min=1), default=300, help="Seconds to wait for the browser.")
 def add(
-    db_path: Path | None, platform: str, since: str | None, no_browser: bool, timeout: int, **options: str
+    db_path: Path | None,
+    platform: str,
+    since: str | None,
+    no_browser: bool,
+    timeout: int,
+    extra: tuple[str, ...],
+    **options: str,
 ) -> None:
     """Bind a PLATFORM shop: consent in the browser, a first read, the tokens stored in the vault.
 
-    The consent URL is printed (and opened, unless --no-browser); the marketplace sends the browser back
-    to a listener on 127.0.0.1. See docs/onboarding.md for what each marketplace asks and why.
+    PLATFORM is ebay, shopify, shopee, or one a plugin's flow offers (amazon is one: crossdesk shops add
+    amazon -o application_id=... -o lwa_client_id=... -o lwa_client_secret=...). The consent URL is printed
+    (and opened, unless --no-browser); the marketplace sends the browser back to a listener on 127.0.0.1.
+    See docs/onboarding.md for what each marketplace asks and why.
     """
     from crossdesk.errors import DeskError
     from crossdesk.vault import VaultError
@@ -78,7 +94,12 @@ def add(
     desk = open_desk(db_path)
     try:
         actor = cli_actor(desk)
-        flow = _flow(platform, options)
+        if platform in BUILT_IN:
+            if extra:
+                raise UserError(f"shops add {platform} takes its own options, not -o")
+            flow = _flow(platform, options)
+        else:
+            flow = _plugin_flow(desk, platform, extra, options.get("base_url"), since)
         if since:
             flow.initial_since = _epoch(since)
         if platform == "shopify" and options.get("token"):
@@ -99,6 +120,34 @@ def add(
         raise UserError(str(exc)) from None
     finally:
         desk.close()
+
+
+BUILT_IN = ("ebay", "shopify", "shopee")
+
+
+def _plugin_flow(
+    desk: object, platform: str, extra: tuple[str, ...], base_url: str | None, since: str | None
+) -> object:
+    """A flow a plugin offers (crossdesk_binding_flows), from its -o NAME=VALUE options."""
+    import os
+
+    given: dict[str, object] = {}
+    for item in extra:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"-o {item!r}: expected NAME=VALUE")
+        given[name.strip().replace("-", "_")] = value
+    if base_url:
+        given["base_url"] = base_url
+    if since:
+        given["initial_since"] = _epoch(since)
+    if (
+        given.get("mail_address")
+        and not given.get("mail_password")
+        and not os.environ.get("CROSSDESK_AMAZON_MAIL_PASSWORD")
+    ):  # a password on the command line ends up in the shell's history
+        given["mail_password"] = click.prompt(f"password of {given['mail_address']}", hide_input=True)
+    return desk.onboarding.build_flow(platform, given)  # type: ignore[attr-defined]
 
 
 def _epoch(text: str) -> int:
@@ -131,7 +180,7 @@ def list_(db_path: Path | None) -> None:
             )
             click.echo(f"#{r['id']:<4} {r['platform']:<8} {r['external_id']:<24} {r['name']}  [{held}]")
         if not rows:
-            click.echo("no shops; bind one with: crossdesk shops add ebay|shopify|shopee")
+            click.echo("no shops; bind one with: crossdesk shops add ebay|shopify|shopee|amazon")
     finally:
         desk.close()
 

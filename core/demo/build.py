@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from crossdesk.api import Desk, DeskError
 from crossdesk.demo import segments
 from crossdesk.demo.ai import configure_ai
+from crossdesk.demo.binding import bind_shops
 from crossdesk.demo.configure import SETTING, configure
 from crossdesk.demo.context import Context, phone_schemes
 from crossdesk.demo.generate import COLUMNS, REFS, generate_chunk
@@ -384,6 +385,7 @@ def _build(
         if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
             raise DeskError(f"a demo desk must be built into an empty desk; this one already has {table}")
     shops, agents = configure(desk, actor, seed, size, now)
+    bind_shops(desk, actor)  # each shop through its consent flow against the fakes: crossdesk.demo.binding
     configure_ai(desk, actor)
     mail = MAIL_THREADS if size >= MAIL_FROM else 0
     ctx = Context(

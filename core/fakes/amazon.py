@@ -1,8 +1,11 @@
-"""A local fake of Amazon SP-API: LWA token exchange, Orders v0, the Messaging API, and the Reports API's
-seller feedback report.
+"""A local fake of Amazon SP-API: LWA token exchange, website authorisation, Orders v0, Sellers, the
+Messaging API, and the Reports API's seller feedback report.
 
-Same paths, auth and shapes as the real API: ``POST /auth/o2/token`` (form, refresh_token grant) issues
-access tokens; every SP-API call needs ``x-amz-access-token``; ``GET /orders/v0/orders`` pages with an
+Same paths, auth and shapes as the real API: the Seller Central consent page
+``GET /apps/authorize/consent`` (``application_id``, ``state``, ``version=beta`` for a draft app) redirects
+to ``redirect_uri`` with ``spapi_oauth_code``, ``selling_partner_id`` and ``state``; ``POST /auth/o2/token``
+(form: the authorization_code grant turns that code into a refresh token, the refresh_token grant issues
+access tokens); ``GET /sellers/v1/marketplaceParticipations`` names the seller's marketplaces and store; every SP-API call needs ``x-amz-access-token``; ``GET /orders/v0/orders`` pages with an
 opaque ``NextToken`` (which the fake can expire, as Amazon's do); errors are
 ``{"errors": [{"code", "message", "details"}]}``; every answer carries ``x-amzn-RateLimit-Limit``.
 Reports (2021-06-30): ``POST /reports`` (``GET_SELLER_FEEDBACK_DATA``) answers 202 with a ``reportId``;
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import secrets
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,11 +62,23 @@ class FakeAmazon(MarketplaceFake):
         self.client_secret = "fake-lwa-client-secret-0123456789"
         self.refresh_token = "Atzr|fake-refresh-token-abcdefghij"
         self.tokens: set[str] = set()
+        #: website authorisation: the app (a draft needs ``version=beta``), the seller who consents
+        self.application_id = "amzn1.sp.solution.fake-0000-1111"
+        self.draft = True
+        self.selling_partner_id = "A3FAKESELLER0001"
+        self.store_name = "Acme Outlet EU"
+        self.marketplaces = [(marketplace_id, "DE", "Amazon.de", "EUR", "de_DE", "www.amazon.de")]
+        #: SP-API roles the app was not granted (their endpoints answer 403 Unauthorized)
+        self.withheld_roles: set[str] = set()
+        self.consent_denied = False
+        self.codes: dict[str, str] = {}  # spapi_oauth_code -> the redirect_uri it was issued for
         self.next_tokens: dict[str, tuple[int, int, int]] = {}
         #: message types allowed per order (getMessagingActionsForOrder); default for every order
         self.allowed_actions: dict[str, list[str]] = {}
         self.default_actions = ["confirmDeliveryDetails", "unexpectedProblem"]
         self.add_route("POST", "/auth/o2/token", self.token)
+        self.add_route("GET", "/apps/authorize/consent", self.consent)
+        self.add_route("GET", "/sellers/v1/marketplaceParticipations", self.participations)
         self.add_route("GET", "/orders/v0/orders", self.get_orders)
         self.add_route("GET", "/orders/v0/orders/{order_id}/orderItems", self.get_order_items)
         self.add_route("GET", "/messaging/v1/orders/{order_id}", self.get_actions)
@@ -98,15 +114,43 @@ class FakeAmazon(MarketplaceFake):
 
     # ---- auth ----------------------------------------------------------------------------------
 
+    def consent(self, req: FakeRequest) -> FakeResponse:
+        """Seller Central's consent page; the fake's seller consents unless ``consent_denied``."""
+        if req.arg("application_id") != self.application_id:
+            return FakeResponse.text("MD1000: the application id is not known", status=400)
+        if self.draft and req.arg("version") != "beta":
+            return FakeResponse.text("MD9100: a draft application needs version=beta", status=400)
+        redirect = req.arg("redirect_uri") or ""
+        if not redirect.startswith("http"):
+            return FakeResponse.text("MD5101: redirect_uri is not registered for the app", status=400)
+        if self.consent_denied:
+            query = {"error": "access_denied", "state": req.arg("state") or ""}
+            return FakeResponse(status=302, headers={"Location": f"{redirect}?{urllib.parse.urlencode(query)}"})
+        code = "ANfake" + secrets.token_urlsafe(16)
+        self.codes[code] = redirect
+        query = {
+            "state": req.arg("state") or "",
+            "selling_partner_id": self.selling_partner_id,
+            "spapi_oauth_code": code,
+        }
+        return FakeResponse(status=302, headers={"Location": f"{redirect}?{urllib.parse.urlencode(query)}"})
+
     def token(self, req: FakeRequest) -> FakeResponse:
         form = {k: v[0] for k, v in req.form().items()}
-        if form.get("grant_type") != "refresh_token":
+        if form.get("grant_type") not in ("refresh_token", "authorization_code"):
             return FakeResponse.json({"error": "unsupported_grant_type"}, status=400)
         if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
             return FakeResponse.json(
                 {"error": "invalid_client", "error_description": "Client authentication failed"}, status=401
             )
-        if form.get("refresh_token") != self.refresh_token:
+        if form.get("grant_type") == "authorization_code":
+            issued_for = self.codes.pop(form.get("code", ""), None)
+            if issued_for is None or issued_for != form.get("redirect_uri", issued_for):
+                return FakeResponse.json(
+                    {"error": "invalid_grant", "error_description": "The authorization code is invalid"},
+                    status=400,
+                )
+        elif form.get("refresh_token") != self.refresh_token:
             return FakeResponse.json(
                 {"error": "invalid_grant", "error_description": "The request has an invalid grant parameter"},
                 status=400,
@@ -122,10 +166,31 @@ class FakeAmazon(MarketplaceFake):
             }
         )
 
-    def _auth(self, req: FakeRequest) -> FakeResponse | None:
-        if req.header("x-amz-access-token") not in self.tokens:
+    def _auth(self, req: FakeRequest, role: str = "") -> FakeResponse | None:
+        if req.header("x-amz-access-token") not in self.tokens or role in self.withheld_roles:
             return _errors(403, "Unauthorized", "Access to requested resource is denied.")
         return None
+
+    def participations(self, req: FakeRequest) -> FakeResponse:
+        denied = self._auth(req, "Finance and Accounting")  # the role Amazon's Sellers API docs name
+        if denied:
+            return denied
+        payload = [
+            {
+                "marketplace": {
+                    "id": mid,
+                    "countryCode": country,
+                    "name": name,
+                    "defaultCurrencyCode": currency,
+                    "defaultLanguageCode": language,
+                    "domainName": domain,
+                },
+                "participation": {"isParticipating": True, "hasSuspendedListings": False},
+                "storeName": self.store_name,
+            }
+            for mid, country, name, currency, language, domain in self.marketplaces
+        ]
+        return FakeResponse.json({"payload": payload}, headers={"x-amzn-RateLimit-Limit": "0.016"})
 
     # ---- orders --------------------------------------------------------------------------------
 
@@ -143,7 +208,7 @@ class FakeAmazon(MarketplaceFake):
         }
 
     def get_orders(self, req: FakeRequest) -> FakeResponse:
-        denied = self._auth(req)
+        denied = self._auth(req, "Inventory and Order Tracking")
         if denied:
             return denied
         if req.arg("MarketplaceIds") != self.marketplace_id:
@@ -179,7 +244,7 @@ class FakeAmazon(MarketplaceFake):
         return next((o for o in self.orders if o.order_id == order_id), None)
 
     def get_order_items(self, req: FakeRequest) -> FakeResponse:
-        denied = self._auth(req)
+        denied = self._auth(req, "Inventory and Order Tracking")
         if denied:
             return denied
         order = self._find(req.path_params["order_id"])
@@ -212,7 +277,7 @@ class FakeAmazon(MarketplaceFake):
         return self.allowed_actions.get(order_id, self.default_actions)
 
     def get_actions(self, req: FakeRequest) -> FakeResponse:
-        denied = self._auth(req)
+        denied = self._auth(req, "Buyer Communication")
         if denied:
             return denied
         order_id = req.path_params["order_id"]
@@ -234,7 +299,7 @@ class FakeAmazon(MarketplaceFake):
         )
 
     def send(self, req: FakeRequest) -> FakeResponse:
-        denied = self._auth(req)
+        denied = self._auth(req, "Buyer Communication")
         if denied:
             return denied
         order_id, action = req.path_params["order_id"], req.path_params["action"]

@@ -3,7 +3,8 @@
 Settings live in ``mail_accounts``; the password never does. It is read like a marketplace credential
 (:mod:`crossdesk.sync.secrets`), with the platform name ``mail`` and the account's name as the shop:
 ``CROSSDESK_MAIL_<ACCOUNT>_PASSWORD``, ``CROSSDESK_MAIL_PASSWORD``, or a ``[mail."<account>"]`` table with
-``password = "..."`` in the credentials file.
+``password = "..."`` in the credentials file; an account bound by ``crossdesk shops add amazon`` keeps it
+in the vault, under ``mail/<account>``, which wins (docs/onboarding.md).
 """
 
 from __future__ import annotations
@@ -111,8 +112,24 @@ class Accounts:
         return Account.of(row)
 
 
-def password(account: Account, *, env: Mapping[str, str] | None = None, path: Path | None = None) -> Secret:
-    """The account's password (or app password) from the environment or the credentials file."""
+def password(
+    account: Account,
+    *,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+    vault: Any = None,
+) -> Secret:
+    """The account's password (or app password): the vault's ``mail/<account>`` entry when it holds one,
+    else the environment or the credentials file."""
+    if vault is not None:
+        from crossdesk.vault import VaultError, entry_name
+
+        try:
+            held = vault.get(entry_name("mail", account.name)) or {}
+        except VaultError as exc:
+            raise DeskError(f"mail account {account.name}: {exc}") from None
+        if held.get("password"):
+            return Secret(held["password"])
     kwargs: dict[str, Any] = {"keys": ("password",), "env": env}
     if path is not None:
         kwargs["path"] = path

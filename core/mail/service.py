@@ -71,6 +71,30 @@ class MailService:
         #: where passwords are read (None: the process environment, the default credentials file)
         self.env: Mapping[str, str] | None = None
         self.credentials_path: Path | None = None
+        self._vault: Any = None
+        self._vault_opened = False
+
+    @property
+    def vault(self) -> Any:
+        """Where a password bound by ``crossdesk shops add`` lives (crossdesk.vault); None: no vault here."""
+        if not self._vault_opened:
+            from crossdesk.vault import open_vault
+
+            self._vault_opened = True
+            self._vault = open_vault(self.env, required=False)
+        return self._vault
+
+    @vault.setter
+    def vault(self, vault: Any) -> None:
+        self._vault, self._vault_opened = vault, True
+
+    def _password(self, acc: Account, env: Mapping[str, str] | None = None, path: Path | None = None) -> Any:
+        return password(
+            acc,
+            env=self.env if env is None else env,
+            path=self.credentials_path if path is None else path,
+            vault=self.vault,
+        )
 
     # ---- intake ----------------------------------------------------------------------------------
 
@@ -137,7 +161,7 @@ class MailService:
         results = []
         for acc in accounts:
             try:
-                secret = password(acc, env=env, path=credentials_path)
+                secret = self._password(acc, env, credentials_path)
             except DeskError as exc:
                 results.append(PollResult(acc.name, acc.folder, error=str(exc)))
                 continue
@@ -149,12 +173,39 @@ class MailService:
         """Check an account's servers and password without taking any mail: (what, ok, detail) lines."""
         self.store.require(actor, "manage_settings")
         acc = self.accounts.get(actor, account)
-        checks: list[tuple[str, bool, str]] = []
         try:
-            secret = password(acc, env=self.env, path=self.credentials_path)
-            checks.append(("password", True, "found"))
+            secret = self._password(acc)
         except DeskError as exc:
             return [("password", False, str(exc))]
+        return [("password", True, "found"), *self.check_login(acc, secret)]
+
+    def check_settings(self, settings: Mapping[str, Any], secret: str) -> list[tuple[str, bool, str]]:
+        """Log in with account settings not stored yet (a binding checks them before the seller consents):
+        the same (what, ok, detail) lines as :meth:`test`; a setting mail accounts lack is refused."""
+        defaults = {
+            "id": 0,
+            "name": "",
+            "shop_id": 0,
+            "address": "",
+            "username": "",
+            "imap_host": "",
+            "imap_port": 993,
+            "imap_security": "tls",
+            "smtp_host": "",
+            "smtp_port": 465,
+            "smtp_security": "tls",
+            "folder": "INBOX",
+            "processed_folder": "",
+            "sent_folder": "Sent",
+        }
+        bad = [k for k in settings if k not in defaults]
+        if bad:
+            raise DeskError(f"mail accounts have no setting {', '.join(bad)}")
+        return self.check_login(Account.of({**defaults, **settings}), secret)
+
+    def check_login(self, acc: Account, secret: str) -> list[tuple[str, bool, str]]:
+        """Log in to the account's IMAP and SMTP servers with ``secret``; (what, ok, detail) lines."""
+        checks: list[tuple[str, bool, str]] = []
         if acc.imap_host:
             try:
                 conn = self.imap_connect(acc)
@@ -203,7 +254,7 @@ class MailService:
             )
         account = Account.of(row)
         try:
-            secret: str | None = password(account, env=self.env, path=self.credentials_path)
+            secret: str | None = self._password(account)
         except DeskError as exc:
             raise ConnectionError_(str(exc)) from None
         return MailConnector(

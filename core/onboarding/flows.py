@@ -1,4 +1,5 @@
 """Each marketplace's own authorisation flow, from the consent URL to a verified shop (docs/onboarding.md).
+This module is public: a plugin's binding flow (``crossdesk_binding_flows``) returns its :class:`Bound`.
 
 A flow builds the consent URL the seller opens, then turns the parameters the browser brings back to the
 local listener into a :class:`Bound` shop: tokens exchanged, and a first read (the shop's own name as the

@@ -7,14 +7,16 @@ browser brings back exchanged for tokens, a first read proving them, then the to
 
 from __future__ import annotations
 
+import os
 import secrets
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from crossdesk.errors import DeskError, NotFound
-from crossdesk.models import Actor
+from crossdesk.models import Actor, BindingFlowSpec
+from crossdesk.onboarding.builtin import BUILT_IN
 from crossdesk.onboarding.flows import Bound, Flow
 from crossdesk.onboarding.listener import RedirectListener
 from crossdesk.shops import ShopService
@@ -31,9 +33,14 @@ class BindResult:
     name: str
     vault: str  # where the tokens went (its description, never a value)
     missing_scopes: list[str] = field(default_factory=list)
+    mail_account: str = ""  # the mail account bound with the shop (Amazon), its password in the vault
 
     def __str__(self) -> str:
         line = f"bound {self.platform} shop {self.name!r} ({self.external_id}) as shop #{self.shop_id}; tokens in the {self.vault}"
+        if self.mail_account:
+            line += (
+                f"\nmail account {self.mail_account!r} bound: its buyer mail is polled by crossdesk mail poll"
+            )
         if self.missing_scopes:
             line += (
                 f"\nmissing permissions: {', '.join(self.missing_scopes)}: grant them and run shops add again"
@@ -42,10 +49,63 @@ class BindResult:
 
 
 class OnboardingService:
-    def __init__(self, store: Store, shops: ShopService, vault: Vault | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        shops: ShopService,
+        vault: Vault | None = None,
+        *,
+        mail: Any = None,
+        flows: Callable[[], list[list[BindingFlowSpec]]] | None = None,
+    ) -> None:
         self.store = store
         self.shops = shops
         self._vault = vault
+        #: the mail channel's service (``desk.mail``), for flows that bind a mailbox too (Amazon)
+        self.mail = mail
+        #: the plugins' answers to ``crossdesk_binding_flows`` (the hook's caller)
+        self._flows = flows
+
+    def flow_specs(self) -> dict[str, BindingFlowSpec]:
+        """Every binding flow by platform: the built-in ones (eBay, Shopify, Shopee), then the plugins'; two
+        naming one platform is an error (which flow a seller's consent goes through is not left to the order
+        plugins load in)."""
+        out: dict[str, BindingFlowSpec] = {spec.platform: spec for spec in BUILT_IN}
+        for answer in self._flows() if self._flows else []:
+            for spec in answer or []:
+                if spec.platform in out:
+                    raise DeskError(
+                        f"two plugins offer a binding flow for {spec.platform}: {out[spec.platform].display_name!r}"
+                        f" and {spec.display_name!r}; switch one off with CROSSDESK_LOAD_PLUGINS"
+                    )
+                out[spec.platform] = spec
+        return out
+
+    def build_flow(
+        self, platform: str, options: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> Any:
+        """A plugin's flow for ``platform`` from ``options`` (each missing one read from its envvar);
+        DeskError naming the options still missing, or an unknown option or platform."""
+        spec = self.flow_specs().get(platform)
+        if spec is None:
+            known = ", ".join(sorted(self.flow_specs())) or "none"
+            raise DeskError(f"no binding flow for {platform!r} (flows: {known})")
+        env = os.environ if env is None else env
+        declared = {o.name: o for o in spec.options}
+        unknown = sorted(set(options) - set(declared) - {"base_url", "initial_since"})
+        if unknown:
+            raise DeskError(
+                f"shops add {platform} has no option {', '.join(unknown)} (it takes: {', '.join(declared)})"
+            )
+        given = {k: v for k, v in options.items() if v not in (None, "")}
+        for option in spec.options:
+            if option.name not in given and option.envvar and env.get(option.envvar):
+                given[option.name] = env[option.envvar]
+        missing = [o for o in spec.options if o.required and o.name not in given]
+        if missing:
+            said = ", ".join(f"-o {o.name}=..." + (f" (or {o.envvar})" if o.envvar else "") for o in missing)
+            raise DeskError(f"shops add {platform} needs {said}")
+        return spec.build(given)
 
     @property
     def vault(self) -> Vault:
@@ -63,8 +123,26 @@ class OnboardingService:
         timeout: float = 300.0,
     ) -> BindResult:
         """Walk ``flow`` through the seller's browser and store the shop it vouches for."""
-        self.store.require(actor, "manage_settings")
-        vault = self.vault  # refuse before the seller consents when there is nowhere to keep the tokens
+        bound = self.consent(actor, flow, show=show, open_browser=open_browser, timeout=timeout)
+        return self.store_consented(actor, flow, bound)
+
+    def consent(
+        self,
+        actor: Actor,
+        flow: Flow,
+        *,
+        show: Callable[[str], None] = print,
+        open_browser: bool = True,
+        timeout: float = 300.0,
+    ) -> Bound:
+        """The seller's consent and the first read, writing nothing: a front end runs this (it waits for
+        the browser) without holding the desk, then :meth:`store_consented` under the desk's lock."""
+        with self.store.lock:  # the one read of the desk here; the wait for the browser holds nothing
+            self.store.require(actor, "manage_settings")
+        self.vault  # noqa: B018 -- refuse before the seller consents when there is nowhere to keep the tokens
+        mailbox = getattr(flow, "mail", None)
+        if mailbox is not None:  # a wrong password is found before the seller consents, not after
+            self.check_mail(mailbox)
         state = secrets.token_urlsafe(16)
         with RedirectListener() as listener:
             url = flow.consent_url(listener.url, state)
@@ -76,7 +154,36 @@ class OnboardingService:
         since = getattr(flow, "initial_since", None)
         if since is not None:
             bound.config["initial_since"] = int(since)
-        return self.store_bound(actor, bound, vault)
+        return bound
+
+    def store_consented(self, actor: Actor, flow: Flow, bound: Bound) -> BindResult:
+        """Store what :meth:`consent` returned: the shop, and the flow's mail account when it has one."""
+        result = self.store_bound(actor, bound)
+        mailbox = getattr(flow, "mail", None)
+        if mailbox is not None:
+            result.mail_account = self.store_mail(actor, result.shop_id, mailbox)
+        return result
+
+    def check_mail(self, mailbox: Any) -> None:
+        """Log in to a mailbox's IMAP and SMTP servers; DeskError naming what failed."""
+        if self.mail is None:
+            raise DeskError("this desk has no mail channel to bind the mail account to")
+        checks = self.mail.check_settings(
+            {"address": mailbox.address, **mailbox.account_settings()}, mailbox.password
+        )
+        failed = [f"{what}: {detail}" for what, ok, detail in checks if not ok]
+        if failed:
+            raise DeskError(f"mail account {mailbox.address}: " + "; ".join(failed))
+
+    def store_mail(self, actor: Actor, shop_id: int, mailbox: Any, vault: Vault | None = None) -> str:
+        """The mail account row for a bound shop, its password in the vault (``mail/<account>``)."""
+        self.store.require(actor, "manage_settings")
+        vault = vault or self.vault
+        vault.put(entry_name("mail", mailbox.name), {"password": mailbox.password})
+        self.mail.accounts.add(
+            actor, name=mailbox.name, shop_id=shop_id, address=mailbox.address, **mailbox.account_settings()
+        )
+        return mailbox.name
 
     def store_bound(self, actor: Actor, bound: Bound, vault: Vault | None = None) -> BindResult:
         """Write a verified shop: tokens to the vault first (a shop row without them cannot sync), then

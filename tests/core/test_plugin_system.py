@@ -330,7 +330,7 @@ def test_a_pip_installed_plugin_with_a_misspelled_hook_is_named_with_its_package
     assert line.startswith(
         "plugin 'typo' (crossdesk_typo:plugin, package crossdesk-typo 4.2.0) failed to load: "
         "crossdesk_rule_action is not a crossdesk hook (did you mean crossdesk_rule_actions?); "
-        "switch it off with CROSSDESK_LOAD_PLUGINS=actions_assist,platform_amazon,"
+        "switch it off with CROSSDESK_LOAD_PLUGINS=actions_assist,flow_amazon,platform_amazon,"
     )
     assert line.endswith(", or pip uninstall crossdesk-typo")
     rows = {row["name"]: row for row in json.loads(result.stdout)}

@@ -10,6 +10,7 @@ from crossdesk.tui.screens.customer import CustomerScreen
 from crossdesk.tui.screens.dashboard import DashboardScreen
 from crossdesk.tui.screens.help import HelpScreen
 from crossdesk.tui.screens.inbox import InboxScreen
+from crossdesk.tui.screens.settings import SettingsScreen
 from crossdesk.tui.screens.signin import SignInScreen
 from crossdesk.tui.screens.team import TeamScreen
 
@@ -21,6 +22,7 @@ __all__ = [
     "DashboardScreen",
     "HelpScreen",
     "InboxScreen",
+    "SettingsScreen",
     "SignInScreen",
     "TeamScreen",
 ]

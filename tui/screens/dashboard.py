@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Select, Static
 
 from crossdesk.analytics import PERIODS, Board
 from crossdesk.tui.format import duration
-from crossdesk.tui.messages import DashboardLoaded, OpenApprovals, OpenTeam
+from crossdesk.tui.messages import DashboardLoaded, OpenApprovals, OpenSettings, OpenTeam
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.dashboard.charts import BarChart, VolumeChart
 from crossdesk.tui.widgets.dashboard.numbers import Numbers
@@ -58,12 +58,13 @@ def row(entry: dict) -> tuple[str, ...]:
 class DashboardScreen(DeskScreen):
     """Service figures with a period and a dimension picker, charts with their values, quality warnings."""
 
-    NEEDS: ClassVar[dict[str, str]] = {"approvals": "supervise"}
+    NEEDS: ClassVar[dict[str, str]] = {"approvals": "supervise", "settings": "manage_settings"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="dashboard.back"),
         Binding("r", "reload", "Refresh", id="dashboard.refresh"),
         Binding("t", "team", "Team load", id="dashboard.team", show=False),
         Binding("p", "approvals", "Approvals", id="dashboard.approvals", show=False),
+        Binding("s", "settings", "Shops", id="dashboard.settings", show=False, tooltip="Shops: bind one"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -138,6 +139,9 @@ class DashboardScreen(DeskScreen):
 
     def action_team(self) -> None:
         self.post_message(OpenTeam())
+
+    def action_settings(self) -> None:
+        self.post_message(OpenSettings())
 
     def action_approvals(self) -> None:
         self.post_message(OpenApprovals())

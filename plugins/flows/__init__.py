@@ -1,0 +1,1 @@
+"""Default plugins that offer shop binding flows to ``crossdesk shops add`` (docs/onboarding.md)."""
