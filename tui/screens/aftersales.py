@@ -49,6 +49,19 @@ def refund_limit_words(limit_usd_minor: int | None) -> str:
         "above it, ask a supervisor or request an approval."
     )
 
+def refund_cap_words(quote: RefundQuote) -> str:
+    """What the prompt offers at most: what is left on the case's lines, then what is left on the order
+    (more than the case covers is possible, after a warning)."""
+    left = money(quote.left, quote.currency, quote.digits)
+    on_order = f"{left} is left to refund on order {quote.order_external_id}"
+    if 0 < quote.case_left < quote.left:
+        case_left = money(quote.case_left, quote.currency, quote.digits)
+        return f"Up to {case_left} is left on this case's lines ({on_order}; more asks you first)."
+    if quote.case_left > 0:
+        return f"Up to {left} is left on this case's lines and on order {quote.order_external_id}."
+    return f"Up to {on_order}."
+
+
 class AfterSalesScreen(DeskScreen):
     """Cases of one order: open one from a line, read the policy verdict, decide, receive, refund."""
 
@@ -284,8 +297,7 @@ class AfterSalesScreen(DeskScreen):
                 f"Refund amount in {quote.currency}",
                 value=quote.as_text(quote.suggested),
                 check=check,
-                help=f"Up to {left} is left to refund on order {quote.order_external_id}."
-                + refund_limit_words(quote.limit_usd_minor),
+                help=refund_cap_words(quote) + refund_limit_words(quote.limit_usd_minor),
             ),
             partial(self._refund_amount, quote),
         )
@@ -297,12 +309,14 @@ class AfterSalesScreen(DeskScreen):
         body = f"Refund {money(minor, quote.currency, quote.digits)} to the buyer on case #{quote.case_id}?"
         if quote.without_return:
             body += "\nThe goods are not back yet: this refunds without waiting for the return."
+        title, label = "Refund", "Refund"
         if 0 < quote.case_left < minor:
             covered = money(quote.case_left, quote.currency, quote.digits)
             body += f"\nThis is more than the case covers ({covered}): the rest is refunded beyond its lines."
+            title, label = "More than the case covers", "Refund anyway"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 refund_or_ask.refund(self, quote, minor)
 
-        self.app.push_screen(ConfirmModal("Refund", body, "Refund"), confirmed)
+        self.app.push_screen(ConfirmModal(title, body, label), confirmed)
