@@ -87,6 +87,13 @@ def permitted_actions(role: Role) -> frozenset[str]:
     return frozenset(action for action, permission in PERMISSIONS.items() if allowed(role, permission))
 
 
+def steps_for(permissions: Iterable[str]) -> frozenset[str]:
+    """The case steps (``open`` included) an actor holding ``permissions`` may take, whatever a case's
+    state: :func:`permitted_actions` for a custom role's set too (``desk.permissions(actor)``)."""
+    held = frozenset(permissions)
+    return frozenset(action for action, permission in PERMISSIONS.items() if permission in held)
+
+
 def available_actions(role: Role, case: Mapping[str, Any]) -> frozenset[str]:
     """The steps ``role`` may take on ``case`` now: permitted, allowed from its state, and meaningful for
     its type (goods steps only where the goods come back, a replacement only for an exchange)."""

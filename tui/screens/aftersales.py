@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Label
 
 from crossdesk.aftersales import OrderCases, RefundQuote
-from crossdesk.aftersales.views import OPEN, permitted_actions
+from crossdesk.aftersales.views import OPEN, steps_for
 from crossdesk.tui.format import money
 from crossdesk.tui.messages import CaseChanged, CasesLoaded, RefundQuoted
 from crossdesk.tui.screens.base import DeskScreen, topbar
@@ -113,14 +113,13 @@ class AfterSalesScreen(DeskScreen):
         step = self.STEPS.get(action)
         if step is None:
             return super().check_action(action, parameters)
-        if step not in permitted_actions(self.actor.role):
-            return None  # hidden: the role may never take this step
+        if step not in steps_for(self.gw.permissions()):
+            return False  # hidden: the role may never take this step
         if step == OPEN:
             return True
         case = self._current_case()
-        # Shown but greyed out when the case's state or type does not allow it (the footer explains by
-        # absence).
-        return case is not None and step in case["actions"]
+        # Shown but greyed out (None) when the case's state or type does not allow it.
+        return True if case is not None and step in case["actions"] else None
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
 from crossdesk.tui.messages import Failed
 from crossdesk.tui.services import Gateway
+from crossdesk.tui.widgets.common import refused
 
 
 def gateway(app: App) -> Gateway:
@@ -27,7 +29,8 @@ class DeskScreen(Screen):
     """A screen that talks to the desk.
 
     ``NEEDS`` maps an action to the permission it needs, only to decide whether to offer it (an action the
-    role lacks is hidden from the footer, the help and the palette); the service checks again."""
+    role lacks is hidden from the footer, the help and the palette: Textual hides an action whose
+    ``check_action`` is False and greys out one whose check is None); the service checks again."""
 
     NEEDS: ClassVar[dict[str, str]] = {}
 
@@ -47,9 +50,20 @@ class DeskScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         permission = self.NEEDS.get(action)
-        if permission and not self.gw.can(permission):
-            return None  # hidden: the role cannot do this
-        return True
+        # False hides the action: the role cannot do this.
+        return not permission or self.gw.can(permission)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action this role may not take (hidden, so Textual ignores it): say why, once per
+        press, instead of nothing happening. Keys typed into a field are the field's."""
+        if isinstance(self.focused, Input | TextArea):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            permission = self.NEEDS.get(binding.action)
+            if permission and not self.gw.can(permission):
+                self.notify(refused.not_allowed(self.actor.role_name, permission), severity="warning")
+                event.stop()
+                return
 
     def call(
         self,

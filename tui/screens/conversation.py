@@ -112,6 +112,8 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         "assign_me": "reply",
         "aftersales": "view",
         "ai_draft": "reply",
+        "preview_translation": "reply",
+        "focus_composer": "reply",
     }
 
     def __init__(self, ticket_id: int) -> None:

@@ -75,6 +75,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     NEEDS: ClassVar[dict[str, str]] = {
         "bulk": "bulk",
         "select_page": "bulk",
+        "select_all": "bulk",
         "rescore": "bulk",
         "sync": "manage_settings",
     }
@@ -103,6 +104,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     def on_mount(self) -> None:
         super().on_mount()
         queue = self.query_one(QueueView)
+        queue.can_select = self.gw.can("bulk")
         queue.focus()
         queue.reload()
         # Names for the filter line, fetched off the UI thread so the first filter does not wait.

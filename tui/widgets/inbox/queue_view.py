@@ -96,6 +96,12 @@ class QueueView(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    #: Whether marking rows is offered: the screen turns it off for a role without bulk actions, since a
+    #: mark serves nothing else (hidden from the footer, the help and the palette).
+    can_select: bool = True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_select or action != "toggle_select"
 
     class Opened(Message):
         """The agent opened a ticket (Enter)."""
