@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from crossdesk.aftersales import OrderCases, RefundQuote
 from crossdesk.aftersales.views import OPEN, steps_for
@@ -26,6 +26,7 @@ from crossdesk.tui.messages import CaseChanged, CasesLoaded, RefundQuoted
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.aftersales import refund_or_ask
 from crossdesk.tui.widgets.aftersales.cases import CasesTable, CaseVerdict, LinesTable, OrderHead
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 
 #: The case types a line can open, as (type, label).
@@ -107,7 +108,7 @@ class AfterSalesScreen(DeskScreen):
             yield CasesTable(id="cases", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="verdict-box"):
             yield CaseVerdict("", id="verdict")
-        yield Footer()
+        yield WrapFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         step = self.STEPS.get(action)

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from crossdesk.conversation import Draft, TicketView
 from crossdesk.errors import DeskError
@@ -38,6 +38,7 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 from crossdesk.tui.widgets.conversation import next_ticket
 from crossdesk.tui.widgets.conversation.attachments import (
@@ -136,7 +137,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         with Vertical(id="composer"):
             yield Static("", id="composer-info")
             yield TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

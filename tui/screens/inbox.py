@@ -15,7 +15,7 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from crossdesk.models import TicketStatus
 from crossdesk.queue import QueuePage, live_filters
@@ -36,6 +36,7 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox import assign_words, select_all, template_preview
 from crossdesk.tui.widgets.inbox.legend import LegendModal
@@ -99,7 +100,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         yield QueueView(self._fetch, self._count, self.gw.now, id="queue")
         yield ProgressBar(id="queue-progress", show_eta=False)
         yield Static("", classes="statusline", id="inbox-status")
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -29,7 +29,7 @@ from textual.strip import Strip
 
 from crossdesk.models import TicketStatus, Tier
 from crossdesk.queue import QueuePage
-from crossdesk.tui.format import URGENCY_STYLE, countdown, duration
+from crossdesk.tui.format import URGENCY_STYLE, countdown, duration, fit
 
 PAGE = 100
 #: Pages kept in memory; older ones are dropped (a page is ~100 small dicts).
@@ -42,32 +42,52 @@ class Column:
     title: str
     width: int
     right: bool = False
+    #: When the terminal is narrow, columns go in this order (1 first); 0: never dropped.
+    drop: int = 0
 
 
 COLUMNS = (
     Column("sel", "", 2),
     Column("score", "score", 6, True),
     Column("sla", "SLA", 7, True),
-    Column("platform", "platform", 8),
-    Column("shop", "shop", 14),
-    Column("buyer", "buyer", 14),
-    Column("lang", "lang", 4),
-    Column("intent", "intent", 11),
-    Column("value", "value $", 8, True),
-    Column("age", "age", 5, True),
-    Column("assignee", "assignee", 9),
+    Column("platform", "platform", 8, drop=4),
+    Column("shop", "shop", 14, drop=1),
+    Column("buyer", "buyer", 14, drop=6),
+    Column("lang", "lang", 4, drop=3),
+    Column("intent", "intent", 11, drop=7),
+    Column("value", "value $", 8, True, drop=5),
+    Column("age", "age", 5, True, drop=2),
+    Column("assignee", "assignee", 9, drop=8),
     Column("subject", "subject", 0),  # takes what is left
 )
+#: The subject keeps at least this many cells: columns are dropped by priority until it has them.
+SUBJECT_MIN = 32
+#: Columns whose text is cut at a word boundary with an ellipsis rather than at the cell edge.
+WORDY = frozenset({"shop", "buyer", "intent", "assignee", "subject"})
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """The columns shown at ``width`` cells, each with its width: the subject takes what is left, and
+    columns are dropped by their ``drop`` order while it would have fewer than :data:`SUBJECT_MIN`."""
+    shown = list(COLUMNS)
+    for victim in sorted((c for c in COLUMNS if c.drop), key=lambda c: c.drop):
+        fixed = sum(c.width + 1 for c in shown if c.width)
+        if width - fixed >= SUBJECT_MIN:
+            break
+        shown.remove(victim)
+    out, used = [], 0
+    for col in shown:
+        w = col.width or max(0, width - used)
+        out.append((col, w))
+        used += w + 1
+    return out
 
 
 def header_text(width: int) -> str:
     parts = []
-    used = 0
-    for col in COLUMNS:
-        w = col.width or max(0, width - used)
+    for col, w in layout(width):
         cell = col.title.rjust(w) if col.right else col.title.ljust(w)
         parts.append(set_cell_size(cell, w))
-        used += w + 1
     return " ".join(parts)
 
 
@@ -352,9 +372,10 @@ class QueueView(ScrollView, can_focus=True):
         segments: list[Segment] = []
         plain: list[str] = []
         used = 0
-        for col in COLUMNS:
-            w = col.width or max(0, width - used)
+        for col, w in layout(width):
             text = str(values[col.key])
+            if col.key in WORDY:
+                text = fit(text, w)
             cell = set_cell_size(text.rjust(w) if col.right else text, w)
             if col.key == "sla":
                 segments.append(Segment("".join(plain), base))
