@@ -48,20 +48,33 @@ class DeskScreen(Screen):
     def desk(self) -> Desk:
         return self.gw.desk
 
+    def unavailable(self, action: str) -> str | None:
+        """Why ``action`` cannot be taken now although the role may (greyed out in the footer, said when
+        its key is pressed), or None when it can. Screens override it."""
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         permission = self.NEEDS.get(action)
-        # False hides the action: the role cannot do this.
-        return not permission or self.gw.can(permission)
+        if permission and not self.gw.can(permission):
+            return False  # hidden: the role cannot do this
+        return None if self.unavailable(action) else True  # None: shown greyed out
+
+    def refusal(self, action: str) -> str | None:
+        """Why pressing ``action``'s key does nothing: the role may not, or it cannot be done now."""
+        permission = self.NEEDS.get(action)
+        if permission and not self.gw.can(permission):
+            return refused.not_allowed(self.actor.role_name, permission)
+        return self.unavailable(action)
 
     def on_key(self, event: events.Key) -> None:
-        """A key whose action this role may not take (hidden, so Textual ignores it): say why, once per
-        press, instead of nothing happening. Keys typed into a field are the field's."""
-        if isinstance(self.focused, Input | TextArea):
+        """A key whose action is hidden or greyed out (so Textual ignores it): say why instead of nothing
+        happening. Characters typed into a field are the field's."""
+        if event.is_printable and isinstance(self.focused, Input | TextArea):
             return
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            permission = self.NEEDS.get(binding.action)
-            if permission and not self.gw.can(permission):
-                self.notify(refused.not_allowed(self.actor.role_name, permission), severity="warning")
+            why = self.refusal(binding.action)
+            if why:
+                self.notify(why, severity="warning")
                 event.stop()
                 return
 

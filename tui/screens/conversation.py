@@ -66,6 +66,15 @@ def send_or_check(
         return exc.check
 
 
+def translation_mode_words(side_by_side: bool, ticket: dict | None) -> str:
+    """What `o` switched to, and when no message has a translation, that nothing differs yet."""
+    mode = "Original and translation side by side" if side_by_side else "Translations only"
+    messages = (ticket or {}).get("messages") or []
+    if not any(m.get("translation") for m in messages):
+        mode += ": no message has a translation yet (i translates the buyer's messages)"
+    return mode + "."
+
+
 class ConversationScreen(score.ExplainsScore, DeskScreen):
     """One ticket: the thread, its context, and the reply composer."""
 
@@ -317,9 +326,18 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self._composer_info(" · ".join(notes), warn=bool(draft.warnings))
         area.focus()
 
+    def unavailable(self, action: str) -> str | None:
+        if action in ("ai_draft", "summary"):
+            missing = self.desk.llm.missing()  # the environment's settings, read once by the desk
+            if missing:
+                return f"AI drafts and summaries are not set up on this desk: {missing} (docs/ai.md)."
+        return None
+
     def action_preview_translation(self) -> None:
         text = self._draft().strip()
-        if text:
+        if not text:
+            self.notify("Write a reply first: Ctrl+L shows it in the buyer's language.", severity="warning")
+        else:
             self.call(
                 partial(ReplyTranslated, text),
                 self.desk.translation.preview_reply,
@@ -387,6 +405,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self.side_by_side = not self.side_by_side
         if self.ticket:
             self.query_one(ThreadView).show(self.ticket["messages"], side_by_side=self.side_by_side)
+        self.notify(translation_mode_words(self.side_by_side, self.ticket), timeout=3)
 
     def action_translate_incoming(self) -> None:
         gw, desk, actor, ticket_id = self.gw, self.desk, self.actor, self.ticket_id

@@ -246,6 +246,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         if self.query_text:
             field.value = ""
             self.apply_query("")
+        else:
+            self.notify("Nothing to clear: no filter and no selection.", timeout=3)
 
     def action_toggle(self, switch: str) -> None:
         self.apply_query(query.parse(self.query_text).toggled(switch).text())
@@ -265,6 +267,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     def action_customer(self) -> None:
         row = self.query_one(QueueView).current
         if row is None:
+            self.notify("No ticket under the cursor.", severity="warning")
             return
         if row.get("customer_id") is None:
             self.notify("This ticket has no known buyer.", severity="warning")

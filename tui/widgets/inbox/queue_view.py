@@ -451,6 +451,8 @@ class QueueView(ScrollView, can_focus=True):
         row = self.current
         if row is not None:
             self.post_message(self.Opened(row["id"]))
+        elif self.known_rows == 0:
+            self.notify("No ticket to open: nothing matches the filter (Esc clears it).", severity="warning")
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y
