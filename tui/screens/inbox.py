@@ -88,6 +88,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         self._lookups: dict[str, dict[str, int]] | None = None
         self._warmed = False
         self._status_text = ""
+        self._elsewhere: tuple[int, int] = (0, 0)  # (the filters counted for, matches in other statuses)
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
@@ -133,7 +134,13 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         return self.gw.call(self.desk.queue.page, self.actor, offset=offset, limit=limit, **self.filters)
 
     def _count(self) -> int:
-        return self.gw.call(self.desk.queue.count, self.actor, **self.filters)
+        filters = self.filters
+        total = self.gw.call(self.desk.queue.count, self.actor, **filters)
+        wider = query.every_status(filters) if total == 0 else None
+        # Nothing open matches a search: how many in the other statuses, said in the status line.
+        elsewhere = self.gw.call(self.desk.queue.count, self.actor, **wider) if wider else 0
+        self._elsewhere = (id(filters), elsewhere)
+        return total
 
     def _warm_up(self, ticket_id: int) -> None:
         """After the first rows are on screen: build the live queue's snapshot (seconds at a million
@@ -187,6 +194,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
             parts.append(f"{len(queue.selected)} selected")
         if self.query_text:
             parts.append(f"filter: {self.query_text}")
+        if queue.total == 0 and self._elsewhere[0] == id(self.filters) and self._elsewhere[1]:
+            parts.append(f"{self._elsewhere[1]:,} in other statuses: add status:all")
         parts.append("ranked live" if queue.live else "ranked by stored score")
         status = self.query_one("#inbox-status", Static)
         if queue.error:
