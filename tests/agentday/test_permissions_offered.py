@@ -80,6 +80,15 @@ async def test_after_sales_hides_what_the_role_may_never_do_and_greys_what_the_c
         assert keys["open_case"]
         assert keys.get("receive") is False  # shown, greyed: a requested return is not approved yet
         assert "approve" not in palette(app)
+        said = len(app._notifications)
+        await pilot.press("v")  # greyed: says why instead of nothing
+        await settle(pilot)
+        notes = [str(n.message) for n in list(app._notifications)[said:]]
+        assert any("in state 'requested': not a step it allows now" in n for n in notes), notes
+        await pilot.press("y")  # hidden for the role: says so
+        await settle(pilot)
+        notes = [str(n.message) for n in list(app._notifications)[said:]]
+        assert any("Your role (agent) may not take this step" in n for n in notes), notes
 
 
 def test_a_refusal_reached_anyway_is_said_in_words(desk):

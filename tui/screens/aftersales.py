@@ -116,11 +116,25 @@ class AfterSalesScreen(DeskScreen):
             return super().check_action(action, parameters)
         if step not in steps_for(self.gw.permissions()):
             return False  # hidden: the role may never take this step
-        if step == OPEN:
-            return True
-        case = self._current_case()
         # Shown but greyed out (None) when the case's state or type does not allow it.
-        return True if case is not None and step in case["actions"] else None
+        return None if self.unavailable(action) else True
+
+    def unavailable(self, action: str) -> str | None:
+        step = self.STEPS.get(action)
+        if step is None or step == OPEN:
+            return None
+        case = self._current_case()
+        if case is None:
+            return "Select a case first (Tab moves to the cases)."
+        if step not in case["actions"]:
+            return f"Case #{case['id']} is a {case['type']} in state '{case['state']}': not a step it allows now."
+        return None
+
+    def refusal(self, action: str) -> str | None:
+        step = self.STEPS.get(action)
+        if step is not None and step not in steps_for(self.gw.permissions()):
+            return f"Your role ({self.actor.role_name}) may not take this step on a case (a supervisor does)."
+        return super().refusal(action)
 
     def on_mount(self) -> None:
         super().on_mount()
