@@ -48,6 +48,11 @@ async def test_an_agent_is_not_offered_bulk_rescore_sync_or_marking(make_app, se
         await settle(pilot)
         notes = [str(n.message) for n in app._notifications]
         assert any("Your role (agent) may not act on many tickets at once" in n for n in notes), notes
+        said = len(app._notifications)
+        await pilot.press("space")  # the queue's own key: told why too, nothing marked
+        await settle(pilot)
+        assert len(app._notifications) > said
+        assert not app.screen.query_one("#queue").selected
         assert type(app.screen).__name__ == "InboxScreen"
 
 

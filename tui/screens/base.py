@@ -71,7 +71,9 @@ class DeskScreen(Screen):
         happening. Characters typed into a field are the field's."""
         if event.is_printable and isinstance(self.focused, Input | TextArea):
             return
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+        nodes = [self] if self.focused is None else [self.focused, self]  # a widget's keys too (Space)
+        bindings = [b for node in nodes for b in node._bindings.key_to_bindings.get(event.key, ())]
+        for binding in bindings:
             why = self.refusal(binding.action)
             if why:
                 self.notify(why, severity="warning")

@@ -77,6 +77,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         "bulk": "bulk",
         "select_page": "bulk",
         "select_all": "bulk",
+        "toggle_select": "bulk",  # the queue's Space: a mark serves only bulk actions
         "rescore": "bulk",
         "sync": "manage_settings",
     }
