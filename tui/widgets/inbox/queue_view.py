@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import set_cell_size
@@ -66,7 +67,8 @@ SUBJECT_MIN = 32
 WORDY = frozenset({"shop", "buyer", "intent", "assignee", "subject"})
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
+@lru_cache(maxsize=32)
+def layout(width: int) -> tuple[tuple[Column, int], ...]:
     """The columns shown at ``width`` cells, each with its width: the subject takes what is left, and
     columns are dropped by their ``drop`` order while it would have fewer than :data:`SUBJECT_MIN`."""
     shown = list(COLUMNS)
@@ -80,7 +82,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
         w = col.width or max(0, width - used)
         out.append((col, w))
         used += w + 1
-    return out
+    return tuple(out)
 
 
 def header_text(width: int) -> str:
