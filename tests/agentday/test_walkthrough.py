@@ -144,3 +144,24 @@ async def test_a_mistyped_filter_is_an_error_never_an_empty_list(demo, settle, t
         status = str(inbox.query_one("#inbox-status", Static).render())
         assert says in status, status
         assert inbox.query_one(QueueView).known_rows == rows  # the previous filter stays
+
+
+async def test_each_example_of_the_filter_placeholder_finds_tickets_on_the_demo(demo, settle):
+    from crossdesk.tui.screens.inbox import EXAMPLES, PLACEHOLDER
+
+    busiest = demo.db.execute(  # an agent with open tickets, so that assignee:me has something to find
+        "SELECT a.name FROM agents a JOIN tickets t ON t.assignee_id = a.id WHERE a.role = 'agent' "
+        "AND t.status < 4 GROUP BY a.id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()[0]
+    app = CrossdeskApp(demo, busiest, blink=False, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = app.screen
+        assert inbox.query_one("#filter").placeholder == PLACEHOLDER
+        for example in EXAMPLES:
+            assert example in PLACEHOLDER
+            inbox.apply_query(example)
+            await settle(pilot)
+            status = str(inbox.query_one("#inbox-status", Static).render())
+            assert not inbox.query_one("#inbox-status").has_class("problem"), status
+            assert inbox.query_one(QueueView).known_rows > 0, (example, status)

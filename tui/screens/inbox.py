@@ -52,6 +52,12 @@ BULK_CHOICES = [
 ]
 
 
+#: Examples for the filter line, each one a filter on its own (separated by " · ", so none reads as one
+#: long query that matches nothing); tests/agentday try each on the demo desk.
+EXAMPLES = ("platform:amazon lang:de", "intent:refund_request", "tier:high-value", "order:shipped", "assignee:me")
+PLACEHOLDER = "/ filter, e.g. " + " · ".join(EXAMPLES) + " · or #ticket, buyer, order no., SKU, tracking, words"
+
+
 class InboxScreen(score.ExplainsScore, DeskScreen):
     """The ranked queue with filters, search, multi-select and bulk actions."""
 
@@ -93,11 +99,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
-        yield Input(
-            placeholder="/ filter: platform:amazon lang:de intent:refund_request tier:high-value order:shipped "
-            "assignee:me status:open mine breaching … or #ticket, buyer, order, SKU, tracking",
-            id="filter",
-        )
+        yield Input(placeholder=PLACEHOLDER, id="filter")
         yield Static("", id="queue-header")
         yield QueueView(self._fetch, self._count, self.gw.now, id="queue")
         yield ProgressBar(id="queue-progress", show_eta=False)
