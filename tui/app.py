@@ -55,6 +55,7 @@ from crossdesk.tui.screens import (
 )
 from crossdesk.tui.services import Gateway
 from crossdesk.tui.widgets import drafts as kept_drafts
+from crossdesk.tui.widgets.common import refused
 from crossdesk.tui.widgets.common.modals import ConfirmModal, ErrorModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox.legend import LegendModal
 from crossdesk.tui.widgets.inbox.queue_view import QueueView
@@ -68,6 +69,8 @@ SlowJob = Callable[[Callable[[int, int], None]], Any]
 
 
 def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, PermissionDenied):
+        return refused.describe(exc)
     if isinstance(exc, PLAIN_ERRORS):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

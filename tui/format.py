@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from babel.numbers import format_currency
+from rich.cells import cell_len, set_cell_size
 
 
 def duration(seconds: float) -> str:
@@ -56,10 +57,35 @@ def when(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+#: Where a long value may be cut: after a space, an underscore, a hyphen or a slash.
+WORD_BREAKS = " _-/"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in ``width`` cells: whole when it fits, else cut after its last whole word that fits,
+    with an ellipsis (``item_not_received`` in 11 cells is ``item_not…``); cut inside a word only when
+    not even the first word fits. Widths are terminal cells (a CJK character takes two)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    room, cut, cells = width - 1, 0, 0
+    for index, char in enumerate(text):
+        cells += cell_len(char)
+        if cells > room:
+            break
+        if char in WORD_BREAKS:
+            cut = index  # the text before this break is whole words
+        elif index + 1 < len(text) and text[index + 1] in WORD_BREAKS:
+            cut = index + 1
+    if cut == 0:
+        return set_cell_size(text, room) + "…"
+    return text[:cut].rstrip(WORD_BREAKS) + "…"
+
+
 def clip(text: str, width: int) -> str:
-    """``text`` on one line, cut to ``width`` cells with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    """``text`` on one line, cut to ``width`` cells at a word boundary with an ellipsis (:func:`fit`)."""
+    return fit(" ".join(str(text).split()), width)
 
 
 def template_choices(templates: list[dict]) -> list[tuple[str, str]]:

@@ -172,6 +172,15 @@ def to_filters(
     return out
 
 
+def every_status(filters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``filters`` widened to every status, when they search (``#440``, an order number, a buyer...) and
+    name no status: a search that finds nothing open then says what it finds closed or solved instead of
+    an empty list. None when there is nothing to widen."""
+    if "search" not in filters or "status" in filters:
+        return None
+    return {**filters, "status": [s.label for s in TicketStatus]}
+
+
 def _one_of(value: str, valid: Iterable[str], what: str) -> str:
     known = sorted(set(valid))
     if value.lower() not in known:

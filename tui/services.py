@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
-from crossdesk.store.permissions import allowed
 
 T = TypeVar("T")
 
@@ -26,6 +25,7 @@ class Gateway:
         self.actor = actor
         # The desk's own lock: the queue's snapshot (in memory) and ``desk.detached()`` take the same one.
         self.lock = desk.lock
+        self._permissions: tuple[Actor, frozenset[str]] | None = None
         # Currency digits are read once and cached by the desk; reading them now means the screens can
         # format money on the UI thread without ever touching the connection.
         desk.minor_digits("USD")
@@ -35,14 +35,19 @@ class Gateway:
         with self.lock:
             return fn(*args, **kwargs)
 
-    def can(self, permission: str) -> bool:
-        """Whether to offer actions needing ``permission`` to the signed-in agent."""
+    def permissions(self) -> frozenset[str]:
+        """The signed-in agent's permissions, as the desk says (``desk.permissions``), asked once per
+        signed-in actor; none before sign-in."""
         actor = self.actor
         if actor is None:
-            return False
-        if actor.permissions is not None:  # a custom role carries its own permissions
-            return permission in actor.permissions
-        return allowed(actor.role, permission)
+            return frozenset()
+        if self._permissions is None or self._permissions[0] is not actor:
+            self._permissions = (actor, self.desk.permissions(actor))
+        return self._permissions[1]
+
+    def can(self, permission: str) -> bool:
+        """Whether to offer actions needing ``permission`` to the signed-in agent."""
+        return permission in self.permissions()
 
     def now(self) -> int:
         return self.desk.now()

@@ -92,9 +92,9 @@ class CaseService:
         self.store.require(actor, PERMISSIONS["refund"])
         case = self._row(case_id)
         order = self._order(case["order_id"])
-        quote = views.refund_quote(
-            case, order, self._refunded(order["id"]), self.rates.minor_digits(order["currency"])
-        )
+        digits = self.rates.minor_digits(order["currency"])
+        lines_value = views.lines_value(self.store, case_id)
+        quote = views.refund_quote(case, order, self._refunded(order["id"]), digits, lines_value)
         if quote.left <= 0:
             raise CaseError(f"nothing is left to refund on order {order['external_id']}")
         if actor.permissions is not None:  # a custom role: its own limit (the roles setting)

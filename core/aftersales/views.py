@@ -87,6 +87,13 @@ def permitted_actions(role: Role) -> frozenset[str]:
     return frozenset(action for action, permission in PERMISSIONS.items() if allowed(role, permission))
 
 
+def steps_for(permissions: Iterable[str]) -> frozenset[str]:
+    """The case steps (``open`` included) an actor holding ``permissions`` may take, whatever a case's
+    state: :func:`permitted_actions` for a custom role's set too (``desk.permissions(actor)``)."""
+    held = frozenset(permissions)
+    return frozenset(action for action, permission in PERMISSIONS.items() if permission in held)
+
+
 def available_actions(role: Role, case: Mapping[str, Any]) -> frozenset[str]:
     """The steps ``role`` may take on ``case`` now: permitted, allowed from its state, and meaningful for
     its type (goods steps only where the goods come back, a replacement only for an exchange)."""
@@ -148,7 +155,8 @@ class RefundQuote:
     without_return: bool
     #: The acting agent's refund limit in USD cents (None: no limit), shown before an amount is typed.
     limit_usd_minor: int | None = None
-    #: What the case itself still covers (its lines' value minus its refunds; 0: it names no amount).
+    #: What the case itself still covers: its lines' value (or the smaller amount it asks for, or that
+    #: amount alone when it has no lines) minus the refunds already made on the case; 0: it names none.
     case_left: int = 0
 
     def parse(self, text: str) -> int:
@@ -168,12 +176,31 @@ class RefundQuote:
         return f"{Decimal(amount_minor).scaleb(-self.digits):.{self.digits}f}"
 
 
+def lines_value(store: Store, case_id: int) -> int:
+    """What a case's lines are worth at their order price, in minor units (0: the case has no lines)."""
+    row = store.db.execute(
+        "SELECT COALESCE(SUM(ol.unit_price_minor * cl.quantity), 0) FROM case_lines cl "
+        "JOIN order_lines ol ON ol.id = cl.order_line_id WHERE cl.case_id = ?",
+        [case_id],
+    ).fetchone()
+    return int(row[0])
+
+
 def refund_quote(
-    case: Mapping[str, Any], order: Mapping[str, Any], refunded: int, digits: int
+    case: Mapping[str, Any],
+    order: Mapping[str, Any],
+    refunded: int,
+    digits: int,
+    lines_value: int | None = None,
 ) -> RefundQuote:
-    """The quote for ``case`` on ``order``, of which ``refunded`` minor units are refunded already."""
+    """The quote for ``case`` on ``order``, of which ``refunded`` minor units are refunded already.
+
+    ``lines_value`` is what the case's lines are worth (None or 0: the case has no lines). The case covers
+    its lines, or less when it asks for less (its requested amount), minus the refunds made on it."""
     left = max(0, int(order["total_minor"]) - int(refunded))
-    asked = max(0, int(case["requested_minor"]) - int(case["refunded_minor"]))
+    requested = int(case["requested_minor"])
+    covered = min(int(lines_value), requested) if lines_value and requested else (lines_value or requested)
+    asked = max(0, covered - int(case["refunded_minor"]))
     return RefundQuote(
         case_id=int(case["id"]),
         order_id=int(order["id"]),

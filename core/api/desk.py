@@ -351,6 +351,11 @@ class Desk:
     def require(self, actor: Actor, permission: str, *, amount_usd_minor: int | None = None) -> None:
         self.store.require(actor, permission, amount_usd_minor=amount_usd_minor)
 
+    def permissions(self, actor: Actor) -> frozenset[str]:
+        """What ``actor`` may do (their custom role's permissions, else their role's): for a front end to
+        choose what to offer. Every service checks again."""
+        return self.store.permissions(actor)
+
     def audit(self, actor: Actor, action: str, object_type: str, object_id: int | None,
               before: Any = None, after: Any = None) -> int:  # fmt: skip
         return self.store.audit(actor, action, object_type, object_id, before, after)

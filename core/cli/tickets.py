@@ -63,8 +63,15 @@ def list_(
     desk: Any, actor: Any, query: tuple[str, ...], search: str | None, limit: int, as_json: bool
 ) -> None:
     """Tickets matching the inbox's filter line, best first (e.g. ``platform:amazon mine breaching``)."""
+    from crossdesk.tui.query import every_status
+
     filters = filters_for(desk, actor, " ".join(query), search)
     rows = desk.queue.page(actor, limit=limit, **filters).rows
+    wider = every_status(filters) if not rows else None
+    if wider:  # a search that finds nothing open: what it finds in the other statuses, said so
+        rows = desk.queue.page(actor, limit=limit, **wider).rows
+        if rows and not as_json:
+            click.echo("no open ticket matches; in the other statuses:", err=True)
     if as_json:
         keep = ("id", "platform", "shop_name", "status", "language", "intent", "buyer", "assignee", "subject")
         out = [{k: r.get(k) for k in keep} | {"priority": _num(r.get("priority"))} for r in rows]

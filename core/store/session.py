@@ -24,7 +24,7 @@ import sqlite_utils
 from crossdesk.errors import DeskError, NotFound, PermissionDenied
 from crossdesk.models import Actor, Event, Role
 from crossdesk.store import db as storage
-from crossdesk.store.permissions import REFUND_LIMITS_USD_MINOR, check
+from crossdesk.store.permissions import PERMISSIONS, REFUND_LIMITS_USD_MINOR, check, permitted
 
 if TYPE_CHECKING:
     import pluggy
@@ -178,6 +178,13 @@ class Store:
             check(actor, permission, amount_usd_minor=amount_usd_minor, custom_limit=limit)
             return
         check(actor, permission, amount_usd_minor=amount_usd_minor, limits=self.refund_limits())
+
+    def permissions(self, actor: Actor) -> frozenset[str]:
+        """The permissions ``actor`` holds, as :meth:`require` judges them (a custom role's own set, else
+        the role's row of the matrix)."""
+        if not isinstance(actor, Actor):
+            raise TypeError("permissions are asked for an Actor")
+        return frozenset(p for p in PERMISSIONS if permitted(actor, p))
 
     def audit(
         self,

@@ -13,6 +13,15 @@ from .conftest import SIZE
 pytestmark = pytest.mark.anyio
 
 
+def template_name(body: str) -> str:
+    """The template the confirmation names ("Reply with template NAME to ...")."""
+    import re
+
+    found = re.search(r"template ['\"]?([\w.-]+)", body)
+    assert found, body
+    return found.group(1)
+
+
 async def test_the_bulk_template_confirmation_shows_each_buyers_text(desk, make_app, settle):
     sam = desk.actor_for("sam")
     desk.templates.install_starter(sam)
@@ -36,6 +45,10 @@ async def test_the_bulk_template_confirmation_shows_each_buyers_text(desk, make_
         body = str(confirm.query_one(".dialog-body").render())
         assert "What the buyers will receive" in body
         assert f"#{first}" in body and f"#{second}" in body
+        for tid in (first, second):  # each buyer's own rendering, in their language, as it would be sent
+            rendered = desk.templates.render(sam, template_name(body), tid)
+            start = " ".join(rendered.body.split())[:40]
+            assert f"#{tid} ({rendered.language or 'default'}): {start}" in body, body
         await pilot.press("n")
         await settle(pilot)
     out = desk.db.execute(

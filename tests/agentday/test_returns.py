@@ -77,3 +77,58 @@ async def test_refunding_more_than_the_case_covers_is_warned_first(desk, ids, ma
         await pilot.press("n")
         await settle(pilot)
     assert desk.cases.get(sam, case_id)["refunded_minor"] == 0
+
+
+@pytest.mark.anyio
+async def test_the_refund_prompt_offers_what_is_left_on_the_case_not_on_the_order(
+    desk, ids, make_app, settle
+):
+    from textual.widgets import Label, Static
+
+    from crossdesk.tui.screens import AfterSalesScreen
+    from crossdesk.tui.widgets.common.modals import ConfirmModal, PromptModal
+
+    from .conftest import SIZE
+
+    sam = desk.actor_for("sam")
+    order_id = ids.orders["us_return"]
+    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
+    case_id = desk.cases.open(
+        sam,
+        type="return",
+        order_id=order_id,
+        items=[{"order_line_id": line["id"], "quantity": 1}],
+        requested_minor=5000,
+    )
+    desk.cases.approve(sam, case_id)
+    desk.cases.refund(sam, case_id, amount_minor=2000, without_return=True)
+    quote = desk.cases.quote(sam, case_id)
+    assert quote.case_left == 3000 and quote.left == 12900 - 2000  # the case, then the order
+    app = make_app(agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSalesScreen(order_id))
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, PromptModal)
+        field = prompt.query_one("#prompt-input")
+        assert field.value == "30.00"  # what is left on the case's lines after the first refund
+        words = " ".join(str(w.render()) for w in prompt.query(Label)) + " ".join(
+            str(w.render()) for w in prompt.query(Static)
+        )
+        assert "Up to $30.00 is left on this case's lines" in words
+        field.value = "200"  # beyond the order: refused in the prompt, nothing sent
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is prompt
+        field.value = "40"  # beyond the case, within the order: asked first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        body = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "more than the case covers ($30.00)" in body
+        await pilot.press("n")
+        await settle(pilot)
+    assert desk.cases.get(sam, case_id)["refunded_minor"] == 2000

@@ -148,3 +148,37 @@ async def test_the_inbox_says_what_is_wrong_and_finds_by_order_number(desk, ids,
         await settle(pilot)
         queue = screen.query_one(QueueView)
         assert queue.current is not None and queue.current["id"] == tid
+
+
+def test_a_search_that_finds_nothing_open_shows_the_closed_ticket(demo_db):
+    order, tid = one(
+        demo_db,
+        "SELECT o.external_id, t.id FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.status >= 4 "
+        "AND NOT EXISTS (SELECT 1 FROM tickets u WHERE u.order_id = t.order_id AND u.status < 4) "
+        "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND instr(m.body, o.external_id))",
+    )
+    assert tid in found(demo_db, "--search", order)
+    result = CliRunner().invoke(cli, ["tickets", "list", "--search", order, "--db", str(demo_db)])
+    assert result.exit_code == 0 and f"#{tid} " in result.output
+    assert "no open ticket matches; in the other statuses" in result.output
+    assert found(demo_db, "--search", order, "status:open") == []  # a status said is kept
+
+
+@pytest.mark.anyio
+async def test_the_inbox_says_a_search_matches_in_other_statuses(desk, ids, make_app, settle):
+    sam = desk.actor_for("sam")
+    tid = ids.tickets["us_return"]
+    order = desk.ticket(sam, tid)
+    desk.update_ticket(sam, tid, status="closed")
+    number = desk.db.execute("SELECT external_id FROM orders WHERE id = ?", [order["order_id"]]).fetchone()[0]
+    app = make_app(agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.apply_query(number)
+        await settle(pilot)
+        status = str(screen.query_one("#inbox-status", Static).render())
+        assert "no tickets (0)" in status and "1 in other statuses: add status:all" in status
+        screen.apply_query(f"{number} status:all")
+        await settle(pilot)
+        assert screen.query_one(QueueView).row(0)["id"] == tid

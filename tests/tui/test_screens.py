@@ -118,7 +118,7 @@ async def test_a_supervisor_is_not_offered_sync(desk, make_app, settle):
     app = make_app(agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.screen.check_action("sync", ()) is None
+        assert app.screen.check_action("sync", ()) is False  # hidden, not greyed
         assert app.screen.check_action("rescore", ()) is True
 
 

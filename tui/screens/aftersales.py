@@ -17,15 +17,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from crossdesk.aftersales import OrderCases, RefundQuote
-from crossdesk.aftersales.views import OPEN, permitted_actions
+from crossdesk.aftersales.views import OPEN, steps_for
 from crossdesk.tui.format import money
 from crossdesk.tui.messages import CaseChanged, CasesLoaded, RefundQuoted
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets.aftersales import refund_or_ask
 from crossdesk.tui.widgets.aftersales.cases import CasesTable, CaseVerdict, LinesTable, OrderHead
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 
 #: The case types a line can open, as (type, label).
@@ -48,6 +49,19 @@ def refund_limit_words(limit_usd_minor: int | None) -> str:
         f"\nYour refund limit is USD {limit_usd_minor / 100:,.2f} per order (refunds so far count); "
         "above it, ask a supervisor or request an approval."
     )
+
+def refund_cap_words(quote: RefundQuote) -> str:
+    """What the prompt offers at most: what is left on the case's lines, then what is left on the order
+    (more than the case covers is possible, after a warning)."""
+    left = money(quote.left, quote.currency, quote.digits)
+    on_order = f"{left} is left to refund on order {quote.order_external_id}"
+    if 0 < quote.case_left < quote.left:
+        case_left = money(quote.case_left, quote.currency, quote.digits)
+        return f"Up to {case_left} is left on this case's lines ({on_order}; more asks you first)."
+    if quote.case_left > 0:
+        return f"Up to {left} is left on this case's lines and on order {quote.order_external_id}."
+    return f"Up to {on_order}."
+
 
 class AfterSalesScreen(DeskScreen):
     """Cases of one order: open one from a line, read the policy verdict, decide, receive, refund."""
@@ -94,20 +108,33 @@ class AfterSalesScreen(DeskScreen):
             yield CasesTable(id="cases", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="verdict-box"):
             yield CaseVerdict("", id="verdict")
-        yield Footer()
+        yield WrapFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         step = self.STEPS.get(action)
         if step is None:
             return super().check_action(action, parameters)
-        if step not in permitted_actions(self.actor.role):
-            return None  # hidden: the role may never take this step
-        if step == OPEN:
-            return True
+        if step not in steps_for(self.gw.permissions()):
+            return False  # hidden: the role may never take this step
+        # Shown but greyed out (None) when the case's state or type does not allow it.
+        return None if self.unavailable(action) else True
+
+    def unavailable(self, action: str) -> str | None:
+        step = self.STEPS.get(action)
+        if step is None or step == OPEN:
+            return None
         case = self._current_case()
-        # Shown but greyed out when the case's state or type does not allow it (the footer explains by
-        # absence).
-        return case is not None and step in case["actions"]
+        if case is None:
+            return "Select a case first (Tab moves to the cases)."
+        if step not in case["actions"]:
+            return f"Case #{case['id']} is a {case['type']} in state '{case['state']}': not a step it allows now."
+        return None
+
+    def refusal(self, action: str) -> str | None:
+        step = self.STEPS.get(action)
+        if step is not None and step not in steps_for(self.gw.permissions()):
+            return f"Your role ({self.actor.role_name}) may not take this step on a case (a supervisor does)."
+        return super().refusal(action)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -284,8 +311,7 @@ class AfterSalesScreen(DeskScreen):
                 f"Refund amount in {quote.currency}",
                 value=quote.as_text(quote.suggested),
                 check=check,
-                help=f"Up to {left} is left to refund on order {quote.order_external_id}."
-                + refund_limit_words(quote.limit_usd_minor),
+                help=refund_cap_words(quote) + refund_limit_words(quote.limit_usd_minor),
             ),
             partial(self._refund_amount, quote),
         )
@@ -297,12 +323,14 @@ class AfterSalesScreen(DeskScreen):
         body = f"Refund {money(minor, quote.currency, quote.digits)} to the buyer on case #{quote.case_id}?"
         if quote.without_return:
             body += "\nThe goods are not back yet: this refunds without waiting for the return."
+        title, label = "Refund", "Refund"
         if 0 < quote.case_left < minor:
             covered = money(quote.case_left, quote.currency, quote.digits)
             body += f"\nThis is more than the case covers ({covered}): the rest is refunded beyond its lines."
+            title, label = "More than the case covers", "Refund anyway"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 refund_or_ask.refund(self, quote, minor)
 
-        self.app.push_screen(ConfirmModal("Refund", body, "Refund"), confirmed)
+        self.app.push_screen(ConfirmModal(title, body, label), confirmed)

@@ -10,10 +10,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crossdesk.tui.messages import ApprovalDecided, ApprovalsLoaded
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.common.footer import WrapFooter
 
 
 class ApprovalsScreen(DeskScreen):
@@ -31,7 +32,7 @@ class ApprovalsScreen(DeskScreen):
         yield topbar(self.app, "approvals")
         yield DataTable(id="approvals", cursor_type="row", zebra_stripes=True)
         yield Static("", id="approvals-status")
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker
 
 from crossdesk.api import Desk
 from crossdesk.models import Actor
 from crossdesk.tui.messages import Failed
 from crossdesk.tui.services import Gateway
+from crossdesk.tui.widgets.common import refused
 
 
 def gateway(app: App) -> Gateway:
@@ -27,7 +29,8 @@ class DeskScreen(Screen):
     """A screen that talks to the desk.
 
     ``NEEDS`` maps an action to the permission it needs, only to decide whether to offer it (an action the
-    role lacks is hidden from the footer, the help and the palette); the service checks again."""
+    role lacks is hidden from the footer, the help and the palette: Textual hides an action whose
+    ``check_action`` is False and greys out one whose check is None); the service checks again."""
 
     NEEDS: ClassVar[dict[str, str]] = {}
 
@@ -45,11 +48,37 @@ class DeskScreen(Screen):
     def desk(self) -> Desk:
         return self.gw.desk
 
+    def unavailable(self, action: str) -> str | None:
+        """Why ``action`` cannot be taken now although the role may (greyed out in the footer, said when
+        its key is pressed), or None when it can. Screens override it."""
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         permission = self.NEEDS.get(action)
         if permission and not self.gw.can(permission):
-            return None  # hidden: the role cannot do this
-        return True
+            return False  # hidden: the role cannot do this
+        return None if self.unavailable(action) else True  # None: shown greyed out
+
+    def refusal(self, action: str) -> str | None:
+        """Why pressing ``action``'s key does nothing: the role may not, or it cannot be done now."""
+        permission = self.NEEDS.get(action)
+        if permission and not self.gw.can(permission):
+            return refused.not_allowed(self.actor.role_name, permission)
+        return self.unavailable(action)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is hidden or greyed out (so Textual ignores it): say why instead of nothing
+        happening. Characters typed into a field are the field's."""
+        if event.is_printable and isinstance(self.focused, Input | TextArea):
+            return
+        nodes = [self] if self.focused is None else [self.focused, self]  # a widget's keys too (Space)
+        bindings = [b for node in nodes for b in node._bindings.key_to_bindings.get(event.key, ())]
+        for binding in bindings:
+            why = self.refusal(binding.action)
+            if why:
+                self.notify(why, severity="warning")
+                event.stop()
+                return
 
     def call(
         self,

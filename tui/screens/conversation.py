@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from crossdesk.conversation import Draft, TicketView
 from crossdesk.errors import DeskError
@@ -38,6 +38,7 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal
 from crossdesk.tui.widgets.conversation import next_ticket
 from crossdesk.tui.widgets.conversation.attachments import (
@@ -63,6 +64,15 @@ def send_or_check(
         return desk.translation.send_checked(actor, ticket_id, body, **kw)
     except UnconfirmedReply as exc:
         return exc.check
+
+
+def translation_mode_words(side_by_side: bool, ticket: dict | None) -> str:
+    """What `o` switched to, and when no message has a translation, that nothing differs yet."""
+    mode = "Original and translation side by side" if side_by_side else "Translations only"
+    messages = (ticket or {}).get("messages") or []
+    if not any(m.get("translation") for m in messages):
+        mode += ": no message has a translation yet (i translates the buyer's messages)"
+    return mode + "."
 
 
 class ConversationScreen(score.ExplainsScore, DeskScreen):
@@ -112,6 +122,8 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         "assign_me": "reply",
         "aftersales": "view",
         "ai_draft": "reply",
+        "preview_translation": "reply",
+        "focus_composer": "reply",
     }
 
     def __init__(self, ticket_id: int) -> None:
@@ -134,7 +146,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         with Vertical(id="composer"):
             yield Static("", id="composer-info")
             yield TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -314,9 +326,18 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self._composer_info(" · ".join(notes), warn=bool(draft.warnings))
         area.focus()
 
+    def unavailable(self, action: str) -> str | None:
+        if action in ("ai_draft", "summary"):
+            missing = self.desk.llm.missing()  # the environment's settings, read once by the desk
+            if missing:
+                return f"AI drafts and summaries are not set up on this desk: {missing} (docs/ai.md)."
+        return None
+
     def action_preview_translation(self) -> None:
         text = self._draft().strip()
-        if text:
+        if not text:
+            self.notify("Write a reply first: Ctrl+L shows it in the buyer's language.", severity="warning")
+        else:
             self.call(
                 partial(ReplyTranslated, text),
                 self.desk.translation.preview_reply,
@@ -384,6 +405,7 @@ class ConversationScreen(score.ExplainsScore, DeskScreen):
         self.side_by_side = not self.side_by_side
         if self.ticket:
             self.query_one(ThreadView).show(self.ticket["messages"], side_by_side=self.side_by_side)
+        self.notify(translation_mode_words(self.side_by_side, self.ticket), timeout=3)
 
     def action_translate_incoming(self) -> None:
         gw, desk, actor, ticket_id = self.gw, self.desk, self.actor, self.ticket_id

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from crossdesk.tui.messages import OpenAfterSales, OpenTicket, ProfileLoaded, Result
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.customer.profile import OrdersTable, ProfileHead, Suggestions, TicketsTable
 
 
@@ -53,7 +54,7 @@ class CustomerScreen(DeskScreen):
         with Vertical(classes="half"):
             yield Label("Tickets", classes="section-title")
             yield TicketsTable(id="tickets", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -10,12 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from crossdesk.analytics import PERIODS, Board
 from crossdesk.tui.format import duration
 from crossdesk.tui.messages import DashboardLoaded, OpenApprovals, OpenSettings, OpenTeam
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.dashboard.charts import BarChart, VolumeChart
 from crossdesk.tui.widgets.dashboard.numbers import Numbers
 
@@ -85,7 +86,7 @@ class DashboardScreen(DeskScreen):
             yield BarChart(id="group-chart")
         yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield Static("", id="warnings")
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -15,7 +15,7 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from crossdesk.models import TicketStatus
 from crossdesk.queue import QueuePage, live_filters
@@ -36,6 +36,7 @@ from crossdesk.tui.messages import (
 )
 from crossdesk.tui.screens.base import DeskScreen, topbar
 from crossdesk.tui.widgets import score
+from crossdesk.tui.widgets.common.footer import WrapFooter
 from crossdesk.tui.widgets.common.modals import ConfirmModal, PickModal, PromptModal, ResultsModal
 from crossdesk.tui.widgets.inbox import assign_words, select_all, template_preview
 from crossdesk.tui.widgets.inbox.legend import LegendModal
@@ -49,6 +50,12 @@ BULK_CHOICES = [
     ("template", "Reply with a template"),
     ("close", "Close"),
 ]
+
+
+#: Examples for the filter line, each one a filter on its own (separated by " · ", so none reads as one
+#: long query that matches nothing); tests/agentday try each on the demo desk.
+EXAMPLES = ("platform:amazon lang:de", "intent:refund_request", "tier:high-value", "order:shipped", "assignee:me")
+PLACEHOLDER = "/ filter, e.g. " + " · ".join(EXAMPLES) + " · or #ticket, buyer, order no., SKU, tracking, words"
 
 
 class InboxScreen(score.ExplainsScore, DeskScreen):
@@ -75,6 +82,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     NEEDS: ClassVar[dict[str, str]] = {
         "bulk": "bulk",
         "select_page": "bulk",
+        "select_all": "bulk",
+        "toggle_select": "bulk",  # the queue's Space: a mark serves only bulk actions
         "rescore": "bulk",
         "sync": "manage_settings",
     }
@@ -86,23 +95,21 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         self._lookups: dict[str, dict[str, int]] | None = None
         self._warmed = False
         self._status_text = ""
+        self._elsewhere: tuple[int, int] = (0, 0)  # (the filters counted for, matches in other statuses)
 
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "inbox")
-        yield Input(
-            placeholder="/ filter: platform:amazon lang:de intent:refund_request tier:high-value order:shipped "
-            "assignee:me status:open mine breaching … or #ticket, buyer, order, SKU, tracking",
-            id="filter",
-        )
+        yield Input(placeholder=PLACEHOLDER, id="filter")
         yield Static("", id="queue-header")
         yield QueueView(self._fetch, self._count, self.gw.now, id="queue")
         yield ProgressBar(id="queue-progress", show_eta=False)
         yield Static("", classes="statusline", id="inbox-status")
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         queue = self.query_one(QueueView)
+        queue.can_select = self.gw.can("bulk")
         queue.focus()
         queue.reload()
         # Names for the filter line, fetched off the UI thread so the first filter does not wait.
@@ -130,7 +137,13 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         return self.gw.call(self.desk.queue.page, self.actor, offset=offset, limit=limit, **self.filters)
 
     def _count(self) -> int:
-        return self.gw.call(self.desk.queue.count, self.actor, **self.filters)
+        filters = self.filters
+        total = self.gw.call(self.desk.queue.count, self.actor, **filters)
+        wider = query.every_status(filters) if total == 0 else None
+        # Nothing open matches a search: how many in the other statuses, said in the status line.
+        elsewhere = self.gw.call(self.desk.queue.count, self.actor, **wider) if wider else 0
+        self._elsewhere = (id(filters), elsewhere)
+        return total
 
     def _warm_up(self, ticket_id: int) -> None:
         """After the first rows are on screen: build the live queue's snapshot (seconds at a million
@@ -184,6 +197,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
             parts.append(f"{len(queue.selected)} selected")
         if self.query_text:
             parts.append(f"filter: {self.query_text}")
+        if queue.total == 0 and self._elsewhere[0] == id(self.filters) and self._elsewhere[1]:
+            parts.append(f"{self._elsewhere[1]:,} in other statuses: add status:all")
         parts.append("ranked live" if queue.live else "ranked by stored score")
         status = self.query_one("#inbox-status", Static)
         if queue.error:
@@ -243,6 +258,8 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
         if self.query_text:
             field.value = ""
             self.apply_query("")
+        else:
+            self.notify("Nothing to clear: no filter and no selection.", timeout=3)
 
     def action_toggle(self, switch: str) -> None:
         self.apply_query(query.parse(self.query_text).toggled(switch).text())
@@ -262,6 +279,7 @@ class InboxScreen(score.ExplainsScore, DeskScreen):
     def action_customer(self) -> None:
         row = self.query_one(QueueView).current
         if row is None:
+            self.notify("No ticket under the cursor.", severity="warning")
             return
         if row.get("customer_id") is None:
             self.notify("This ticket has no known buyer.", severity="warning")

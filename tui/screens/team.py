@@ -8,10 +8,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from crossdesk.tui.messages import TeamLoaded
 from crossdesk.tui.screens.base import DeskScreen, topbar
+from crossdesk.tui.widgets.common.footer import WrapFooter
 
 
 class TeamScreen(DeskScreen):
@@ -25,7 +26,7 @@ class TeamScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield topbar(self.app, "team load")
         yield DataTable(id="team-load", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield WrapFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import set_cell_size
@@ -29,7 +30,7 @@ from textual.strip import Strip
 
 from crossdesk.models import TicketStatus, Tier
 from crossdesk.queue import QueuePage
-from crossdesk.tui.format import URGENCY_STYLE, countdown, duration
+from crossdesk.tui.format import URGENCY_STYLE, countdown, duration, fit
 
 PAGE = 100
 #: Pages kept in memory; older ones are dropped (a page is ~100 small dicts).
@@ -42,32 +43,53 @@ class Column:
     title: str
     width: int
     right: bool = False
+    #: When the terminal is narrow, columns go in this order (1 first); 0: never dropped.
+    drop: int = 0
 
 
 COLUMNS = (
     Column("sel", "", 2),
     Column("score", "score", 6, True),
     Column("sla", "SLA", 7, True),
-    Column("platform", "platform", 8),
-    Column("shop", "shop", 14),
-    Column("buyer", "buyer", 14),
-    Column("lang", "lang", 4),
-    Column("intent", "intent", 11),
-    Column("value", "value $", 8, True),
-    Column("age", "age", 5, True),
-    Column("assignee", "assignee", 9),
+    Column("platform", "platform", 8, drop=4),
+    Column("shop", "shop", 14, drop=1),
+    Column("buyer", "buyer", 14, drop=6),
+    Column("lang", "lang", 4, drop=3),
+    Column("intent", "intent", 11, drop=7),
+    Column("value", "value $", 8, True, drop=5),
+    Column("age", "age", 5, True, drop=2),
+    Column("assignee", "assignee", 9, drop=8),
     Column("subject", "subject", 0),  # takes what is left
 )
+#: The subject keeps at least this many cells: columns are dropped by priority until it has them.
+SUBJECT_MIN = 32
+#: Columns whose text is cut at a word boundary with an ellipsis rather than at the cell edge.
+WORDY = frozenset({"shop", "buyer", "intent", "assignee", "subject"})
+
+
+@lru_cache(maxsize=32)
+def layout(width: int) -> tuple[tuple[Column, int], ...]:
+    """The columns shown at ``width`` cells, each with its width: the subject takes what is left, and
+    columns are dropped by their ``drop`` order while it would have fewer than :data:`SUBJECT_MIN`."""
+    shown = list(COLUMNS)
+    for victim in sorted((c for c in COLUMNS if c.drop), key=lambda c: c.drop):
+        fixed = sum(c.width + 1 for c in shown if c.width)
+        if width - fixed >= SUBJECT_MIN:
+            break
+        shown.remove(victim)
+    out, used = [], 0
+    for col in shown:
+        w = col.width or max(0, width - used)
+        out.append((col, w))
+        used += w + 1
+    return tuple(out)
 
 
 def header_text(width: int) -> str:
     parts = []
-    used = 0
-    for col in COLUMNS:
-        w = col.width or max(0, width - used)
+    for col, w in layout(width):
         cell = col.title.rjust(w) if col.right else col.title.ljust(w)
         parts.append(set_cell_size(cell, w))
-        used += w + 1
     return " ".join(parts)
 
 
@@ -96,6 +118,12 @@ class QueueView(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    #: Whether marking rows is offered: the screen turns it off for a role without bulk actions, since a
+    #: mark serves nothing else (hidden from the footer, the help and the palette).
+    can_select: bool = True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_select or action != "toggle_select"
 
     class Opened(Message):
         """The agent opened a ticket (Enter)."""
@@ -346,9 +374,10 @@ class QueueView(ScrollView, can_focus=True):
         segments: list[Segment] = []
         plain: list[str] = []
         used = 0
-        for col in COLUMNS:
-            w = col.width or max(0, width - used)
+        for col, w in layout(width):
             text = str(values[col.key])
+            if col.key in WORDY:
+                text = fit(text, w)
             cell = set_cell_size(text.rjust(w) if col.right else text, w)
             if col.key == "sla":
                 segments.append(Segment("".join(plain), base))
@@ -424,6 +453,8 @@ class QueueView(ScrollView, can_focus=True):
         row = self.current
         if row is not None:
             self.post_message(self.Opened(row["id"]))
+        elif self.known_rows == 0:
+            self.notify("No ticket to open: nothing matches the filter (Esc clears it).", severity="warning")
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from crossdesk.tui.format import fit
+
 #: Buyers previewed in the confirmation; the rest are counted.
 SHOWN = 3
 #: Characters of each rendered reply shown.
@@ -23,7 +25,7 @@ def preview(screen: Any, name: str, ticket_ids: Sequence[int]) -> str:
             lines.append(f"#{tid}: cannot be rendered: {exc}")
             continue
         text = " ".join(r.body.split())
-        text = text if len(text) <= CHARS else text[: CHARS - 1] + "…"
+        text = fit(text, CHARS)
         lines.append(f"#{tid} ({r.language or 'default'}): {text}")
     rest = len(ticket_ids) - SHOWN
     if rest > 0:
