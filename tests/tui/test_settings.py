@@ -109,7 +109,7 @@ async def test_an_agent_is_not_offered_the_settings(desk, make_app, settle):
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        assert app.screen.check_action("settings", ()) is None
+        assert app.screen.check_action("settings", ()) is False
 
 
 def test_settings_snapshot(snap_compare, make_app, desk):
