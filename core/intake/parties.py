@@ -61,7 +61,8 @@ def upsert_customers(
         for part in chunks(values):
             marks = ",".join("?" * len(part))
             for value, cid in store.db.execute(
-                f"SELECT {column}, min(id) FROM customers WHERE {column} IN ({marks}) AND merged_into IS NULL "
+                f"SELECT {column}, min(id) FROM customers WHERE {column} IN ({marks}) AND {column} <> '' "
+                "AND merged_into IS NULL "
                 f"GROUP BY {column}",
                 list(part),
             ):
