@@ -2,7 +2,14 @@
 priority order and what did not fit resumed by the next run (see :mod:`crossdesk.autorun.service`)."""
 
 from crossdesk.autorun.lock import Busy, DeskLock, Holder
-from crossdesk.autorun.service import DEFAULT_BUDGET, AutorunService, Budget, RunReport, TaskReport
+from crossdesk.autorun.service import (
+    DEFAULT_BUDGET,
+    AutorunService,
+    Budget,
+    RunReport,
+    TaskReport,
+    automate_summary,
+)
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -13,4 +20,5 @@ __all__ = [
     "Holder",
     "RunReport",
     "TaskReport",
+    "automate_summary",
 ]

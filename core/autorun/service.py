@@ -18,6 +18,7 @@ What did not fit is reported (``left``) and resumed by the next run.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,8 @@ SLA_SLICE = 500
 TRANSLATION_SLICE = 100
 #: Seconds past its budget a dead run's lock still holds.
 LOCK_GRACE = 60
+#: Seconds the lock of a run without a budget holds should that run die.
+UNBUDGETED_LOCK = 3600
 
 
 class Budget:
@@ -99,7 +102,13 @@ class RunReport:
         return not self.busy and all(t.left == 0 for t in self.tasks)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "complete": self.complete}
+        out = {**asdict(self), "complete": self.complete}
+        if math.isinf(self.budget):
+            out["budget"] = None  # JSON has no infinity
+        return out
+
+    def task(self, name: str) -> TaskReport | None:
+        return next((t for t in self.tasks if t.name == name), None)
 
 
 class AutorunService:
@@ -126,22 +135,25 @@ class AutorunService:
         self,
         actor: Actor,
         *,
-        budget: float = DEFAULT_BUDGET,
+        budget: float | None = DEFAULT_BUDGET,
         translate: bool = True,
         sla_slice: int = SLA_SLICE,
         translation_slice: int = TRANSLATION_SLICE,
     ) -> RunReport:
-        """One run within ``budget`` seconds; see the module docstring."""
+        """One run within ``budget`` seconds (None: no budget, every task to its end, as ``Desk.automate``
+        does by default); see the module docstring."""
         self.store.require(actor, "manage_rules")
-        report = RunReport(budget=budget)
-        lock = DeskLock(self.store, "automate", ttl=int(budget) + LOCK_GRACE)
+        limit = math.inf if budget is None else float(budget)
+        report = RunReport(budget=limit)
+        ttl = UNBUDGETED_LOCK if budget is None else int(budget) + LOCK_GRACE
+        lock = DeskLock(self.store, "automate", ttl=ttl)
         try:
             lock.acquire()
         except Busy as exc:
             report.busy = str(exc)
             return report
         try:
-            clock = Budget(budget, self.clock)
+            clock = Budget(limit, self.clock)
             tasks: list[tuple[str, Callable[[Actor, Budget, TaskReport], None]]] = [
                 ("sla", lambda a, b, t: self._sla(a, b, t, sla_slice)),
                 *((name, self._one_pass(work)) for name, work in self.passes),
@@ -266,3 +278,28 @@ class AutorunService:
                 "ON CONFLICT (task) DO UPDATE SET value = excluded.value",
                 [task, orjson.dumps(value).decode()],
             )
+
+
+def automate_summary(report: RunReport) -> dict[str, Any]:
+    """The answer of ``Desk.automate``: each task's figures under their usual names, plus ``complete``,
+    ``busy`` (another run held the desk: nothing was done) and ``left`` (per task, what did not fit)."""
+
+    def detail(name: str) -> dict[str, Any]:
+        task = report.task(name)
+        return {} if task is None else task.detail
+
+    sla, rules = detail("sla"), detail("time_rules")
+    return {
+        "handed_over": detail("handover").get("handed_over", 0),
+        "near_breaches": sla.get("near_breaches", 0),
+        "breaches": sla.get("breaches", 0),
+        "time_rules_fired": rules.get("fired", {}),
+        "time_rule_errors": rules.get("errors", {}),
+        "windows_closed": rules.get("windows_closed", 0),
+        "shipments": detail("parcels"),
+        **detail("quality"),  # quality warnings, the scheduled HTML report
+        "translated": detail("translation").get("translated", 0),
+        "complete": report.complete,
+        "busy": report.busy,
+        "left": {t.name: t.left for t in report.tasks if t.left != 0},
+    }
