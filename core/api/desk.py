@@ -24,7 +24,7 @@ from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
 from crossdesk.assist import AssistService
-from crossdesk.autorun import AutorunService, automate_summary
+from crossdesk.autorun import AutorunService, Sliced, automate_summary
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -309,7 +309,7 @@ class Desk:
             translation=self.translation,
             passes=(
                 ("parcels", self.tracking.automate),  # within the provider's quota; events feed time rules
-                ("handover", lambda actor: {"handed_over": len(self.routing.handover(actor))}),
+                ("handover", Sliced(lambda actor, n: len(self.routing.handover(actor, limit=n)))),
                 ("quality", self.analytics.automate),  # SKU quality warnings, the scheduled HTML report
             ),
         )

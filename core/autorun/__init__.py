@@ -7,6 +7,7 @@ from crossdesk.autorun.service import (
     AutorunService,
     Budget,
     RunReport,
+    Sliced,
     TaskReport,
     automate_summary,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "DeskLock",
     "Holder",
     "RunReport",
+    "Sliced",
     "TaskReport",
     "automate_summary",
 ]

@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -35,13 +35,20 @@ from crossdesk.translation import TranslationService
 
 #: Seconds a run may take by default: a fifth of the five-minute interval of docs/sla.md.
 DEFAULT_BUDGET = 60.0
-#: Tickets per SLA slice, messages per translation slice.
+#: Tickets per SLA slice, messages per translation slice, items per slice of a sliced pass (hand-over).
 SLA_SLICE = 500
 TRANSLATION_SLICE = 100
+PASS_SLICE = 200
 #: Seconds past its budget a dead run's lock still holds.
 LOCK_GRACE = 60
 #: Seconds the lock of a run without a budget holds should that run die.
 UNBUDGETED_LOCK = 3600
+
+
+class Sliced(NamedTuple):
+    """A pass that goes in slices: ``work(actor, n)`` does at most ``n`` items and returns how many."""
+
+    work: Callable[[Actor, int], int]
 
 
 class Budget:
@@ -121,7 +128,7 @@ class AutorunService:
         sla: SlaService,
         rules: RuleService,
         translation: TranslationService,
-        passes: Sequence[tuple[str, Callable[[Actor], dict[str, Any]]]] = (),
+        passes: Sequence[tuple[str, Callable[[Actor], dict[str, Any]] | Sliced]] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -139,6 +146,7 @@ class AutorunService:
         translate: bool = True,
         sla_slice: int = SLA_SLICE,
         translation_slice: int = TRANSLATION_SLICE,
+        slice_size: int = PASS_SLICE,
     ) -> RunReport:
         """One run within ``budget`` seconds (None: no budget, every task to its end, as ``Desk.automate``
         does by default); see the module docstring."""
@@ -156,7 +164,15 @@ class AutorunService:
             clock = Budget(limit, self.clock)
             tasks: list[tuple[str, Callable[[Actor, Budget, TaskReport], None]]] = [
                 ("sla", lambda a, b, t: self._sla(a, b, t, sla_slice)),
-                *((name, self._one_pass(work)) for name, work in self.passes),
+                *(
+                    (
+                        name,
+                        self._slices(work.work, slice_size)
+                        if isinstance(work, Sliced)
+                        else self._one_pass(work),
+                    )
+                    for name, work in self.passes
+                ),
                 ("time_rules", self._time_rules),
             ]
             if translate:
@@ -243,6 +259,23 @@ class AutorunService:
 
         return task
 
+    @staticmethod
+    def _slices(work: Callable[[Actor, int], int], size: int) -> Callable[[Actor, Budget, TaskReport], None]:
+        """A pass that works ``size`` items a call (and returns how many it did), called while the budget
+        allows; fewer than ``size`` means its backlog is done."""
+
+        def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
+            report.left = None
+            while clock.allows():
+                done = clock.timed(lambda: work(actor, size))
+                report.done += done
+                if done < size:
+                    report.left = 0
+                    break
+            report.detail = {"done": report.done}
+
+        return task
+
     def _time_rules(self, actor: Actor, clock: Budget, report: TaskReport) -> None:
         result = self.rules.run_time_rules(actor, stop=clock.stopper())
         report.done = sum(result.fired.values()) + sum(result.errors.values())
@@ -290,7 +323,7 @@ def automate_summary(report: RunReport) -> dict[str, Any]:
 
     sla, rules = detail("sla"), detail("time_rules")
     return {
-        "handed_over": detail("handover").get("handed_over", 0),
+        "handed_over": detail("handover").get("done", 0),
         "near_breaches": sla.get("near_breaches", 0),
         "breaches": sla.get("breaches", 0),
         "time_rules_fired": rules.get("fired", {}),

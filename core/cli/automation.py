@@ -198,7 +198,7 @@ def _task_line(task: Any) -> str:
             + f"; {task.seconds:.2f} s"
         )
     if task.name == "handover":  # docs/team.md
-        return f"shift ends: {d['handed_over']} ticket(s) handed over; {task.seconds:.2f} s"
+        return f"shift ends: {d['done']} ticket(s) handed over; {tail}"
     if task.name == "quality":  # docs/analytics.md
         lines = [f"quality warning: {w}" for w in d.get("quality_warnings", [])]
         if d.get("html_report"):
