@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,19 @@ def rules_firings(desk: Any, actor: Any, ticket_id: int | None, limit: int) -> N
 
 # ---- automate ---------------------------------------------------------------------------------------
 
+_began: list[float] = [0.0]
+
+
+def _starts_the_budget(fn: Any) -> Any:
+    """Note when the command began, before the desk is opened: the run's budget counts the opening too."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _began[0] = time.monotonic()
+        return fn(*args, **kwargs)
+
+    return wrapper
+
 
 @click.command()
 @click.option(
@@ -152,6 +166,7 @@ def rules_firings(desk: Any, actor: Any, ticket_id: int | None, limit: int) -> N
     "What does not fit is reported and resumed by the next run.",
 )
 @click.option("--no-translate", is_flag=True, help="Leave the translation backlog for later.")
+@_starts_the_budget
 @with_desk
 @_user_errors
 def automate(desk: Any, actor: Any, budget: float | None, no_translate: bool) -> None:
@@ -159,7 +174,9 @@ def automate(desk: Any, actor: Any, budget: float | None, no_translate: bool) ->
     systemd timer). A run that finds another one working the desk does nothing and says so."""
     from crossdesk.autorun import DEFAULT_BUDGET
 
-    report = desk.autorun.run(actor, budget=budget or DEFAULT_BUDGET, translate=not no_translate)
+    report = desk.autorun.run(
+        actor, budget=budget or DEFAULT_BUDGET, translate=not no_translate, started=_began[0]
+    )
     if report.busy:
         click.echo(f"skipped: {report.busy}")
         return
