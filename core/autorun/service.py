@@ -173,7 +173,7 @@ class AutorunService:
                         name,
                         self._slices(work.work, slice_size)
                         if isinstance(work, Sliced)
-                        else self._one_pass(work),
+                        else self._one_pass(name, work),
                     )
                     for name, work in self.passes
                 ),
@@ -253,13 +253,25 @@ class AutorunService:
 
     # ---- time rules, translation ---------------------------------------------------------------------
 
-    @staticmethod
-    def _one_pass(work: Callable[[Actor], dict[str, Any]]) -> Callable[[Actor, Budget, TaskReport], None]:
-        """A pass that is one slice: run whole when the budget allows it, its result as the detail."""
+    def _one_pass(
+        self, name: str, work: Callable[[Actor], dict[str, Any]]
+    ) -> Callable[[Actor, Budget, TaskReport], None]:
+        """A pass that is one slice: run whole when the budget allows it, its result as the detail. How long
+        it took is kept in the desk (``automate_state``), and a later run starts it only when that much is
+        left of its budget; a pass that needs more than a whole budget says so (``needs``) instead."""
 
         def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
+            took = self.state("passes")
+            needs = float(took.get(name, 0.0))
+            if clock.elapsed() + max(clock.slowest, needs) > clock.seconds:
+                report.left = None
+                report.detail = {"needs": round(needs, 1)}
+                return
+            start = clock.clock()
             report.detail = clock.timed(lambda: work(actor)) or {}
             report.done = 1
+            took[name] = round(clock.clock() - start, 3)
+            self.save_state("passes", took)
 
         return task
 

@@ -181,15 +181,21 @@ def automate(desk: Any, actor: Any, budget: float | None, no_translate: bool) ->
         click.echo(f"skipped: {report.busy}")
         return
     for task in report.tasks:
-        click.echo(_task_line(task))
+        click.echo(_task_line(task, report.budget))
         for name, count in sorted(task.detail.get("fired", {}).items()):
             click.echo(f"  {name}: {count}")
     state = "complete" if report.complete else "to be continued by the next run"
     click.echo(f"{report.elapsed:.2f} s of a {report.budget:g} s budget; {state}")
 
 
-def _task_line(task: Any) -> str:
+def _task_line(task: Any, budget: float) -> str:
     if task.left is None and not task.done:
+        needs = task.detail.get("needs", 0)
+        if needs and needs > budget:
+            return (
+                f"{task.name.replace('_', ' ')}: not started: its last run took {needs:g} s, more than the "
+                f"{budget:g} s budget; give it one run with a larger --budget (off-peak)"
+            )
         return f"{task.name.replace('_', ' ')}: not started (no budget left); next run"
     left = "a backlog left" if task.left is None else f"{task.left} left"
     tail = f"{left}; {task.seconds:.2f} s"

@@ -256,3 +256,29 @@ def test_desk_automate_goes_through_the_locked_budgeted_run(h):
     # A budget of zero seconds starts nothing: every task is left for the next run.
     cut = h.desk.automate(h.admin, budget=0)
     assert not cut["complete"] and set(cut["left"]) >= {"sla", "time_rules"}
+
+
+def test_a_one_slice_pass_longer_than_what_is_left_waits_and_says_what_it_needs(h):
+    ticks = Ticks()
+
+    def slow_pass(actor):
+        ticks.now += 7.0  # the first time, its length is unknown: it runs
+        return {"ran": True}
+
+    service = AutorunService(
+        h.desk.store,
+        sla=h.desk.sla,
+        rules=h.desk.rules,
+        translation=h.desk.translation,
+        passes=(("quality", slow_pass),),
+        clock=ticks,
+    )
+    first = service.run(h.admin, budget=10, translate=False)
+    assert first.task("quality").done == 1 and service.state("passes")["quality"] == 7.0
+    ticks.now = 100.0
+    second = service.run(h.admin, budget=5, translate=False)  # 7 s do not fit in 5: not started
+    quality = second.task("quality")
+    assert quality.done == 0 and quality.left is None and quality.detail == {"needs": 7.0}
+    assert ticks.now == 100.0 and second.elapsed <= 5 and not second.complete
+    third = service.run(h.admin, budget=20, translate=False)
+    assert third.task("quality").done == 1 and third.complete
