@@ -166,7 +166,8 @@ def _starts_the_budget(fn: Any) -> Any:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        command = Path(sys.argv[0]).name in ("crossdesk", "__main__.py")
+        spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        command = Path(sys.argv[0]).name == "crossdesk" or getattr(spec, "name", "") == "crossdesk.__main__"
         _began[0] = time.monotonic() - (_process_age() if command else 0.0)
         return fn(*args, **kwargs)
 
