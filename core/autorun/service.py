@@ -41,6 +41,8 @@ TRANSLATION_SLICE = 100
 PASS_SLICE = 200
 #: Seconds past its budget a dead run's lock still holds.
 LOCK_GRACE = 60
+#: Seconds at most kept at the end of a budget (5% of it) for the audit row, the lock and closing the desk.
+CLOSING_RESERVE = 2.0
 #: Seconds the lock of a run without a budget holds should that run die.
 UNBUDGETED_LOCK = 3600
 
@@ -61,13 +63,15 @@ class Budget:
         self.clock = clock
         self.started = clock() if started is None else started
         self.slowest = 0.0  # the longest slice so far: the next one is assumed to take as long
+        # Kept for what follows the last slice: the run's audit row, the lock's release, closing the desk.
+        self.reserve = min(CLOSING_RESERVE, 0.05 * self.seconds)
 
     def elapsed(self) -> float:
         return self.clock() - self.started
 
     def allows(self) -> bool:
         """Whether one more slice fits."""
-        return self.elapsed() + self.slowest <= self.seconds
+        return self.elapsed() + self.slowest <= self.seconds - self.reserve
 
     def stopper(self) -> Callable[[], bool]:
         """A ``stop()`` for work that cuts itself in slices: each call times the slice since the last one
@@ -263,7 +267,7 @@ class AutorunService:
         def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
             took = self.state("passes")
             needs = float(took.get(name, 0.0))
-            if clock.elapsed() + max(clock.slowest, needs) > clock.seconds:
+            if clock.elapsed() + max(clock.slowest, needs) > clock.seconds - clock.reserve:
                 report.left = None
                 report.detail = {"needs": round(needs, 1)}
                 return
