@@ -1,9 +1,10 @@
 """Batch work on Dask and automation runs against their budget.
 
 - reprocess (detect and classify) of a demo desk's buyer messages with a LocalCluster of 1 worker process
-  and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 10,000 by default: about 14,000 buyer
-  messages; the issue's 200k messages take minutes per run on two shared cores). The clusters are started
-  and their workers warmed up (models loaded) outside the timing, as a long-running cluster's.
+  and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 143,000 by default: about 199,000 buyer
+  messages, the issue's 200k; minutes per run on two cores, lower it for a quick look), in partitions of
+  CROSSDESK_BENCH_PARTITION messages (5,000, the command's default). The clusters are started and their
+  workers warmed up (models loaded) outside the timing, as a long-running cluster's.
 - ``crossdesk automate`` on a synthetic desk (CROSSDESK_BENCH_AUTOMATE_N tickets, 200,000 by default; the
   issue's 1M with CROSSDESK_BENCH_AUTOMATE_N=1000000) whose open tickets have first-reply deadlines, half
   of them past: the first run meets the whole breach backlog, the second resumes it. Each must return
@@ -29,13 +30,13 @@ from crossdesk.store.db import connect
 
 import corpus  # isort: skip
 
-REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 10_000))
+REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 143_000))
 AUTOMATE_N = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_N", 200_000))
 AUTOMATE_BUDGET = float(os.environ.get("CROSSDESK_BENCH_AUTOMATE_BUDGET", 10))
 AUTOMATE_DB = os.environ.get("CROSSDESK_BENCH_AUTOMATE_DB", "")
 AUTOMATE_MAX_RUNS = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_RUNS", 30))
 AUTOMATE_TRANSLATE = os.environ.get("CROSSDESK_BENCH_AUTOMATE_TRANSLATE", "") == "1"
-PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 2_000))
+PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 5_000))
 ADMIN = Actor(name="bench", role=Role.ADMIN)
 
 
