@@ -1,19 +1,24 @@
 """Batch work on Dask and automation runs against their budget.
 
 - reprocess (detect and classify) of a demo desk's buyer messages with a LocalCluster of 1 worker process
-  and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 10,000 by default: about 14,000 buyer
-  messages; the issue's 200k messages take minutes per run on two shared cores). The clusters are started
-  and their workers warmed up (models loaded) outside the timing, as a long-running cluster's.
+  and of 2 (CROSSDESK_BENCH_REPROCESS_TICKETS demo tickets, 143,000 by default: about 199,000 buyer
+  messages, the issue's 200k; minutes per run on two cores, lower it for a quick look), in partitions of
+  CROSSDESK_BENCH_PARTITION messages (5,000, the command's default). The clusters are started and their
+  workers warmed up (models loaded) outside the timing, as a long-running cluster's.
 - ``crossdesk automate`` on a synthetic desk (CROSSDESK_BENCH_AUTOMATE_N tickets, 200,000 by default; the
   issue's 1M with CROSSDESK_BENCH_AUTOMATE_N=1000000) whose open tickets have first-reply deadlines, half
   of them past: the first run meets the whole breach backlog, the second resumes it. Each must return
-  within its budget (CROSSDESK_BENCH_AUTOMATE_BUDGET seconds, 10 by default).
+  within its budget (CROSSDESK_BENCH_AUTOMATE_BUDGET seconds, 10 by default), and the runs after them
+  (at most CROSSDESK_BENCH_AUTOMATE_RUNS) must finish the backlog. CROSSDESK_BENCH_AUTOMATE_DB runs them on a
+  copy of an existing desk instead (a 1M-ticket demo desk; its own clock, the translation backlog with
+  CROSSDESK_BENCH_AUTOMATE_TRANSLATE=1).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -25,10 +30,13 @@ from crossdesk.store.db import connect
 
 import corpus  # isort: skip
 
-REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 10_000))
+REPROCESS_TICKETS = int(os.environ.get("CROSSDESK_BENCH_REPROCESS_TICKETS", 143_000))
 AUTOMATE_N = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_N", 200_000))
 AUTOMATE_BUDGET = float(os.environ.get("CROSSDESK_BENCH_AUTOMATE_BUDGET", 10))
-PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 2_000))
+AUTOMATE_DB = os.environ.get("CROSSDESK_BENCH_AUTOMATE_DB", "")
+AUTOMATE_MAX_RUNS = int(os.environ.get("CROSSDESK_BENCH_AUTOMATE_RUNS", 30))
+AUTOMATE_TRANSLATE = os.environ.get("CROSSDESK_BENCH_AUTOMATE_TRANSLATE", "") == "1"
+PARTITION = int(os.environ.get("CROSSDESK_BENCH_PARTITION", 5_000))
 ADMIN = Actor(name="bench", role=Role.ADMIN)
 
 
@@ -73,6 +81,11 @@ def test_reprocess_2_workers(benchmark, demo_desk, tmp_path_factory):
 @pytest.fixture(scope="module")
 def big_desk(tmp_path_factory):
     path = tmp_path_factory.mktemp("automate") / "desk.db"
+    if AUTOMATE_DB:  # a copy of a real desk (a 1M-ticket demo desk): the original is never written
+        for suffix in ("", "-wal"):
+            if Path(AUTOMATE_DB + suffix).exists():
+                shutil.copy(AUTOMATE_DB + suffix, str(path) + suffix)
+        return path
     db = connect(path)
     corpus.synth_desk(db, AUTOMATE_N)
     # Deadlines the SLA pass acts on: the first reply of every open ticket with a clock.
@@ -83,23 +96,33 @@ def big_desk(tmp_path_factory):
 
 @pytest.mark.benchmark(group="automate")
 def test_automate_first_and_second_run(benchmark, big_desk):
-    desk = Desk.open(big_desk, clock=lambda: corpus.NOW)
+    clock = None if AUTOMATE_DB else (lambda: corpus.NOW)
+    desk = Desk.open(big_desk, clock=clock)
+    tickets = desk.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
     runs = []
 
-    def both():
-        for _ in range(2):
-            runs.append(desk.autorun.run(ADMIN, budget=AUTOMATE_BUDGET, translate=False))
+    def until_done():
+        # The first and the second run are the bench's figures; the runs after them must finish the
+        # backlog (each within its budget too).
+        while len(runs) < AUTOMATE_MAX_RUNS:
+            runs.append(desk.autorun.run(ADMIN, budget=AUTOMATE_BUDGET, translate=AUTOMATE_TRANSLATE))
+            if len(runs) >= 2 and runs[-1].complete:
+                return
 
-    benchmark.pedantic(both, rounds=1)
-    first, second = runs
+    benchmark.pedantic(until_done, rounds=1)
+    first, second = runs[0], runs[1]
     benchmark.extra_info.update(
-        tickets=AUTOMATE_N,
+        tickets=tickets,
         budget=AUTOMATE_BUDGET,
         first=first.elapsed,
         second=second.elapsed,
         first_checked=first.tasks[0].done,
         second_checked=second.tasks[0].done,
         left=second.tasks[0].left,
+        runs=len(runs),
+        slowest=max(r.elapsed for r in runs),
+        complete=runs[-1].complete,
     )
     desk.close()
-    assert first.elapsed <= AUTOMATE_BUDGET and second.elapsed <= AUTOMATE_BUDGET
+    assert all(r.elapsed <= AUTOMATE_BUDGET for r in runs)
+    assert runs[-1].complete, f"the backlog was not finished in {len(runs)} runs"

@@ -24,7 +24,7 @@ from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
 from crossdesk.assist import AssistService
-from crossdesk.autorun import AutorunService
+from crossdesk.autorun import AutorunService, Sliced, automate_summary
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -312,7 +312,7 @@ class Desk:
             translation=self.translation,
             passes=(
                 ("parcels", self.tracking.automate),  # within the provider's quota; events feed time rules
-                ("handover", lambda actor: {"handed_over": len(self.routing.handover(actor))}),
+                ("handover", Sliced(lambda actor, n: len(self.routing.handover(actor, limit=n)))),
                 ("quality", self.analytics.automate),  # SKU quality warnings, the scheduled HTML report
             ),
         )
@@ -373,23 +373,15 @@ class Desk:
     def set_setting(self, actor: Actor, key: str, value: Any) -> None:
         self.store.set_setting(actor, key, value)
 
-    def automate(self, actor: Actor) -> dict[str, Any]:
-        """One pass of time-based work, for cron or a systemd timer: SLA near-breaches and breaches (raising
-        their events, so rules on them run), then time rules. Safe to run as often as you like."""
-        shipments = self.tracking.automate(actor)
-        check = self.sla.check(actor)
-        time_run = self.rules.run_time_rules(actor)
-        handed = self.routing.handover(actor)  # shift ends: due tickets back to the team queue
-        return {
-            "handed_over": len(handed),
-            "near_breaches": len(check.near_breaches),
-            "breaches": len(check.breaches),
-            "time_rules_fired": dict(time_run.fired),
-            "time_rule_errors": dict(time_run.errors),
-            "windows_closed": time_run.rearmed,
-            "shipments": shipments,
-            **self.analytics.automate(actor),  # quality warnings, the scheduled HTML report
-        }
+    def automate(
+        self, actor: Actor, *, budget: float | None = None, translate: bool = False
+    ) -> dict[str, Any]:
+        """One pass of time-based work, for cron or a systemd timer, through ``desk.autorun`` (locked,
+        incremental SLA pass): SLA near-breaches and breaches (raising their events, so rules on them run),
+        parcels, shift hand-over, time rules, quality warnings and the scheduled report. ``budget`` None
+        runs every task to its end; seconds make it a budgeted run (what did not fit is in ``left``).
+        ``translate`` adds the translation backlog. Safe to run as often as you like."""
+        return automate_summary(self.autorun.run(actor, budget=budget, translate=translate))
 
     # ---- the stable names, one line each into their service ---------------------------------------------
 

@@ -2,7 +2,15 @@
 priority order and what did not fit resumed by the next run (see :mod:`crossdesk.autorun.service`)."""
 
 from crossdesk.autorun.lock import Busy, DeskLock, Holder
-from crossdesk.autorun.service import DEFAULT_BUDGET, AutorunService, Budget, RunReport, TaskReport
+from crossdesk.autorun.service import (
+    DEFAULT_BUDGET,
+    AutorunService,
+    Budget,
+    RunReport,
+    Sliced,
+    TaskReport,
+    automate_summary,
+)
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -12,5 +20,7 @@ __all__ = [
     "DeskLock",
     "Holder",
     "RunReport",
+    "Sliced",
     "TaskReport",
+    "automate_summary",
 ]

@@ -18,10 +18,11 @@ What did not fit is reported (``left``) and resumed by the next run.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -34,28 +35,43 @@ from crossdesk.translation import TranslationService
 
 #: Seconds a run may take by default: a fifth of the five-minute interval of docs/sla.md.
 DEFAULT_BUDGET = 60.0
-#: Tickets per SLA slice, messages per translation slice.
+#: Tickets per SLA slice, messages per translation slice, items per slice of a sliced pass (hand-over).
 SLA_SLICE = 500
 TRANSLATION_SLICE = 100
+PASS_SLICE = 200
 #: Seconds past its budget a dead run's lock still holds.
 LOCK_GRACE = 60
+#: Seconds at most kept at the end of a budget (5% of it) for the audit row, the lock and closing the desk.
+CLOSING_RESERVE = 2.0
+#: Seconds the lock of a run without a budget holds should that run die.
+UNBUDGETED_LOCK = 3600
+
+
+class Sliced(NamedTuple):
+    """A pass that goes in slices: ``work(actor, n)`` does at most ``n`` items and returns how many."""
+
+    work: Callable[[Actor, int], int]
 
 
 class Budget:
     """Seconds allowed from now, on ``clock`` (monotonic by default; tests inject their own)."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, seconds: float, clock: Callable[[], float] = time.monotonic, started: float | None = None
+    ) -> None:
         self.seconds = float(seconds)
         self.clock = clock
-        self.started = clock()
+        self.started = clock() if started is None else started
         self.slowest = 0.0  # the longest slice so far: the next one is assumed to take as long
+        # Kept for what follows the last slice: the run's audit row, the lock's release, closing the desk.
+        self.reserve = min(CLOSING_RESERVE, 0.05 * self.seconds)
 
     def elapsed(self) -> float:
         return self.clock() - self.started
 
     def allows(self) -> bool:
         """Whether one more slice fits."""
-        return self.elapsed() + self.slowest <= self.seconds
+        return self.elapsed() + self.slowest <= self.seconds - self.reserve
 
     def stopper(self) -> Callable[[], bool]:
         """A ``stop()`` for work that cuts itself in slices: each call times the slice since the last one
@@ -99,7 +115,13 @@ class RunReport:
         return not self.busy and all(t.left == 0 for t in self.tasks)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "complete": self.complete}
+        out = {**asdict(self), "complete": self.complete}
+        if math.isinf(self.budget):
+            out["budget"] = None  # JSON has no infinity
+        return out
+
+    def task(self, name: str) -> TaskReport | None:
+        return next((t for t in self.tasks if t.name == name), None)
 
 
 class AutorunService:
@@ -112,7 +134,7 @@ class AutorunService:
         sla: SlaService,
         rules: RuleService,
         translation: TranslationService,
-        passes: Sequence[tuple[str, Callable[[Actor], dict[str, Any]]]] = (),
+        passes: Sequence[tuple[str, Callable[[Actor], dict[str, Any]] | Sliced]] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -126,25 +148,39 @@ class AutorunService:
         self,
         actor: Actor,
         *,
-        budget: float = DEFAULT_BUDGET,
+        budget: float | None = DEFAULT_BUDGET,
         translate: bool = True,
         sla_slice: int = SLA_SLICE,
         translation_slice: int = TRANSLATION_SLICE,
+        slice_size: int = PASS_SLICE,
+        started: float | None = None,
     ) -> RunReport:
-        """One run within ``budget`` seconds; see the module docstring."""
+        """One run within ``budget`` seconds (None: no budget, every task to its end, as ``Desk.automate``
+        does by default); see the module docstring. ``started``: when the budget began on the service's
+        clock (the command's start, so opening the desk counts too); now by default."""
         self.store.require(actor, "manage_rules")
-        report = RunReport(budget=budget)
-        lock = DeskLock(self.store, "automate", ttl=int(budget) + LOCK_GRACE)
+        limit = math.inf if budget is None else float(budget)
+        report = RunReport(budget=limit)
+        ttl = UNBUDGETED_LOCK if budget is None else int(budget) + LOCK_GRACE
+        lock = DeskLock(self.store, "automate", ttl=ttl)
         try:
             lock.acquire()
         except Busy as exc:
             report.busy = str(exc)
             return report
         try:
-            clock = Budget(budget, self.clock)
+            clock = Budget(limit, self.clock, started)
             tasks: list[tuple[str, Callable[[Actor, Budget, TaskReport], None]]] = [
                 ("sla", lambda a, b, t: self._sla(a, b, t, sla_slice)),
-                *((name, self._one_pass(work)) for name, work in self.passes),
+                *(
+                    (
+                        name,
+                        self._slices(work.work, slice_size)
+                        if isinstance(work, Sliced)
+                        else self._one_pass(name, work),
+                    )
+                    for name, work in self.passes
+                ),
                 ("time_rules", self._time_rules),
             ]
             if translate:
@@ -221,13 +257,42 @@ class AutorunService:
 
     # ---- time rules, translation ---------------------------------------------------------------------
 
-    @staticmethod
-    def _one_pass(work: Callable[[Actor], dict[str, Any]]) -> Callable[[Actor, Budget, TaskReport], None]:
-        """A pass that is one slice: run whole when the budget allows it, its result as the detail."""
+    def _one_pass(
+        self, name: str, work: Callable[[Actor], dict[str, Any]]
+    ) -> Callable[[Actor, Budget, TaskReport], None]:
+        """A pass that is one slice: run whole when the budget allows it, its result as the detail. How long
+        it took is kept in the desk (``automate_state``), and a later run starts it only when that much is
+        left of its budget; a pass that needs more than a whole budget says so (``needs``) instead."""
 
         def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
+            took = self.state("passes")
+            needs = float(took.get(name, 0.0))
+            if clock.elapsed() + max(clock.slowest, needs) > clock.seconds - clock.reserve:
+                report.left = None
+                report.detail = {"needs": round(needs, 1)}
+                return
+            start = clock.clock()
             report.detail = clock.timed(lambda: work(actor)) or {}
             report.done = 1
+            took[name] = round(clock.clock() - start, 3)
+            self.save_state("passes", took)
+
+        return task
+
+    @staticmethod
+    def _slices(work: Callable[[Actor, int], int], size: int) -> Callable[[Actor, Budget, TaskReport], None]:
+        """A pass that works ``size`` items a call (and returns how many it did), called while the budget
+        allows; fewer than ``size`` means its backlog is done."""
+
+        def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
+            report.left = None
+            while clock.allows():
+                done = clock.timed(lambda: work(actor, size))
+                report.done += done
+                if done < size:
+                    report.left = 0
+                    break
+            report.detail = {"done": report.done}
 
         return task
 
@@ -266,3 +331,28 @@ class AutorunService:
                 "ON CONFLICT (task) DO UPDATE SET value = excluded.value",
                 [task, orjson.dumps(value).decode()],
             )
+
+
+def automate_summary(report: RunReport) -> dict[str, Any]:
+    """The answer of ``Desk.automate``: each task's figures under their usual names, plus ``complete``,
+    ``busy`` (another run held the desk: nothing was done) and ``left`` (per task, what did not fit)."""
+
+    def detail(name: str) -> dict[str, Any]:
+        task = report.task(name)
+        return {} if task is None else task.detail
+
+    sla, rules = detail("sla"), detail("time_rules")
+    return {
+        "handed_over": detail("handover").get("done", 0),
+        "near_breaches": sla.get("near_breaches", 0),
+        "breaches": sla.get("breaches", 0),
+        "time_rules_fired": rules.get("fired", {}),
+        "time_rule_errors": rules.get("errors", {}),
+        "windows_closed": rules.get("windows_closed", 0),
+        "shipments": detail("parcels"),
+        **detail("quality"),  # quality warnings, the scheduled HTML report
+        "translated": detail("translation").get("translated", 0),
+        "complete": report.complete,
+        "busy": report.busy,
+        "left": {t.name: t.left for t in report.tasks if t.left != 0},
+    }

@@ -174,19 +174,26 @@ def guess(text: str, languages: tuple[str, ...] | None = DEFAULT_LANGUAGES) -> L
     return _decide(clean(text), languages, None)
 
 
-def guess_many(texts: list[str], languages: tuple[str, ...] | None = DEFAULT_LANGUAGES) -> list[LanguageGuess | None]:
-    """:func:`guess` of each text, the same answers, with lingua's parallel detection over the texts the
-    phrasebook does not settle (intake of a batch of messages)."""
+def guess_many(
+    texts: list[str], languages: tuple[str, ...] | None = DEFAULT_LANGUAGES
+) -> list[LanguageGuess | None]:
+    """:func:`guess` of each text, the same answers, with lingua's parallel detection over the distinct
+    texts the phrasebook and the word votes do not settle (intake of a batch of messages, reprocess)."""
     cleaned = [clean(t) for t in texts]
-    judged = [c for c in cleaned if any(ch.isalpha() for ch in c)]
-    best = dict(zip(judged, detector(languages).detect_languages_in_parallel_of(judged), strict=True)) if judged else {}
-    return [_decide(c, languages, best) for c in cleaned]
+    unique = list(dict.fromkeys(c for c in cleaned if any(ch.isalpha() for ch in c)))
+    hints = {c: _hint(c, languages) for c in unique}
+    rest = [c for c in unique if hints[c] is None]
+    best = (
+        dict(zip(rest, detector(languages).detect_languages_in_parallel_of(rest), strict=True))
+        if rest
+        else {}
+    )
+    answers = {c: hints[c] or _decide(c, languages, best) for c in unique}
+    return [answers.get(c) for c in cleaned]
 
 
-def _decide(cleaned: str, languages: tuple[str, ...] | None, best_of: dict[str, Any] | None) -> LanguageGuess | None:
-    if not any(ch.isalpha() for ch in cleaned):
-        return None
-    d = detector(languages)
+def _hint(cleaned: str, languages: tuple[str, ...] | None) -> LanguageGuess | None:
+    """The answer of the phrasebook or the word votes, when they have one (None: ask lingua)."""
     allowed = None if languages is None else set(languages)
     for how, known in (
         ("phrasebook", lexicon().get(_key(cleaned), frozenset())),
@@ -197,8 +204,21 @@ def _decide(cleaned: str, languages: tuple[str, ...] | None, best_of: dict[str, 
         if len(known) == 1:
             return LanguageGuess(language=next(iter(known)), confidence=PHRASEBOOK_CONFIDENCE, detector=how)
         if known:
-            lang, confidence = _best_of(d, cleaned, known)
+            lang, confidence = _best_of(detector(languages), cleaned, known)
             return LanguageGuess(language=lang, confidence=confidence, detector=f"lingua+{how}")
+    return None
+
+
+def _decide(
+    cleaned: str, languages: tuple[str, ...] | None, best_of: dict[str, Any] | None
+) -> LanguageGuess | None:
+    if not any(ch.isalpha() for ch in cleaned):
+        return None
+    hint = _hint(cleaned, languages)
+    if hint is not None:
+        return hint
+    d = detector(languages)
+    allowed = None if languages is None else set(languages)
     # detect_language_of plus one confidence is ~15x faster than computing every language's value.
     best = d.detect_language_of(cleaned) if best_of is None else best_of[cleaned]
     if best is None:

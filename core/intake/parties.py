@@ -3,15 +3,21 @@ record by record, with one indexed lookup per shop and batch instead of one quer
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from crossdesk.customers.identity import normalise_email, normalise_phone
+from crossdesk.customers.service import _seller_sql
 from crossdesk.errors import DeskError
 from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, chunks, insert_many, next_id
 from crossdesk.models import Actor
 from crossdesk.store import Store
 from crossdesk.store.values import amounts, currency_code, required
+
+#: Phone validation is the costliest check of a buyer; a sync or a rerun meets the same numbers again.
+_phone = lru_cache(maxsize=65536)(normalise_phone)
 
 _PROFILE = ("name", "email", "phone", "country", "region", "language", "tier", "merged_into")
 
@@ -37,7 +43,7 @@ def upsert_customers(
                 "key": (row["platform"], row["shop_id"], ext),
                 "name": row.get("name") or "",
                 "email": normalise_email(row.get("email") or ""),
-                "phone": normalise_phone(row.get("phone") or "", country),
+                "phone": _phone(str(row.get("phone") or ""), country),
                 "country": country.upper(),
                 "region": str(row.get("region") or "").upper(),
                 "language": row.get("language") or "",
@@ -53,26 +59,19 @@ def upsert_customers(
             store, "customer_identities", "customer_id", (p["key"] for p in live)
         ).items()
     }
-    # Contact details of profiles the new identities may join (the lowest id wins, as in _match).
+    # Contact details of profiles the new identities may join: the lowest id among the buyers of the same
+    # seller (a shop's ``config.seller``), as in ``CustomerService._match``.
     emails = sorted({p["email"] for p in live if p["email"] and p["key"] not in identities})
     phones = sorted({p["phone"] for p in live if p["phone"] and p["key"] not in identities})
-    by_contact: dict[str, dict[str, int]] = {"email": {}, "phone": {}}
-    for column, values in (("email", emails), ("phone", phones)):
-        for part in chunks(values):
-            marks = ",".join("?" * len(part))
-            for value, cid in store.db.execute(
-                f"SELECT {column}, min(id) FROM customers WHERE {column} IN ({marks}) AND merged_into IS NULL "
-                f"GROUP BY {column}",
-                list(part),
-            ):
-                by_contact[column][value] = cid
+    contacts = _Contacts(store, [k[1] for k in identities] + [p["key"][1] for p in live])
+    contacts.load(emails, phones)
     profiles: dict[int, dict[str, Any]] = {
         cid: dict(zip(_PROFILE, values, strict=True))
         for cid, values in by_ids(
             store,
             "customers",
             ", ".join(_PROFILE),
-            [*identities.values(), *by_contact["email"].values(), *by_contact["phone"].values()],
+            [*identities.values(), *contacts.candidates()],
         ).items()
     }
     new_id = next_id(store, "customers")
@@ -88,9 +87,7 @@ def upsert_customers(
         customer_id = identities.get(key)
         if customer_id is None:
             outcome = "added"
-            customer_id = next(
-                (by_contact[c][p[c]] for c in ("email", "phone") if p[c] and p[c] in by_contact[c]), None
-            )
+            customer_id = contacts.match(p["email"], p["phone"], key[1])
             if customer_id is None:
                 customer_id, new_id = new_id, new_id + 1
                 profile = {
@@ -107,7 +104,7 @@ def upsert_customers(
                 }
                 created.append(profile)
                 profiles[customer_id] = {**profile, "merged_into": None}
-                _remember(by_contact, customer_id, p["email"], p["phone"])
+                contacts.remember(customer_id, p["email"], p["phone"], new=True)
                 audits.append(
                     (
                         "customer.create",
@@ -118,6 +115,7 @@ def upsert_customers(
                     )
                 )
             identities[key] = customer_id
+            contacts.joined(customer_id, key[1])
             new_identities.append(
                 {
                     "customer_id": customer_id,
@@ -151,7 +149,7 @@ def upsert_customers(
         if patch:
             current.update(patch)
             if current.get("merged_into") is None:
-                _remember(by_contact, customer_id, patch.get("email", ""), patch.get("phone", ""))
+                contacts.remember(customer_id, patch.get("email", ""), patch.get("phone", ""))
             patches.setdefault(customer_id, {}).update(patch, updated_at=now)
         results[i] = (customer_id, outcome)
     insert_many(store, "customers", created)
@@ -164,10 +162,77 @@ def upsert_customers(
     return results
 
 
-def _remember(by_contact: dict[str, dict[str, int]], customer_id: int, email: str, phone: str) -> None:
-    for column, value in (("email", email), ("phone", phone)):
-        if value and customer_id < by_contact[column].get(value, customer_id + 1):
-            by_contact[column][value] = customer_id
+class _Contacts:
+    """Profiles by exact e-mail and phone, with the sellers of their identities: a new identity joins the
+    lowest profile whose identities are all with its own shop's seller (buyers of different sellers are
+    never merged). Loaded once per batch; kept current as the batch creates profiles and identities."""
+
+    def __init__(self, store: Store, shop_ids: list[int]) -> None:
+        self.store = store
+        self.seller_of: dict[int, str] = {}
+        for part in chunks(sorted(set(shop_ids))):
+            marks = ",".join("?" * len(part))
+            self.seller_of.update(
+                store.db.execute(
+                    f"SELECT id, {_seller_sql().format(s='shops')} FROM shops WHERE id IN ({marks})",
+                    list(part),
+                )
+            )
+        self.ids: dict[str, dict[str, list[int]]] = {"email": {}, "phone": {}}
+        self.sellers: dict[int, set[str]] = {}
+
+    def load(self, emails: list[str], phones: list[str]) -> None:
+        store = self.store
+        for column, values in (("email", emails), ("phone", phones)):
+            for part in chunks(values):
+                marks = ",".join("?" * len(part))
+                for value, cid in store.db.execute(
+                    f"SELECT {column}, id FROM customers WHERE {column} IN ({marks}) AND {column} <> '' "
+                    f"AND merged_into IS NULL ORDER BY id",
+                    list(part),
+                ):
+                    self.ids[column].setdefault(value, []).append(cid)
+        wanted = sorted(self.candidates())
+        seller = _seller_sql().format(s="s")
+        for part in chunks(wanted):
+            marks = ",".join("?" * len(part))
+            for cid, name in store.db.execute(
+                f"SELECT i.customer_id, {seller} FROM customer_identities i JOIN shops s ON s.id = i.shop_id "
+                f"WHERE i.customer_id IN ({marks})",
+                list(part),
+            ):
+                self.sellers.setdefault(cid, set()).add(name)
+
+    def candidates(self) -> set[int]:
+        return {cid for column in self.ids.values() for ids in column.values() for cid in ids}
+
+    def match(self, email: str, phone: str, shop_id: int) -> int | None:
+        mine = {self.seller_of.get(shop_id, "")}
+        for column, value in (("email", email), ("phone", phone)):
+            for cid in self.ids[column].get(value, []) if value else []:
+                if self.sellers.get(cid, set()) <= mine:
+                    return cid
+        return None
+
+    def remember(self, customer_id: int, email: str, phone: str, *, new: bool = False) -> None:
+        """``customer_id`` (``new``: created by this batch) now has this e-mail and phone."""
+        if not new and customer_id not in self.sellers and (email or phone):
+            self.sellers[customer_id] = {
+                name
+                for (name,) in self.store.db.execute(
+                    f"SELECT {_seller_sql().format(s='s')} FROM customer_identities i JOIN shops s "
+                    "ON s.id = i.shop_id WHERE i.customer_id = ?",
+                    [customer_id],
+                )
+            }
+        for column, value in (("email", email), ("phone", phone)):
+            if value:
+                ids = self.ids[column].setdefault(value, [])
+                if customer_id not in ids:
+                    insort(ids, customer_id)
+
+    def joined(self, customer_id: int, shop_id: int) -> None:
+        self.sellers.setdefault(customer_id, set()).add(self.seller_of.get(shop_id, ""))
 
 
 _ORDER = (

@@ -85,7 +85,7 @@ def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int
             (
                 now,
                 actor.name,
-                actor.role.value,
+                actor.role_name,
                 action,
                 kind,
                 oid,
@@ -125,3 +125,31 @@ def update_many(store: Store, table: str, patches: Sequence[tuple[int, dict[str,
     for columns, args in groups.items():
         sets = ", ".join(f"{c} = ?" for c in columns)
         store.db.conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", args)
+
+
+def add_tags_many(
+    store: Store, actor: Actor, wanted: Sequence[tuple[int, Sequence[str]]], have: dict[int, set[str]]
+) -> dict[int, list[str]]:
+    """``TicketService.add_tags`` over many tickets: per ``(ticket_id, tags)`` the tags it lacks (``have``
+    holds those it has) are added in one ``executemany``, each ticket gets its ``ticket.tag`` audit row and
+    its ``ticket_updated`` event, as one by one. Returns the tags added per ticket."""
+    added: dict[int, list[str]] = {}
+    for ticket_id, tags in wanted:
+        present = have.setdefault(ticket_id, set())
+        for tag in tags:
+            tag = tag.strip().lower()
+            if tag and tag not in present:
+                present.add(tag)
+                added.setdefault(ticket_id, []).append(tag)
+    if not added:
+        return added
+    store.db.conn.executemany(
+        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+        [(tid, tag) for tid, tags in added.items() for tag in tags],
+    )
+    audit_many(
+        store, actor, [("ticket.tag", "ticket", tid, None, {"added": tags}) for tid, tags in added.items()]
+    )
+    for tid, tags in added.items():
+        store.emit(actor, "ticket_updated", "ticket", tid, changes={"tags": (None, tags)})
+    return added

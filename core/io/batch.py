@@ -19,7 +19,7 @@ from typing import Any
 
 from crossdesk.api import Desk, DeskError
 from crossdesk.errors import PermissionDenied
-from crossdesk.intake.sql import by_platform_key, chunks
+from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
 from crossdesk.io.records import (
     RecordError,
@@ -180,18 +180,19 @@ class BatchImporter:
                 if not items_:
                     continue
                 results = method([row for _, _, row in items_])
-                have = self._have_tags(
-                    [
-                        r[0]
-                        for (_, _, row), r in zip(items_, results, strict=True)
-                        if row.get("tags") and not isinstance(r, Exception)
-                    ]
+                tagged = [
+                    (r[0], row["tags"])
+                    for (_, _, row), r in zip(items_, results, strict=True)
+                    if part == "ticket" and row.get("tags") and not isinstance(r, Exception)
+                ]
+                added = add_tags_many(
+                    self.desk.store, self.actor, tagged, self._have_tags([t for t, _ in tagged])
                 )
                 for (number, line, row), result in zip(items_, results, strict=True):
                     if isinstance(result, Exception):
                         failed[number] = self._reason(line, result)
                     elif part == "ticket":
-                        changed = result[1] | self._tags(result[0], row["tags"], have.get(result[0], set()))
+                        changed = result[1] or result[0] in added
                         done[number] = ("ticket", "updated" if changed else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
@@ -209,12 +210,6 @@ class BatchImporter:
             ):
                 have.setdefault(tid, set()).add(tag)
         return have
-
-    def _tags(self, ticket_id: int, tags: list[str], have: set[str]) -> bool:
-        """Tags through ``desk.add_tags`` (audited, raising ``ticket_updated``), when some are missing."""
-        if not tags or all(t.strip().lower() in have for t in tags):
-            return False
-        return bool(self.desk.add_tags(self.actor, ticket_id, tags))
 
     # ---- the checks of each record type (those of Importer, without touching the desk) -----------------
 

@@ -33,6 +33,7 @@ class RoutingService(Protocol):
     tickets: TicketService
     team: TeamService
 
+
 OPEN = int(TicketStatus.SOLVED)
 
 
@@ -172,9 +173,13 @@ class Handover:
     next_shift: int | None
 
 
-def handover(svc: RoutingService, actor: Actor, *, to_agent: int | None = None) -> list[Handover]:
+def handover(
+    svc: RoutingService, actor: Actor, *, to_agent: int | None = None, limit: int | None = None
+) -> list[Handover]:
     """Hand over the due tickets of every active agent off shift now (see the module). Needs "bulk"
-    (it moves many tickets); safe to run as often as you like (``crossdesk automate`` runs it)."""
+    (it moves many tickets); safe to run as often as you like (``crossdesk automate`` runs it). With
+    ``limit``, at most that many tickets (a slice: the next call goes on with those left, as the handed
+    ones are no longer the agent's)."""
     store = svc.store
     store.require(actor, "reply")
     store.require(actor, "bulk")
@@ -186,11 +191,13 @@ def handover(svc: RoutingService, actor: Actor, *, to_agent: int | None = None) 
         for agent_id, week in weeks.items():
             if not week.shifts or week.on_shift(now) or agent_id == to_agent:
                 continue
+            if limit is not None and len(done) >= limit:
+                break
             nxt = week.next_start(now)
             rows = store.db.execute(
                 "SELECT id, sla_due, team_id FROM tickets WHERE assignee_id = ? AND status < ? "
-                "AND sla_due IS NOT NULL AND (? IS NULL OR sla_due < ?) ORDER BY sla_due",
-                [agent_id, OPEN, nxt, nxt],
+                "AND sla_due IS NOT NULL AND (? IS NULL OR sla_due < ?) ORDER BY sla_due LIMIT ?",
+                [agent_id, OPEN, nxt, nxt, -1 if limit is None else limit - len(done)],
             ).fetchall()
             for ticket_id, due, team in rows:
                 when = "" if nxt is None else f", before their next shift at {_utc(nxt)}"

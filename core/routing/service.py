@@ -454,9 +454,12 @@ class RoutingService:
         """A supervisor moves a ticket to an agent or a team's queue, with a reason."""
         hands.move(self, actor, ticket_id, agent_id=agent_id, team_id=team_id, reason=reason)
 
-    def handover(self, actor: Actor, *, to_agent: int | None = None) -> list[hands.Handover]:
-        """Shift-end hand-over of the agents off shift now (see :mod:`crossdesk.routing.hands`)."""
-        return hands.handover(self, actor, to_agent=to_agent)
+    def handover(
+        self, actor: Actor, *, to_agent: int | None = None, limit: int | None = None
+    ) -> list[hands.Handover]:
+        """Shift-end hand-over of the agents off shift now (see :mod:`crossdesk.routing.hands`); ``limit``:
+        at most that many tickets this call."""
+        return hands.handover(self, actor, to_agent=to_agent, limit=limit)
 
     def loads(self, actor: Actor) -> list[hands.Load]:
         """Each active agent's open tickets against capacity, and whether on shift now."""

@@ -29,6 +29,7 @@ from crossdesk.aftersales import CaseService
 from crossdesk.customers import CustomerService
 from crossdesk.errors import DeskError
 from crossdesk.intake import IntakeService
+from crossdesk.intake.sql import by_platform_key
 from crossdesk.models import Actor
 from crossdesk.orders import OrderService, Rates
 from crossdesk.store import Store
@@ -235,17 +236,42 @@ class SyncEngine:
     def _store_message_page(
         self, shop: Mapping[str, Any], records: list[Mapping[str, Any]], res: ResourceResult
     ) -> None:
-        """A page of buyer messages through bulk intake (``desk.intake``): their buyers one by one (each
-        in its own savepoint), then the messages set-based, with the pipeline run over the page."""
-        rows, kept = [], []
+        """A page of buyer messages through bulk intake (``desk.intake``): each record checked, then the
+        page's buyers matched and written together (``intake.customers``: one indexed lookup per page),
+        its orders looked up together, then the messages set-based, with the pipeline run over the page.
+        A record refused at any step is audited and skipped; nothing of it is written."""
+        assert self.intake is not None
+        checked: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, Any] | None, str]] = []
         for record in records:
             try:
-                with self.store.tx():
-                    rows.append(self._message_row(shop, record))
-                kept.append(record)
-            except (DeskError, KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
+                order = record.get("order_external_id")
+                checked.append(
+                    (
+                        record,
+                        self._message_row(shop, record),
+                        self._customer_row(shop, record.get("customer")),
+                        str(order or ""),
+                    )
+                )
+            except (DeskError, KeyError, TypeError, ValueError) as exc:
                 self._reject(shop, "messages", record, exc, res)
-        assert self.intake is not None
+        buyers = [buyer for _, _, buyer, _ in checked if buyer is not None]
+        answers = iter(self.intake.customers(self.actor, buyers) if buyers else [])
+        orders = by_platform_key(
+            self.store, "orders", "id", {(shop["platform"], shop["id"], o) for _, _, _, o in checked if o}
+        )
+        rows, kept = [], []
+        for record, row, buyer, order in checked:
+            if buyer is not None:
+                answer = next(answers)
+                if isinstance(answer, Exception):
+                    self._reject(shop, "messages", record, answer, res)
+                    continue
+                row["customer_id"] = answer[0]
+            found = orders.get((shop["platform"], shop["id"], order)) if order else None
+            row["order_id"] = None if found is None else found[0]
+            rows.append(row)
+            kept.append(record)
         for record, result in zip(kept, self.intake.messages(self.actor, rows), strict=True):
             if isinstance(result, Exception):
                 self._reject(shop, "messages", record, result, res)
@@ -253,6 +279,7 @@ class SyncEngine:
                 res.new += 1
 
     def _message_row(self, shop: Mapping[str, Any], rec: Mapping[str, Any]) -> dict[str, Any]:
+        """The message of a record, its buyer and order not yet resolved."""
         return {
             "platform": shop["platform"],
             "shop_id": shop["id"],
@@ -260,8 +287,8 @@ class SyncEngine:
             "external_id": str(rec["external_id"]),
             "body": rec["body"],
             "created_at": int(rec["created_at"]),
-            "customer_id": self._customer(shop, rec.get("customer")),
-            "order_id": self._order_id(shop, rec.get("order_external_id")),
+            "customer_id": None,
+            "order_id": None,
             "subject": rec.get("subject") or "",
             "language": rec.get("language") or "",
             "author": rec.get("author") or "",
@@ -309,6 +336,12 @@ class SyncEngine:
     def _customer(self, shop: Mapping[str, Any], customer: Any) -> int | None:
         """The desk's buyer for a record's ``customer``: a dict (``external_id`` and what the platform tells
         of the buyer), or the buyer's platform id alone (text or a number)."""
+        row = self._customer_row(shop, customer)
+        return None if row is None else self.customers.upsert(self.actor, **row)
+
+    @staticmethod
+    def _customer_row(shop: Mapping[str, Any], customer: Any) -> dict[str, Any] | None:
+        """A record's ``customer`` as ``CustomerService.upsert`` takes it (None: the record names none)."""
         if customer is None or customer == "":
             return None
         if isinstance(customer, str | int) and not isinstance(customer, bool):
@@ -317,19 +350,15 @@ class SyncEngine:
             raise TypeError(f"customer must be a dict or the buyer's id, not {type(customer).__name__}")
         if not customer.get("external_id"):
             return None
-        return self.customers.upsert(
-            self.actor,
-            platform=shop["platform"],
-            shop_id=shop["id"],
-            external_id=str(customer["external_id"]),
-            name=customer.get("name") or "",
-            email=customer.get("email") or "",
-            phone=customer.get("phone") or "",
-            country=customer.get("country") or "",
-            region=customer.get("region") or "",
-            language=customer.get("language") or "",
-            handle=customer.get("handle") or "",
-        )
+        return {
+            "platform": shop["platform"],
+            "shop_id": shop["id"],
+            "external_id": str(customer["external_id"]),
+            **{
+                k: customer.get(k) or ""
+                for k in ("name", "email", "phone", "country", "region", "language", "handle")
+            },
+        }
 
     def _order_id(self, shop: Mapping[str, Any], external_id: str | None) -> int | None:
         if not external_id:

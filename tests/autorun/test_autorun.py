@@ -232,3 +232,53 @@ def test_two_processes_never_work_the_same_desk(tmp_path):
     assert holder.stdout.read().strip() == "released"
     ran = CliRunner().invoke(cli, ["automate", "--db", str(db), "--budget", "5"])
     assert ran.exit_code == 0 and ran.output.startswith("SLA: 0 breach(es)")
+
+
+def test_desk_automate_goes_through_the_locked_budgeted_run(h):
+    _policy(h)
+    for i in range(7):
+        h.ticket(f"where is my order {i}")
+    h.clock.advance(3 * 3600)
+    # Without a budget: every task to its end, the usual figures, one audited run.
+    result = h.desk.automate(h.admin)
+    assert result["breaches"] == 7 and result["complete"] and result["left"] == {}
+    runs = h.desk.db.execute("SELECT after FROM audit WHERE action = 'automate.run'").fetchall()
+    assert len(runs) == 1 and '"budget":null' in runs[0][0]
+    assert h.desk.automate(h.admin)["breaches"] == 0  # incremental: nothing changed since
+    # Another run holding the desk's lock: this one does nothing and says so.
+    lock = DeskLock(h.desk.store, "automate", ttl=60, owner="other run")
+    lock.acquire()
+    try:
+        busy = h.desk.automate(h.admin)
+        assert "other run" in busy["busy"] and not busy["complete"]
+    finally:
+        lock.release()
+    # A budget of zero seconds starts nothing: every task is left for the next run.
+    cut = h.desk.automate(h.admin, budget=0)
+    assert not cut["complete"] and set(cut["left"]) >= {"sla", "time_rules"}
+
+
+def test_a_one_slice_pass_longer_than_what_is_left_waits_and_says_what_it_needs(h):
+    ticks = Ticks()
+
+    def slow_pass(actor):
+        ticks.now += 7.0  # the first time, its length is unknown: it runs
+        return {"ran": True}
+
+    service = AutorunService(
+        h.desk.store,
+        sla=h.desk.sla,
+        rules=h.desk.rules,
+        translation=h.desk.translation,
+        passes=(("quality", slow_pass),),
+        clock=ticks,
+    )
+    first = service.run(h.admin, budget=10, translate=False)
+    assert first.task("quality").done == 1 and service.state("passes")["quality"] == 7.0
+    ticks.now = 100.0
+    second = service.run(h.admin, budget=5, translate=False)  # 7 s do not fit in 5: not started
+    quality = second.task("quality")
+    assert quality.done == 0 and quality.left is None and quality.detail == {"needs": 7.0}
+    assert ticks.now == 100.0 and second.elapsed <= 5 and not second.complete
+    third = service.run(h.admin, budget=20, translate=False)
+    assert third.task("quality").done == 1 and third.complete

@@ -154,3 +154,40 @@ def test_messages_are_buyer_messages_and_returns_become_cases(canned: Any) -> No
     assert cases["R-1"]["type"] == "return" and cases["R-1"]["reason"] == "size - too small"
     assert cases["R-1"]["requested_minor"] == 900 and len(cases["R-1"]["lines"]) == 1
     assert cases["R-2"]["state"] == "requested" and cases["R-2"]["order_id"] is None
+
+
+def test_a_message_page_matches_its_buyers_together_as_one_by_one(canned: Any) -> None:
+    canned.plugin.orders = [_order("O-1", customer={"external_id": "u-1", "email": "ren@example.jp"})]
+    base = {"body": "荷物はどこですか", "created_at": 1_765_000_100}
+    canned.plugin.messages = [
+        {**base, "thread_id": "t1", "external_id": "m1", "customer": "u-1", "order_external_id": "O-1"},
+        # a new identity with the e-mail of u-1's profile joins it, on the same page twice
+        {
+            **base,
+            "thread_id": "t2",
+            "external_id": "m2",
+            "customer": {"external_id": "u-9", "email": "REN@example.jp"},
+        },
+        {**base, "thread_id": "t3", "external_id": "m3", "customer": {"external_id": "u-9", "name": "Ren"}},
+        {**base, "thread_id": "t4", "external_id": "m4", "customer": ["u-1"]},  # refused, alone
+        {
+            **base,
+            "thread_id": "t5",
+            "external_id": "m5",
+            "customer": {"external_id": "u-5"},
+            "order_external_id": "nope",
+        },
+        {"thread_id": "t6", "external_id": "m6", "customer": {"external_id": "u-6"}},  # no body: refused
+    ]
+    result = canned.sync()
+    messages = result.resources["messages"]
+    assert messages.new == 4 and messages.rejected == 2
+    assert sorted(r["external_id"] for r in canned.rejected()) == ["m4", "m6"]
+    buyers = {c["identity"]: c for c in canned.customers()}
+    assert "u-6" not in buyers  # nothing of a refused record is written
+    assert buyers["u-9"]["id"] == buyers["u-1"]["id"] and buyers["u-1"]["name"] == "Ren"
+    tickets = {t["external_id"]: t for t in canned.tickets()}
+    order = canned.orders()[0]
+    assert tickets["t1"]["order_id"] == order["id"] and tickets["t5"]["order_id"] is None
+    assert {tickets[t]["customer_id"] for t in ("t1", "t2", "t3")} == {buyers["u-1"]["id"]}
+    assert tickets["t5"]["customer_id"] == buyers["u-5"]["id"]

@@ -160,3 +160,22 @@ def test_loads(td):
     loads = {x.name: x for x in td.desk.routing.loads(ADMIN)}
     assert (loads["ana"].open, loads["ana"].capacity, loads["ana"].on_shift) == (1, 2, True)
     assert loads["off"].on_shift is False
+
+
+def test_handover_in_slices_and_within_automate_budget(td, clock):
+    # Monday 10:00 UTC: the shifts of Ann and Ben (06:00-09:00) are over.
+    ann = td.agent("ann", ["en"], shifts="mon-fri 06:00-09:00")
+    ben = td.agent("ben", ["en"], shifts="mon-fri 06:00-09:00")
+    now = td.desk.now()
+    due = [td.ticket("en", assignee=a, sla_due=now + 60 * i) for i in range(5) for a in (ann, ben)]
+    first = td.desk.routing.handover(ADMIN, limit=3)
+    assert len(first) == 3
+    rest = td.desk.routing.handover(ADMIN, limit=100)
+    assert sorted(d.ticket_id for d in first + rest) == sorted(due)  # each ticket once, none left
+    assert all(td.assignee(t) is None for t in due)
+
+    more = [td.ticket("en", assignee=ann, sla_due=now + 60) for _ in range(7)]
+    result = td.desk.autorun.run(ADMIN, budget=None, translate=False, slice_size=2)
+    handover = result.task("handover")
+    assert handover.done == len(more) and handover.left == 0
+    assert all(td.assignee(t) is None for t in more)
