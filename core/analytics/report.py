@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from crossdesk.analytics import dimensions as dims
+from crossdesk.analytics.rollup import Rollups
 from crossdesk.errors import DeskError
 from crossdesk.store import Store
 
@@ -127,6 +128,7 @@ class Reports:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.rollups = Rollups(store)
 
     def timezone(self) -> str:
         """The desk's time zone: the ``timezone`` setting, else the SLA calendar's, else UTC."""
@@ -135,13 +137,10 @@ class Reports:
             tz = (self.store.get_setting("sla_calendar", None) or {}).get("timezone", "UTC")
         return str(tz or "UTC")
 
-    def build(
-        self,
-        since: int | None = None,
-        until: int | None = None,
-        by: Sequence[str] = (),
-        metrics: Sequence[str] | None = None,
+    def _setup(
+        self, since: int | None, until: int | None, by: Sequence[str], metrics: Sequence[str] | None
     ) -> Report:
+        """The empty report of a request, validated (a clear error for a bad period, metric or dimension)."""
         now = self.store.now()
         until = now + 1 if until is None else int(until)
         since = until - 28 * DAY if since is None else int(since)
@@ -153,25 +152,39 @@ class Reports:
                 raise DeskError(f"unknown metric {m!r}; known: {', '.join((*METRICS, *EXTRA_METRICS))}")
         by = dims.check(by)
         tz_name = self.timezone()
-        tz = dims.zone(tz_name)
-        report = Report(since, until, now, tz_name, list(by), wanted)
-        columns = {r[1] for r in self.store.db.execute("PRAGMA table_info(customers)")}
-        plain = [d for d in by if d not in dims.TIME_BUCKETS]
-        bucket = next((d for d in by if d in dims.TIME_BUCKETS), None)
-        select = ", ".join(f"COALESCE({dims.sql_for(d, columns)}, '')" for d in plain)
-        join = dims.SKU_JOIN if "sku" in plain else ""
-        distinct = "DISTINCT " if "sku" in plain else ""
+        dims.zone(tz_name)
+        return Report(since, until, now, tz_name, list(by), wanted)
 
-        def keyed(cols: list[tuple], n: int, width: int, when: np.ndarray) -> np.ndarray:
-            keys = np.empty((n, len(by)), dtype=object)
-            for j, d in enumerate(by):
-                if d == bucket:
-                    keys[:, j] = dims.buckets(when, d, tz)
-                elif n:
-                    column = np.array(cols[width + plain.index(d)], dtype=object)
-                    column[column == ""] = dims.NONE
-                    keys[:, j] = column
-            return keys
+    def build(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """The report from the day rollups (refreshed first): what every caller uses."""
+        from crossdesk.analytics.columnar import from_rollups
+
+        report = self._setup(since, until, by, metrics)
+        self.rollups.refresh()
+        parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
+        if "refunds" in report.metrics:
+            self._refunds_for(parts, report)
+        return self._finish(report, parts)
+
+    def build_direct(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """The same report computed from ``ticket_facts`` and ``tickets`` row by row, without the
+        rollups: the reference the rollups are tested and benchmarked against."""
+        report = self._setup(since, until, by, metrics)
+        since, until, now, by, wanted = report.since, report.until, report.now, report.by, report.metrics
+        select, join, distinct, plain, _ = self._query_parts(by)
+        keyed = self._keyer(report)
 
         db = self.store.db
         if -int(db.execute("PRAGMA cache_size").fetchone()[0]) < CACHE_KIB:
@@ -214,6 +227,42 @@ class Reports:
             )
         if "refunds" in wanted:
             self._refunds(parts, since, until, select, join, distinct, keyed)
+        return self._finish(report, parts)
+
+    def _query_parts(self, by: list[str]) -> tuple[str, str, str, list[str], str | None]:
+        columns = {r[1] for r in self.store.db.execute("PRAGMA table_info(customers)")}
+        plain = [d for d in by if d not in dims.TIME_BUCKETS]
+        bucket = next((d for d in by if d in dims.TIME_BUCKETS), None)
+        select = ", ".join(f"COALESCE({dims.sql_for(d, columns)}, '')" for d in plain)
+        join = dims.SKU_JOIN if "sku" in plain else ""
+        distinct = "DISTINCT " if "sku" in plain else ""
+        return select, join, distinct, plain, bucket
+
+    def _keyer(self, report: Report) -> Callable[[list[tuple], int, int, np.ndarray], np.ndarray]:
+        """Rows' group keys (object array, one column per dimension) from their dimension columns."""
+        by = report.by
+        _, _, _, plain, bucket = self._query_parts(by)
+        tz = dims.zone(report.timezone)
+
+        def keyed(cols: list[tuple], n: int, width: int, when: np.ndarray) -> np.ndarray:
+            keys = np.empty((n, len(by)), dtype=object)
+            for j, d in enumerate(by):
+                if d == bucket:
+                    keys[:, j] = dims.buckets(when, d, tz)
+                elif n:
+                    column = np.array(cols[width + plain.index(d)], dtype=object)
+                    column[column == ""] = dims.NONE
+                    keys[:, j] = column
+            return keys
+
+        return keyed
+
+    def _refunds_for(self, parts: dict, report: Report) -> None:
+        select, join, distinct, _, _ = self._query_parts(report.by)
+        self._refunds(parts, report.since, report.until, select, join, distinct, self._keyer(report))
+
+    def _finish(self, report: Report, parts: dict) -> Report:
+        by, wanted = report.by, report.metrics
         zero = _empty(wanted)
         for key in sorted(parts, key=lambda k: tuple(str(x) for x in k)):
             entry = {**zero, **parts[key]}

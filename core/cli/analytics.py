@@ -56,7 +56,7 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--quality", is_flag=True, help="Complaint and return rates per SKU, now and before, and the warnings."
 )
-@click.option("--rebuild", is_flag=True, help="Recompute every ticket's facts first (after a bulk load).")
+@click.option("--rebuild", is_flag=True, help="Recompute every ticket's facts and the day rollups first (after a bulk load).")
 def report(
     db_path: Path | None,
     since: str | None,
@@ -90,6 +90,8 @@ def report(
         if rebuild:
             n = desk.analytics.facts.rebuild(actor)
             click.echo(f"facts recomputed for {n:,} tickets", err=True)
+            days = desk.analytics.rollups.rebuild(actor)
+            click.echo(f"rollups rebuilt for {days:,} days", err=True)
         tz = dimensions.zone(desk.analytics.reports.timezone())
         start = dimensions.parse_time(since, tz) if since else None
         end = dimensions.parse_time(until, tz) if until else None

@@ -31,6 +31,7 @@ from crossdesk.store.migrations import (
     m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
+    m0180_analytics_rollups,
 )
 
 #: Every migration module, oldest first.
@@ -61,4 +62,5 @@ MODULES = (
     m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
+    m0180_analytics_rollups,
 )
