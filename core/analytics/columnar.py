@@ -9,6 +9,7 @@ sorting integer codes once, and every group summarised by the same function as t
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,20 +62,27 @@ def _rows_and_keys(
 
 
 def _groups(
-    n: int, codes: list[np.ndarray], labels: list[list[str]], fn: Callable[[np.ndarray, tuple], None]
+    arrays: dict[str, np.ndarray],
+    codes: list[np.ndarray],
+    labels: list[list[str]],
+    fn: Callable[[dict[str, np.ndarray], tuple], None],
 ) -> None:
-    """``fn(positions, key)`` for all rows (``__total__``) and, when grouped, for every group."""
-    fn(np.arange(n), ("__total__",))
+    """``fn(columns of the group, key)`` for all rows (``__total__``) and, when grouped, for every group
+    (the rows sorted by group once, each group a slice)."""
+    fn(arrays, ("__total__",))
+    n = len(next(iter(arrays.values()))) if arrays else 0
     if not codes or n == 0:
         return
     sizes = [max(1, len(lab)) for lab in labels]
     combined = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
     order = np.argsort(combined, kind="stable")
     ranked = combined[order]
-    cuts = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
-    for pos in np.split(order, cuts):
-        first = pos[0]
-        fn(pos, tuple(labels[j][int(codes[j][first])] for j in range(len(codes))))
+    starts = np.concatenate([[0], np.flatnonzero(ranked[1:] != ranked[:-1]) + 1, [n]])
+    ordered = {name: a[order] for name, a in arrays.items()}
+    for lo, hi in itertools.pairwise(starts):
+        first = order[lo]
+        key = tuple(labels[j][int(codes[j][first])] for j in range(len(codes)))
+        fn({name: a[lo:hi] for name, a in ordered.items()}, key)
 
 
 def cohort_arrays(cols: Columns, rows: np.ndarray, now: int) -> dict[str, np.ndarray]:
@@ -103,7 +111,7 @@ def from_rollups(
     since, until, now, by, wanted = report.since, report.until, report.now, report.by, report.metrics
     tz = dims.zone(report.timezone)
     cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds")]
-    if "backlog" in wanted:
+    if "backlog" in wanted or "refunds" in wanted:  # open tickets and refunded ones may be of any day
         cols = rollups.load()
     else:
         cols = rollups.load(since // DAY, (until - 1) // DAY)
@@ -113,26 +121,83 @@ def from_rollups(
     if cohort_metrics:
         idx = np.flatnonzero((cols.flag("facts") == 1) & (created >= since) & (created < until))
         rows, codes, labels = _rows_and_keys(cols, idx, by, tz, values)
-        arrays = cohort_arrays(cols, rows, now)
         extra = {m: extra_metrics[m](store, since, until) for m in cohort_metrics if m in extra_metrics}
         _groups(
-            len(rows),
+            cohort_arrays(cols, rows, now),
             codes,
             labels,
-            lambda pos, key: parts.setdefault(key, {}).update(
-                summarise({n: a[pos] for n, a in arrays.items()}, cohort_metrics, extra, now)
-            ),
+            lambda c, key: parts.setdefault(key, {}).update(summarise(c, cohort_metrics, extra, now)),
         )
     if "backlog" in wanted:
         idx = np.flatnonzero(cols.flag("open") == 1)
         rows, codes, labels = _rows_and_keys(cols, idx, by, tz, values)
-        ages = now - created[rows]
         _groups(
-            len(rows),
+            {"age": now - created[rows]},
             codes,
             labels,
-            lambda pos, key: parts.setdefault(key, {}).update(
-                backlog={"count": len(pos), "age": dims.stats(ages[pos])}
+            lambda c, key: parts.setdefault(key, {}).update(
+                backlog={"count": len(c["age"]), "age": dims.stats(c["age"])}
             ),
         )
+    if "refunds" in wanted:
+        _refunds(store, cols, report, tz, values, parts)
     return parts
+
+
+def _refunds(
+    store: Store, cols: Columns, report: Any, tz: ZoneInfo, values: Mapping[int, str], parts: dict
+) -> None:
+    """Refunds made in the period, grouped by their ticket's dimensions (read from the rollups, which hold
+    every ticket) and by the day they were made."""
+    rows = store.db.execute(
+        "SELECT r.created_at, r.currency, r.amount_minor, c.ticket_id, "
+        "COALESCE(rt.usd_per_unit, 0) / (CASE COALESCE(rt.minor_digits, 2) WHEN 0 THEN 1 WHEN 3 THEN 1000 "
+        "ELSE 100 END) FROM refunds r JOIN cases c ON c.id = r.case_id "
+        "LEFT JOIN rates rt ON rt.currency = r.currency WHERE r.created_at >= ? AND r.created_at < ?",
+        [report.since, report.until],
+    ).fetchall()
+    factors = {r[1]: r[4] for r in rows}
+    currencies = sorted(factors)
+    when = np.array([r[0] for r in rows], dtype=np.float64)
+    currency = np.array([currencies.index(r[1]) for r in rows], dtype=np.int64)
+    amount = np.array([r[2] for r in rows], dtype=np.int64)
+    ticket = np.array([-1 if r[3] is None else r[3] for r in rows], dtype=np.int64)
+    # the rollup row of each refund's ticket (-1: no ticket, every dimension "none")
+    ids = cols.num("id").astype(np.int64)
+    row = np.full(len(rows), -1, dtype=np.int64)
+    if len(ids):
+        by_id = np.argsort(ids, kind="stable")
+        cand = by_id[np.searchsorted(ids, ticket, sorter=by_id).clip(0, len(ids) - 1)]
+        row = np.where((ticket >= 0) & (ids[cand] == ticket), cand, -1)
+    pick = np.arange(len(rows))
+    sku = None
+    if "sku" in report.by:
+        pairs = cols.skus
+        lo = np.searchsorted(pairs[:, 0], row, side="left")
+        hi = np.searchsorted(pairs[:, 0], row, side="right")
+        counts = np.where(row >= 0, hi - lo, 0)
+        pick = np.repeat(pick, counts)
+        start = np.repeat(np.cumsum(counts) - counts, counts)
+        sku = pairs[np.arange(len(pick)) - start + np.repeat(lo, counts), 1]
+    codes, labels = [], []
+    for d in report.by:
+        if d in dims.TIME_BUCKETS:
+            c, lab = bucket_codes(when[pick], d, tz)
+            codes.append(c)
+            labels.append(lab)
+            continue
+        if d == "sku":
+            raw = sku
+        else:
+            raw = np.where(row[pick] >= 0, cols.dim(d)[np.maximum(row[pick], 0)], -1)  # -1: "none"
+        uniq, inverse = np.unique(raw, return_inverse=True)
+        codes.append(inverse.ravel())
+        labels.append([values.get(int(u), "") or dims.NONE for u in uniq])
+
+    def one(c: dict[str, np.ndarray], key: tuple) -> None:
+        sums = np.bincount(c["currency"], weights=c["amount"], minlength=len(currencies))
+        counts = np.bincount(c["currency"], minlength=len(currencies))
+        per = {currencies[i]: int(np.rint(sums[i])) for i in range(len(currencies)) if counts[i]}
+        parts.setdefault(key, {})["refunds"] = dims.refund_summary(len(c["amount"]), per, factors)
+
+    _groups({"currency": currency[pick], "amount": amount[pick]}, codes, labels, one)

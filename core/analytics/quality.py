@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from crossdesk.analytics.sales import SkuSales
 from crossdesk.models import Actor
 from crossdesk.store import Store
 
@@ -126,6 +127,8 @@ class Quality:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.sales = SkuSales(store)
+        self._memo: dict[tuple, dict] = {}
 
     def settings(self) -> dict[str, Any]:
         return {**DEFAULTS, **(self.store.get_setting("quality_warnings", None) or {})}
@@ -135,19 +138,36 @@ class Quality:
 
     def _counts(self, start: int, end: int) -> dict[str, dict]:
         """Per kind: {(sku, platform): [events, exposure, ticket ids]} for the orders placed in
-        [start, end) (platform '' holds every marketplace together)."""
+        [start, end) (platform '' holds every marketplace together). Kept while the desk is unchanged, so
+        ``rates`` and ``detect`` one after the other count each window once."""
+        db = self.store.db
+        self.sales.refresh()  # before the version: its writes would change it
+        version = (
+            start,
+            end,
+            tuple(self._intents()),
+            db.conn.total_changes,
+            db.execute("PRAGMA data_version").fetchone()[0],
+        )
+        if version not in self._memo:
+            if len(self._memo) > 8:
+                self._memo.clear()
+            self._memo[version] = self._count(start, end)
+        return self._memo[version]
+
+    def _count(self, start: int, end: int) -> dict[str, dict]:
         db = self.store.db
         intents = self._intents()
         marks = ",".join("?" * len(intents))
         out: dict[str, dict] = {
-            "complaints": defaultdict(lambda: [0, 0, []]),
-            "returns": defaultdict(lambda: [0, 0, []]),
+            "complaints": defaultdict(lambda: [0, 0, set()]),
+            "returns": defaultdict(lambda: [0, 0, set()]),
         }
         seen: set[tuple] = set()
         for sku, platform, oid, tid in db.execute(
             "SELECT l.sku, o.platform, o.id, t.id FROM orders o JOIN order_lines l ON l.order_id = o.id "
             f"JOIN tickets t ON t.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
-            f"AND t.intent IN ({marks}) ORDER BY t.id",
+            f"AND t.intent IN ({marks})",
             [start, end, *intents],
         ):
             for key in ((sku, platform), (sku, "")):
@@ -155,13 +175,8 @@ class Quality:
                 if (key, oid) not in seen:  # orders with a complaint, not complaints: a rate of orders
                     seen.add((key, oid))
                     entry[0] += 1
-                if tid not in entry[2]:
-                    entry[2].append(tid)
-        for sku, platform, orders, units in db.execute(
-            "SELECT l.sku, o.platform, COUNT(DISTINCT o.id), SUM(l.quantity) FROM orders o "
-            "JOIN order_lines l ON l.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? GROUP BY 1, 2",
-            [start, end],
-        ):
+                entry[2].add(tid)
+        for (sku, platform), (orders, units) in self.sales.counts(start, end).items():
             for key in ((sku, platform), (sku, "")):
                 out["complaints"][key][1] += orders
                 out["returns"][key][1] += units
@@ -176,8 +191,11 @@ class Quality:
             for key in ((sku, platform), (sku, "")):
                 entry = out["returns"][key]
                 entry[0] += units  # a unit returned, then refunded, counts once
-                if tid is not None and tid not in entry[2]:
-                    entry[2].append(tid)
+                if tid is not None:
+                    entry[2].add(tid)
+        for kind in out.values():
+            for entry in kind.values():
+                entry[2] = sorted(entry[2])
         return out
 
     def rates(self, actor: Actor, *, now: int | None = None) -> list[dict[str, Any]]:

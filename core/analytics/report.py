@@ -168,8 +168,6 @@ class Reports:
         report = self._setup(since, until, by, metrics)
         self.rollups.refresh()
         parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
-        if "refunds" in report.metrics:
-            self._refunds_for(parts, report)
         return self._finish(report, parts)
 
     def build_direct(
@@ -257,10 +255,6 @@ class Reports:
 
         return keyed
 
-    def _refunds_for(self, parts: dict, report: Report) -> None:
-        select, join, distinct, _, _ = self._query_parts(report.by)
-        self._refunds(parts, report.since, report.until, select, join, distinct, self._keyer(report))
-
     def _finish(self, report: Report, parts: dict) -> Report:
         by, wanted = report.by, report.metrics
         zero = _empty(wanted)
@@ -326,18 +320,14 @@ class Reports:
         created = _col(raw, 1)
         keys = keyed(raw, len(rows), 5, created)
 
+        factors = {r[2]: r[4] for r in rows}
+
         def one(idx: np.ndarray, key: tuple) -> None:
             per: dict[str, int] = {}
-            usd = 0.0
             for i in idx:
                 r = rows[i]
                 per[r[2]] = per.get(r[2], 0) + int(r[3])
-                usd += r[3] * r[4]
-            parts.setdefault(key, {})["refunds"] = {
-                "count": len(idx),
-                "by_currency": dict(sorted(per.items())),
-                "usd": round(usd, 2),
-            }
+            parts.setdefault(key, {})["refunds"] = dims.refund_summary(len(idx), per, factors)
 
         self._each(keys, one, keys.shape[1])
 

@@ -6,6 +6,10 @@ hundred rows instead of a million (docs/analytics.md, "Rollups").
 hold; ``analytics_dirty`` lists the days whose tickets changed since their row was built (the facts step of
 the event pipeline adds the ticket's day; the next report rebuilds those rows). A desk migrated with
 tickets marks every day dirty.
+
+``sku_days`` counts, per UTC day of ordering, SKU and marketplace, the orders holding the SKU and the units
+sold (the exposure of the quality warnings); triggers on ``orders`` and ``order_lines`` mark the days any
+change touches (``sku_days_dirty``), bulk loads included, and the quality check rebuilds them first.
 """
 
 from __future__ import annotations
@@ -40,7 +44,30 @@ CREATE TABLE sku_days (
     units INTEGER NOT NULL,                   -- units of the SKU sold
     PRIMARY KEY (day, sku, platform)
 ) WITHOUT ROWID;
+CREATE TABLE sku_days_dirty (
+    day INTEGER PRIMARY KEY
+);
+CREATE TRIGGER orders_sku_days_insert AFTER INSERT ON orders BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (NEW.ordered_at / 86400);
+END;
+CREATE TRIGGER orders_sku_days_update AFTER UPDATE OF ordered_at, platform ON orders BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (OLD.ordered_at / 86400), (NEW.ordered_at / 86400);
+END;
+CREATE TRIGGER orders_sku_days_delete AFTER DELETE ON orders BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (OLD.ordered_at / 86400);
+END;
+CREATE TRIGGER order_lines_sku_days_insert AFTER INSERT ON order_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = NEW.order_id;
+END;
+CREATE TRIGGER order_lines_sku_days_update AFTER UPDATE OF order_id, sku, quantity ON order_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day)
+        SELECT ordered_at / 86400 FROM orders WHERE id IN (OLD.order_id, NEW.order_id);
+END;
+CREATE TRIGGER order_lines_sku_days_delete AFTER DELETE ON order_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = OLD.order_id;
+END;
 CREATE INDEX tickets_order_intent ON tickets(order_id, intent);
+CREATE INDEX refunds_created ON refunds(created_at);
 """
 
 
@@ -48,5 +75,4 @@ def up(db: sqlite_utils.Database) -> None:
     for statement in _statements(SCHEMA):
         db.execute(statement)
     db.execute("INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets")
-    if db.execute("SELECT 1 FROM orders LIMIT 1").fetchone():
-        db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('analytics_sku_days_stale', 'true')")
+    db.execute("INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders")
