@@ -150,13 +150,15 @@ def _refunds(
     """Refunds made in the period, grouped by their ticket's dimensions (read from the rollups, which hold
     every ticket) and by the day they were made."""
     rows = store.db.execute(
-        "SELECT r.created_at, r.currency, r.amount_minor, c.ticket_id, "
-        "COALESCE(rt.usd_per_unit, 0) / (CASE COALESCE(rt.minor_digits, 2) WHEN 0 THEN 1 WHEN 3 THEN 1000 "
-        "ELSE 100 END) FROM refunds r JOIN cases c ON c.id = r.case_id "
-        "LEFT JOIN rates rt ON rt.currency = r.currency WHERE r.created_at >= ? AND r.created_at < ?",
+        "SELECT r.created_at, r.currency, r.amount_minor, c.ticket_id FROM refunds r "
+        "JOIN cases c ON c.id = r.case_id WHERE r.created_at >= ? AND r.created_at < ?",
         [report.since, report.until],
     ).fetchall()
-    factors = {r[1]: r[4] for r in rows}
+    rates = {
+        cur: (usd or 0.0) / {0: 1, 3: 1000}.get(2 if digits is None else digits, 100)
+        for cur, usd, digits in store.db.execute("SELECT currency, usd_per_unit, minor_digits FROM rates")
+    }
+    factors = {r[1]: rates.get(r[1], 0.0) for r in rows}
     currencies = sorted(factors)
     when = np.array([r[0] for r in rows], dtype=np.float64)
     currency = np.array([currencies.index(r[1]) for r in rows], dtype=np.int64)

@@ -127,7 +127,6 @@ class Quality:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.sales = SkuSales(store)
         self._memo: dict[tuple, dict] = {}
 
     def settings(self) -> dict[str, Any]:
@@ -135,6 +134,11 @@ class Quality:
 
     def _intents(self) -> tuple[str, ...]:
         return tuple(self.store.get_setting("quality_intents", None) or COMPLAINT_INTENTS)
+
+    @property
+    def sales(self) -> SkuSales:
+        """The per-day SKU counts, for the complaint intents in force."""
+        return SkuSales(self.store, self._intents())
 
     def _counts(self, start: int, end: int) -> dict[str, dict]:
         """Per kind: {(sku, platform): [events, exposure, ticket ids]} for the orders placed in
@@ -156,47 +160,45 @@ class Quality:
         return self._memo[version]
 
     def _count(self, start: int, end: int) -> dict[str, dict]:
-        db = self.store.db
-        intents = self._intents()
-        marks = ",".join("?" * len(intents))
-        out: dict[str, dict] = {
-            "complaints": defaultdict(lambda: [0, 0, set()]),
-            "returns": defaultdict(lambda: [0, 0, set()]),
-        }
-        seen: set[tuple] = set()
-        for sku, platform, oid, tid in db.execute(
-            "SELECT l.sku, o.platform, o.id, t.id FROM orders o JOIN order_lines l ON l.order_id = o.id "
-            f"JOIN tickets t ON t.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
-            f"AND t.intent IN ({marks})",
-            [start, end, *intents],
-        ):
+        out: dict[str, dict] = {"complaints": {}, "returns": {}}
+        for (sku, platform), (orders, units, complaints, returned) in self.sales.counts(start, end).items():
             for key in ((sku, platform), (sku, "")):
-                entry = out["complaints"][key]
-                if (key, oid) not in seen:  # orders with a complaint, not complaints: a rate of orders
-                    seen.add((key, oid))
-                    entry[0] += 1
-                entry[2].add(tid)
-        for (sku, platform), (orders, units) in self.sales.counts(start, end).items():
-            for key in ((sku, platform), (sku, "")):
-                out["complaints"][key][1] += orders
-                out["returns"][key][1] += units
-        marks = ",".join("?" * len(RETURN_CASES))
-        for sku, platform, units, tid in db.execute(
-            "SELECT l.sku, o.platform, MIN(l.quantity, SUM(cl.quantity)), MIN(c.ticket_id) FROM orders o "
-            "JOIN order_lines l ON l.order_id = o.id JOIN case_lines cl ON cl.order_line_id = l.id "
-            f"JOIN cases c ON c.id = cl.case_id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
-            f"AND c.type IN ({marks}) GROUP BY l.id",
-            [start, end, *RETURN_CASES],
-        ):
-            for key in ((sku, platform), (sku, "")):
-                entry = out["returns"][key]
-                entry[0] += units  # a unit returned, then refunded, counts once
-                if tid is not None:
-                    entry[2].add(tid)
-        for kind in out.values():
-            for entry in kind.values():
-                entry[2] = sorted(entry[2])
+                c = out["complaints"].setdefault(key, [0, 0, []])
+                c[0] += complaints
+                c[1] += orders
+                r = out["returns"].setdefault(key, [0, 0, []])
+                r[0] += returned
+                r[1] += units
         return out
+
+    def tickets(self, kind: str, skus: list[str], start: int, end: int) -> dict[tuple[str, str], list[int]]:
+        """The tickets behind the complaints (tickets of a complaint intent on the SKU's orders) or returns
+        (tickets of its return, refund and exchange cases) of ``skus``, for the orders placed in [start,
+        end): {(sku, platform): ids} (platform '' for all). One query for all the warnings of a kind."""
+        if not skus:
+            return {}
+        marks = ",".join("?" * len(skus))
+        if kind == "complaints":
+            intents = self._intents()
+            sql = (
+                "SELECT l.sku, o.platform, t.id FROM tickets t CROSS JOIN orders o ON o.id = t.order_id "
+                f"CROSS JOIN order_lines l ON l.order_id = o.id WHERE t.intent IN ({','.join('?' * len(intents))}) "
+                f"AND o.ordered_at >= ? AND o.ordered_at < ? AND l.sku IN ({marks})"
+            )
+            args: list[Any] = [*intents, start, end, *skus]
+        else:
+            sql = (
+                "SELECT l.sku, o.platform, c.ticket_id FROM cases c CROSS JOIN case_lines cl ON cl.case_id = c.id "
+                "CROSS JOIN order_lines l ON l.id = cl.order_line_id CROSS JOIN orders o ON o.id = l.order_id "
+                f"WHERE c.type IN ({','.join('?' * len(RETURN_CASES))}) AND c.ticket_id IS NOT NULL "
+                f"AND o.ordered_at >= ? AND o.ordered_at < ? AND l.sku IN ({marks})"
+            )
+            args = [*RETURN_CASES, start, end, *skus]
+        out: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for sku, platform, tid in self.store.db.execute(sql, args):
+            out[(sku, platform)].add(tid)
+            out[(sku, "")].add(tid)
+        return {key: sorted(ids) for key, ids in out.items()}
 
     def rates(self, actor: Actor, *, now: int | None = None) -> list[dict[str, Any]]:
         """Complaint and return rates of every SKU (all marketplaces), now and before."""
@@ -244,19 +246,22 @@ class Quality:
             ]
             level = float(cfg["alpha"]) / max(1, len(tested))
             trend = _trend(now_c[kind], before_c[kind])
+            found = []
             for key in sorted(tested):
-                k, n, ids = now_c[kind][key]
+                k, n, _ = now_c[kind][key]
                 big_k, big_n, _ = before_c[kind][key]
                 rate_now, rate_before = k / n, big_k / big_n
                 if rate_now <= rate_before * trend[key]:
                     continue
                 p = spike_p(k, n * trend[key], big_k, big_n)
                 if p < level:
-                    warnings.append(
-                        QualityWarning(
-                            kind, key[0], key[1], k, n, big_k, big_n, rate_now, rate_before, p, sorted(ids)
-                        )
+                    found.append(
+                        QualityWarning(kind, key[0], key[1], k, n, big_k, big_n, rate_now, rate_before, p)
                     )
+            ids = self.tickets(kind, sorted({w.sku for w in found}), start, end)
+            for w in found:
+                w.tickets = ids.get((w.sku, w.platform), [])
+            warnings += found
         return warnings
 
     def check(self, actor: Actor) -> list[QualityWarning]:

@@ -208,8 +208,9 @@ def _quality(desk: Any, actor: Any, fmt: str, out: Path | None) -> None:
     warnings."""
     import orjson
 
-    rates = desk.analytics.quality.rates(actor)
-    warnings = desk.analytics.quality.detect(actor)
+    now = desk.store.now()  # one now: both count the same windows once
+    rates = desk.analytics.quality.rates(actor, now=now)
+    warnings = desk.analytics.quality.detect(actor, now=now)
     if fmt == "json":
         data = {"skus": rates, "warnings": [w.as_dict() for w in warnings]}
         _emit(orjson.dumps(data, option=orjson.OPT_INDENT_2), out)

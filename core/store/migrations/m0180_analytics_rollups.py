@@ -8,7 +8,8 @@ the event pipeline adds the ticket's day; the next report rebuilds those rows). 
 tickets marks every day dirty.
 
 ``sku_days`` counts, per UTC day of ordering, SKU and marketplace, the orders holding the SKU and the units
-sold (the exposure of the quality warnings); triggers on ``orders`` and ``order_lines`` mark the days any
+sold, the orders with a complaint and the units returned (the quality warnings' counts); triggers on
+``orders``, ``order_lines``, ``tickets`` (intent, order), ``cases`` and ``case_lines`` mark the days any
 change touches (``sku_days_dirty``), bulk loads included, and the quality check rebuilds them first.
 """
 
@@ -42,6 +43,8 @@ CREATE TABLE sku_days (
     platform TEXT NOT NULL,
     orders INTEGER NOT NULL,                  -- orders holding the SKU
     units INTEGER NOT NULL,                   -- units of the SKU sold
+    complaints INTEGER NOT NULL,              -- of those orders, with a ticket of a complaint intent
+    returned INTEGER NOT NULL,                -- units of the SKU in return, refund or exchange cases
     PRIMARY KEY (day, sku, platform)
 ) WITHOUT ROWID;
 CREATE TABLE sku_days_dirty (
@@ -65,6 +68,32 @@ CREATE TRIGGER order_lines_sku_days_update AFTER UPDATE OF order_id, sku, quanti
 END;
 CREATE TRIGGER order_lines_sku_days_delete AFTER DELETE ON order_lines BEGIN
     INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = OLD.order_id;
+END;
+CREATE TRIGGER tickets_sku_days_insert AFTER INSERT ON tickets WHEN NEW.order_id IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = NEW.order_id;
+END;
+CREATE TRIGGER tickets_sku_days_update AFTER UPDATE OF intent, order_id ON tickets BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day)
+        SELECT ordered_at / 86400 FROM orders WHERE id IN (OLD.order_id, NEW.order_id);
+END;
+CREATE TRIGGER tickets_sku_days_delete AFTER DELETE ON tickets WHEN OLD.order_id IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = OLD.order_id;
+END;
+CREATE TRIGGER case_lines_sku_days_insert AFTER INSERT ON case_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
+        JOIN orders o ON o.id = l.order_id WHERE l.id = NEW.order_line_id;
+END;
+CREATE TRIGGER case_lines_sku_days_update AFTER UPDATE ON case_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
+        JOIN orders o ON o.id = l.order_id WHERE l.id IN (OLD.order_line_id, NEW.order_line_id);
+END;
+CREATE TRIGGER case_lines_sku_days_delete AFTER DELETE ON case_lines BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
+        JOIN orders o ON o.id = l.order_id WHERE l.id = OLD.order_line_id;
+END;
+CREATE TRIGGER cases_sku_days_update AFTER UPDATE OF type ON cases BEGIN
+    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM case_lines cl
+        JOIN order_lines l ON l.id = cl.order_line_id JOIN orders o ON o.id = l.order_id WHERE cl.case_id = NEW.id;
 END;
 CREATE INDEX tickets_order_intent ON tickets(order_id, intent);
 CREATE INDEX refunds_created ON refunds(created_at);
