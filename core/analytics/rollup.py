@@ -95,6 +95,7 @@ class Rollups:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._codes: dict[tuple[str, str], int] | None = None
+        self._all: tuple[tuple[int, int], Columns] | None = None
 
     # -- codes -------------------------------------------------------------------------------------------
     def codes(self) -> dict[tuple[str, str], int]:
@@ -105,8 +106,8 @@ class Rollups:
         return self._codes
 
     def values(self) -> dict[int, str]:
-        """code -> value text ('' is "none")."""
-        return {c: v for (_, v), c in self.codes().items()}
+        """code -> value text ('' is "none"), read afresh (another process may have added codes)."""
+        return {c: v for c, v in self.store.db.execute("SELECT code, value FROM analytics_codes")}
 
     def _code(self, dim: str, value: Any) -> int:
         codes = self.codes()
@@ -172,12 +173,17 @@ class Rollups:
         if not days:
             return 0
         select = self._select()
-        with self.store.tx():
-            for i, day in enumerate(days):
-                self.build_day(day, select)
-                self.store.db.execute("DELETE FROM analytics_dirty WHERE day = ?", [day])
-                if progress and i % 20 == 0:
-                    progress(i, len(days))
+        self._codes = None  # read afresh: another process may have added codes
+        try:
+            with self.store.tx():
+                for i, day in enumerate(days):
+                    self.build_day(day, select)
+                    self.store.db.execute("DELETE FROM analytics_dirty WHERE day = ?", [day])
+                    if progress and i % 20 == 0:
+                        progress(i, len(days))
+        except BaseException:
+            self._codes = None  # codes added in the rolled-back transaction are gone
+            raise
         return len(days)
 
     def mark_all(self) -> None:
@@ -198,7 +204,19 @@ class Rollups:
 
     # -- reading -----------------------------------------------------------------------------------------
     def load(self, first_day: int | None = None, last_day: int | None = None) -> Columns:
-        """The tickets of the days [first_day, last_day] (all days when None), as one set of columns."""
+        """The tickets of the days [first_day, last_day] (all days when None), as one set of columns. The
+        last load of every day is kept while the desk is unchanged (the HTML report and the dashboard
+        make several reports in a row), and then serves any range: callers cut rows by time themselves."""
+        db = self.store.db
+        version = (db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0])
+        if self._all is not None and self._all[0] == version:
+            return self._all[1]
+        cols = self._read(first_day, last_day)
+        if first_day is None:
+            self._all = (version, cols)
+        return cols
+
+    def _read(self, first_day: int | None, last_day: int | None) -> Columns:
         where, args = "", []
         if first_day is not None and last_day is not None:
             where, args = "WHERE day >= ? AND day <= ?", [first_day, last_day]

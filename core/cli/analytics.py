@@ -92,6 +92,8 @@ def report(
             click.echo(f"facts recomputed for {n:,} tickets", err=True)
             days = desk.analytics.rollups.rebuild(actor)
             click.echo(f"rollups rebuilt for {days:,} days", err=True)
+            days = desk.analytics.quality.sales.rebuild()
+            click.echo(f"SKU counts rebuilt for {days:,} days", err=True)
         tz = dimensions.zone(desk.analytics.reports.timezone())
         start = dimensions.parse_time(since, tz) if since else None
         end = dimensions.parse_time(until, tz) if until else None
