@@ -110,7 +110,7 @@ def from_rollups(
     all), from the day rollups."""
     since, until, now, by, wanted = report.since, report.until, report.now, report.by, report.metrics
     tz = dims.zone(report.timezone)
-    cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds")]
+    cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds", "ratings")]
     if "backlog" in wanted or "refunds" in wanted:  # open tickets and refunded ones may be of any day
         cols = rollups.load()
     else:

@@ -37,6 +37,9 @@ DAY = 86_400
 #: Intents that say the product itself is at fault (the ``quality_intents`` setting overrides).
 COMPLAINT_INTENTS = ("damaged_item", "wrong_item", "not_as_described")
 RETURN_CASES = ("return", "refund", "exchange")
+#: complaints per order, returned units per unit sold, negative reviews per review (reviews of the SKU
+#: written in the window, pulled by crossdesk.reputation).
+KINDS = ("complaints", "returns", "ratings")
 DEFAULTS = {"window_days": 14, "baseline_days": 56, "min_count": 3, "alpha": 0.01}
 
 
@@ -44,7 +47,7 @@ DEFAULTS = {"window_days": 14, "baseline_days": 56, "min_count": 3, "alpha": 0.0
 class QualityWarning:
     """A SKU whose complaint or return rate rose beyond chance."""
 
-    kind: str  # complaints | returns
+    kind: str  # complaints | returns | ratings
     sku: str
     platform: str  # '' for every marketplace together
     count_now: int
@@ -62,7 +65,7 @@ class QualityWarning:
     def __str__(self) -> str:
         where = f" on {self.platform}" if self.platform else ""
         before = "n/a" if self.rate_before is None else f"{100 * self.rate_before:.1f}%"
-        unit = "orders" if self.kind == "complaints" else "units"
+        unit = {"complaints": "orders", "returns": "units"}.get(self.kind, "reviews")
         return (
             f"{self.sku}{where}: {self.kind} {100 * self.rate_now:.1f}% now ({self.count_now}/{self.base_now} "
             f"{unit}) vs {before} before ({self.count_before}/{self.base_before}); p = {self.p_value:.2g}; "
@@ -160,7 +163,16 @@ class Quality:
         return self._memo[version]
 
     def _count(self, start: int, end: int) -> dict[str, dict]:
-        out: dict[str, dict] = {"complaints": {}, "returns": {}}
+        out: dict[str, dict] = {"complaints": {}, "returns": {}, "ratings": {}}
+        for sku, platform, reviews, negative in self.store.db.execute(
+            "SELECT sku, platform, COUNT(*), SUM(negative) FROM reviews WHERE sku != '' AND created_at >= ? "
+            "AND created_at < ? GROUP BY 1, 2",
+            [start, end],
+        ):
+            for key in ((sku, platform), (sku, "")):
+                r = out["ratings"].setdefault(key, [0, 0, []])
+                r[0] += int(negative or 0)
+                r[1] += reviews
         for (sku, platform), (orders, units, complaints, returned) in self.sales.counts(start, end).items():
             for key in ((sku, platform), (sku, "")):
                 c = out["complaints"].setdefault(key, [0, 0, []])
@@ -178,14 +190,20 @@ class Quality:
         if not skus:
             return {}
         marks = ",".join("?" * len(skus))
-        if kind == "complaints":
+        if kind == "ratings":
+            sql = (
+                "SELECT sku, platform, ticket_id FROM reviews WHERE negative = 1 AND ticket_id IS NOT NULL "
+                f"AND created_at >= ? AND created_at < ? AND sku IN ({marks})"
+            )
+            args: list[Any] = [start, end, *skus]
+        elif kind == "complaints":
             intents = self._intents()
             sql = (
                 "SELECT l.sku, o.platform, t.id FROM tickets t CROSS JOIN orders o ON o.id = t.order_id "
                 f"CROSS JOIN order_lines l ON l.order_id = o.id WHERE t.intent IN ({','.join('?' * len(intents))}) "
                 f"AND o.ordered_at >= ? AND o.ordered_at < ? AND l.sku IN ({marks})"
             )
-            args: list[Any] = [*intents, start, end, *skus]
+            args = [*intents, start, end, *skus]
         else:
             sql = (
                 "SELECT l.sku, o.platform, c.ticket_id FROM cases c CROSS JOIN case_lines cl ON cl.case_id = c.id "
@@ -214,7 +232,7 @@ class Quality:
         rows = []
         for sku in skus:
             row: dict[str, Any] = {"sku": sku}
-            for kind in ("complaints", "returns"):
+            for kind in KINDS:
                 k, n, _ = now_c[kind].get((sku, ""), [0, 0, []])
                 big_k, big_n, _ = before_c[kind].get((sku, ""), [0, 0, []])
                 row[kind] = {
@@ -237,7 +255,7 @@ class Quality:
         now_c = self._counts(start, end)
         before_c = self._counts(start - int(cfg["baseline_days"]) * DAY, start)
         warnings = []
-        for kind in ("complaints", "returns"):
+        for kind in KINDS:
             # Only pairs with enough events now and a baseline are tested, and only they share alpha.
             tested = [
                 key

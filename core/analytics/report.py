@@ -34,7 +34,10 @@ METRICS = (
     "sla",
     "backlog",
     "refunds",
+    "ratings",
 )
+#: The dimensions a review has (reviews are not tickets): under any other, ratings are only in the total.
+RATING_DIMENSIONS = ("platform", "shop", "sku", "day", "week")
 #: Extra metrics by name: ``fn(store, since, until) -> {ticket_id: value}`` (e.g. CSAT, NPS). A metric
 #: registered here is summarised per group like ``first_reply`` (count, median, p90, mean), over the
 #: tickets of the period that have a value.
@@ -168,6 +171,8 @@ class Reports:
         report = self._setup(since, until, by, metrics)
         self.rollups.refresh()
         parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
+        if "ratings" in report.metrics:
+            self._ratings(parts, report)
         return self._finish(report, parts)
 
     def build_direct(
@@ -189,7 +194,7 @@ class Reports:
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
         parts: dict[tuple, dict[str, Any]] = {}
-        cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds")]
+        cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds", "ratings")]
         if cohort_metrics:
             rows = db.execute(
                 self._cohort_sql(since, until, distinct, select, join),
@@ -225,7 +230,51 @@ class Reports:
             )
         if "refunds" in wanted:
             self._refunds(parts, since, until, select, join, distinct, keyed)
+        if "ratings" in wanted:
+            self._ratings(parts, report)
         return self._finish(report, parts)
+
+    def _ratings(self, parts: dict, report: Report) -> None:
+        """Reviews written in the period (``reviews``, pulled by crossdesk.reputation): count, mean stars,
+        negative ones and their share, by platform, shop, SKU and day or week (total only otherwise)."""
+        if not self.store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews'").fetchone():
+            return
+        by = report.by if all(d in RATING_DIMENSIONS for d in report.by) else []
+        sql = {
+            "platform": "r.platform",
+            "shop": "(SELECT s.name FROM shops s WHERE s.id = r.shop_id)",
+            "sku": "r.sku",
+        }
+        plain = [d for d in by if d not in dims.TIME_BUCKETS]
+        select = "".join(f", COALESCE({sql[d]}, '')" for d in plain)
+        rows = self.store.db.execute(
+            f"SELECT r.created_at, r.rating, r.negative{select} FROM reviews r "
+            "WHERE r.created_at >= ? AND r.created_at < ?",
+            [report.since, report.until],
+        ).fetchall()
+        tz = dims.zone(report.timezone)
+        when = np.array([r[0] for r in rows], dtype=np.float64)
+        stars = np.array([r[1] for r in rows], dtype=np.float64)
+        negative = np.array([r[2] for r in rows], dtype=np.int64)
+        keys = np.empty((len(rows), len(by)), dtype=object)
+        for j, d in enumerate(by):
+            if d in dims.TIME_BUCKETS:
+                keys[:, j] = dims.buckets(when, d, tz)
+            elif rows:
+                column = np.array([r[3 + plain.index(d)] for r in rows], dtype=object)
+                column[column == ""] = dims.NONE
+                keys[:, j] = column
+
+        def one(idx: np.ndarray, key: tuple) -> None:
+            n, bad = len(idx), int(negative[idx].sum())
+            parts.setdefault(key, {})["ratings"] = {
+                "count": n,
+                "mean": float(stars[idx].mean()) if n else None,
+                "negative": bad,
+                "negative_rate": dims.ratio(bad, n),
+            }
+
+        self._each(keys, one, len(by))
 
     def _query_parts(self, by: list[str]) -> tuple[str, str, str, list[str], str | None]:
         columns = {r[1] for r in self.store.db.execute("PRAGMA table_info(customers)")}
@@ -347,6 +396,8 @@ def _empty(metrics: Sequence[str]) -> dict[str, Any]:
             out[m] = {"count": 0, "age": nothing}
         elif m == "refunds":
             out[m] = {"count": 0, "by_currency": {}, "usd": 0.0}
+        elif m == "ratings":
+            out[m] = {"count": 0, "mean": None, "negative": 0, "negative_rate": None}
         else:
             out[m] = nothing
     return out

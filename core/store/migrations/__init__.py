@@ -32,6 +32,7 @@ from crossdesk.store.migrations import (
     m0160_credential_hosts,
     m0170_reviews,
     m0180_analytics_rollups,
+    m0181_rating_warnings,
 )
 
 #: Every migration module, oldest first.
@@ -63,4 +64,5 @@ MODULES = (
     m0160_credential_hosts,
     m0170_reviews,
     m0180_analytics_rollups,
+    m0181_rating_warnings,
 )
