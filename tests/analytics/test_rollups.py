@@ -21,6 +21,7 @@ CASES = [
     ((), None),
     (("platform",), None),
     (("agent",), None),
+    (("platform", "agent"), None),
     (("sku",), None),
     (("week",), None),
     (("day", "platform"), ["volume", "first_reply", "sla", "backlog"]),
