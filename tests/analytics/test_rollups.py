@@ -104,3 +104,17 @@ def test_rebuild_command_and_permission(demo_desk, tmp_path):
             d.analytics.rollups.rebuild(Actor("Someone", Role.AGENT))
     finally:
         d.close()
+
+
+def test_writes_that_bypass_the_pipeline_mark_their_day(desk):
+    desk.analytics.report(ADMIN)
+    db = desk.store.db
+    tid, created = db.execute("SELECT id, created_at FROM tickets WHERE status < 4 LIMIT 1").fetchone()
+    with desk.store.tx():
+        db.execute("UPDATE tickets SET status = 5, solved_at = ? WHERE id = ?", [created + 3600, tid])
+    assert [r[0] for r in db.execute("SELECT day FROM analytics_dirty")] == [created // DAY]
+    after = desk.analytics.reports.build(0, None, [], ["resolution", "backlog"])
+    assert (
+        after.as_dict()
+        == desk.analytics.reports.build_direct(0, None, [], ["resolution", "backlog"]).as_dict()
+    )

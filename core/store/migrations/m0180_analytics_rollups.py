@@ -4,8 +4,9 @@ hundred rows instead of a million (docs/analytics.md, "Rollups").
 ``analytics_days`` holds, per UTC day of ticket creation, every ticket of that day as packed numpy columns
 (the exact values: percentiles stay exact); ``analytics_codes`` numbers the dimension values those columns
 hold; ``analytics_dirty`` lists the days whose tickets changed since their row was built (the facts step of
-the event pipeline adds the ticket's day; the next report rebuilds those rows). A desk migrated with
-tickets marks every day dirty.
+the event pipeline adds the ticket's day, and triggers on ``tickets`` add it for any write that bypasses
+the pipeline: a bulk load, a direct status change, a deletion; the next report rebuilds those rows). A desk
+migrated with tickets marks every day dirty.
 
 ``sku_days`` counts, per UTC day of ordering, SKU and marketplace, the orders holding the SKU and the units
 sold, the orders with a complaint and the units returned (the quality warnings' counts); triggers on
@@ -37,6 +38,17 @@ CREATE TABLE analytics_days (
 CREATE TABLE analytics_dirty (
     day INTEGER PRIMARY KEY
 );
+CREATE TRIGGER tickets_analytics_days_insert AFTER INSERT ON tickets BEGIN
+    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (NEW.created_at / 86400);
+END;
+CREATE TRIGGER tickets_analytics_days_update AFTER UPDATE OF status, solved_at, first_replied_at,
+    next_reply_due, resolution_due, assignee_id, team_id, platform, shop_id, language, intent, tier,
+    customer_id, order_id, created_at ON tickets BEGIN
+    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (OLD.created_at / 86400), (NEW.created_at / 86400);
+END;
+CREATE TRIGGER tickets_analytics_days_delete AFTER DELETE ON tickets BEGIN
+    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (OLD.created_at / 86400);
+END;
 CREATE TABLE sku_days (
     day INTEGER NOT NULL,                     -- ordered_at // 86400 (UTC)
     sku TEXT NOT NULL,
