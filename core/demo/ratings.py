@@ -13,11 +13,11 @@ from typing import Any
 
 DAY = 86_400
 DAYS = 90
-PER_ORDERS = 6
+PER_ORDERS = 2
 RECENT_DAYS = 14
 #: stars and their weights for a product buyers are happy with
 STARS = ((5, 0.62), (4, 0.25), (3, 0.06), (2, 0.04), (1, 0.03))
-PLANTED_NEGATIVE = 0.55
+PLANTED_NEGATIVE = 0.7
 
 
 def _stars(rng: random.Random, negative_share: float | None) -> int:
@@ -31,18 +31,29 @@ def _stars(rng: random.Random, negative_share: float | None) -> int:
     return 5
 
 
+def _top(db: Any) -> list[str]:
+    return [
+        r[0]
+        for r in db.execute("SELECT sku FROM order_lines GROUP BY sku ORDER BY COUNT(*) DESC, sku LIMIT 10")
+    ]
+
+
+def planted_sku(db: Any) -> str | None:
+    """The SKU whose negative reviews rise: the tenth most sold (it may also be one of the two drawn for
+    the complaint rise; the two warnings are of different kinds)."""
+    top = _top(db)
+    return top[-1] if top else None
+
+
 def add_reviews(desk: Any, seed: int = 7) -> dict[str, int]:
     """Reviews of the top SKUs over the last 90 days, with a planted rise of negative ones on one SKU."""
     rng = random.Random(f"reviews:{seed}")
     db = desk.db
     now = desk.now()
-    skus = [
-        r[0]
-        for r in db.execute("SELECT sku FROM order_lines GROUP BY sku ORDER BY COUNT(*) DESC, sku LIMIT 10")
-    ]
+    skus = _top(db)
     if not skus:
         return {"reviews": 0}
-    planted = skus[-1]  # not one of the SKUs the complaint rise is planted on (drawn from the top ones)
+    planted = planted_sku(db)
     rows = []
     for sku in skus:
         orders = db.execute(
