@@ -102,3 +102,22 @@ def test_other_complaint_intents_recount_every_day(desk):
         [top[0], top[1], now - 14 * DAY, now],
     ).fetchone()[0]
     assert counts[top][2] == direct > 0
+
+
+def test_marking_survives_the_outer_statements_conflict_policy(desk):
+    """An importer's ``INSERT OR ABORT`` / ``UPDATE OR FAIL`` overrides a trigger's ``OR IGNORE``: the
+    triggers must not rely on one when a day is already marked."""
+    db = desk.store.db
+    oid, tid = db.execute("SELECT order_id, id FROM tickets WHERE order_id IS NOT NULL LIMIT 1").fetchone()
+    with desk.store.tx():
+        for _ in range(2):  # the second time every day is already marked
+            db.execute("UPDATE OR FAIL orders SET ordered_at = ordered_at + 1 WHERE id = ?", [oid])
+            db.execute("UPDATE OR ABORT tickets SET intent = 'wrong_item', status = 1 WHERE id = ?", [tid])
+            db.execute(
+                "INSERT OR ABORT INTO order_lines (order_id, external_id, sku, title, quantity, unit_price_minor, "
+                "currency) SELECT order_id, external_id || '-x' || ?, sku, title, 1, unit_price_minor, currency "
+                "FROM order_lines WHERE order_id = ? LIMIT 1",
+                [_, oid],
+            )
+    assert db.execute("SELECT COUNT(*) FROM sku_days_dirty").fetchone()[0] >= 1
+    assert db.execute("SELECT COUNT(*) FROM analytics_dirty").fetchone()[0] >= 1

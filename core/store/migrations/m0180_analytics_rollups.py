@@ -38,17 +38,6 @@ CREATE TABLE analytics_days (
 CREATE TABLE analytics_dirty (
     day INTEGER PRIMARY KEY
 );
-CREATE TRIGGER tickets_analytics_days_insert AFTER INSERT ON tickets BEGIN
-    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (NEW.created_at / 86400);
-END;
-CREATE TRIGGER tickets_analytics_days_update AFTER UPDATE OF status, solved_at, first_replied_at,
-    next_reply_due, resolution_due, assignee_id, team_id, platform, shop_id, language, intent, tier,
-    customer_id, order_id, created_at ON tickets BEGIN
-    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (OLD.created_at / 86400), (NEW.created_at / 86400);
-END;
-CREATE TRIGGER tickets_analytics_days_delete AFTER DELETE ON tickets BEGIN
-    INSERT OR IGNORE INTO analytics_dirty (day) VALUES (OLD.created_at / 86400);
-END;
 CREATE TABLE sku_days (
     day INTEGER NOT NULL,                     -- ordered_at // 86400 (UTC)
     sku TEXT NOT NULL,
@@ -62,58 +51,130 @@ CREATE TABLE sku_days (
 CREATE TABLE sku_days_dirty (
     day INTEGER PRIMARY KEY
 );
-CREATE TRIGGER orders_sku_days_insert AFTER INSERT ON orders BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (NEW.ordered_at / 86400);
-END;
-CREATE TRIGGER orders_sku_days_update AFTER UPDATE OF ordered_at, platform ON orders BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (OLD.ordered_at / 86400), (NEW.ordered_at / 86400);
-END;
-CREATE TRIGGER orders_sku_days_delete AFTER DELETE ON orders BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) VALUES (OLD.ordered_at / 86400);
-END;
-CREATE TRIGGER order_lines_sku_days_insert AFTER INSERT ON order_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = NEW.order_id;
-END;
-CREATE TRIGGER order_lines_sku_days_update AFTER UPDATE OF order_id, sku, quantity ON order_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day)
-        SELECT ordered_at / 86400 FROM orders WHERE id IN (OLD.order_id, NEW.order_id);
-END;
-CREATE TRIGGER order_lines_sku_days_delete AFTER DELETE ON order_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = OLD.order_id;
-END;
-CREATE TRIGGER tickets_sku_days_insert AFTER INSERT ON tickets WHEN NEW.order_id IS NOT NULL BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = NEW.order_id;
-END;
-CREATE TRIGGER tickets_sku_days_update AFTER UPDATE OF intent, order_id ON tickets BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day)
-        SELECT ordered_at / 86400 FROM orders WHERE id IN (OLD.order_id, NEW.order_id);
-END;
-CREATE TRIGGER tickets_sku_days_delete AFTER DELETE ON tickets WHEN OLD.order_id IS NOT NULL BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT ordered_at / 86400 FROM orders WHERE id = OLD.order_id;
-END;
-CREATE TRIGGER case_lines_sku_days_insert AFTER INSERT ON case_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
-        JOIN orders o ON o.id = l.order_id WHERE l.id = NEW.order_line_id;
-END;
-CREATE TRIGGER case_lines_sku_days_update AFTER UPDATE ON case_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
-        JOIN orders o ON o.id = l.order_id WHERE l.id IN (OLD.order_line_id, NEW.order_line_id);
-END;
-CREATE TRIGGER case_lines_sku_days_delete AFTER DELETE ON case_lines BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM order_lines l
-        JOIN orders o ON o.id = l.order_id WHERE l.id = OLD.order_line_id;
-END;
-CREATE TRIGGER cases_sku_days_update AFTER UPDATE OF type ON cases BEGIN
-    INSERT OR IGNORE INTO sku_days_dirty (day) SELECT o.ordered_at / 86400 FROM case_lines cl
-        JOIN order_lines l ON l.id = cl.order_line_id JOIN orders o ON o.id = l.order_id WHERE cl.case_id = NEW.id;
-END;
 CREATE INDEX tickets_order_intent ON tickets(order_id, intent);
 CREATE INDEX refunds_created ON refunds(created_at);
 """
 
 
+def _mark(table: str, days: str) -> str:
+    """A trigger statement adding ``days`` (a query of one column ``d``) to a dirty-days table. Written
+    without a conflict clause: the outer statement's (an importer's INSERT OR ABORT ...) would override an
+    ``OR IGNORE`` here, so days already marked are left out by the query itself."""
+    return (
+        f"INSERT INTO {table} (day) SELECT DISTINCT d FROM ({days}) "
+        f"WHERE d IS NOT NULL AND d NOT IN (SELECT day FROM {table});"
+    )
+
+
+def _both(column: str) -> str:
+    return f"SELECT OLD.{column} / 86400 AS d UNION SELECT NEW.{column} / 86400"
+
+
+def _order_day(ref: str) -> str:
+    return f"SELECT ordered_at / 86400 AS d FROM orders WHERE id = {ref}"
+
+
+def _line_day(ref: str) -> str:
+    return f"SELECT o.ordered_at / 86400 AS d FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.id = {ref}"
+
+
+_TICKET_COLUMNS = (
+    "status, solved_at, first_replied_at, next_reply_due, resolution_due, assignee_id, team_id, platform, "
+    "shop_id, language, intent, tier, customer_id, order_id, created_at"
+)
+#: (name, when, statement): the triggers that mark days dirty.
+TRIGGERS = (
+    (
+        "tickets_analytics_days_insert",
+        "AFTER INSERT ON tickets",
+        _mark("analytics_dirty", "SELECT NEW.created_at / 86400 AS d"),
+    ),
+    (
+        "tickets_analytics_days_update",
+        f"AFTER UPDATE OF {_TICKET_COLUMNS} ON tickets",
+        _mark("analytics_dirty", _both("created_at")),
+    ),
+    (
+        "tickets_analytics_days_delete",
+        "AFTER DELETE ON tickets",
+        _mark("analytics_dirty", "SELECT OLD.created_at / 86400 AS d"),
+    ),
+    (
+        "orders_sku_days_insert",
+        "AFTER INSERT ON orders",
+        _mark("sku_days_dirty", "SELECT NEW.ordered_at / 86400 AS d"),
+    ),
+    (
+        "orders_sku_days_update",
+        "AFTER UPDATE OF ordered_at, platform ON orders",
+        _mark("sku_days_dirty", _both("ordered_at")),
+    ),
+    (
+        "orders_sku_days_delete",
+        "AFTER DELETE ON orders",
+        _mark("sku_days_dirty", "SELECT OLD.ordered_at / 86400 AS d"),
+    ),
+    (
+        "order_lines_sku_days_insert",
+        "AFTER INSERT ON order_lines",
+        _mark("sku_days_dirty", _order_day("NEW.order_id")),
+    ),
+    (
+        "order_lines_sku_days_update",
+        "AFTER UPDATE OF order_id, sku, quantity ON order_lines",
+        _mark("sku_days_dirty", _order_day("OLD.order_id") + " UNION " + _order_day("NEW.order_id")),
+    ),
+    (
+        "order_lines_sku_days_delete",
+        "AFTER DELETE ON order_lines",
+        _mark("sku_days_dirty", _order_day("OLD.order_id")),
+    ),
+    (
+        "tickets_sku_days_insert",
+        "AFTER INSERT ON tickets WHEN NEW.order_id IS NOT NULL",
+        _mark("sku_days_dirty", _order_day("NEW.order_id")),
+    ),
+    (
+        "tickets_sku_days_update",
+        "AFTER UPDATE OF intent, order_id ON tickets",
+        _mark("sku_days_dirty", _order_day("OLD.order_id") + " UNION " + _order_day("NEW.order_id")),
+    ),
+    (
+        "tickets_sku_days_delete",
+        "AFTER DELETE ON tickets WHEN OLD.order_id IS NOT NULL",
+        _mark("sku_days_dirty", _order_day("OLD.order_id")),
+    ),
+    (
+        "case_lines_sku_days_insert",
+        "AFTER INSERT ON case_lines",
+        _mark("sku_days_dirty", _line_day("NEW.order_line_id")),
+    ),
+    (
+        "case_lines_sku_days_update",
+        "AFTER UPDATE ON case_lines",
+        _mark("sku_days_dirty", _line_day("OLD.order_line_id") + " UNION " + _line_day("NEW.order_line_id")),
+    ),
+    (
+        "case_lines_sku_days_delete",
+        "AFTER DELETE ON case_lines",
+        _mark("sku_days_dirty", _line_day("OLD.order_line_id")),
+    ),
+    (
+        "cases_sku_days_update",
+        "AFTER UPDATE OF type ON cases",
+        _mark(
+            "sku_days_dirty",
+            "SELECT o.ordered_at / 86400 AS d FROM case_lines cl JOIN order_lines l ON l.id = cl.order_line_id "
+            "JOIN orders o ON o.id = l.order_id WHERE cl.case_id = NEW.id",
+        ),
+    ),
+)
+
+
 def up(db: sqlite_utils.Database) -> None:
     for statement in _statements(SCHEMA):
         db.execute(statement)
+    for name, when, statement in TRIGGERS:
+        db.execute(f"CREATE TRIGGER {name} {when} BEGIN {statement} END")
     db.execute("INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets")
     db.execute("INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders")
