@@ -148,7 +148,7 @@ class Quality:
         [start, end) (platform '' holds every marketplace together). Kept while the desk is unchanged, so
         ``rates`` and ``detect`` one after the other count each window once."""
         db = self.store.db
-        self.sales.refresh()  # before the version: its writes would change it
+        self.sales.try_refresh()  # before the version: its writes would change it
         version = (
             start,
             end,

@@ -169,7 +169,12 @@ class Reports:
         from crossdesk.analytics.columnar import from_rollups
 
         report = self._setup(since, until, by, metrics)
-        self.rollups.refresh()
+        try:
+            self.rollups.refresh()
+        except Exception as exc:
+            if not read_only(exc):
+                raise
+            return self.build_direct(since, until, by, metrics)  # a desk we may not write: row by row
         parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
         if "ratings" in report.metrics:
             self._ratings(parts, report)
@@ -379,6 +384,12 @@ class Reports:
             parts.setdefault(key, {})["refunds"] = dims.refund_summary(len(idx), per, factors)
 
         self._each(keys, one, keys.shape[1])
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` says the desk cannot be written (a read-only file or medium)."""
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text
 
 
 def _empty(metrics: Sequence[str]) -> dict[str, Any]:

@@ -118,3 +118,37 @@ def test_writes_that_bypass_the_pipeline_mark_their_day(desk):
         after.as_dict()
         == desk.analytics.reports.build_direct(0, None, [], ["resolution", "backlog"]).as_dict()
     )
+
+
+def test_a_read_only_desk_reports_row_by_row(demo_desk, tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_desk, path)
+    d = Desk.open(path)
+    try:
+        d.analytics.report(ADMIN)
+        tid = d.store.db.execute("SELECT id FROM tickets WHERE status < 4 LIMIT 1").fetchone()[0]
+        d.reply(Actor.system("rule:ack"), tid, "We got your message.")  # marks a day the report must rebuild
+    finally:
+        d.close()
+    real = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode, **kw: False if str(p) == str(path) and mode & os.W_OK else real(p, mode, **kw),
+    )
+    args = ["report", "--db", str(path), "--format", "json", "--since", "0", "--metric", "volume"]
+    result = CliRunner().invoke(cli, [*args, "--metric", "auto_reply"])
+    assert result.exit_code == 0, result.output
+    quality = CliRunner().invoke(cli, ["report", "--db", str(path), "--quality", "--format", "json"])
+    assert quality.exit_code == 0, quality.output
+    monkeypatch.setattr(os, "access", real)
+    writable = CliRunner().invoke(cli, [*args, "--metric", "auto_reply"])
+    assert orjson.loads(result.stdout)["total"] == orjson.loads(writable.stdout)["total"]
+    assert (
+        orjson.loads(quality.stdout)["skus"]
+        == orjson.loads(
+            CliRunner().invoke(cli, ["report", "--db", str(path), "--quality", "--format", "json"]).stdout
+        )["skus"]
+    )
