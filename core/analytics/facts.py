@@ -205,9 +205,17 @@ class TicketFacts:
         reopens = db.execute(REOPEN_SQL + " AND object_id = ?", [ticket_id]).fetchone()[1]
         policy, clock = self._policy(ticket, {})
         row = ticket_facts(ticket, messages, reopens, policy, clock, self.store.now())
+        kept = [c for c in COLUMNS if c != "updated_at"]
+        before = db.execute(
+            f"SELECT {', '.join(kept)} FROM ticket_facts WHERE ticket_id = ?", [ticket_id]
+        ).fetchone()
         db.execute(_UPSERT, [row[c] for c in COLUMNS])
-        # the day rollup holding this ticket is rebuilt before the next report (analytics.rollup)
-        db.execute("INSERT OR IGNORE INTO analytics_dirty (day) VALUES (?)", [ticket["created_at"] // DAY])
+        if before is None or list(before) != [row[c] for c in kept]:
+            # the day rollup holding this ticket is rebuilt before the next report (analytics.rollup); a
+            # change of the ticket's own columns marks it through the triggers of migration 0180
+            db.execute(
+                "INSERT OR IGNORE INTO analytics_dirty (day) VALUES (?)", [ticket["created_at"] // DAY]
+            )
         return row
 
     def stale(self) -> bool:

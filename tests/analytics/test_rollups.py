@@ -152,3 +152,18 @@ def test_a_read_only_desk_reports_row_by_row(demo_desk, tmp_path, monkeypatch):
             CliRunner().invoke(cli, ["report", "--db", str(path), "--quality", "--format", "json"]).stdout
         )["skus"]
     )
+
+
+def test_changes_a_day_row_cannot_show_mark_nothing(desk):
+    desk.analytics.report(ADMIN)
+    db = desk.store.db
+    tid = db.execute("SELECT id FROM tickets WHERE status = 4 LIMIT 1").fetchone()[0]
+    with desk.store.tx():
+        db.execute("UPDATE tickets SET status = 5 WHERE id = ?", [tid])  # solved to closed
+        db.execute("UPDATE tickets SET priority = priority + 1 WHERE id = ?", [tid])
+    assert db.execute("SELECT COUNT(*) FROM analytics_dirty").fetchone()[0] == 0
+    desk.analytics.facts.refresh(tid)  # facts unchanged: nothing to rebuild
+    assert db.execute("SELECT COUNT(*) FROM analytics_dirty").fetchone()[0] == 0
+    with desk.store.tx():
+        db.execute("UPDATE tickets SET status = 1 WHERE id = ?", [tid])  # back to work
+    assert db.execute("SELECT COUNT(*) FROM analytics_dirty").fetchone()[0] == 1

@@ -82,6 +82,12 @@ _TICKET_COLUMNS = (
     "status, solved_at, first_replied_at, next_reply_due, resolution_due, assignee_id, team_id, platform, "
     "shop_id, language, intent, tier, customer_id, order_id, created_at"
 )
+#: A change a day row can show: a status moving between open (0-3) and solved or closed (4, 5), or another
+#: of the columns changing (pending to open, or solved to closed, changes nothing in it).
+_CHANGED = " OR ".join(
+    ["(OLD.status < 4) IS NOT (NEW.status < 4)"]
+    + [f"OLD.{c} IS NOT NEW.{c}" for c in _TICKET_COLUMNS.replace(" ", "").split(",") if c != "status"]
+)
 #: (name, when, statement): the triggers that mark days dirty.
 TRIGGERS = (
     (
@@ -91,7 +97,7 @@ TRIGGERS = (
     ),
     (
         "tickets_analytics_days_update",
-        f"AFTER UPDATE OF {_TICKET_COLUMNS} ON tickets",
+        f"AFTER UPDATE OF {_TICKET_COLUMNS} ON tickets WHEN {_CHANGED}",
         _mark("analytics_dirty", _both("created_at")),
     ),
     (
