@@ -293,6 +293,9 @@ class Quality:
         day = dt.datetime.fromtimestamp(now, ZoneInfo(tz)).date().isoformat()
         cfg = self.settings()
         new = []
+        # the SKU days are brought up to date in their own transaction first: inside the one below a failed
+        # write (a full disk) would end it under the savepoint, and the error would be about the savepoint
+        self.sales.try_refresh()
         with self.store.tx():
             for w in self.detect(actor, now=now):
                 inserted = self.store.db.execute(
