@@ -165,8 +165,8 @@ class Quality:
     def _count(self, start: int, end: int) -> dict[str, dict]:
         out: dict[str, dict] = {"complaints": {}, "returns": {}, "ratings": {}}
         for sku, platform, reviews, negative in self.store.db.execute(
-            "SELECT sku, platform, COUNT(*), SUM(negative) FROM reviews WHERE sku != '' AND created_at >= ? "
-            "AND created_at < ? GROUP BY 1, 2",
+            "SELECT sku, platform, COUNT(*), SUM(negative) FROM reviews WHERE sku != '' AND kind = 'product_review' "
+            "AND created_at >= ? AND created_at < ? GROUP BY 1, 2",
             [start, end],
         ):
             for key in ((sku, platform), (sku, "")):
@@ -193,6 +193,7 @@ class Quality:
         if kind == "ratings":
             sql = (
                 "SELECT sku, platform, ticket_id FROM reviews WHERE negative = 1 AND ticket_id IS NOT NULL "
+                "AND kind = 'product_review' "
                 f"AND created_at >= ? AND created_at < ? AND sku IN ({marks})"
             )
             args: list[Any] = [start, end, *skus]

@@ -17,7 +17,7 @@ PER_ORDERS = 2
 RECENT_DAYS = 14
 #: stars and their weights for a product buyers are happy with
 STARS = ((5, 0.62), (4, 0.25), (3, 0.06), (2, 0.04), (1, 0.03))
-PLANTED_NEGATIVE = 0.7
+PLANTED_NEGATIVE = 0.85
 
 
 def _stars(rng: random.Random, negative_share: float | None) -> int:
