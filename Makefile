@@ -15,7 +15,7 @@ ARGS ?=
 $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e ".[dev,dask]"
+	$(PY) -m pip install --quiet -e ".[dev,dask,parquet]"
 	touch $(STAMP)
 
 build: $(STAMP)

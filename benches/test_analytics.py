@@ -1,5 +1,11 @@
-"""A service report over a demo desk: from the per-ticket facts (what ``crossdesk report`` does) against
-the same first-reply medians computed by reading every message (what the facts spare)."""
+"""Service reports over a demo desk, each against what it spares, in the same run:
+
+- a report from the day rollups (what ``crossdesk report`` does) against the same report computed row by
+  row from ``ticket_facts`` and ``tickets`` (``Reports.build_direct``, the reference it is tested equal
+  to), and against first-reply medians read from every message;
+- the quality check's window counts from the per-day SKU counts against counting the orders of the same
+  windows directly.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,16 @@ import os
 import numpy as np
 import pytest
 
+from crossdesk.analytics.quality import COMPLAINT_INTENTS
+from crossdesk.analytics.sales import SkuSales
 from crossdesk.api import Desk
 from crossdesk.demo import build_demo, enrich
 from crossdesk.models import Actor
 
 REPORT_N = int(os.environ.get("CROSSDESK_BENCH_REPORT_N", 50_000))
 ADMIN = Actor.system("bench")
+DAY = 86_400
+BY = ["platform", "agent"]
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +32,33 @@ def desk(tmp_path_factory):
     build_demo(path, size=REPORT_N, seed=7)
     desk = Desk.open(path)
     enrich(desk)
+    desk.analytics.report(ADMIN)  # facts and rollups built once, as on a desk in use
+    frozen = desk.store.now()
+    desk.store.clock = lambda: frozen  # the rollups and the reference compare deadlines with one now
     yield desk
     desk.close()
 
 
+def _cold(desk):
+    """Each round reads the rollups afresh (no load kept from the round before)."""
+    desk.analytics.rollups._all = None
+    return (), {}
+
+
 @pytest.mark.benchmark(group="report")
-def test_report_facts(benchmark, desk):
-    report = benchmark.pedantic(
-        desk.analytics.report, args=(ADMIN,), kwargs={"since": 0, "by": ["platform"]}, rounds=3
-    )
+def test_report_rollups(benchmark, desk):
+    reports = desk.analytics.reports
+    report = benchmark.pedantic(lambda: reports.build(0, None, BY), setup=lambda: _cold(desk), rounds=3)
     benchmark.extra_info["tickets"] = report.total["volume"]
     assert report.total["volume"] >= REPORT_N
+
+
+@pytest.mark.benchmark(group="report")
+def test_report_row_by_row(benchmark, desk):
+    reports = desk.analytics.reports
+    slow = benchmark.pedantic(lambda: reports.build_direct(0, None, BY), rounds=3)
+    fast = reports.build(0, None, BY)
+    assert slow.groups == fast.groups and slow.total == fast.total
 
 
 def _from_messages(desk):
@@ -53,3 +79,29 @@ def test_report_from_messages(benchmark, desk):
     medians = benchmark.pedantic(_from_messages, args=(desk,), rounds=3)
     report = desk.analytics.report(ADMIN, since=0, by=["platform"])
     assert {g["key"]["platform"]: g["first_reply"]["median"] for g in report.groups} == pytest.approx(medians)
+
+
+def _windows(desk):
+    now = desk.store.now()
+    start = now - 14 * DAY
+    return [(start, now), (start - 56 * DAY, start)]
+
+
+@pytest.mark.benchmark(group="quality")
+def test_quality_counts_sku_days(benchmark, desk):
+    sales = SkuSales(desk.store, COMPLAINT_INTENTS)
+    sales.refresh()
+    got = benchmark.pedantic(lambda: [sales.counts(a, b) for a, b in _windows(desk)], rounds=3)
+    benchmark.extra_info["skus"] = len(got[0])
+    assert got[0]
+
+
+@pytest.mark.benchmark(group="quality")
+def test_quality_counts_orders(benchmark, desk):
+    sales = SkuSales(desk.store, COMPLAINT_INTENTS)
+    direct = benchmark.pedantic(
+        lambda: [sales._aggregate(a, b, by_day=False) for a, b in _windows(desk)], rounds=3
+    )
+    fast = [sales.counts(a, b) for a, b in _windows(desk)]
+    for d, f in zip(direct, fast, strict=True):
+        assert {(k[1], k[2]): v for k, v in d.items()} == {k: v for k, v in f.items() if any(v)}

@@ -41,13 +41,21 @@ def per_buyer(f):
     t = seg.DEFAULTS
     out = []
     for rec, fr, first, ev, money in zip(
-        f["recency"].tolist(), f["freq"].tolist(), f["first_days"].tolist(), f["ever"].tolist(), f["money"].tolist(),
+        f["recency"].tolist(),
+        f["freq"].tolist(),
+        f["first_days"].tolist(),
+        f["ever"].tolist(),
+        f["money"].tolist(),
         strict=True,
     ):
         m = 1 + bisect.bisect_right(cuts.monetary, money)
         if ev and rec > t["window_days"]:
             s = "lapsed"
-        elif ev and rec > t["at_risk_days"] and (fr >= t["core_orders"] or m >= t["high_value_m"] or ev >= t["core_orders"]):
+        elif (
+            ev
+            and rec > t["at_risk_days"]
+            and (fr >= t["core_orders"] or m >= t["high_value_m"] or ev >= t["core_orders"])
+        ):
             s = "at-risk"
         elif m >= t["high_value_m"] and fr >= t["high_value_orders"]:
             s = "high-value"

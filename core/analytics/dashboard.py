@@ -84,6 +84,7 @@ class Analytics:
         self.store = store
         self.facts = TicketFacts(store, sla or _no_sla)
         self.reports = Reports(store)
+        self.rollups = self.reports.rollups
         self.quality = Quality(store)
 
     def automate(self, actor: Actor) -> dict[str, Any]:

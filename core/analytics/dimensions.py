@@ -103,6 +103,13 @@ def stats(values: np.ndarray) -> dict[str, Any]:
     return {"count": len(v), "median": float(median), "p90": float(p90), "mean": float(v.mean())}
 
 
+def refund_summary(count: int, per_currency: dict[str, int], usd_factor: dict[str, float]) -> dict[str, Any]:
+    """Refunds of a group: their count, amounts per currency (minor units) and in USD (each currency's
+    exact total converted once, so the figure does not depend on the order of the rows)."""
+    usd = sum(per_currency[c] * usd_factor.get(c, 0.0) for c in sorted(per_currency))
+    return {"count": count, "by_currency": dict(sorted(per_currency.items())), "usd": round(usd, 2)}
+
+
 def ratio(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
 

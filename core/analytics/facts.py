@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from crossdesk.models import Actor, Event, TicketStatus
 from crossdesk.store import Store
 
+DAY = 86_400
 #: Events after which a ticket's facts are recomputed.
 FACT_EVENTS = frozenset({"ticket_created", "message_received", "replied", "ticket_updated"})
 SOLVED = (int(TicketStatus.SOLVED), int(TicketStatus.CLOSED))
@@ -204,7 +205,17 @@ class TicketFacts:
         reopens = db.execute(REOPEN_SQL + " AND object_id = ?", [ticket_id]).fetchone()[1]
         policy, clock = self._policy(ticket, {})
         row = ticket_facts(ticket, messages, reopens, policy, clock, self.store.now())
+        kept = [c for c in COLUMNS if c != "updated_at"]
+        before = db.execute(
+            f"SELECT {', '.join(kept)} FROM ticket_facts WHERE ticket_id = ?", [ticket_id]
+        ).fetchone()
         db.execute(_UPSERT, [row[c] for c in COLUMNS])
+        if before is None or list(before) != [row[c] for c in kept]:
+            # the day rollup holding this ticket is rebuilt before the next report (analytics.rollup); a
+            # change of the ticket's own columns marks it through the triggers of migration 0180
+            db.execute(
+                "INSERT OR IGNORE INTO analytics_dirty (day) VALUES (?)", [ticket["created_at"] // DAY]
+            )
         return row
 
     def stale(self) -> bool:
@@ -236,6 +247,10 @@ class TicketFacts:
                         progress(done, total)
             db.conn.executemany(_UPSERT, batch)
             done += len(batch)
+            db.execute(
+                "INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets"
+            )
+            db.execute("INSERT OR IGNORE INTO analytics_dirty (day) SELECT day FROM analytics_days")
             self.store.put_setting("analytics_facts_stale", False)
             self.store.audit(actor, "analytics.rebuild", "desk", None, None, {"tickets": done})
         if progress:

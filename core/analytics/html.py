@@ -119,6 +119,8 @@ def render(analytics: Any, actor: Actor, *, since: int | None = None, until: int
         ("SLA first reply met", pct(total["sla"]["first_reply"]["rate"])),
         ("backlog", f"{total['backlog']['count']:,}"),
         ("refunds (USD)", f"{total['refunds']['usd']:,.2f}"),
+        ("review stars", "—" if total["ratings"]["mean"] is None else f"{total['ratings']['mean']:.2f}"),
+        ("negative reviews", pct(total["ratings"]["negative_rate"])),
     ]
     days = [g["key"]["day"] for g in daily.groups]
     plat = [g["key"]["platform"] for g in by_platform.groups]

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from crossdesk.analytics.sales import SkuSales
 from crossdesk.models import Actor
 from crossdesk.store import Store
 
@@ -36,6 +37,9 @@ DAY = 86_400
 #: Intents that say the product itself is at fault (the ``quality_intents`` setting overrides).
 COMPLAINT_INTENTS = ("damaged_item", "wrong_item", "not_as_described")
 RETURN_CASES = ("return", "refund", "exchange")
+#: complaints per order, returned units per unit sold, negative reviews per review (reviews of the SKU
+#: written in the window, pulled by crossdesk.reputation).
+KINDS = ("complaints", "returns", "ratings")
 DEFAULTS = {"window_days": 14, "baseline_days": 56, "min_count": 3, "alpha": 0.01}
 
 
@@ -43,7 +47,7 @@ DEFAULTS = {"window_days": 14, "baseline_days": 56, "min_count": 3, "alpha": 0.0
 class QualityWarning:
     """A SKU whose complaint or return rate rose beyond chance."""
 
-    kind: str  # complaints | returns
+    kind: str  # complaints | returns | ratings
     sku: str
     platform: str  # '' for every marketplace together
     count_now: int
@@ -61,7 +65,7 @@ class QualityWarning:
     def __str__(self) -> str:
         where = f" on {self.platform}" if self.platform else ""
         before = "n/a" if self.rate_before is None else f"{100 * self.rate_before:.1f}%"
-        unit = "orders" if self.kind == "complaints" else "units"
+        unit = {"complaints": "orders", "returns": "units"}.get(self.kind, "reviews")
         return (
             f"{self.sku}{where}: {self.kind} {100 * self.rate_now:.1f}% now ({self.count_now}/{self.base_now} "
             f"{unit}) vs {before} before ({self.count_before}/{self.base_before}); p = {self.p_value:.2g}; "
@@ -126,6 +130,7 @@ class Quality:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._memo: dict[tuple, dict] = {}
 
     def settings(self) -> dict[str, Any]:
         return {**DEFAULTS, **(self.store.get_setting("quality_warnings", None) or {})}
@@ -133,52 +138,86 @@ class Quality:
     def _intents(self) -> tuple[str, ...]:
         return tuple(self.store.get_setting("quality_intents", None) or COMPLAINT_INTENTS)
 
+    @property
+    def sales(self) -> SkuSales:
+        """The per-day SKU counts, for the complaint intents in force."""
+        return SkuSales(self.store, self._intents())
+
     def _counts(self, start: int, end: int) -> dict[str, dict]:
         """Per kind: {(sku, platform): [events, exposure, ticket ids]} for the orders placed in
-        [start, end) (platform '' holds every marketplace together)."""
+        [start, end) (platform '' holds every marketplace together). Kept while the desk is unchanged, so
+        ``rates`` and ``detect`` one after the other count each window once."""
         db = self.store.db
-        intents = self._intents()
-        marks = ",".join("?" * len(intents))
-        out: dict[str, dict] = {
-            "complaints": defaultdict(lambda: [0, 0, []]),
-            "returns": defaultdict(lambda: [0, 0, []]),
-        }
-        seen: set[tuple] = set()
-        for sku, platform, oid, tid in db.execute(
-            "SELECT l.sku, o.platform, o.id, t.id FROM orders o JOIN order_lines l ON l.order_id = o.id "
-            f"JOIN tickets t ON t.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
-            f"AND t.intent IN ({marks}) ORDER BY t.id",
-            [start, end, *intents],
-        ):
-            for key in ((sku, platform), (sku, "")):
-                entry = out["complaints"][key]
-                if (key, oid) not in seen:  # orders with a complaint, not complaints: a rate of orders
-                    seen.add((key, oid))
-                    entry[0] += 1
-                if tid not in entry[2]:
-                    entry[2].append(tid)
-        for sku, platform, orders, units in db.execute(
-            "SELECT l.sku, o.platform, COUNT(DISTINCT o.id), SUM(l.quantity) FROM orders o "
-            "JOIN order_lines l ON l.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? GROUP BY 1, 2",
+        self.sales.try_refresh()  # before the version: its writes would change it
+        version = (
+            start,
+            end,
+            tuple(self._intents()),
+            db.conn.total_changes,
+            db.execute("PRAGMA data_version").fetchone()[0],
+        )
+        if version not in self._memo:
+            if len(self._memo) > 8:
+                self._memo.clear()
+            self._memo[version] = self._count(start, end)
+        return self._memo[version]
+
+    def _count(self, start: int, end: int) -> dict[str, dict]:
+        out: dict[str, dict] = {"complaints": {}, "returns": {}, "ratings": {}}
+        for sku, platform, reviews, negative in self.store.db.execute(
+            "SELECT sku, platform, COUNT(*), SUM(negative) FROM reviews WHERE sku != '' AND kind = 'product_review' "
+            "AND created_at >= ? AND created_at < ? GROUP BY 1, 2",
             [start, end],
         ):
             for key in ((sku, platform), (sku, "")):
-                out["complaints"][key][1] += orders
-                out["returns"][key][1] += units
-        marks = ",".join("?" * len(RETURN_CASES))
-        for sku, platform, units, tid in db.execute(
-            "SELECT l.sku, o.platform, MIN(l.quantity, SUM(cl.quantity)), MIN(c.ticket_id) FROM orders o "
-            "JOIN order_lines l ON l.order_id = o.id JOIN case_lines cl ON cl.order_line_id = l.id "
-            f"JOIN cases c ON c.id = cl.case_id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
-            f"AND c.type IN ({marks}) GROUP BY l.id",
-            [start, end, *RETURN_CASES],
-        ):
+                r = out["ratings"].setdefault(key, [0, 0, []])
+                r[0] += int(negative or 0)
+                r[1] += reviews
+        for (sku, platform), (orders, units, complaints, returned) in self.sales.counts(start, end).items():
             for key in ((sku, platform), (sku, "")):
-                entry = out["returns"][key]
-                entry[0] += units  # a unit returned, then refunded, counts once
-                if tid is not None and tid not in entry[2]:
-                    entry[2].append(tid)
+                c = out["complaints"].setdefault(key, [0, 0, []])
+                c[0] += complaints
+                c[1] += orders
+                r = out["returns"].setdefault(key, [0, 0, []])
+                r[0] += returned
+                r[1] += units
         return out
+
+    def tickets(self, kind: str, skus: list[str], start: int, end: int) -> dict[tuple[str, str], list[int]]:
+        """The tickets behind the complaints (tickets of a complaint intent on the SKU's orders) or returns
+        (tickets of its return, refund and exchange cases) of ``skus``, for the orders placed in [start,
+        end): {(sku, platform): ids} (platform '' for all). One query for all the warnings of a kind."""
+        if not skus:
+            return {}
+        marks = ",".join("?" * len(skus))
+        if kind == "ratings":
+            sql = (
+                "SELECT sku, platform, ticket_id FROM reviews WHERE negative = 1 AND ticket_id IS NOT NULL "
+                "AND kind = 'product_review' "
+                f"AND created_at >= ? AND created_at < ? AND sku IN ({marks})"
+            )
+            args: list[Any] = [start, end, *skus]
+        elif kind == "complaints":
+            intents = self._intents()
+            sql = (
+                "SELECT l.sku, o.platform, t.id FROM tickets t CROSS JOIN orders o ON o.id = t.order_id "
+                f"CROSS JOIN order_lines l ON l.order_id = o.id WHERE t.intent IN ({','.join('?' * len(intents))}) "
+                f"AND o.ordered_at >= ? AND o.ordered_at < ? AND l.sku IN ({marks})"
+            )
+            args = [*intents, start, end, *skus]
+        else:
+            sql = (
+                "SELECT l.sku, o.platform, c.ticket_id FROM cases c CROSS JOIN case_lines cl ON cl.case_id = c.id "
+                "CROSS JOIN order_lines l ON l.id = cl.order_line_id CROSS JOIN orders o ON o.id = l.order_id "
+                f"WHERE c.type IN ({','.join('?' * len(RETURN_CASES))}) AND c.ticket_id IS NOT NULL "
+                f"AND o.ordered_at >= ? AND o.ordered_at < ? AND l.sku IN ({marks})"
+            )
+            args = [*RETURN_CASES, start, end, *skus]
+        out: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for sku, platform, tid in self.store.db.execute(sql, args):
+            out[(sku, platform)].add(tid)
+            out[(sku, "")].add(tid)
+        return {key: sorted(ids) for key, ids in out.items()}
 
     def rates(self, actor: Actor, *, now: int | None = None) -> list[dict[str, Any]]:
         """Complaint and return rates of every SKU (all marketplaces), now and before."""
@@ -194,7 +233,7 @@ class Quality:
         rows = []
         for sku in skus:
             row: dict[str, Any] = {"sku": sku}
-            for kind in ("complaints", "returns"):
+            for kind in KINDS:
                 k, n, _ = now_c[kind].get((sku, ""), [0, 0, []])
                 big_k, big_n, _ = before_c[kind].get((sku, ""), [0, 0, []])
                 row[kind] = {
@@ -217,7 +256,7 @@ class Quality:
         now_c = self._counts(start, end)
         before_c = self._counts(start - int(cfg["baseline_days"]) * DAY, start)
         warnings = []
-        for kind in ("complaints", "returns"):
+        for kind in KINDS:
             # Only pairs with enough events now and a baseline are tested, and only they share alpha.
             tested = [
                 key
@@ -226,19 +265,22 @@ class Quality:
             ]
             level = float(cfg["alpha"]) / max(1, len(tested))
             trend = _trend(now_c[kind], before_c[kind])
+            found = []
             for key in sorted(tested):
-                k, n, ids = now_c[kind][key]
+                k, n, _ = now_c[kind][key]
                 big_k, big_n, _ = before_c[kind][key]
                 rate_now, rate_before = k / n, big_k / big_n
                 if rate_now <= rate_before * trend[key]:
                     continue
                 p = spike_p(k, n * trend[key], big_k, big_n)
                 if p < level:
-                    warnings.append(
-                        QualityWarning(
-                            kind, key[0], key[1], k, n, big_k, big_n, rate_now, rate_before, p, sorted(ids)
-                        )
+                    found.append(
+                        QualityWarning(kind, key[0], key[1], k, n, big_k, big_n, rate_now, rate_before, p)
                     )
+            ids = self.tickets(kind, sorted({w.sku for w in found}), start, end)
+            for w in found:
+                w.tickets = ids.get((w.sku, w.platform), [])
+            warnings += found
         return warnings
 
     def check(self, actor: Actor) -> list[QualityWarning]:
@@ -252,6 +294,9 @@ class Quality:
         day = dt.datetime.fromtimestamp(now, ZoneInfo(tz)).date().isoformat()
         cfg = self.settings()
         new = []
+        # the SKU days are brought up to date in their own transaction first: inside the one below a failed
+        # write (a full disk) would end it under the savepoint, and the error would be about the savepoint
+        self.sales.try_refresh()
         with self.store.tx():
             for w in self.detect(actor, now=now):
                 inserted = self.store.db.execute(

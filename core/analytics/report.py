@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from crossdesk.analytics import dimensions as dims
+from crossdesk.analytics.rollup import Rollups
 from crossdesk.errors import DeskError
 from crossdesk.store import Store
 
@@ -33,7 +34,10 @@ METRICS = (
     "sla",
     "backlog",
     "refunds",
+    "ratings",
 )
+#: The dimensions a review has (reviews are not tickets): under any other, ratings are only in the total.
+RATING_DIMENSIONS = ("platform", "shop", "sku", "day", "week")
 #: Extra metrics by name: ``fn(store, since, until) -> {ticket_id: value}`` (e.g. CSAT, NPS). A metric
 #: registered here is summarised per group like ``first_reply`` (count, median, p90, mean), over the
 #: tickets of the period that have a value.
@@ -127,6 +131,7 @@ class Reports:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.rollups = Rollups(store)
 
     def timezone(self) -> str:
         """The desk's time zone: the ``timezone`` setting, else the SLA calendar's, else UTC."""
@@ -135,13 +140,10 @@ class Reports:
             tz = (self.store.get_setting("sla_calendar", None) or {}).get("timezone", "UTC")
         return str(tz or "UTC")
 
-    def build(
-        self,
-        since: int | None = None,
-        until: int | None = None,
-        by: Sequence[str] = (),
-        metrics: Sequence[str] | None = None,
+    def _setup(
+        self, since: int | None, until: int | None, by: Sequence[str], metrics: Sequence[str] | None
     ) -> Report:
+        """The empty report of a request, validated (a clear error for a bad period, metric or dimension)."""
         now = self.store.now()
         until = now + 1 if until is None else int(until)
         since = until - 28 * DAY if since is None else int(since)
@@ -153,32 +155,51 @@ class Reports:
                 raise DeskError(f"unknown metric {m!r}; known: {', '.join((*METRICS, *EXTRA_METRICS))}")
         by = dims.check(by)
         tz_name = self.timezone()
-        tz = dims.zone(tz_name)
-        report = Report(since, until, now, tz_name, list(by), wanted)
-        columns = {r[1] for r in self.store.db.execute("PRAGMA table_info(customers)")}
-        plain = [d for d in by if d not in dims.TIME_BUCKETS]
-        bucket = next((d for d in by if d in dims.TIME_BUCKETS), None)
-        select = ", ".join(f"COALESCE({dims.sql_for(d, columns)}, '')" for d in plain)
-        join = dims.SKU_JOIN if "sku" in plain else ""
-        distinct = "DISTINCT " if "sku" in plain else ""
+        dims.zone(tz_name)
+        return Report(since, until, now, tz_name, list(by), wanted)
 
-        def keyed(cols: list[tuple], n: int, width: int, when: np.ndarray) -> np.ndarray:
-            keys = np.empty((n, len(by)), dtype=object)
-            for j, d in enumerate(by):
-                if d == bucket:
-                    keys[:, j] = dims.buckets(when, d, tz)
-                elif n:
-                    column = np.array(cols[width + plain.index(d)], dtype=object)
-                    column[column == ""] = dims.NONE
-                    keys[:, j] = column
-            return keys
+    def build(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """The report from the day rollups (refreshed first): what every caller uses."""
+        from crossdesk.analytics.columnar import from_rollups
+
+        report = self._setup(since, until, by, metrics)
+        try:
+            self.rollups.refresh()
+        except Exception as exc:
+            if not read_only(exc):
+                raise
+            return self.build_direct(since, until, by, metrics)  # a desk we may not write: row by row
+        parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
+        if "ratings" in report.metrics:
+            self._ratings(parts, report)
+        return self._finish(report, parts)
+
+    def build_direct(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        by: Sequence[str] = (),
+        metrics: Sequence[str] | None = None,
+    ) -> Report:
+        """The same report computed from ``ticket_facts`` and ``tickets`` row by row, without the
+        rollups: the reference the rollups are tested and benchmarked against."""
+        report = self._setup(since, until, by, metrics)
+        since, until, now, by, wanted = report.since, report.until, report.now, report.by, report.metrics
+        select, join, distinct, plain, _ = self._query_parts(by)
+        keyed = self._keyer(report)
 
         db = self.store.db
         if -int(db.execute("PRAGMA cache_size").fetchone()[0]) < CACHE_KIB:
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
         parts: dict[tuple, dict[str, Any]] = {}
-        cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds")]
+        cohort_metrics = [m for m in wanted if m not in ("backlog", "refunds", "ratings")]
         if cohort_metrics:
             rows = db.execute(
                 self._cohort_sql(since, until, distinct, select, join),
@@ -214,6 +235,82 @@ class Reports:
             )
         if "refunds" in wanted:
             self._refunds(parts, since, until, select, join, distinct, keyed)
+        if "ratings" in wanted:
+            self._ratings(parts, report)
+        return self._finish(report, parts)
+
+    def _ratings(self, parts: dict, report: Report) -> None:
+        """Reviews written in the period (``reviews``, pulled by crossdesk.reputation): count, mean stars,
+        negative ones and their share, by platform, shop, SKU and day or week (total only otherwise)."""
+        if not self.store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews'").fetchone():
+            return
+        by = report.by if all(d in RATING_DIMENSIONS for d in report.by) else []
+        sql = {
+            "platform": "r.platform",
+            "shop": "(SELECT s.name FROM shops s WHERE s.id = r.shop_id)",
+            "sku": "r.sku",
+        }
+        plain = [d for d in by if d not in dims.TIME_BUCKETS]
+        select = "".join(f", COALESCE({sql[d]}, '')" for d in plain)
+        rows = self.store.db.execute(
+            f"SELECT r.created_at, r.rating, r.negative{select} FROM reviews r "
+            "WHERE r.created_at >= ? AND r.created_at < ?",
+            [report.since, report.until],
+        ).fetchall()
+        tz = dims.zone(report.timezone)
+        when = np.array([r[0] for r in rows], dtype=np.float64)
+        stars = np.array([r[1] for r in rows], dtype=np.float64)
+        negative = np.array([r[2] for r in rows], dtype=np.int64)
+        keys = np.empty((len(rows), len(by)), dtype=object)
+        for j, d in enumerate(by):
+            if d in dims.TIME_BUCKETS:
+                keys[:, j] = dims.buckets(when, d, tz)
+            elif rows:
+                column = np.array([r[3 + plain.index(d)] for r in rows], dtype=object)
+                column[column == ""] = dims.NONE
+                keys[:, j] = column
+
+        def one(idx: np.ndarray, key: tuple) -> None:
+            n, bad = len(idx), int(negative[idx].sum())
+            parts.setdefault(key, {})["ratings"] = {
+                "count": n,
+                "mean": float(stars[idx].mean()) if n else None,
+                "negative": bad,
+                "negative_rate": dims.ratio(bad, n),
+            }
+
+        self._each(keys, one, len(by))
+
+    def _query_parts(self, by: list[str]) -> tuple[str, str, str, list[str], str | None]:
+        columns = {r[1] for r in self.store.db.execute("PRAGMA table_info(customers)")}
+        plain = [d for d in by if d not in dims.TIME_BUCKETS]
+        bucket = next((d for d in by if d in dims.TIME_BUCKETS), None)
+        select = ", ".join(f"COALESCE({dims.sql_for(d, columns)}, '')" for d in plain)
+        join = dims.SKU_JOIN if "sku" in plain else ""
+        distinct = "DISTINCT " if "sku" in plain else ""
+        return select, join, distinct, plain, bucket
+
+    def _keyer(self, report: Report) -> Callable[[list[tuple], int, int, np.ndarray], np.ndarray]:
+        """Rows' group keys (object array, one column per dimension) from their dimension columns."""
+        by = report.by
+        _, _, _, plain, bucket = self._query_parts(by)
+        tz = dims.zone(report.timezone)
+
+        def keyed(cols: list[tuple], n: int, width: int, when: np.ndarray) -> np.ndarray:
+            keys = np.empty((n, len(by)), dtype=object)
+            for j, d in enumerate(by):
+                if d == bucket:
+                    keys[:, j] = dims.buckets(when, d, tz)
+                elif n:
+                    column = np.array(cols[width + plain.index(d)], dtype=object)
+                    column[column == ""] = dims.NONE
+                    keys[:, j] = column
+            return keys
+
+        return keyed
+
+    def _finish(self, report: Report, parts: dict) -> Report:
+        by, wanted = report.by, report.metrics
         zero = _empty(wanted)
         for key in sorted(parts, key=lambda k: tuple(str(x) for x in k)):
             entry = {**zero, **parts[key]}
@@ -277,20 +374,22 @@ class Reports:
         created = _col(raw, 1)
         keys = keyed(raw, len(rows), 5, created)
 
+        factors = {r[2]: r[4] for r in rows}
+
         def one(idx: np.ndarray, key: tuple) -> None:
             per: dict[str, int] = {}
-            usd = 0.0
             for i in idx:
                 r = rows[i]
                 per[r[2]] = per.get(r[2], 0) + int(r[3])
-                usd += r[3] * r[4]
-            parts.setdefault(key, {})["refunds"] = {
-                "count": len(idx),
-                "by_currency": dict(sorted(per.items())),
-                "usd": round(usd, 2),
-            }
+            parts.setdefault(key, {})["refunds"] = dims.refund_summary(len(idx), per, factors)
 
         self._each(keys, one, keys.shape[1])
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` says the desk cannot be written (a read-only file or medium)."""
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text
 
 
 def _empty(metrics: Sequence[str]) -> dict[str, Any]:
@@ -308,6 +407,8 @@ def _empty(metrics: Sequence[str]) -> dict[str, Any]:
             out[m] = {"count": 0, "age": nothing}
         elif m == "refunds":
             out[m] = {"count": 0, "by_currency": {}, "usd": 0.0}
+        elif m == "ratings":
+            out[m] = {"count": 0, "mean": None, "negative": 0, "negative_rate": None}
         else:
             out[m] = nothing
     return out

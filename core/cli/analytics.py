@@ -56,7 +56,11 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--quality", is_flag=True, help="Complaint and return rates per SKU, now and before, and the warnings."
 )
-@click.option("--rebuild", is_flag=True, help="Recompute every ticket's facts first (after a bulk load).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recompute every ticket's facts and the day rollups first (after a bulk load).",
+)
 def report(
     db_path: Path | None,
     since: str | None,
@@ -90,6 +94,10 @@ def report(
         if rebuild:
             n = desk.analytics.facts.rebuild(actor)
             click.echo(f"facts recomputed for {n:,} tickets", err=True)
+            days = desk.analytics.rollups.rebuild(actor)
+            click.echo(f"rollups rebuilt for {days:,} days", err=True)
+            days = desk.analytics.quality.sales.rebuild()
+            click.echo(f"SKU counts rebuilt for {days:,} days", err=True)
         tz = dimensions.zone(desk.analytics.reports.timezone())
         start = dimensions.parse_time(since, tz) if since else None
         end = dimensions.parse_time(until, tz) if until else None
@@ -168,6 +176,11 @@ _COLUMNS: dict[str, list[tuple[str, Any]]] = {
         ("backlog age med", lambda e: _duration(e["backlog"]["age"]["median"])),
     ],
     "refunds": [("refunds USD", lambda e: f"{e['refunds']['usd']:,.2f}")],
+    "ratings": [
+        ("reviews", lambda e: f"{e['ratings']['count']:,}"),
+        ("stars", lambda e: "—" if e["ratings"]["mean"] is None else f"{e['ratings']['mean']:.2f}"),
+        ("negative", lambda e: _pct(e["ratings"]["negative_rate"])),
+    ],
 }
 
 
@@ -206,8 +219,9 @@ def _quality(desk: Any, actor: Any, fmt: str, out: Path | None) -> None:
     warnings."""
     import orjson
 
-    rates = desk.analytics.quality.rates(actor)
-    warnings = desk.analytics.quality.detect(actor)
+    now = desk.store.now()  # one now: both count the same windows once
+    rates = desk.analytics.quality.rates(actor, now=now)
+    warnings = desk.analytics.quality.detect(actor, now=now)
     if fmt == "json":
         data = {"skus": rates, "warnings": [w.as_dict() for w in warnings]}
         _emit(orjson.dumps(data, option=orjson.OPT_INDENT_2), out)
@@ -221,7 +235,15 @@ def _quality(desk: Any, actor: Any, fmt: str, out: Path | None) -> None:
     table = Table(
         title=f"Orders of the last {cfg['window_days']} days against the {cfg['baseline_days']} before"
     )
-    for header in ("SKU", "complaints now", "before", "returns now", "before"):
+    for header in (
+        "SKU",
+        "complaints now",
+        "before",
+        "returns now",
+        "before",
+        "negative reviews now",
+        "before",
+    ):
         table.add_column(header, justify="left" if header == "SKU" else "right")
 
     def rate(part: dict, key: str) -> str:
@@ -230,8 +252,11 @@ def _quality(desk: Any, actor: Any, fmt: str, out: Path | None) -> None:
 
     ranked = sorted(rates, key=lambda r: -(r["complaints"]["rate_now"] or 0))[:40]
     for r in ranked:
-        c, ret = r["complaints"], r["returns"]
-        table.add_row(r["sku"], rate(c, "now"), rate(c, "before"), rate(ret, "now"), rate(ret, "before"))
+        c, ret, rev = r["complaints"], r["returns"], r["ratings"]
+        table.add_row(
+            r["sku"],
+            *(rate(part, when) for part in (c, ret, rev) for when in ("now", "before")),
+        )
     console = Console(file=out.open("w") if out else None, width=120)
     console.print(table)
     for w in warnings:

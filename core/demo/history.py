@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from crossdesk.demo.ratings import add_reviews
 from crossdesk.demo.sales import add_sales
 from crossdesk.models import Actor
 from crossdesk.store.session import to_json
@@ -102,7 +103,7 @@ def add_history(desk: Any, actor: Actor, seed: int = 7) -> dict[str, int]:
         _write(db, messages, audits, updates)
         _policies(desk)
         desk.audit(actor, "demo.history", "desk", None, None, counts)
-    return {**counts, **add_sales(desk, actor, seed)}
+    return {**counts, **add_reviews(desk, seed), **add_sales(desk, actor, seed)}
 
 
 def _write(db: Any, messages: list[tuple], audits: list[tuple], updates: list[tuple]) -> None:

@@ -17,23 +17,9 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from crossdesk.api import Desk
 from crossdesk.cli import cli
-from crossdesk.demo import build_demo, enrich
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def demo_desk(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("analytics") / "demo.db"
-    build_demo(path, size=1500, seed=11)
-    desk = Desk.open(path)
-    try:
-        enrich(desk, sla=ROOT / "examples" / "sla.toml")
-    finally:
-        desk.close()
-    return path
 
 
 def _t(text: str | None) -> int | None:

@@ -135,7 +135,8 @@ def test_the_demo_plants_a_rise_that_is_found(tmp_path):
     build_demo(desk, 3000, seed=7)
     report = enrich(desk, sla=Path(__file__).resolve().parents[2] / "examples" / "sla.toml")
     assert "planted complaints" in report["history"]
-    warnings = [w for w in desk.analytics.quality.detect(ADMIN) if w.platform == ""]
+    found = desk.analytics.quality.detect(ADMIN)
+    warnings = [w for w in found if w.platform == "" and w.kind != "ratings"]
     assert warnings
     planted = {
         r[0]
@@ -145,6 +146,10 @@ def test_the_demo_plants_a_rise_that_is_found(tmp_path):
         )
     }
     assert {w.sku for w in warnings} <= planted
+    # The planted rise of negative reviews is reported for its SKU and no other.
+    from crossdesk.demo.ratings import planted_sku
+
+    assert {w.sku for w in found if w.kind == "ratings"} == {planted_sku(desk.db)}
     # Returns per SKU are no longer empty, and refunds have amounts.
     rates = desk.analytics.quality.rates(ADMIN)
     assert any(r["returns"]["now"] for r in rates)

@@ -31,6 +31,8 @@ COLUMNS = (
     "reopened",
     "SLA 1st",
     "backlog",
+    "stars",
+    "neg. reviews",
 )
 
 
@@ -53,6 +55,8 @@ def row(entry: dict) -> tuple[str, ...]:
         _pct(entry["reopen_rate"]["rate"]),
         _pct(entry["sla"]["first_reply"]["rate"]),
         f"{entry['backlog']['count']:,}",
+        "—" if entry["ratings"]["mean"] is None else f"{entry['ratings']['mean']:.2f}",
+        _pct(entry["ratings"]["negative_rate"]),
     )
 
 

@@ -31,6 +31,8 @@ from crossdesk.store.migrations import (
     m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
+    m0180_analytics_rollups,
+    m0181_rating_warnings,
     m0220_review_tickets,
 )
 
@@ -62,5 +64,7 @@ MODULES = (
     m0150_drafts,
     m0160_credential_hosts,
     m0170_reviews,
+    m0180_analytics_rollups,
+    m0181_rating_warnings,
     m0220_review_tickets,
 )

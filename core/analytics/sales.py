@@ -1,0 +1,152 @@
+"""Per-day SKU counts: what the quality warnings compare, without reading every order of the windows
+(docs/analytics.md, "Rollups").
+
+``sku_days`` holds, per UTC day of ordering, SKU and marketplace: the orders holding the SKU, the units
+sold, the orders with a ticket whose intent says the product is at fault, and the units in return, refund
+and exchange cases. Triggers (migration 0180) on ``orders``, ``order_lines``, ``tickets`` (intent,
+order), ``cases`` and ``case_lines`` mark every day a change touches, bulk loads included;
+:meth:`SkuSales.refresh` recounts those days (every day when the complaint intents changed). A window is
+the whole days it covers, read from the rollup, plus its partial first and last days counted from the
+orders themselves, so the counts are exact for any window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from crossdesk.store import Store
+
+DAY = 86_400
+RETURN_CASES = ("return", "refund", "exchange")
+#: (day or 0, sku, platform, orders, units) over the orders placed in [?, ?)
+_SALES = (
+    "SELECT {day}, l.sku, o.platform, COUNT(DISTINCT o.id), SUM(l.quantity) FROM orders o "
+    "JOIN order_lines l ON l.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? GROUP BY 1, 2, 3"
+)
+_COMPLAINTS = (
+    "SELECT {day}, l.sku, o.platform, COUNT(DISTINCT o.id) FROM orders o "
+    "JOIN order_lines l ON l.order_id = o.id WHERE o.ordered_at >= ? AND o.ordered_at < ? "
+    "AND EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id AND t.intent IN ({intents})) GROUP BY 1, 2, 3"
+)
+_RETURNS = (
+    "SELECT d, sku, platform, SUM(units) FROM (SELECT {day} AS d, l.sku AS sku, o.platform AS platform, "
+    "MIN(l.quantity, SUM(cl.quantity)) AS units FROM orders o CROSS JOIN order_lines l ON l.order_id = o.id "
+    "CROSS JOIN case_lines cl ON cl.order_line_id = l.id CROSS JOIN cases c ON c.id = cl.case_id "
+    "WHERE o.ordered_at >= ? AND o.ordered_at < ? AND c.type IN ('return', 'refund', 'exchange') "
+    "GROUP BY l.id) GROUP BY 1, 2, 3"
+)
+
+
+def _runs(days: Sequence[int]) -> Iterable[tuple[int, int]]:
+    """Consecutive days as [first, last + 1) runs."""
+    start = prev = None
+    for d in days:
+        if start is None:
+            start = prev = d
+        elif d == prev + 1:  # type: ignore[operator]
+            prev = d
+        else:
+            yield start, prev + 1  # type: ignore[operator]
+            start = prev = d
+    if start is not None:
+        yield start, prev + 1  # type: ignore[operator]
+
+
+class SkuSales:
+    """Orders, units, complaints and returns per SKU and marketplace over any window."""
+
+    def __init__(self, store: Store, intents: Sequence[str]) -> None:
+        self.store = store
+        self.intents = tuple(intents)
+
+    def _aggregate(self, lo: int, hi: int, by_day: bool) -> dict[tuple, list[int]]:
+        """{(day, sku, platform): [orders, units, complaints, returned]} over the orders placed in [lo, hi)
+        (day 0 when not by day)."""
+        db = self.store.db
+        day = "o.ordered_at / 86400" if by_day else "0"
+        out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        marks = ",".join("?" * len(self.intents)) or "NULL"
+        queries: list[tuple[int, str, list[Any]]] = [
+            (0, _SALES.format(day=day), [lo, hi]),
+            (2, _COMPLAINTS.format(day=day, intents=marks), [lo, hi, *self.intents]),
+            (3, _RETURNS.format(day=day), [lo, hi]),
+        ]
+        for at, sql, args in queries:
+            for row in db.execute(sql, args):
+                entry = out[(int(row[0]), row[1], row[2])]
+                for k, value in enumerate(row[3:]):
+                    entry[at + k] = int(value or 0)
+        return out
+
+    def refresh(self) -> int:
+        """Recount the days marked since the last refresh (all of them when the complaint intents
+        changed); returns how many."""
+        db = self.store.db
+        if list(self.store.get_setting("analytics_sku_days_intents", None) or []) != list(self.intents):
+            with self.store.tx():
+                db.execute("DELETE FROM sku_days")
+                db.execute(
+                    "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders"
+                )
+                self.store.put_setting("analytics_sku_days_intents", list(self.intents))
+        days = [r[0] for r in db.execute("SELECT day FROM sku_days_dirty ORDER BY day")]
+        if not days:
+            return 0
+        with self.store.tx():
+            for first, last in _runs(days):
+                db.execute("DELETE FROM sku_days WHERE day >= ? AND day < ?", [first, last])
+                rows = self._aggregate(first * DAY, last * DAY, by_day=True)
+                db.conn.executemany(
+                    "INSERT INTO sku_days (day, sku, platform, orders, units, complaints, returned) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [[*key, *values] for key, values in rows.items()],
+                )
+                db.execute("DELETE FROM sku_days_dirty WHERE day >= ? AND day < ?", [first, last])
+        return len(days)
+
+    def try_refresh(self) -> bool:
+        """Refresh; False when the desk cannot be written here (read-only file or medium)."""
+        try:
+            self.refresh()
+        except Exception as exc:
+            text = str(exc).lower()
+            if "readonly" not in text and "read-only" not in text:
+                raise
+            return False
+        return True
+
+    def rebuild(self) -> int:
+        """Recount every day (``crossdesk report --rebuild``)."""
+        with self.store.tx():
+            self.store.db.execute("DELETE FROM sku_days")
+            self.store.db.execute(
+                "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders"
+            )
+        return self.refresh()
+
+    def counts(self, start: int, end: int) -> dict[tuple[str, str], list[int]]:
+        """{(sku, platform): [orders holding it, units sold, orders with a complaint, units returned]} for
+        the orders placed in [start, end)."""
+        if not self.try_refresh():  # a desk we may not write: count the whole window from the orders
+            return {(k[1], k[2]): v for k, v in self._aggregate(start, end, by_day=False).items()}
+        out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        first = -(-start // DAY)  # the first whole day inside the window
+        last = end // DAY  # the day after the last whole day
+        ranges = [(start, end)] if first >= last else [(start, first * DAY), (last * DAY, end)]
+        rows: list[tuple] = []
+        for lo, hi in ranges:
+            if lo < hi:
+                rows += [(k[1], k[2], *v) for k, v in self._aggregate(lo, hi, by_day=False).items()]
+        if first < last:
+            rows += self.store.db.execute(
+                "SELECT sku, platform, SUM(orders), SUM(units), SUM(complaints), SUM(returned) FROM sku_days "
+                "WHERE day >= ? AND day < ? GROUP BY 1, 2",
+                [first, last],
+            ).fetchall()
+        for sku, platform, *values in rows:
+            entry = out[(sku, platform)]
+            for k, value in enumerate(values):
+                entry[k] += int(value)
+        return out
