@@ -6,17 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import time
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
 from crossdesk.cli import cli
+from crossdesk.store.session import Store
 
 pq = pytest.importorskip("pyarrow.parquet", reason="`make test` installs the parquet extra")
 
 
-def test_parquet_holds_the_report_rows(demo_desk, tmp_path):
+def test_parquet_holds_the_report_rows(demo_desk, tmp_path, monkeypatch):
+    # Three runs compared figure by figure: one "now" for all, or backlog ages drift by a second.
+    frozen = int(time.time())
+    monkeypatch.setattr(Store, "now", lambda self: frozen)
     runner = CliRunner()
     base = ["report", "--db", str(demo_desk), "--since", "0", "--by", "platform", "--by", "agent"]
     out = tmp_path / "r.parquet"

@@ -61,7 +61,10 @@ class SettingsScreen(DeskScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#shops", DataTable).add_columns("#", "Platform", "Shop id", "Name", "Tokens")
+        table = self.query_one("#shops", DataTable)
+        # Fixed widths: the table does not jump when the shops arrive from the worker.
+        for label, width in (("#", 4), ("Platform", 10), ("Shop id", 16), ("Name", 30), ("Tokens", 14)):
+            table.add_column(label, width=width)
         self.action_reload()
         self.call(FlowsLoaded, lambda: list(self.desk.onboarding.flow_specs().values()), group="flows")
 
