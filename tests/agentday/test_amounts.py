@@ -12,10 +12,10 @@ from crossdesk.aftersales.views import parse_amount
 from crossdesk.api import Desk
 from crossdesk.cli import cli
 from crossdesk.models import Actor
-from crossdesk.tui.screens import AfterSalesScreen, ConversationScreen
+from crossdesk.tui.screens import ConversationScreen
 from crossdesk.tui.widgets.common.modals import PromptModal
 
-from .conftest import SIZE
+from .conftest import SIZE, open_refund_prompt, return_case
 
 pytestmark = pytest.mark.anyio
 
@@ -30,12 +30,8 @@ def test_parse_amount_refuses_in_words(text):
 
 async def test_refund_prompt_refuses_absurd_amounts_and_the_draft_survives(desk, ids, make_app, settle):
     sam = desk.actor_for("sam")
-    order_id, tid = ids.orders["us_return"], ids.tickets["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
-    )
-    desk.cases.approve(sam, case_id)
+    order_id, case_id = return_case(desk, ids)
+    tid = ids.tickets["us_return"]
     app = make_app(agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -43,10 +39,7 @@ async def test_refund_prompt_refuses_absurd_amounts_and_the_draft_survives(desk,
         await settle(pilot)
         conversation = app.screen
         conversation.query_one("#reply", TextArea).text = "Half a reply, not sent yet"
-        app.push_screen(AfterSalesScreen(order_id))
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_refund_prompt(app, pilot, settle, order_id)
         prompt = app.screen
         assert isinstance(prompt, PromptModal)
         field = prompt.query_one("#prompt-input")
@@ -119,22 +112,13 @@ def test_cli_number_options_refuse_absurd_values_in_one_line(tmp_path, args):
 
 async def test_the_refund_prompt_shows_the_agents_limit_up_front(desk, ids, make_app, settle):
     """Issue 17 item 4: the limit is said before the agent types, not only after a refusal."""
-    sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
-    )
-    desk.cases.approve(sam, case_id)
+    order_id, _ = return_case(desk, ids)
     limit = desk.store.refund_limits().get(desk.actor_for("ana").role)
     assert limit is not None
     app = make_app(agent="ana")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(AfterSalesScreen(order_id))
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_refund_prompt(app, pilot, settle, order_id)
         prompt = app.screen
         assert isinstance(prompt, PromptModal)
         shown = " ".join(str(s.render()) for s in prompt.query(".dialog-body"))
@@ -149,20 +133,12 @@ async def test_above_the_limit_an_agent_can_request_approval_instead(desk, ids, 
     from crossdesk.tui.widgets.aftersales.refund_or_ask import AskApproval
 
     sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
-    )
-    desk.cases.approve(sam, case_id)
+    order_id, case_id = return_case(desk, ids)
     before = len(desk.approvals.queue(sam))
     app = make_app(agent="ana")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(AfterSalesScreen(order_id))
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_refund_prompt(app, pilot, settle, order_id)
         await pilot.press("enter", "y")
         await settle(pilot)
         assert isinstance(app.screen, AskApproval)

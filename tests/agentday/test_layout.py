@@ -71,7 +71,9 @@ async def test_at_100x30_the_inbox_subject_and_every_footer_key_are_readable(mak
         wanted = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         keys = footer_keys(app)
         assert wanted <= {k.action for k in keys}
-        assert all(on_screen(app, k) for k in keys), [(k.key, k.region) for k in keys if not on_screen(app, k)]
+        assert all(on_screen(app, k) for k in keys), [
+            (k.key, k.region) for k in keys if not on_screen(app, k)
+        ]
 
 
 async def test_at_160x40_every_key_of_the_conversation_is_reachable(make_app, settle, ids):

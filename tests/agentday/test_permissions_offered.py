@@ -72,7 +72,9 @@ async def test_after_sales_hides_what_the_role_may_never_do_and_greys_what_the_c
     ana = desk.actor_for("ana")
     order_id = ids.orders["us_return"]
     line = desk.customer(ana, ids.customers["us_return"])["orders"][0]["lines"][0]
-    desk.cases.open(ana, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}])
+    desk.cases.open(
+        ana, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
+    )
     app = make_app(agent="ana")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

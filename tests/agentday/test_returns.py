@@ -6,15 +6,12 @@ import pytest
 
 from crossdesk.aftersales.views import available_actions
 
+from .conftest import open_refund_prompt, return_case
+
 
 def test_a_partial_refund_keeps_the_return_open_until_the_goods_are_back(desk, ids):
     sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
-    )
-    desk.cases.approve(sam, case_id)
+    _, case_id = return_case(desk, ids)
     desk.cases.refund(sam, case_id, amount_minor=5000, without_return=True)
     case = desk.cases.get(sam, case_id)
     assert case["state"] == "approved" and case["refunded_minor"] == 5000
@@ -27,12 +24,7 @@ def test_a_partial_refund_keeps_the_return_open_until_the_goods_are_back(desk, i
 
 def test_a_full_refund_without_return_still_ends_the_case(desk, ids):
     sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
-    )
-    desk.cases.approve(sam, case_id)
+    _, case_id = return_case(desk, ids)
     desk.cases.refund(sam, case_id, without_return=True)
     assert desk.cases.get(sam, case_id)["state"] == "refunded"
 
@@ -41,29 +33,16 @@ def test_a_full_refund_without_return_still_ends_the_case(desk, ids):
 async def test_refunding_more_than_the_case_covers_is_warned_first(desk, ids, make_app, settle):
     from textual.widgets import Static
 
-    from crossdesk.tui.screens import AfterSalesScreen
     from crossdesk.tui.widgets.common.modals import ConfirmModal, PromptModal
 
     from .conftest import SIZE
 
     sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam,
-        type="return",
-        order_id=order_id,
-        items=[{"order_line_id": line["id"], "quantity": 1}],
-        requested_minor=5000,
-    )
-    desk.cases.approve(sam, case_id)
+    order_id, case_id = return_case(desk, ids, requested_minor=5000)
     app = make_app(agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(AfterSalesScreen(order_id))
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_refund_prompt(app, pilot, settle, order_id)
         prompt = app.screen
         assert isinstance(prompt, PromptModal)
         field = prompt.query_one("#prompt-input")
@@ -85,32 +64,19 @@ async def test_the_refund_prompt_offers_what_is_left_on_the_case_not_on_the_orde
 ):
     from textual.widgets import Label, Static
 
-    from crossdesk.tui.screens import AfterSalesScreen
     from crossdesk.tui.widgets.common.modals import ConfirmModal, PromptModal
 
     from .conftest import SIZE
 
     sam = desk.actor_for("sam")
-    order_id = ids.orders["us_return"]
-    line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    case_id = desk.cases.open(
-        sam,
-        type="return",
-        order_id=order_id,
-        items=[{"order_line_id": line["id"], "quantity": 1}],
-        requested_minor=5000,
-    )
-    desk.cases.approve(sam, case_id)
+    order_id, case_id = return_case(desk, ids, requested_minor=5000)
     desk.cases.refund(sam, case_id, amount_minor=2000, without_return=True)
     quote = desk.cases.quote(sam, case_id)
     assert quote.case_left == 3000 and quote.left == 12900 - 2000  # the case, then the order
     app = make_app(agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(AfterSalesScreen(order_id))
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_refund_prompt(app, pilot, settle, order_id)
         prompt = app.screen
         assert isinstance(prompt, PromptModal)
         field = prompt.query_one("#prompt-input")

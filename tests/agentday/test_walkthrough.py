@@ -48,8 +48,14 @@ def seen(app) -> tuple:
         texts.append(str(widget.render()))
     queues = list(app.screen.query(QueueView))
     where = (queues[0].cursor, len(queues[0].selected)) if queues else None
-    return (type(app.screen).__name__, len(app.screen_stack), len(app.said), tuple(texts),
-            str(app.focused), where)
+    return (
+        type(app.screen).__name__,
+        len(app.screen_stack),
+        len(app.said),
+        tuple(texts),
+        str(app.focused),
+        where,
+    )
 
 
 async def press_each_footer_key(app, pilot, settle, home: type) -> list[str]:
@@ -104,7 +110,9 @@ async def test_a_new_agent_walks_the_demo_desk(demo, settle):
         assert isinstance(app.screen, ScoreModal)
         table = app.screen.query_one("#score-parts", DataTable)
         points = [float(table.get_row(key)[1]) for key in table.rows if key.value != "total"]
-        assert len(points) == 9  # SLA, wait, platform risk, value, tier, intent, sentiment, status, escalation
+        assert (
+            len(points) == 9
+        )  # SLA, wait, platform risk, value, tier, intent, sentiment, status, escalation
         assert sum(points) == pytest.approx(top["priority"], abs=0.01 * len(points))
         await pilot.press("escape")
         await settle(pilot)

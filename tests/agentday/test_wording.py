@@ -54,7 +54,9 @@ async def test_the_after_sales_screen_words_its_verdict_like_a_person(desk, ids,
     sam = desk.actor_for("sam")
     order_id = ids.orders["us_return"]
     line = desk.customer(sam, ids.customers["us_return"])["orders"][0]["lines"][0]
-    desk.cases.open(sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}])
+    desk.cases.open(
+        sam, type="return", order_id=order_id, items=[{"order_line_id": line["id"], "quantity": 1}]
+    )
     app = make_app(agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
