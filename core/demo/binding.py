@@ -17,16 +17,19 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import orjson
 
 from crossdesk.api import Desk
 from crossdesk.demo import world
 from crossdesk.fakes.amazon import FakeAmazon
 from crossdesk.fakes.ebay import FakeEbay
+from crossdesk.fakes.judgeme import JudgemeFake
 from crossdesk.fakes.shopee import FakeShopee
 from crossdesk.fakes.shopify import FakeShopify
 from crossdesk.models import Actor
 from crossdesk.onboarding import AmazonFlow, EbayFlow, OnboardingService, ShopeeFlow, ShopifyFlow
 from crossdesk.onboarding.flows import Bound
+from crossdesk.reputation.apps import CONFIG_KEY, ReviewApps
 from crossdesk.vault import MemoryVault
 
 #: settings a flow writes that point at the fakes: left out of the demo's shops
@@ -44,7 +47,8 @@ def _browser(client: httpx.Client) -> Callable[[str], None]:
 
 def bind_shops(desk: Desk, actor: Actor) -> int:
     """Bind every demo shop through its flow against the fakes; the number bound."""
-    onboarding = OnboardingService(desk.store, desk.shops, MemoryVault())
+    vault = MemoryVault()
+    onboarding = OnboardingService(desk.store, desk.shops, vault)
     done = 0
     with (
         FakeAmazon(orders=0) as amazon,
@@ -76,6 +80,32 @@ def bind_shops(desk: Desk, actor: Actor) -> int:
             bound = onboarding.consent(actor, flow, show=_browser(browser), open_browser=False, timeout=30)
             onboarding.store_bound(actor, _as_demo(bound, spec))
             done += 1
+    attach_reviews_app(desk, actor, vault)
+    return done
+
+
+def attach_reviews_app(desk: Desk, actor: Actor, vault: MemoryVault) -> int:
+    """Attach the Shopify shops to the Judge.me reviews app the way a seller does (``crossdesk reviews
+    app``: a first read against the fake, the token to the dropped vault), when its plugin is loaded; the
+    fake's address is not kept. The number attached."""
+    apps = ReviewApps(desk.store)
+    if "judgeme" not in apps.specs():
+        return 0
+    done = 0
+    for spec in world.SHOPS:
+        if spec.platform != "shopify":
+            continue
+        with JudgemeFake(shop_domain=spec.external_id) as judgeme:
+            options = {"api_token": judgeme.api_token, "base_url": judgeme.base_url}
+            apps.attach(actor, spec.external_id, "judgeme", options, vault=vault)
+        row = desk.db.execute(
+            "SELECT id, config FROM shops WHERE external_id = ?", [spec.external_id]
+        ).fetchone()
+        config = orjson.loads(row[1])
+        config[CONFIG_KEY] = {k: v for k, v in config[CONFIG_KEY].items() if k not in LOOPBACK_KEYS}
+        with desk.tx():
+            desk.db["shops"].update(row[0], {"config": orjson.dumps(config).decode()})
+        done += 1
     return done
 
 
