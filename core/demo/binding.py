@@ -30,6 +30,7 @@ from crossdesk.models import Actor
 from crossdesk.onboarding import AmazonFlow, EbayFlow, OnboardingService, ShopeeFlow, ShopifyFlow
 from crossdesk.onboarding.flows import Bound
 from crossdesk.reputation.apps import CONFIG_KEY, ReviewApps
+from crossdesk.store import to_json
 from crossdesk.vault import MemoryVault
 
 #: settings a flow writes that point at the fakes: left out of the demo's shops
@@ -104,7 +105,7 @@ def attach_reviews_app(desk: Desk, actor: Actor, vault: MemoryVault) -> int:
         config = orjson.loads(row[1])
         config[CONFIG_KEY] = {k: v for k, v in config[CONFIG_KEY].items() if k not in LOOPBACK_KEYS}
         with desk.tx():
-            desk.db["shops"].update(row[0], {"config": orjson.dumps(config).decode()})
+            desk.db["shops"].update(row[0], {"config": to_json(config)})
         done += 1
     return done
 

@@ -19,7 +19,7 @@ import orjson
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, ReviewSourceSpec
 from crossdesk.shops.service import secret_keys
-from crossdesk.store import Store
+from crossdesk.store import Store, to_json
 from crossdesk.sync import redact
 from crossdesk.sync.secrets import REDACTOR
 from crossdesk.vault import open_vault
@@ -54,8 +54,15 @@ def attached(shop: Mapping[str, Any]) -> dict[str, Any] | None:
 class ReviewApps:
     """``desk.reputation.apps``: which shop reads its reviews from which app, and the app's client."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, vault: Any = None) -> None:
         self.store = store
+        self._vault = vault  # where attach writes the tokens; None: the system's, opened on first use
+
+    @property
+    def vault(self) -> Any:
+        if self._vault is None:
+            self._vault = open_vault()
+        return self._vault
 
     def specs(self) -> dict[str, ReviewSourceSpec]:
         return review_sources(self.store.pm)
@@ -129,7 +136,7 @@ class ReviewApps:
         leaked = secret_keys(settings)
         if leaked:
             raise DeskError(f"{', '.join(leaked)} looks like a secret; the plugin must declare it in secrets")
-        vault = vault if vault is not None else open_vault()
+        vault = vault if vault is not None else self.vault
         with httpx.Client(timeout=float(settings.get("timeout", 30.0)), transport=transport) as client:
             try:
                 source = spec.factory({**settings, **secrets}, client)
@@ -141,7 +148,7 @@ class ReviewApps:
         before = config.get(CONFIG_KEY)
         config[CONFIG_KEY] = {"name": app, **settings}
         with self.store.tx():
-            self.store.update("shops", row["id"], {"config": orjson.dumps(config).decode()})
+            self.store.update("shops", row["id"], {"config": to_json(config)})
             self.store.audit(actor, "shop.reviews_app", "shop", row["id"], before, config[CONFIG_KEY])
         return {"shop_id": row["id"], "name": row["name"], "app": app, **settings}
 
@@ -152,13 +159,13 @@ class ReviewApps:
         app = attached(row)
         if app is None:
             return False
-        vault = vault if vault is not None else open_vault(required=False)
+        vault = vault if vault is not None else (self._vault or open_vault(required=False))
         if vault is not None:
             vault.delete(vault_entry(app["name"], row))
         config = orjson.loads(row["config"] or "{}")
         config.pop(CONFIG_KEY, None)
         with self.store.tx():
-            self.store.update("shops", row["id"], {"config": orjson.dumps(config).decode()})
+            self.store.update("shops", row["id"], {"config": to_json(config)})
             self.store.audit(actor, "shop.reviews_app", "shop", row["id"], app, None)
         return True
 
