@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import orjson
 
 from crossdesk.api import Desk
 from crossdesk.demo import world
@@ -29,8 +28,7 @@ from crossdesk.fakes.shopify import FakeShopify
 from crossdesk.models import Actor
 from crossdesk.onboarding import AmazonFlow, EbayFlow, OnboardingService, ShopeeFlow, ShopifyFlow
 from crossdesk.onboarding.flows import Bound
-from crossdesk.reputation.apps import CONFIG_KEY, ReviewApps
-from crossdesk.store import to_json
+from crossdesk.reputation.apps import ReviewApps
 from crossdesk.vault import MemoryVault
 
 #: settings a flow writes that point at the fakes: left out of the demo's shops
@@ -98,14 +96,9 @@ def attach_reviews_app(desk: Desk, actor: Actor, vault: MemoryVault) -> int:
             continue
         with JudgemeFake(shop_domain=spec.external_id) as judgeme:
             options = {"api_token": judgeme.api_token, "base_url": judgeme.base_url}
-            apps.attach(actor, spec.external_id, "judgeme", options, vault=vault)
-        row = desk.db.execute(
-            "SELECT id, config FROM shops WHERE external_id = ?", [spec.external_id]
-        ).fetchone()
-        config = orjson.loads(row[1])
-        config[CONFIG_KEY] = {k: v for k, v in config[CONFIG_KEY].items() if k not in LOOPBACK_KEYS}
-        with desk.tx():
-            desk.db["shops"].update(row[0], {"config": to_json(config)})
+            checked = apps.check(actor, spec.external_id, "judgeme", options)
+        checked.settings = {k: v for k, v in checked.settings.items() if k not in LOOPBACK_KEYS}
+        apps.save(actor, checked, vault=vault)
         done += 1
     return done
 

@@ -11,6 +11,7 @@ reviews (:meth:`ReviewApps.source`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -25,6 +26,16 @@ from crossdesk.sync.secrets import REDACTOR
 from crossdesk.vault import open_vault
 
 CONFIG_KEY = "reviews_app"  # in shops.config: {"name": ..., non-secret options}
+
+
+@dataclass
+class Attachment:
+    """A reviews app checked for a shop (:meth:`ReviewApps.check`), not stored yet."""
+
+    shop: dict[str, Any]
+    app: str
+    settings: dict[str, str]  # to the shop's config
+    secrets: dict[str, str] = field(repr=False)  # to the vault
 
 
 def vault_entry(app: str, shop: Mapping[str, Any]) -> str:
@@ -103,12 +114,29 @@ class ReviewApps:
         vault: Any = None,
         transport: httpx.BaseTransport | None = None,
     ) -> dict[str, Any]:
-        """Attach ``shop`` to the reviews app ``app`` once a first read with ``options`` works.
+        """Attach ``shop`` to the reviews app ``app`` once a first read with ``options`` works
+        (:meth:`check`, then :meth:`save`). Raises :class:`~crossdesk.errors.DeskError` with one line
+        (unknown app or option, a required one missing, a platform the app does not serve, the app refusing
+        the token); nothing is stored then."""
+        vault = (
+            vault if vault is not None else self.vault
+        )  # nowhere to keep the token: refused before the read
+        return self.save(actor, self.check(actor, shop, app, options, transport=transport), vault=vault)
 
-        Raises :class:`~crossdesk.errors.DeskError` with one line (unknown app or option, a required one
-        missing, a platform the app does not serve, the app refusing the token); nothing is stored then."""
-        self.store.require(actor, "manage_settings")
-        row = self._shop(shop)
+    def check(
+        self,
+        actor: Actor,
+        shop: str | int,
+        app: str,
+        options: Mapping[str, str],
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Attachment:
+        """The options checked and a first read made with them, writing nothing: a front end runs this
+        without holding the desk (the read waits on the app), then :meth:`save` under the desk's lock."""
+        with self.store.lock:  # the only reads of the desk here
+            self.store.require(actor, "manage_settings")
+            row = self._shop(shop)
         specs = self.specs()
         spec = specs.get(app)
         if spec is None:
@@ -136,15 +164,21 @@ class ReviewApps:
         leaked = secret_keys(settings)
         if leaked:
             raise DeskError(f"{', '.join(leaked)} looks like a secret; the plugin must declare it in secrets")
-        vault = vault if vault is not None else self.vault
         with httpx.Client(timeout=float(settings.get("timeout", 30.0)), transport=transport) as client:
             try:
                 source = spec.factory({**settings, **secrets}, client)
                 source.fetch_reviews(None)  # a first read: a wrong token is said now, not at the next sync
             except Exception as exc:
                 raise DeskError(redact(f"{spec.display_name}: {exc}")) from None
-        vault.put(vault_entry(app, row), secrets)
-        config = orjson.loads(row["config"] or "{}")
+        return Attachment(row, app, settings, secrets)
+
+    def save(self, actor: Actor, attachment: Attachment, *, vault: Any = None) -> dict[str, Any]:
+        """Store what :meth:`check` returned: the secrets to the vault, the settings to the shop's config."""
+        self.store.require(actor, "manage_settings")
+        vault = vault if vault is not None else self.vault
+        row, app, settings = attachment.shop, attachment.app, attachment.settings
+        vault.put(vault_entry(app, row), attachment.secrets)
+        config = orjson.loads(self.store.get("shops", row["id"])["config"] or "{}")
         before = config.get(CONFIG_KEY)
         config[CONFIG_KEY] = {"name": app, **settings}
         with self.store.tx():

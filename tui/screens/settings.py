@@ -171,21 +171,28 @@ class SettingsScreen(DeskScreen):
             status.update("[red]pick a shop and a reviews app first[/red]")
             return
         status.update(f"checking {escape(str(app))} with a first read ...")
-        self.call(
-            ReviewAppAttached,
-            self.desk.reputation.apps.attach,
-            self.actor,
-            str(shop),
-            str(app),
-            self.review_options(),
-            group="attach",
-            exclusive=True,
-        )
+        self._attach_reviews_app(str(shop), str(app), self.review_options())
+
+    @work(thread=True, exclusive=True, group="attach")
+    def _attach_reviews_app(self, shop: str, app: str, options: dict[str, str]) -> None:
+        apps, gw = self.desk.reputation.apps, self.gw
+        try:
+            checked = apps.check(self.actor, shop, app, options)  # the first read holds nothing
+            result = gw.call(apps.save, self.actor, checked)
+        except Exception as exc:
+            self.app.post_message(Failed(exc))
+            self.post_message(ReviewAppAttached(None))
+            return
+        self.post_message(ReviewAppAttached(result))
 
     @on(ReviewAppAttached)
     def _attached(self, message: ReviewAppAttached) -> None:
         done = message.value
-        self.query_one("#review-status", Static).update(
+        status = self.query_one("#review-status", Static)
+        if done is None:
+            status.update("[red]not attached[/red]")
+            return
+        status.update(
             f"[green]{escape(done['name'])}: reviews from {escape(done['app'])}; token in the vault[/green]"
         )
         self.action_reload()
