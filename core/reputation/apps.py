@@ -22,10 +22,16 @@ from crossdesk.models import Actor, ReviewSourceSpec
 from crossdesk.shops.service import secret_keys
 from crossdesk.store import Store, to_json
 from crossdesk.sync import redact
-from crossdesk.sync.secrets import REDACTOR
+from crossdesk.sync.hosts import origin
+from crossdesk.sync.secrets import REDACTOR, install_redaction
 from crossdesk.vault import open_vault
 
 CONFIG_KEY = "reviews_app"  # in shops.config: {"name": ..., non-secret options}
+BOUND_TO = "bound_to"  # in the vault entry: the origin the token was given for ('' the app's own)
+
+
+def _origin(settings: Mapping[str, Any]) -> str:
+    return origin(str(settings["base_url"])) if settings.get("base_url") else ""
 
 
 @dataclass
@@ -152,6 +158,7 @@ class ReviewApps:
             raise DeskError(
                 f"{spec.display_name} takes no option {', '.join(unknown)} (it takes {', '.join(sorted(names))})"
             )
+        install_redaction()  # the token may ride in a request URL (Judge.me's does): never in a log line
         given = {k: str(v) for k, v in options.items() if str(v).strip()}
         missing = [o.name for o in spec.options if o.required and o.name not in given]
         if missing:
@@ -177,7 +184,8 @@ class ReviewApps:
         self.store.require(actor, "manage_settings")
         vault = vault if vault is not None else self.vault
         row, app, settings = attachment.shop, attachment.app, attachment.settings
-        vault.put(vault_entry(app, row), attachment.secrets)
+        # the token goes only where it was given for: an edited base_url in the config is refused at the pull
+        vault.put(vault_entry(app, row), {**attachment.secrets, BOUND_TO: _origin(settings)})
         config = orjson.loads(self.store.get("shops", row["id"])["config"] or "{}")
         before = config.get(CONFIG_KEY)
         config[CONFIG_KEY] = {"name": app, **settings}
@@ -221,7 +229,14 @@ class ReviewApps:
                 f"reviews app {name}: no token in the vault for this shop; attach it again "
                 f"(crossdesk reviews app {shop['external_id']} {name} -o ...)"
             )
+        secrets = dict(secrets)
+        bound_to = secrets.pop(BOUND_TO, "")
         for value in secrets.values():
             REDACTOR.register(value)
         settings = {k: v for k, v in app.items() if k != "name"}
+        if _origin(settings) != bound_to:
+            raise DeskError(
+                f"reviews app {name}: the shop's config sends it to {_origin(settings) or 'the app itself'}, "
+                f"but its token was given for {bound_to or 'the app itself'}; attach it again to send it there"
+            )
         return name, spec.factory({**settings, **secrets}, client(float(settings.get("timeout", 30.0))))

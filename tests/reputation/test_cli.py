@@ -100,7 +100,7 @@ def test_reviews_app_attaches_judgeme_to_a_bound_shopify_shop(env: dict[str, Any
             app.base_url,
         ).output
         assert "token in the vault" in out and app.api_token not in out
-        assert env["vault"].get(f"reviews/judgeme/shopify/{shop.domain}") == {"api_token": app.api_token}
+        assert env["vault"].get(f"reviews/judgeme/shopify/{shop.domain}")["api_token"] == app.api_token
         assert "judgeme" in _run(env, "reviews", "app").output
         synced = _run(
             env, "sync", "--platform", "shopify", "--pull-only"

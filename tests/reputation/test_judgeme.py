@@ -4,6 +4,7 @@ order and SKU, a negative one a ticket; an edited, hidden or deleted review upda
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,7 +114,8 @@ def test_whole_path_ties_reviews_to_buyer_order_and_sku_and_opens_a_ticket(setup
     dump = "\n".join(setup.desk.db.iterdump())
     assert setup.app.api_token not in dump
     assert setup.vault.get(f"reviews/judgeme/shopify/{setup.h.shop_external_id}") == {
-        "api_token": setup.app.api_token
+        "api_token": setup.app.api_token,
+        "bound_to": f"http://127.0.0.1:{setup.app.port}",  # the origin it was given for
     }
     # a rerun adds nothing and opens nothing
     again = setup.pull()
@@ -203,3 +205,27 @@ def test_an_edited_review_updates_the_stored_one_and_its_ticket(setup: Setup) ->
     gone = setup.pull()
     assert gone.deleted == 1 and setup.review(complaint["id"])["status"] == "deleted"
     assert setup.pull().deleted == 0  # said once
+
+
+def test_the_token_goes_only_where_it_was_given_for(setup: Setup) -> None:
+    setup.attach()
+    row = setup.desk.db["shops"].get(setup.h.shop_id)
+    import orjson
+
+    config = orjson.loads(row["config"])
+    config["reviews_app"]["base_url"] = "http://127.0.0.2:9"  # an import or a hand edit moves it
+    setup.desk.db["shops"].update(setup.h.shop_id, {"config": orjson.dumps(config).decode()})
+    before = len(setup.app.requests)
+    report = setup.pull()
+    [line] = report.errors
+    assert "token was given for http://127.0.0.1" in line and "attach it again" in line
+    assert len(setup.app.requests) == before and report.fetched == 0  # nothing was sent anywhere
+
+
+def test_the_token_never_reaches_a_log_line(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    setup.attach()
+    setup.app.inject(Fault.rate_limited(retry_after=0), path="/api/v1/reviews")
+    assert setup.pull().new == len(setup.app.reviews)
+    assert any("/api/v1/reviews" in r.getMessage() for r in caplog.records)  # httpx logged the requests
+    assert setup.app.api_token not in caplog.text

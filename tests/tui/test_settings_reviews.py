@@ -79,5 +79,5 @@ async def test_bind_shopify_from_a_pasted_token_then_attach_judgeme(desk, make_a
                 lambda: any(r[2] == "acme.myshopify.com" and r[5] == "judgeme" for r in _cells(table)),
             )
             assert "token in the vault" in str(screen.query_one("#review-status", Static).render())
-    assert vault.get("reviews/judgeme/shopify/acme.myshopify.com") == {"api_token": judgeme.api_token}
+    assert vault.get("reviews/judgeme/shopify/acme.myshopify.com")["api_token"] == judgeme.api_token
     assert judgeme.api_token not in "\n".join(desk.db.iterdump())
