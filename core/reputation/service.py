@@ -6,7 +6,10 @@ A connector offers them with ``fetch_reviews(cursor) -> Page`` (records: ``exter
 SKU when the platform names them. A negative one is taken in like a buyer message on the thread the
 connector names (``review:<id>``), so it opens a ticket, or joins the one it already has, is classified
 (language, sentiment, intents) and gets the SLA of its tags; a reply to that ticket goes through the
-outbox to the platform's review reply. See docs/reputation.md.
+outbox to the platform's review reply. A Shopify shop's reviews come from its reviews app
+(:mod:`crossdesk.reputation.apps`). A review read again that changed on the platform updates the stored
+one; a rating turned negative opens its ticket then, and a change to a review with a ticket is noted on it.
+See docs/reputation.md.
 """
 
 from __future__ import annotations
@@ -95,7 +98,9 @@ class ReputationService:
         review it saw; on a platform that pages newest first (the connector's ``reviews_newest_first``), the
         next pull stops at the first page holding a review already stored and no newer than that. Elsewhere
         every page is read each time (each review is still stored once). ``full`` starts from the first page
-        and reads them all."""
+        and reads them all. A shop attached to a reviews app (:mod:`crossdesk.reputation.apps`) is read from
+        it too, with a cursor of its own (``reviews:<app>``); a review read again updates the stored one when
+        it changed there (:meth:`_update`)."""
         self.store.require(actor, "manage_settings")
         report = report if report is not None else PullReport()
         label = f"{shop['platform']} shop {shop['external_id']}"
