@@ -1,7 +1,7 @@
 """The domain model: what a seller's desk is made of, and the types plugins exchange with the core.
 
 **Public** (plugins import it): the enums, ``Actor``, ``Event`` and the plugin contract types
-(``PlatformSpec``, ``LanguageGuess``, ``Translator``, ``RuleAction``, ``RuleCondition``, ``CAPABILITIES``).
+(``PlatformSpec``, ``ReviewSourceSpec``, ``LanguageGuess``, ``Translator``, ``RuleAction``, ``RuleCondition``, ``CAPABILITIES``).
 
 Storage rows are plain dicts (sqlite-utils); these dataclasses are the typed view the services return and
 the contract types plugins build. Times are UTC epoch seconds (int); money is integer minor units plus an
