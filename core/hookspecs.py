@@ -20,6 +20,7 @@ from crossdesk.models import (
     LanguageGuess,
     Notification,
     PlatformSpec,
+    ReviewSourceSpec,
     RuleAction,
     RuleCondition,
     Translator,
@@ -41,6 +42,11 @@ def crossdesk_platforms() -> list[PlatformSpec]:
 @hookspec
 def crossdesk_binding_flows() -> list[BindingFlowSpec]:
     """Return the shop binding flows this plugin offers to ``crossdesk shops add``, one spec each."""
+
+
+@hookspec
+def crossdesk_review_sources() -> list[ReviewSourceSpec]:
+    """Return reviews apps a shop can be attached to (``crossdesk reviews app``), one spec each."""
 
 
 # ---- language ------------------------------------------------------------------------------------

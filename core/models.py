@@ -1,7 +1,7 @@
 """The domain model: what a seller's desk is made of, and the types plugins exchange with the core.
 
 **Public** (plugins import it): the enums, ``Actor``, ``Event`` and the plugin contract types
-(``PlatformSpec``, ``LanguageGuess``, ``Translator``, ``RuleAction``, ``RuleCondition``, ``CAPABILITIES``).
+(``PlatformSpec``, ``ReviewSourceSpec``, ``LanguageGuess``, ``Translator``, ``RuleAction``, ``RuleCondition``, ``CAPABILITIES``).
 
 Storage rows are plain dicts (sqlite-utils); these dataclasses are the typed view the services return and
 the contract types plugins build. Times are UTC epoch seconds (int); money is integer minor units plus an
@@ -374,6 +374,26 @@ class BindingFlowSpec:
     display_name: str
     build: Callable[[Mapping[str, Any]], Any]
     options: tuple[FlowOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewSourceSpec:
+    """Answer of ``crossdesk_review_sources``: a reviews app a shop can be attached to (docs/plugins.md).
+
+    ``platforms`` are the shop platforms it serves (a Shopify reviews app: ``("shopify",)``); ``options``
+    are what ``crossdesk reviews app SHOP NAME -o KEY=VALUE`` asks for, and ``secrets`` name those of them
+    that go to the vault, never the database. ``factory(options, client)`` receives the options (strings,
+    the secrets among them, plus ``shop_domain`` and ``base_url`` when known) and an ``httpx.Client`` and
+    returns a source: an object with ``fetch_reviews(cursor) -> Page`` whose records have the keys of
+    docs/reputation.md ("What is pulled").
+    """
+
+    name: str
+    display_name: str
+    factory: Callable[[Mapping[str, Any], Any], Any]
+    options: tuple[FlowOption, ...] = ()
+    secrets: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ("shopify",)
 
 
 @runtime_checkable

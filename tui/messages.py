@@ -251,3 +251,11 @@ class ConsentShown(Result[str]):
 
 class ShopBound(Result[Any]):
     """A shop bound (:class:`crossdesk.onboarding.BindResult`)."""
+
+
+class ReviewAppsLoaded(Result[Any]):
+    """The reviews apps on offer and the shops they can serve (``desk.reputation.apps``)."""
+
+
+class ReviewAppAttached(Result[Any]):
+    """A shop attached to a reviews app (what :meth:`crossdesk.reputation.apps.ReviewApps.attach` returns)."""

@@ -64,3 +64,63 @@ def ratings(db_path: Path | None) -> None:
             )
     finally:
         desk.close()
+
+
+@reviews.command("app")
+@db_option
+@click.argument("shop", required=False)
+@click.argument("app", required=False)
+@click.option(
+    "-o",
+    "--option",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An option of the app (judgeme: api_token).",
+)
+@click.option("--base-url", default=None, help="The app's API base URL (a local fake).")
+@click.option(
+    "--detach", is_flag=True, help="Stop reading SHOP's reviews from its app; its token leaves the vault."
+)
+def app_(
+    db_path: Path | None,
+    shop: str | None,
+    app: str | None,
+    extra: tuple[str, ...],
+    base_url: str | None,
+    detach: bool,
+) -> None:
+    """Attach SHOP to the reviews app APP (judgeme for Shopify): a first read checks the options, the token
+    goes to the vault. Without arguments: the shops an app can serve, and the app each has."""
+    from crossdesk.errors import DeskError
+    from crossdesk.vault import VaultError
+
+    desk = open_desk(db_path)
+    try:
+        actor = cli_actor(desk)
+        if shop is None:
+            for row in desk.reputation.apps.list(actor):
+                app_name = row["app"] or "-"
+                click.echo(f"#{row['shop_id']:<3} {row['platform']:<8} {row['external_id']:<28} {app_name}")
+            return
+        if detach:
+            done = desk.reputation.apps.detach(actor, shop)
+            click.echo(f"{shop}: reviews app detached" if done else f"{shop}: no reviews app attached")
+            return
+        if app is None:
+            names = ", ".join(sorted(desk.reputation.apps.specs())) or "none installed"
+            raise UserError(f"name the reviews app to attach ({names})")
+        options: dict[str, str] = {}
+        for item in extra:
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip():
+                raise UserError(f"-o {item!r}: expected NAME=VALUE")
+            options[name.strip().replace("-", "_")] = value
+        if base_url:
+            options["base_url"] = base_url
+        done = desk.reputation.apps.attach(actor, shop, app, options)
+        click.echo(f"{done['name']}: reviews from {app} ({done['shop_domain']}); token in the vault")
+    except (DeskError, VaultError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        desk.close()

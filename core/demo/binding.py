@@ -22,11 +22,13 @@ from crossdesk.api import Desk
 from crossdesk.demo import world
 from crossdesk.fakes.amazon import FakeAmazon
 from crossdesk.fakes.ebay import FakeEbay
+from crossdesk.fakes.judgeme import JudgemeFake
 from crossdesk.fakes.shopee import FakeShopee
 from crossdesk.fakes.shopify import FakeShopify
 from crossdesk.models import Actor
 from crossdesk.onboarding import AmazonFlow, EbayFlow, OnboardingService, ShopeeFlow, ShopifyFlow
 from crossdesk.onboarding.flows import Bound
+from crossdesk.reputation.apps import ReviewApps
 from crossdesk.vault import MemoryVault
 
 #: settings a flow writes that point at the fakes: left out of the demo's shops
@@ -44,7 +46,8 @@ def _browser(client: httpx.Client) -> Callable[[str], None]:
 
 def bind_shops(desk: Desk, actor: Actor) -> int:
     """Bind every demo shop through its flow against the fakes; the number bound."""
-    onboarding = OnboardingService(desk.store, desk.shops, MemoryVault())
+    vault = MemoryVault()
+    onboarding = OnboardingService(desk.store, desk.shops, vault)
     done = 0
     with (
         FakeAmazon(orders=0) as amazon,
@@ -76,6 +79,27 @@ def bind_shops(desk: Desk, actor: Actor) -> int:
             bound = onboarding.consent(actor, flow, show=_browser(browser), open_browser=False, timeout=30)
             onboarding.store_bound(actor, _as_demo(bound, spec))
             done += 1
+    attach_reviews_app(desk, actor, vault)
+    return done
+
+
+def attach_reviews_app(desk: Desk, actor: Actor, vault: MemoryVault) -> int:
+    """Attach the Shopify shops to the Judge.me reviews app the way a seller does (``crossdesk reviews
+    app``: a first read against the fake, the token to the dropped vault), when its plugin is loaded; the
+    fake's address is not kept. The number attached."""
+    apps = ReviewApps(desk.store)
+    if "judgeme" not in apps.specs():
+        return 0
+    done = 0
+    for spec in world.SHOPS:
+        if spec.platform != "shopify":
+            continue
+        with JudgemeFake(shop_domain=spec.external_id) as judgeme:
+            options = {"api_token": judgeme.api_token, "base_url": judgeme.base_url}
+            checked = apps.check(actor, spec.external_id, "judgeme", options)
+        checked.settings = {k: v for k, v in checked.settings.items() if k not in LOOPBACK_KEYS}
+        apps.save(actor, checked, vault=vault)
+        done += 1
     return done
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from crossdesk.errors import DeskError, NotFound
 from crossdesk.models import Actor, BindingFlowSpec
 from crossdesk.onboarding.builtin import BUILT_IN
-from crossdesk.onboarding.flows import Bound, Flow
+from crossdesk.onboarding.flows import Bound, Flow, ShopifyFlow
 from crossdesk.onboarding.listener import RedirectListener
 from crossdesk.shops import ShopService
 from crossdesk.store import Store
@@ -155,6 +155,22 @@ class OnboardingService:
         if since is not None:
             bound.config["initial_since"] = int(since)
         return bound
+
+    def from_token(self, actor: Actor, platform: str, options: Mapping[str, Any]) -> Bound:
+        """A Shopify shop from a custom app's admin API token (``shop``, ``token``, optional ``base_url``):
+        a first read proves it, nothing is written (then :meth:`store_bound`); DeskError in one line."""
+        with self.store.lock:
+            self.store.require(actor, "manage_settings")
+        if platform != "shopify":
+            raise DeskError(
+                f"a pasted token binds a Shopify shop (a custom app's admin token), not {platform}"
+            )
+        if not str(options.get("shop") or "").strip():
+            raise DeskError("the shop domain is needed with the token (NAME.myshopify.com)")
+        if not str(options.get("token") or "").strip():
+            raise DeskError("paste the custom app's admin API token (shpat_...)")
+        flow = ShopifyFlow(str(options["shop"]), base_url=str(options.get("base_url") or ""))
+        return flow.from_token(str(options["token"]).strip())
 
     def store_consented(self, actor: Actor, flow: Flow, bound: Bound) -> BindResult:
         """Store what :meth:`consent` returned: the shop, and the flow's mail account when it has one."""

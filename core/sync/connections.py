@@ -226,6 +226,17 @@ class Connections:
         self._cache[shop["id"]] = connector
         return connector
 
+    def http_client(self, timeout: float = 30.0) -> httpx.Client:
+        """A client for another service of a shop (its reviews app), closed with these connections."""
+        client = httpx.Client(
+            timeout=timeout,
+            transport=self._transport,
+            verify=_ssl_context(),
+            headers={"User-Agent": "crossdesk (helpdesk)"},
+        )
+        self._clients.append(client)
+        return client
+
     def built(self, shop_id: int) -> Connector | None:
         """The connector this run already built for the shop, or None (never builds one)."""
         return self._cache.get(shop_id)

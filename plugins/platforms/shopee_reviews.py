@@ -52,6 +52,7 @@ class ShopeeReviews:
                     if c.get("buyer_user_id")
                     else None,
                     "reply": reply,
+                    "status": "hidden" if c.get("hidden") else "published",
                     "thread_id": f"{REVIEW_THREAD}{c['comment_id']}",
                 }
             )

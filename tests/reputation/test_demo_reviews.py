@@ -25,7 +25,7 @@ def test_the_demo_has_reviews_some_negative_on_tickets(demo) -> None:
     desk, summary = demo
     assert summary.tickets == 1000  # the size is still in tickets
     by_platform = dict(desk.db.execute("SELECT platform, count(*) FROM reviews GROUP BY platform").fetchall())
-    assert set(by_platform) == {"amazon", "ebay", "shopee"}
+    assert set(by_platform) == {"amazon", "ebay", "shopee", "shopify"}
     negatives = desk.reputation.list(ADMIN, negative=True, limit=1000)
     assert 3 <= len(negatives) < sum(by_platform.values()) // 4
     for review in negatives:
@@ -35,7 +35,23 @@ def test_the_demo_has_reviews_some_negative_on_tickets(demo) -> None:
         assert review["rating"] <= 2
     praise = desk.db.execute("SELECT count(*) FROM reviews WHERE negative = 0 AND ticket_id IS NOT NULL")
     assert praise.fetchone()[0] == 0
-    assert {r["platform"] for r in desk.reputation.ratings(ADMIN)} == {"amazon", "ebay", "shopee"}
+    assert {r["platform"] for r in desk.reputation.ratings(ADMIN)} == {"amazon", "ebay", "shopee", "shopify"}
+
+
+def test_the_demo_shopify_shops_have_the_reviews_app_with_one_negative_review_on_a_ticket(demo) -> None:
+    desk, _ = demo
+    shops = {
+        r["external_id"]: r["app"] for r in desk.reputation.apps.list(ADMIN) if r["platform"] == "shopify"
+    }
+    assert shops and set(shops.values()) == {"judgeme"}  # attached through the app's first read
+    configs = [r[0] for r in desk.db.execute("SELECT config FROM shops WHERE platform = 'shopify'")]
+    assert all("127.0.0.1" not in c and "api_token" not in c for c in configs)  # no fake address, no token
+    rows = desk.store.rows("SELECT * FROM reviews WHERE platform = 'shopify'")
+    assert len(rows) >= 3 and all(r["source"] == "judgeme" and r["title"] for r in rows)
+    [negative] = [r for r in rows if r["negative"]]
+    ticket = desk.db["tickets"].get(negative["ticket_id"])
+    assert ticket["order_id"] == negative["order_id"] and ticket["customer_id"] == negative["customer_id"]
+    assert "negative-review" in desk.tickets.tags(ticket["id"])
 
 
 def test_the_review_sla_field_finds_the_demo_review_tickets(demo) -> None:

@@ -79,9 +79,9 @@ def make_fake(platform: str, orders: int = 12) -> MarketplaceFake:
     )
 
 
-def build(platform: str, fake: Any, **config: Any) -> Harness:
+def build(platform: str, fake: Any, *, plugins: tuple[str, ...] = (), **config: Any) -> Harness:
     clock = FixedClock(BASE_TIME + 86400)
-    pm = plugins_manager(only=PLATFORM_PLUGINS)
+    pm = plugins_manager(only=[*PLATFORM_PLUGINS, *plugins])
     desk = Desk.memory(pm=pm, clock=clock)
     shop_ext = {
         "amazon": "A1PA6795UKMFR9",

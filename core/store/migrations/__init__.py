@@ -34,6 +34,7 @@ from crossdesk.store.migrations import (
     m0180_analytics_rollups,
     m0181_rating_warnings,
     m0220_review_tickets,
+    m0230_review_updates,
 )
 
 #: Every migration module, oldest first.
@@ -67,4 +68,5 @@ MODULES = (
     m0180_analytics_rollups,
     m0181_rating_warnings,
     m0220_review_tickets,
+    m0230_review_updates,
 )
