@@ -125,7 +125,9 @@ class FakeAmazon(MarketplaceFake):
             return FakeResponse.text("MD5101: redirect_uri is not registered for the app", status=400)
         if self.consent_denied:
             query = {"error": "access_denied", "state": req.arg("state") or ""}
-            return FakeResponse(status=302, headers={"Location": f"{redirect}?{urllib.parse.urlencode(query)}"})
+            return FakeResponse(
+                status=302, headers={"Location": f"{redirect}?{urllib.parse.urlencode(query)}"}
+            )
         code = "ANfake" + secrets.token_urlsafe(16)
         self.codes[code] = redirect
         query = {
@@ -211,8 +213,11 @@ class FakeAmazon(MarketplaceFake):
         denied = self._auth(req, "Inventory and Order Tracking")
         if denied:
             return denied
-        if req.arg("MarketplaceIds") != self.marketplace_id:
+        marketplace = req.arg("MarketplaceIds")
+        if marketplace not in {m[0] for m in self.marketplaces}:
             return _errors(400, "InvalidInput", "Invalid Input: MarketplaceIds")
+        if marketplace != self.marketplace_id:  # the seller's other marketplaces have no orders here
+            return FakeResponse.json({"payload": {"Orders": [], "LastUpdatedBefore": iso(2**31 - 1)}})
         token = req.arg("NextToken")
         if token:
             if token not in self.next_tokens:
@@ -403,7 +408,10 @@ class FakeAmazon(MarketplaceFake):
         if doc_id not in self.documents:
             return _errors(404, "NotFound", "Report document not found")
         signature, _ = self.documents[doc_id]
-        out = {"reportDocumentId": doc_id, "url": self.url(f"/s3/reports/{doc_id}?X-Amz-Signature={signature}")}
+        out = {
+            "reportDocumentId": doc_id,
+            "url": self.url(f"/s3/reports/{doc_id}?X-Amz-Signature={signature}"),
+        }
         if self.gzip_reports:
             out["compressionAlgorithm"] = "GZIP"
         return FakeResponse.json(out)

@@ -146,19 +146,44 @@ class AmazonFlow:
         if not active:
             raise DeskError(f"Amazon: seller {partner} participates in no marketplace")
         by_id = {str((r.get("marketplace") or {}).get("id")): r for r in active}
-        if self.marketplace_id and self.marketplace_id not in by_id:
+        if self.marketplace_id not in ("", "all", *by_id):
             raise DeskError(
                 f"Amazon: seller {partner} does not sell on {self.marketplace_id}; "
                 f"its marketplaces: {', '.join(sorted(by_id))}"
             )
-        chosen = by_id[self.marketplace_id] if self.marketplace_id else active[0]
-        market = chosen.get("marketplace") or {}
-        missing = self._missing_roles(client, endpoint, headers, str(market.get("id")))
+        if self.marketplace_id == "all":
+            chosen = active
+        else:
+            chosen = [by_id[self.marketplace_id] if self.marketplace_id else active[0]]
+        secrets = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": str(tokens["refresh_token"]),
+        }
+        bound = [
+            self._bound(client, endpoint, headers, str(partner), row, sorted(by_id), secrets)
+            for row in chosen
+        ]
+        bound[0].also = bound[1:]
+        return bound[0]
+
+    def _bound(
+        self,
+        client: httpx.Client,
+        endpoint: str,
+        headers: Mapping[str, str],
+        partner: str,
+        row: Mapping[str, Any],
+        marketplaces: list[str],
+        secrets: Mapping[str, str],
+    ) -> Bound:
+        """One shop: the seller in one marketplace (one refresh token serves all of the seller's region)."""
+        market = row.get("marketplace") or {}
         return Bound(
             platform="amazon",
             # one shop per seller and marketplace, as the desk keeps Amazon shops (orders carry theirs)
             external_id=f"{partner}:{market.get('id')}",
-            name=str(chosen.get("storeName") or partner),
+            name=str(row.get("storeName") or partner),
             country=str(market.get("countryCode") or ""),
             currency=str(market.get("defaultCurrencyCode") or ""),
             marketplace=str(market.get("id") or ""),
@@ -166,15 +191,11 @@ class AmazonFlow:
                 "base_url": self.base_url,
                 "lwa_url": self.lwa_url,
                 "marketplace_id": str(market.get("id") or ""),
-                "selling_partner_id": str(partner),
-                "marketplaces": sorted(by_id),
+                "selling_partner_id": partner,
+                "marketplaces": marketplaces,
             },
-            secrets={
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "refresh_token": str(tokens["refresh_token"]),
-            },
-            missing_scopes=missing,
+            secrets=dict(secrets),
+            missing_scopes=self._missing_roles(client, endpoint, headers, str(market.get("id"))),
         )
 
     def _missing_roles(

@@ -36,6 +36,8 @@ class Bound:
     currency: str = ""
     marketplace: str = ""
     missing_scopes: list[str] = field(default_factory=list)
+    #: further shops the same consent vouched for (Amazon's other marketplaces with ``marketplace=all``)
+    also: list[Bound] = field(default_factory=list)
 
 
 class Flow(Protocol):

@@ -34,6 +34,7 @@ class BindResult:
     vault: str  # where the tokens went (its description, never a value)
     missing_scopes: list[str] = field(default_factory=list)
     mail_account: str = ""  # the mail account bound with the shop (Amazon), its password in the vault
+    also: list[BindResult] = field(default_factory=list)  # the other shops of the same consent
 
     def __str__(self) -> str:
         line = f"bound {self.platform} shop {self.name!r} ({self.external_id}) as shop #{self.shop_id}; tokens in the {self.vault}"
@@ -45,7 +46,7 @@ class BindResult:
             line += (
                 f"\nmissing permissions: {', '.join(self.missing_scopes)}: grant them and run shops add again"
             )
-        return line
+        return "\n".join([line, *map(str, self.also)])
 
 
 class OnboardingService:
@@ -153,7 +154,8 @@ class OnboardingService:
         bound = flow.finish(params, listener.url, state)
         since = getattr(flow, "initial_since", None)
         if since is not None:
-            bound.config["initial_since"] = int(since)
+            for shop in (bound, *bound.also):
+                shop.config["initial_since"] = int(since)
         return bound
 
     def from_token(self, actor: Actor, platform: str, options: Mapping[str, Any]) -> Bound:
@@ -175,6 +177,7 @@ class OnboardingService:
     def store_consented(self, actor: Actor, flow: Flow, bound: Bound) -> BindResult:
         """Store what :meth:`consent` returned: the shop, and the flow's mail account when it has one."""
         result = self.store_bound(actor, bound)
+        result.also = [self.store_bound(actor, other) for other in bound.also]
         mailbox = getattr(flow, "mail", None)
         if mailbox is not None:
             result.mail_account = self.store_mail(actor, result.shop_id, mailbox)

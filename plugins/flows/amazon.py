@@ -21,7 +21,9 @@ OPTIONS = (
     FlowOption("lwa_client_id", "the app's LWA client id", True, "CROSSDESK_AMAZON_CLIENT_ID"),
     FlowOption("lwa_client_secret", "the app's LWA client secret", True, "CROSSDESK_AMAZON_CLIENT_SECRET"),
     FlowOption("draft", "yes while the app is a draft (the consent URL gets version=beta)"),
-    FlowOption("marketplace", "the marketplace id to sync (default: the seller's first)"),
+    FlowOption(
+        "marketplace", "the marketplace id to sync (default: the seller's first; all: each, one shop each)"
+    ),
     FlowOption(
         "consent_url", "Seller Central's host for the seller's region (default sellercentral.amazon.com)"
     ),

@@ -209,3 +209,34 @@ def test_the_consent_url_of_a_published_app_has_no_beta() -> None:
     assert url.startswith("https://sellercentral.amazon.de/apps/authorize/consent?")
     assert "application_id=amzn1.sp.solution.abc" in url and "state=st" in url and "version" not in url
     assert "version=beta" in AmazonFlow("amzn1.sp.solution.abc", "c", "s", draft=True).consent_url("u", "s")
+
+
+def test_every_marketplace_of_the_seller_bound_in_one_consent(env: dict[str, Any]) -> None:
+    """``-o marketplace=all``: one consent, one refresh token, a shop per marketplace the seller sells on,
+    each syncing its own marketplace's orders."""
+    with FakeAmazon() as fake:
+        fake.marketplaces.append(("A13V1IB3VIYZZH", "FR", "Amazon.fr", "EUR", "fr_FR", "www.amazon.fr"))
+        result = _invoke(env, _args(fake, "-o", "marketplace=all"))
+        assert result.exit_code == 0, result.output
+        assert len(env["browser"].visits) == 1 and len(fake.requests_to("/apps/authorize/consent")) == 1
+        bound = [line for line in result.output.splitlines() if line.startswith("bound amazon shop")]
+        assert len(bound) == 2, result.output
+        shops = _rows(env, "SELECT external_id, marketplace, country FROM shops ORDER BY id")
+        partner = fake.selling_partner_id
+        assert shops == [
+            (f"{partner}:{fake.marketplace_id}", fake.marketplace_id, "DE"),
+            (f"{partner}:A13V1IB3VIYZZH", "A13V1IB3VIYZZH", "FR"),
+        ]
+        for external_id, _, _ in shops:
+            assert env["vault"].get(f"amazon/{external_id}") == fake.credentials()
+        synced = _invoke(env, ["sync", "--platform", "amazon", "--pull-only"])
+        assert synced.exit_code == 0 and "error" not in synced.output.lower(), synced.output
+        per_shop = _rows(
+            env,
+            "SELECT s.marketplace, count(o.id) FROM shops s LEFT JOIN orders o ON o.shop_id = s.id "
+            "GROUP BY s.id ORDER BY s.id",
+        )
+        assert per_shop == [(fake.marketplace_id, len(fake.orders)), ("A13V1IB3VIYZZH", 0)]
+        wrong = _invoke(env, _args(fake, "-o", "marketplace=A1F83G8C2ARO7P"))
+        assert wrong.exit_code != 0 and "does not sell on A1F83G8C2ARO7P" in wrong.output
+        assert "A13V1IB3VIYZZH" in wrong.output
