@@ -118,6 +118,8 @@ def _groups(
         fn({name: a[lo:hi] for name, a in ordered.items()}, key)
 
 
+#: Most combined codes summed by code directly; beyond, by group number (the rows' groups numbered first).
+BINCOUNT_SPAN = 1 << 22
 #: Metrics that count tallies (``cohort_tallies``) rather than summarise times.
 _TALLIED = ("reopen_rate", "fcr", "sla")
 
@@ -148,7 +150,7 @@ def _cohort_groups(
         return
     combined, order, starts, size = _order(codes, labels)
     heads = order[starts[:-1]]
-    if size <= 1 << 22:  # sum by combined code, then keep the codes present (in the order of the groups)
+    if size <= BINCOUNT_SPAN:  # sum by combined code, then keep the codes present (in group order)
         keys, width = combined, size
         present = combined[heads]
     else:

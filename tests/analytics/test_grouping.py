@@ -62,8 +62,10 @@ def _cohort_columns(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     }
 
 
+@pytest.mark.parametrize("span", [columnar.BINCOUNT_SPAN, 0])  # 0: groups numbered first
 @pytest.mark.parametrize("dims", [1, 2])
-def test_groups_summed_at_once_equal_each_group_on_its_own(dims):
+def test_groups_summed_at_once_equal_each_group_on_its_own(dims, span, monkeypatch):
+    monkeypatch.setattr(columnar, "BINCOUNT_SPAN", span)
     rng = np.random.default_rng(dims)
     n = 5_000
     arrays = _cohort_columns(n, rng)
