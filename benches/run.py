@@ -96,6 +96,14 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
         report, "test_report_rollups", "test_report_from_messages", "medians from every message", 1, ">= 1x"
     )
     ratio_row(
+        "report cohort by SKU",
+        "test_by_sku_grouped_at_once",
+        "test_by_sku_group_by_group",
+        "group by group (before)",
+        1.5,
+        ">= 1.5x",
+    )
+    ratio_row(
         "quality window counts",
         "test_quality_counts_sku_days",
         "test_quality_counts_orders",

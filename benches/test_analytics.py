@@ -3,18 +3,24 @@
 - a report from the day rollups (what ``crossdesk report`` does) against the same report computed row by
   row from ``ticket_facts`` and ``tickets`` (``Reports.build_direct``, the reference it is tested equal
   to), and against first-reply medians read from every message;
+- a report's cohort grouped by SKU (every ticket once per SKU of its order) with each group's tallies
+  summed at once and only the times put in group order, against the way before: codes numbered by
+  ``np.unique``, every column copied into group order, each group summarised on its own (asserted equal);
 - the quality check's window counts from the per-day SKU counts against counting the orders of the same
   windows directly.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
 import pytest
 
+from crossdesk.analytics import columnar
 from crossdesk.analytics.quality import COMPLAINT_INTENTS
+from crossdesk.analytics.report import METRICS, _cohort
 from crossdesk.analytics.sales import SkuSales
 from crossdesk.api import Desk
 from crossdesk.demo import build_demo, enrich
@@ -59,6 +65,60 @@ def test_report_row_by_row(benchmark, desk):
     slow = benchmark.pedantic(lambda: reports.build_direct(0, None, BY), rounds=3)
     fast = reports.build(0, None, BY)
     assert slow.groups == fast.groups and slow.total == fast.total
+
+
+COHORT = [m for m in METRICS if m not in ("backlog", "refunds", "ratings")]
+
+
+def _sku_rows(desk):
+    """The cohort of every day by SKU: the rollup rows (one per ticket and SKU) and their SKU codes."""
+    cols = desk.analytics.rollups.load()
+    idx = np.flatnonzero(cols.flag("facts") == 1)
+    inside = np.zeros(len(cols), dtype=bool)
+    inside[idx] = True
+    pairs = cols.skus[inside[cols.skus[:, 0]]]
+    return cols, pairs[:, 0].astype(np.int64), pairs[:, 1]
+
+
+def _by_sku_before(desk):
+    """The grouping before: np.unique codes, a comparison sort, every column copied into group order."""
+    cols, rows, skus = _sku_rows(desk)
+    now = desk.store.now()
+    arrays = columnar.cohort_arrays(cols, rows, now)
+    uniq, codes = np.unique(skus, return_inverse=True)
+    parts = {("__total__",): _cohort(arrays, COHORT, {}, now)}
+    order = np.argsort(codes.ravel(), kind="stable")
+    ranked = codes.ravel()[order]
+    starts = np.concatenate([[0], np.flatnonzero(ranked[1:] != ranked[:-1]) + 1, [len(order)]])
+    ordered = {name: a[order] for name, a in arrays.items()}
+    for lo, hi in itertools.pairwise(starts):
+        key = (int(uniq[ranked[lo]]),)
+        parts[key] = _cohort({name: a[lo:hi] for name, a in ordered.items()}, COHORT, {}, now)
+    return parts
+
+
+def _by_sku_now(desk):
+    cols, rows, skus = _sku_rows(desk)
+    now = desk.store.now()
+    uniq, codes = columnar.dense(skus)
+    parts: dict[tuple, dict] = {}
+    labels = [[str(int(u)) for u in uniq]]
+    columnar._cohort_groups(columnar.cohort_arrays(cols, rows, now), [codes], labels, COHORT, {}, parts)
+    return {k if k == ("__total__",) else (int(k[0]),): v for k, v in parts.items()}
+
+
+@pytest.mark.benchmark(group="by sku")
+def test_by_sku_grouped_at_once(benchmark, desk):
+    got = benchmark.pedantic(_by_sku_now, args=(desk,), rounds=5)
+    benchmark.extra_info["groups"] = len(got) - 1
+    assert len(got) > 2
+
+
+@pytest.mark.benchmark(group="by sku")
+def test_by_sku_group_by_group(benchmark, desk):
+    before = benchmark.pedantic(_by_sku_before, args=(desk,), rounds=5)
+    assert before == _by_sku_now(desk)
+    assert before[("__total__",)]["volume"] == len(_sku_rows(desk)[1])
 
 
 def _from_messages(desk):

@@ -2,14 +2,15 @@
 
 The rows of the days the period touches (all days for the backlog) come back as numpy columns; the rows
 are then cut to the period exactly, the deadlines compared with the report's now, the groups formed by
-sorting integer codes once, and every group summarised by the same function as the row-by-row report
-(``report._cohort``), so both give the same figures to the second.
+sorting integer codes once, and every group summarised by the same functions as the row-by-row report
+(``analytics.cohort``), so both give the same figures to the second.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from crossdesk.analytics import dimensions as dims
+from crossdesk.analytics.cohort import TIME_VALUES, cohort_summary, cohort_tallies
 from crossdesk.analytics.rollup import DAY, Columns, Rollups
 from crossdesk.store import Store
 
@@ -55,10 +57,45 @@ def _rows_and_keys(
             labels.append(lab)
             continue
         raw = sku_codes if d == "sku" else cols.dim(d)[rows]
-        uniq, inverse = np.unique(raw, return_inverse=True)
-        codes.append(inverse.ravel())
+        uniq, inverse = dense(raw)
+        codes.append(inverse)
         labels.append([values.get(int(u), "") or dims.NONE for u in uniq])
     return rows, codes, labels
+
+
+#: Widest range of codes :func:`dense` numbers with a table (beyond it, by sorting).
+DENSE_SPAN = 1 << 22
+
+
+def dense(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(raw, return_inverse=True)`` for integer codes, in linear time when their range is
+    narrow (dimension codes are: a table of the range instead of sorting a million rows)."""
+    if not len(raw):
+        return raw[:0], np.empty(0, dtype=np.intp)
+    lo, hi = int(raw.min()), int(raw.max())
+    if hi - lo >= DENSE_SPAN:
+        uniq, inverse = np.unique(raw, return_inverse=True)
+        return uniq, inverse.ravel()
+    shifted = raw.astype(np.intp) - lo
+    present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
+    number = np.zeros(hi - lo + 1, dtype=np.intp)
+    number[present] = np.arange(len(present))
+    return (present + lo).astype(raw.dtype), number[shifted]
+
+
+def _order(
+    codes: list[np.ndarray], labels: list[list[str]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Rows grouped: each row's combined code, the rows' stable order by it, where each group starts in
+    that order (and the end), and how many combined codes there can be."""
+    sizes = [max(1, len(lab)) for lab in labels]
+    combined = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
+    size = math.prod(sizes)
+    # a report has few groups: a 16-bit key is sorted by radix (linear time), the same stable order
+    order = np.argsort(combined.astype(np.uint16) if size <= 1 << 16 else combined, kind="stable")
+    ranked = combined[order]
+    starts = np.concatenate([[0], np.flatnonzero(ranked[1:] != ranked[:-1]) + 1, [len(combined)]])
+    return combined, order, starts, size
 
 
 def _groups(
@@ -73,11 +110,7 @@ def _groups(
     n = len(next(iter(arrays.values()))) if arrays else 0
     if not codes or n == 0:
         return
-    sizes = [max(1, len(lab)) for lab in labels]
-    combined = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
-    order = np.argsort(combined, kind="stable")
-    ranked = combined[order]
-    starts = np.concatenate([[0], np.flatnonzero(ranked[1:] != ranked[:-1]) + 1, [n]])
+    _, order, starts, _ = _order(codes, labels)
     ordered = {name: a[order] for name, a in arrays.items()}
     for lo, hi in itertools.pairwise(starts):
         first = order[lo]
@@ -85,8 +118,63 @@ def _groups(
         fn({name: a[lo:hi] for name, a in ordered.items()}, key)
 
 
+#: Most combined codes summed by code directly; beyond, by group number (the rows' groups numbered first).
+BINCOUNT_SPAN = 1 << 22
+#: Metrics that count tallies (``cohort_tallies``) rather than summarise times.
+_TALLIED = ("reopen_rate", "fcr", "sla")
+
+
+def _countable(v: np.ndarray) -> np.ndarray:
+    """A tally as bincount weights: NaN (no value) counts 0, as ``np.nansum`` has it."""
+    return np.where(np.isnan(v), 0.0, v) if v.dtype.kind == "f" else v
+
+
+def _cohort_groups(
+    arrays: dict[str, np.ndarray],
+    codes: list[np.ndarray],
+    labels: list[list[str]],
+    metrics: Sequence[str],
+    extra: dict,
+    parts: dict[tuple, dict[str, Any]],
+) -> None:
+    """The cohort's metrics for all rows (``__total__``) and every group. Each group's tallies are summed
+    for all groups at once (``np.bincount``, exact integers) and only the per-ticket values a metric
+    summarises are put in group order, so the rows of a large report are not copied column by column."""
+    tallies = cohort_tallies(arrays) if any(m in _TALLIED for m in metrics) else {}
+    total = {name: int(np.nansum(v)) for name, v in tallies.items()}
+    parts.setdefault(("__total__",), {}).update(
+        cohort_summary(len(arrays["id"]), total, arrays, metrics, extra)
+    )
+    n = len(arrays["id"])
+    if not codes or n == 0:
+        return
+    combined, order, starts, size = _order(codes, labels)
+    heads = order[starts[:-1]]
+    if size <= BINCOUNT_SPAN:  # sum by combined code, then keep the codes present (in group order)
+        keys, width = combined, size
+        present = combined[heads]
+    else:
+        keys, width = np.empty(n, dtype=np.int64), len(heads)
+        keys[order] = np.repeat(np.arange(width), np.diff(starts))
+        present = np.arange(width)
+    sums = {
+        name: np.rint(np.bincount(keys, weights=_countable(v), minlength=width)[present]).astype(np.int64)
+        for name, v in tallies.items()
+    }
+    needed = [TIME_VALUES[m] for m in metrics if m in TIME_VALUES]
+    if any(m in extra for m in metrics):
+        needed.append("id")
+    ordered = {name: arrays[name][order] for name in dict.fromkeys(needed)}
+    for g, (lo, hi) in enumerate(itertools.pairwise(starts)):
+        first = heads[g]
+        key = tuple(labels[j][int(codes[j][first])] for j in range(len(codes)))
+        group_sums = {name: int(v[g]) for name, v in sums.items()}
+        values = {name: a[lo:hi] for name, a in ordered.items()}
+        parts.setdefault(key, {}).update(cohort_summary(int(hi - lo), group_sums, values, metrics, extra))
+
+
 def cohort_arrays(cols: Columns, rows: np.ndarray, now: int) -> dict[str, np.ndarray]:
-    """The per-ticket values ``report._cohort`` summarises, for ``rows``, with "came due" decided at now."""
+    """The per-ticket values ``analytics.cohort`` summarises, for ``rows``, with "came due" decided at now."""
 
     def due(at: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
@@ -104,7 +192,7 @@ def cohort_arrays(cols: Columns, rows: np.ndarray, now: int) -> dict[str, np.nda
 
 
 def from_rollups(
-    store: Store, rollups: Rollups, report: Any, extra_metrics: Mapping[str, Callable], summarise: Callable
+    store: Store, rollups: Rollups, report: Any, extra_metrics: Mapping[str, Callable]
 ) -> dict[tuple, dict[str, Any]]:
     """The cohort and backlog parts of ``report`` (groups keyed by label tuples, ``("__total__",)`` for
     all), from the day rollups."""
@@ -122,12 +210,7 @@ def from_rollups(
         idx = np.flatnonzero((cols.flag("facts") == 1) & (created >= since) & (created < until))
         rows, codes, labels = _rows_and_keys(cols, idx, by, tz, values)
         extra = {m: extra_metrics[m](store, since, until) for m in cohort_metrics if m in extra_metrics}
-        _groups(
-            cohort_arrays(cols, rows, now),
-            codes,
-            labels,
-            lambda c, key: parts.setdefault(key, {}).update(summarise(c, cohort_metrics, extra, now)),
-        )
+        _cohort_groups(cohort_arrays(cols, rows, now), codes, labels, cohort_metrics, extra, parts)
     if "backlog" in wanted:
         idx = np.flatnonzero(cols.flag("open") == 1)
         rows, codes, labels = _rows_and_keys(cols, idx, by, tz, values)

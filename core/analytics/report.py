@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from crossdesk.analytics import dimensions as dims
+from crossdesk.analytics.cohort import SLA_TARGETS, cohort_summary, cohort_tallies
 from crossdesk.analytics.rollup import Rollups
 from crossdesk.errors import DeskError
 from crossdesk.store import Store
@@ -175,7 +176,7 @@ class Reports:
             if not read_only(exc):
                 raise
             return self.build_direct(since, until, by, metrics)  # a desk we may not write: row by row
-        parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS, _cohort)
+        parts = from_rollups(self.store, self.rollups, report, EXTRA_METRICS)
         if "ratings" in report.metrics:
             self._ratings(parts, report)
         return self._finish(report, parts)
@@ -402,7 +403,7 @@ def _empty(metrics: Sequence[str]) -> dict[str, Any]:
         elif m in ("reopen_rate", "fcr"):
             out[m] = {"count": 0, "of": 0, "rate": None}
         elif m == "sla":
-            out[m] = {t: {"due": 0, "met": 0, "breached": 0, "rate": None} for t in _SLA}
+            out[m] = {t: {"due": 0, "met": 0, "breached": 0, "rate": None} for t in SLA_TARGETS}
         elif m == "backlog":
             out[m] = {"count": 0, "age": nothing}
         elif m == "refunds":
@@ -414,53 +415,7 @@ def _empty(metrics: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-_SLA = ("first_reply", "next_reply", "resolution")
-
-
 def _cohort(c: dict[str, np.ndarray], metrics: Sequence[str], extra: dict, now: int) -> dict[str, Any]:
     """The metrics of one group of tickets created in the period (docs/analytics.md, "Metrics")."""
-    out: dict[str, Any] = {}
-    solved = c["solved"] > 0
-    reopened = c["reopened"] > 0
-    for m in metrics:
-        if m == "volume":
-            out[m] = len(c["id"])
-        elif m == "first_reply":
-            out[m] = dims.stats(c["fr"])
-        elif m == "first_reply_business":
-            out[m] = dims.stats(c["bh"])
-        elif m == "auto_reply":
-            out[m] = dims.stats(c["ar"])
-        elif m == "resolution":
-            out[m] = dims.stats(c["res"])
-        elif m == "reopen_rate":
-            ever = int((solved | reopened).sum())
-            n = int(reopened.sum())
-            out[m] = {"count": n, "of": ever, "rate": dims.ratio(n, ever)}
-        elif m == "fcr":
-            n = int((c["fcr"] > 0).sum())
-            s = int(solved.sum())
-            out[m] = {"count": n, "of": s, "rate": dims.ratio(n, s)}
-        elif m == "sla":
-            out[m] = _sla(c)
-        elif m in extra:
-            values = extra[m]
-            out[m] = dims.stats(np.array([values.get(int(i), np.nan) for i in c["id"]], dtype=np.float64))
-    return out
-
-
-def _sla(c: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Targets met over targets that came due, per target; breached = came due and not met."""
-
-    def total(name: str) -> int:
-        return int(np.nansum(c[name]))
-
-    pairs = (
-        (total("f_due"), total("f_met")),
-        (total("n_due"), total("n_met")),
-        (total("r_due"), total("r_met")),
-    )
-    return {
-        name: {"due": due, "met": ok, "breached": due - ok, "rate": dims.ratio(ok, due)}
-        for name, (due, ok) in zip(_SLA, pairs, strict=True)
-    }
+    sums = {name: int(np.nansum(v)) for name, v in cohort_tallies(c).items()}
+    return cohort_summary(len(c["id"]), sums, c, metrics, extra)

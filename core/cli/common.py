@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from crossdesk import __version__
+from crossdesk.errors import DeskError, PermissionDenied
 from crossdesk.models import Actor, Role
-from crossdesk.store.db import SchemaError, default_path
 
 ENV_ACTOR = "CROSSDESK_ACTOR"
 ENV_SESSION = "CROSSDESK_SESSION"
@@ -24,22 +24,31 @@ class UserError(click.ClickException):
     """An error the user caused: printed as one line, exit status 1, no traceback."""
 
 
-class _Group(click.Group):
+class CleanErrorGroup(click.Group):
     """Turns the service layer's expected errors into one clean line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from crossdesk.api import DeskError
-        from crossdesk.errors import PermissionDenied
-        from crossdesk.plugin_manager import PluginError
-
         try:
             return super().invoke(ctx)
-        except (DeskError, PermissionDenied, PluginError, SchemaError, ValueError) as exc:
+        except (DeskError, PermissionDenied, ValueError) as exc:
             raise UserError(str(exc)) from exc
         except OSError as exc:
             raise UserError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
         except sqlite3.Error as exc:
             raise UserError(database_error(exc, ctx)) from exc
+        except Exception as exc:  # the plugin manager's and the schema's, looked up only when raised
+            if not _expected(exc):
+                raise
+            raise UserError(str(exc)) from exc
+
+
+def _expected(exc: BaseException) -> bool:
+    """Whether ``exc`` is the plugin manager's or the schema's error (their modules are not imported
+    here: a command that never loaded them cannot have raised them)."""
+    manager, db = sys.modules.get("crossdesk.plugin_manager"), sys.modules.get("crossdesk.store.db")
+    return (manager is not None and isinstance(exc, manager.PluginError)) or (
+        db is not None and isinstance(exc, db.SchemaError)
+    )
 
 
 def database_error(exc: BaseException, ctx: click.Context | None = None) -> str:
@@ -69,12 +78,6 @@ def _db_in(ctx: click.Context | None) -> str:
     return os.environ.get("CROSSDESK_DB", "")
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="crossdesk")
-def main_group() -> None:
-    """crossdesk: one ranked queue for every marketplace, shop and language you sell in."""
-
-
 def db_option(fn: Callable) -> Callable:
     """``--db PATH`` (else ``CROSSDESK_DB``, else the default desk in the user data directory)."""
     return click.option(
@@ -87,6 +90,8 @@ def db_option(fn: Callable) -> Callable:
 
 
 def resolve_db(db_path: Path | None) -> Path:
+    from crossdesk.store.db import default_path
+
     return db_path if db_path is not None else default_path()
 
 
@@ -109,7 +114,11 @@ def cli_actor(desk: Any = None) -> Actor:
     never silently the admin. ``CROSSDESK_ACTOR`` may then only name that same agent."""
     name = os.environ.get(ENV_ACTOR, "").strip()
     if desk is not None and desk.team.signin.shared():
-        who = None if os.environ.get(ENV_SERVED) else session_actor(desk) or desk.team.signin.os_actor(os_user())
+        who = (
+            None
+            if os.environ.get(ENV_SERVED)
+            else session_actor(desk) or desk.team.signin.os_actor(os_user())
+        )
         if who is None:
             raise UserError(
                 f"this desk is shared: sign in with 'crossdesk login NAME' (OS user {os_user()} is not mapped "

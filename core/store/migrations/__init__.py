@@ -33,6 +33,7 @@ from crossdesk.store.migrations import (
     m0170_reviews,
     m0180_analytics_rollups,
     m0181_rating_warnings,
+    m0195_quality_covering_indexes,
     m0220_review_tickets,
     m0230_review_updates,
 )
@@ -67,6 +68,7 @@ MODULES = (
     m0170_reviews,
     m0180_analytics_rollups,
     m0181_rating_warnings,
+    m0195_quality_covering_indexes,
     m0220_review_tickets,
     m0230_review_updates,
 )
