@@ -163,6 +163,7 @@ class BatchImporter:
             live.append((number, line, row))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
+        tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
             for i in wave:
@@ -180,25 +181,31 @@ class BatchImporter:
                 if not items_:
                     continue
                 results = method([row for _, _, row in items_])
-                tagged = [
-                    (r[0], row["tags"])
-                    for (_, _, row), r in zip(items_, results, strict=True)
-                    if part == "ticket" and row.get("tags") and not isinstance(r, Exception)
-                ]
-                added = add_tags_many(
-                    self.desk.store, self.actor, tagged, self._have_tags([t for t, _ in tagged])
-                )
                 for (number, line, row), result in zip(items_, results, strict=True):
                     if isinstance(result, Exception):
                         failed[number] = self._reason(line, result)
                     elif part == "ticket":
-                        changed = result[1] or result[0] in added
-                        done[number] = ("ticket", "updated" if changed else "unchanged")
+                        if row.get("tags"):
+                            tagged.append((number, result[0], row["tags"], result[1]))
+                        else:
+                            done[number] = ("ticket", "updated" if result[1] else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
                         if result[-1] and (row.get("channel") or row.get("attachments")):
                             # how it travelled and its attachments' metadata, as the one-record path
                             self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
+        # The tags of the batch's ticket records go on once its ticket rows are written: adding a tag
+        # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of
+        # the batch takes them in file order, as the waves would.
+        threads.flush()
+        have = self._have_tags([tid for _, tid, _, _ in tagged])
+        for round_ in waves([("", tid, "") for _, tid, _, _ in tagged]):
+            added = add_tags_many(
+                self.desk.store, self.actor, [(tagged[i][1], tagged[i][2]) for i in round_], have
+            )
+            for i in round_:
+                number, tid, _, changed = tagged[i]
+                done[number] = ("ticket", "updated" if changed or tid in added else "unchanged")
         intake.deliver(threads)
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
