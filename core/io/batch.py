@@ -53,22 +53,25 @@ class BatchImporter:
     def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
         desk = self.desk
-        with desk.tx():
-            outcomes: list[tuple[str, str]] = []
-            bad: list[tuple[int, str]] = []
-            try:
-                if any(record["type"] == "shop" for _, _, record in batch):
-                    raise LookupError("shops go one by one")
-                with desk.tx():
-                    self._bulk(batch, outcomes, bad)
-            except PermissionDenied:
-                raise
-            except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
-                outcomes, bad = [], []
+        outcomes: list[tuple[str, str]] = []
+        bad: list[tuple[int, str]] = []
+        try:
+            if any(record["type"] == "shop" for _, _, record in batch):
+                raise LookupError("shops go one by one")
+            # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
+            # copies every page a savepoint touches to its journal, which for a batch of thousands of
+            # records costs as much as writing them.
+            with desk.tx():
+                self._bulk(batch, outcomes, bad)
+        except PermissionDenied:
+            raise
+        except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
+            outcomes, bad = [], []  # rolled back whole: applied again line by line, one transaction
+            with desk.tx():
                 self._one_by_one(batch, outcomes, bad)
-            for kind, outcome in outcomes:
-                getattr(report, outcome)[kind] += 1
-            report.bad.extend(bad)
+        for kind, outcome in outcomes:
+            getattr(report, outcome)[kind] += 1
+        report.bad.extend(bad)
 
     def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
         for number, line, record in batch:
