@@ -98,14 +98,14 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None
 def parse_line(line: bytes) -> dict:
     """The record on one line, or :class:`RecordError` saying what is wrong with it."""
     try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RecordError(
-            f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
-        ) from None
-    try:
-        record = orjson.loads(line)
+        record = orjson.loads(line)  # refuses invalid UTF-8 too: the bytes are checked only then
     except orjson.JSONDecodeError as exc:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise RecordError(
+                f"not valid UTF-8 (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
+            ) from None
         raise RecordError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(record, dict):
         raise RecordError("a record must be a JSON object")
