@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from crossdesk.models import Actor, Event, TicketStatus
@@ -165,6 +166,7 @@ class TicketFacts:
         """``sla`` gives ``desk.sla`` when first needed (the facade builds its services lazily)."""
         self.store = store
         self._sla = sla
+        self._paused = 0
 
     @property
     def sla(self) -> SlaSource:
@@ -184,8 +186,20 @@ class TicketFacts:
             cache[key] = self.sla.clock_for(policy, ticket)
         return policy, cache[key]
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No refresh per event meanwhile: for a bulk load that marks the facts stale before its first
+        write (``analytics_facts_stale``), so the next report rebuilds them all in one pass."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
+
     def on_event(self, actor: Actor, event: Event) -> None:
         """Pipeline step: recompute the ticket's facts after anything that can change them."""
+        if self._paused:
+            return
         if event.object_type != "ticket" or event.object_id is None or event.name not in FACT_EVENTS:
             return
         self.refresh(int(event.object_id))

@@ -7,17 +7,23 @@ flags. The queue picks the change up from there.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from typing import Any
 
 import orjson
 
-from crossdesk.classify import Classifier, classifier
+from crossdesk.classify import Classifier, load_lexicons
 from crossdesk.models import INTENTS, Actor, Event
 from crossdesk.store import Store
 
 _WEIGHT = {name: w for name, w, _ in INTENTS}
 _by_pm: weakref.WeakKeyDictionary[Any, Classifier] = weakref.WeakKeyDictionary()
+#: Classifiers by their lexicons, for the whole process: every desk a process opens (a server, the bench,
+#: an import) has its own plugin manager, but mostly the same lexicons, and building the matcher is the
+#: costly part. A few are kept, newest last.
+_by_lexicons: dict[tuple[bytes, int], Classifier] = {}
+_KEPT = 4
 
 
 def _classifier(pm: Any) -> Classifier:
@@ -25,9 +31,25 @@ def _classifier(pm: Any) -> Classifier:
     try:
         found = _by_pm.get(pm)
     except TypeError:  # not weak-referenceable
-        return classifier(pm)
+        return _for_lexicons(load_lexicons(pm))
     if found is None:
-        found = _by_pm[pm] = classifier(pm)
+        found = _by_pm[pm] = _for_lexicons(load_lexicons(pm))
+    return found
+
+
+def _for_lexicons(lexicons: list[dict]) -> Classifier:
+    # Imported here, as in Classifier: crossdesk.native reads this package's intent table. The kernels in
+    # use are part of the key, so forcing the reference kernels (tests, a debug run) builds anew.
+    from crossdesk import native
+
+    digest = hashlib.sha256(orjson.dumps(lexicons, option=orjson.OPT_SORT_KEYS)).digest()
+    key = (digest, id(native._ACTIVE))
+    found = _by_lexicons.pop(key, None)
+    if found is None:
+        found = Classifier(lexicons)
+    _by_lexicons[key] = found
+    while len(_by_lexicons) > _KEPT:
+        del _by_lexicons[next(iter(_by_lexicons))]
     return found
 
 

@@ -29,9 +29,8 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--batch",
     type=click.IntRange(1, 100_000),
-    default=2000,
-    show_default=True,
-    help="Records per transaction: a crash loses at most the batch in progress.",
+    default=None,
+    help="Records per transaction (10,000 by default): a crash loses at most the batch in progress.",
 )
 @click.option(
     "--run-rules",
@@ -40,17 +39,18 @@ def register(cli: click.Group) -> None:
     "tickets). Without it imported messages are history: no rule, no auto-reply, nothing queued.",
 )
 @with_desk
-def import_command(desk: Any, actor: Any, file: Path, batch: int, run_rules: bool) -> None:
+def import_command(desk: Any, actor: Any, file: Path, batch: int | None, run_rules: bool) -> None:
     """Import shops, customers, orders and messages from a JSON Lines FILE.
 
     Bad lines are listed with their number and reason and skipped; the rest is imported. Importing the
     same file again adds nothing. Exits with status 1 when any line was bad.
     """
     from crossdesk.io import import_jsonl
+    from crossdesk.io.importer import BATCH
 
     err = Console(stderr=True)
     with _bytes_progress(err, file.stat().st_size) as progress:
-        report = import_jsonl(desk, actor, file, progress=progress, batch=batch, run_rules=run_rules)
+        report = import_jsonl(desk, actor, file, progress=progress, batch=batch or BATCH, run_rules=run_rules)
     for number, reason in report.bad[:SHOWN_BAD_LINES]:
         err.print(f"line {number}: {reason}", markup=False, highlight=False)
     if len(report.bad) > SHOWN_BAD_LINES:

@@ -81,7 +81,9 @@ class IntakeService:
         )
 
     def deliver(self, threads: Threads) -> None:
-        """Hand the events of ``threads`` to plugin observers (after the transaction commits)."""
+        """Write what ``threads`` still holds of its ticket rows and hand its events to plugin observers
+        (after the transaction commits)."""
+        threads.flush()
         self.store.defer(threads.events)
         threads.events = []
 

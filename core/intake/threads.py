@@ -10,7 +10,7 @@ so a rule sees its ticket exactly as it would have after that message alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -71,6 +71,39 @@ class Threads:
         self.rules_step = rules_step
         self.events: list[Event] = []
         self.created: set[int] = set()  # tickets created by this writer
+        # Ticket columns changed and not yet written, per ticket: a thread's messages, replies and state
+        # come in successive waves, and each wave's change to its ticket row is merged here, so the row
+        # (and its many indexes) is written once per batch instead of once per wave. Every read of the
+        # writer sees them (:meth:`_tickets`); :meth:`flush` writes them before anything else reads the
+        # rows (the SLA clocks, the rules, events of other services), and ``IntakeService.deliver`` at
+        # the latest.
+        self.pending: dict[int, dict[str, Any]] = {}
+
+    # ---- the ticket rows of the batch ---------------------------------------------------------------
+
+    def _tickets(self, columns: str, keys: Iterable[Key]) -> dict[Key, tuple]:
+        """``by_platform_key`` over ``tickets`` (``columns`` start with ``id``), with the pending changes."""
+        found = by_platform_key(self.store, "tickets", columns, keys)
+        if self.pending:
+            names = [c.strip() for c in columns.split(",")][1:]
+            for key, row in found.items():
+                patch = self.pending.get(row[0])
+                if patch:
+                    found[key] = (row[0], *(patch.get(n, v) for n, v in zip(names, row[1:], strict=True)))
+        return found
+
+    def _patch(self, ticket_id: int, patch: dict[str, Any]) -> None:
+        self.pending.setdefault(ticket_id, {}).update(patch)
+
+    def flush(self, ticket_ids: Iterable[int] | None = None) -> None:
+        """Write the pending changes of these tickets (all when None), one ``executemany`` per set of
+        columns."""
+        if ticket_ids is None:
+            items = list(self.pending.items())
+            self.pending.clear()
+        else:
+            items = [(tid, self.pending.pop(tid)) for tid in ticket_ids if tid in self.pending]
+        update_many(self.store, "tickets", items)
 
     # ---- buyer messages ------------------------------------------------------------------------------
 
@@ -100,9 +133,7 @@ class Threads:
                 fresh.append((i, m))
         if not fresh:
             return results
-        tickets = by_platform_key(
-            store,
-            "tickets",
+        tickets = self._tickets(
             "id, status, last_customer_msg_at, customer_id, order_id, language, intent, flags",
             ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
         )
@@ -204,7 +235,8 @@ class Threads:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
         insert_many(store, "tickets", new_tickets)
-        update_many(store, "tickets", patches)
+        for tid, patch in patches:
+            self._patch(tid, patch)
         insert_messages(store, messages)
         conn = store.db.conn
         if tags:
@@ -235,10 +267,16 @@ class Threads:
 
     def _after(self, messages: list[dict[str, Any]], created: set[int]) -> None:
         """SLA clocks once per touched ticket, then the rules per event in order."""
-        for tid in dict.fromkeys(m["ticket_id"] for m in messages):
-            # Without policies a ticket this batch created has no clock to set (its columns are NULL).
-            if self.sla_active or tid not in self.created:
-                self.sla_recompute(tid)
+        # Without policies a ticket this batch created has no clock to set (its columns are NULL).
+        clocks = [
+            tid
+            for tid in dict.fromkeys(m["ticket_id"] for m in messages)
+            if self.sla_active or tid not in self.created
+        ]
+        # The clocks and the rules read the ticket rows: theirs are written first.
+        self.flush(None if self.rules_step is not None else clocks)
+        for tid in clocks:
+            self.sla_recompute(tid)
         now, name = self.store.now(), self.actor.name
         for m in messages:
             tid = m["ticket_id"]
@@ -281,14 +319,12 @@ class Threads:
         dups = by_platform_key(
             store, "messages", "id", ((r["platform"], r["shop_id"], r["external_id"]) for _, r in good)
         )
-        threads = by_platform_key(
-            store,
-            "tickets",
+        threads = self._tickets(
             "id, first_replied_at, last_agent_msg_at, updated_at",
             ((r["platform"], r["shop_id"], r["thread_id"]) for _, r in good),
         )
         message_id = next_id(store, "messages")
-        inserts, audits, patches = [], [], []
+        inserts, audits = [], []
         for i, r in good:
             dup = dups.get((r["platform"], r["shop_id"], r["external_id"]))
             if dup is not None:
@@ -319,21 +355,17 @@ class Threads:
                 }
             )
             if r["direction"] == Direction.OUT.value:
-                patches.append(
-                    (
-                        created if first is None else min(first, created),
-                        created if last is None else max(last, created),
-                        max(updated, created),
-                        tid,
-                    )
+                self._patch(
+                    tid,
+                    {
+                        "first_replied_at": created if first is None else min(first, created),
+                        "last_agent_msg_at": created if last is None else max(last, created),
+                        "updated_at": max(updated, created),
+                    },
                 )
             audits.append((f"ticket.import_{r['direction']}", "ticket", tid, None, {"message_id": mid}))
             results[i] = (mid, True)
         insert_messages(store, inserts)
-        store.db.conn.executemany(
-            "UPDATE tickets SET first_replied_at = ?, last_agent_msg_at = ?, updated_at = ? WHERE id = ?",
-            patches,
-        )
         audit_many(store, self.actor, audits)
         return results
 
@@ -341,15 +373,13 @@ class Threads:
         """Ticket state restored from an export (status, subject): the change ``TicketService.update``
         makes with ``event=False`` (no rule fires on history). Per row ``(ticket_id, changed)``."""
         store = self.store
-        current = by_platform_key(
-            store,
-            "tickets",
+        current = self._tickets(
             "id, status, subject",
             ((r["platform"], r["shop_id"], r["thread_id"]) for r in rows),
         )
         now = store.now()
         results: list[tuple[int, bool] | DeskError] = []
-        audits, updates = [], []
+        audits = []
         for r in rows:
             found = current.get((r["platform"], r["shop_id"], r["thread_id"]))
             if found is None:
@@ -366,10 +396,9 @@ class Threads:
                 patch = dict(diff, updated_at=now)
                 if diff.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED):
                     patch["solved_at"] = now
-                updates.append((tid, patch))
+                self._patch(tid, patch)
                 audits.append(("ticket.update", "ticket", tid, {k: before[k] for k in diff}, diff))
             results.append((tid, bool(diff)))
-        update_many(store, "tickets", updates)
         audit_many(store, self.actor, audits)
         return results
 

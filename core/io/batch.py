@@ -53,22 +53,25 @@ class BatchImporter:
     def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
         desk = self.desk
-        with desk.tx():
-            outcomes: list[tuple[str, str]] = []
-            bad: list[tuple[int, str]] = []
-            try:
-                if any(record["type"] == "shop" for _, _, record in batch):
-                    raise LookupError("shops go one by one")
-                with desk.tx():
-                    self._bulk(batch, outcomes, bad)
-            except PermissionDenied:
-                raise
-            except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
-                outcomes, bad = [], []
+        outcomes: list[tuple[str, str]] = []
+        bad: list[tuple[int, str]] = []
+        try:
+            if any(record["type"] == "shop" for _, _, record in batch):
+                raise LookupError("shops go one by one")
+            # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
+            # copies every page a savepoint touches to its journal, which for a batch of thousands of
+            # records costs as much as writing them.
+            with desk.tx():
+                self._bulk(batch, outcomes, bad)
+        except PermissionDenied:
+            raise
+        except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
+            outcomes, bad = [], []  # rolled back whole: applied again line by line, one transaction
+            with desk.tx():
                 self._one_by_one(batch, outcomes, bad)
-            for kind, outcome in outcomes:
-                getattr(report, outcome)[kind] += 1
-            report.bad.extend(bad)
+        for kind, outcome in outcomes:
+            getattr(report, outcome)[kind] += 1
+        report.bad.extend(bad)
 
     def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
         for number, line, record in batch:
@@ -163,6 +166,7 @@ class BatchImporter:
             live.append((number, line, row))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
+        tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
             for i in wave:
@@ -180,25 +184,31 @@ class BatchImporter:
                 if not items_:
                     continue
                 results = method([row for _, _, row in items_])
-                tagged = [
-                    (r[0], row["tags"])
-                    for (_, _, row), r in zip(items_, results, strict=True)
-                    if part == "ticket" and row.get("tags") and not isinstance(r, Exception)
-                ]
-                added = add_tags_many(
-                    self.desk.store, self.actor, tagged, self._have_tags([t for t, _ in tagged])
-                )
                 for (number, line, row), result in zip(items_, results, strict=True):
                     if isinstance(result, Exception):
                         failed[number] = self._reason(line, result)
                     elif part == "ticket":
-                        changed = result[1] or result[0] in added
-                        done[number] = ("ticket", "updated" if changed else "unchanged")
+                        if row.get("tags"):
+                            tagged.append((number, result[0], row["tags"], result[1]))
+                        else:
+                            done[number] = ("ticket", "updated" if result[1] else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
                         if result[-1] and (row.get("channel") or row.get("attachments")):
                             # how it travelled and its attachments' metadata, as the one-record path
                             self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
+        # The tags of the batch's ticket records go on once its ticket rows are written: adding a tag
+        # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of
+        # the batch takes them in file order, as the waves would.
+        threads.flush()
+        have = self._have_tags([tid for _, tid, _, _ in tagged])
+        for round_ in waves([("", tid, "") for _, tid, _, _ in tagged]):
+            added = add_tags_many(
+                self.desk.store, self.actor, [(tagged[i][1], tagged[i][2]) for i in round_], have
+            )
+            for i in round_:
+                number, tid, _, changed = tagged[i]
+                done[number] = ("ticket", "updated" if changed or tid in added else "unchanged")
         intake.deliver(threads)
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:

@@ -181,6 +181,29 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     checkpoint_if_large(db)
 
 
+#: Page cache of a bulk load, in KiB (SQLite's negative ``cache_size``): a batch of ten thousand records
+#: dirties more pages of the ticket indexes than the default 2 MiB holds, and a spilled page is written
+#: to the WAL twice.
+BULK_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def bulk_writes(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A bulk load's connection settings for the duration of the block, restored after: a page cache that
+    holds a batch (:data:`BULK_CACHE_KIB`) and temporary b-trees in memory. ``synchronous`` is left as it
+    is: a batch that committed must survive a crash of the process."""
+    conn = db.conn
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    temp = conn.execute("PRAGMA temp_store").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-int(BULK_CACHE_KIB)}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield db
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        conn.execute(f"PRAGMA temp_store = {int(temp)}")
+
+
 def known_migrations() -> list[tuple[int, str, object]]:
     """All known migrations as (number, name, module), in order."""
     found = []

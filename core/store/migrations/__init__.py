@@ -34,6 +34,7 @@ from crossdesk.store.migrations import (
     m0180_analytics_rollups,
     m0181_rating_warnings,
     m0195_quality_covering_indexes,
+    m0200_ticket_order_index,
     m0220_review_tickets,
     m0230_review_updates,
 )
@@ -69,6 +70,7 @@ MODULES = (
     m0180_analytics_rollups,
     m0181_rating_warnings,
     m0195_quality_covering_indexes,
+    m0200_ticket_order_index,
     m0220_review_tickets,
     m0230_review_updates,
 )

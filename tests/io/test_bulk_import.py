@@ -1,0 +1,186 @@
+"""The bulk paths of import (issue 16): ticket rows written once per batch, the batch as one transaction,
+the connection settings of a bulk load, the facts left to the next report, one classifier per process."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from crossdesk import hookimpl
+from crossdesk.api import Desk
+from crossdesk.classify.pipeline import _classifier
+from crossdesk.demo import build_demo
+from crossdesk.io import export_jsonl, import_jsonl
+from crossdesk.io.batch import BatchImporter
+from crossdesk.models import Actor
+from crossdesk.plugin_manager import plugins_manager
+from crossdesk.store.db import BULK_CACHE_KIB, bulk_writes
+
+NOW = 1_795_000_000
+ADMIN = Actor.system("test")
+#: Every column of a ticket row the import writes (the id order is the same on both desks).
+TICKET_COLUMNS = (
+    "id, platform, shop_id, external_id, customer_id, order_id, subject, status, language, tier, "
+    "order_value_usd, created_at, updated_at, last_customer_msg_at, first_replied_at, last_agent_msg_at, "
+    "solved_at, intent, flags, sentiment"
+)
+
+
+@pytest.fixture(scope="module")
+def export_file(tmp_path_factory) -> Path:
+    desk = Desk.memory(clock=lambda: NOW)
+    build_demo(desk, size=300, seed=11, now=NOW)
+    out = io.BytesIO()
+    export_jsonl(desk, ADMIN, out)
+    desk.close()
+    path = tmp_path_factory.mktemp("bulk") / "export.jsonl"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _imported(source: Path, batch: int) -> Desk:
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    report = import_jsonl(desk, ADMIN, source, batch=batch)
+    assert report.bad == []
+    return desk
+
+
+def _rows(desk: Desk, sql: str) -> list[tuple]:
+    return [tuple(r) for r in desk.db.execute(sql).fetchall()]
+
+
+def test_ticket_rows_merged_per_batch_equal_those_written_record_by_record(export_file):
+    """With every record in one batch, a ticket's messages, replies and state reach its row as one
+    merged write; with batches of one record each wave is written on its own. The desks are the same."""
+    whole = _imported(export_file, batch=100_000)
+    single = _imported(export_file, batch=1)
+    assert _rows(whole, "SELECT count(*) FROM messages") == _rows(single, "SELECT count(*) FROM messages")
+    tickets = f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"
+    assert _rows(whole, tickets) == _rows(single, tickets)
+    assert len(_rows(whole, tickets)) > 250
+    tags = "SELECT ticket_id, tag FROM ticket_tags ORDER BY 1, 2"
+    assert _rows(whole, tags) == _rows(single, tags)
+    # the same audit rows (message ids aside: the waves of one large batch number messages in another order)
+    audit = (
+        "SELECT action, object_type, object_id, before, CASE WHEN after LIKE '{\"message_id\":%' "
+        "THEN NULL ELSE after END FROM audit WHERE action <> 'import' ORDER BY 1, 2, 3, 4, 5"
+    )
+    assert _rows(whole, audit) == _rows(single, audit)
+    # replies moved their tickets' reply times, and restored states were kept (not all new any more)
+    assert _rows(whole, "SELECT count(*) FROM tickets WHERE first_replied_at IS NOT NULL")[0][0] > 0
+    assert _rows(whole, "SELECT count(DISTINCT status) FROM tickets")[0][0] > 1
+
+
+def test_a_rerun_of_a_whole_batch_adds_and_changes_nothing(export_file):
+    desk = _imported(export_file, batch=100_000)
+    tickets = f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"
+    before = _rows(desk, tickets)
+    audits = _rows(desk, "SELECT count(*) FROM audit")[0][0]
+    again = import_jsonl(desk, ADMIN, export_file, batch=100_000)
+    assert sum(again.added.values()) == 0 and sum(again.updated.values()) == 0 and again.bad == []
+    assert _rows(desk, tickets) == before
+    assert _rows(desk, "SELECT count(*) FROM audit")[0][0] == audits + 1  # the import's own row
+
+
+def test_a_failed_batch_rolls_back_whole_and_its_events_are_heard_once(export_file, monkeypatch):
+    """The set-based write is the batch's transaction: when it fails, nothing of it stays, not even the
+    events it raised; the line-by-line pass that follows raises each event once."""
+    from crossdesk.intake.service import IntakeService
+
+    heard: list[tuple[str, int | None]] = []
+
+    class Listener:
+        @hookimpl
+        def crossdesk_event(self, event):
+            heard.append((event.name, event.object_id))
+
+    calls = {"n": 0}
+    real = IntakeService.deliver
+
+    def broken_once(self, threads):
+        calls["n"] += 1
+        if calls["n"] == 1:  # after the batch's tags raised their events
+            raise ValueError("disk on fire")
+        return real(self, threads)
+
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    desk.pm.register(Listener())
+    monkeypatch.setattr(IntakeService, "deliver", broken_once)
+    report = import_jsonl(desk, ADMIN, export_file)
+    monkeypatch.undo()
+    assert report.bad == []
+    reference = _imported(export_file, batch=100_000)
+    tickets = f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"
+    assert _rows(desk, tickets) == _rows(reference, tickets)
+    tag_events = [e for e in heard if e[0] == "ticket_updated"]
+    assert tag_events and len(tag_events) == len(set(tag_events))
+
+
+def test_bulk_writes_restores_the_connection_and_keeps_synchronous(tmp_path):
+    desk = Desk.open(tmp_path / "desk.db")
+    conn = desk.db.conn
+    before = [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "temp_store", "synchronous")]
+    with bulk_writes(desk.db):
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -BULK_CACHE_KIB
+        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # memory
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == before[2]
+    after = [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "temp_store", "synchronous")]
+    assert after == before
+    with pytest.raises(RuntimeError), bulk_writes(desk.db):
+        raise RuntimeError("the import failed")
+    assert [
+        conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "temp_store", "synchronous")
+    ] == before
+    desk.close()
+
+
+def test_the_facts_are_marked_stale_before_the_first_batch(export_file, monkeypatch):
+    """An import that dies in its first batch has left the facts marked stale already (the next report
+    rebuilds them); meanwhile no event refreshes them one by one."""
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    assert not desk.analytics.facts.stale()
+
+    def dies(self, batch, report):
+        assert desk.analytics.facts._paused  # the per-event refresh is off during the import
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BatchImporter, "apply", dies)
+    with pytest.raises(KeyboardInterrupt):
+        import_jsonl(desk, ADMIN, export_file)
+    assert desk.analytics.facts.stale()
+    assert not desk.analytics.facts._paused
+
+
+def test_the_facts_rebuilt_after_an_import_are_those_of_the_pipeline(export_file):
+    desk = _imported(export_file, batch=100_000)
+    assert _rows(desk, "SELECT count(*) FROM ticket_facts")[0][0] == 0  # not refreshed per event
+    assert desk.analytics.facts.stale()
+    assert desk.analytics.facts.rebuild(ADMIN) == _rows(desk, "SELECT count(*) FROM tickets")[0][0]
+    assert not desk.analytics.facts.stale()
+
+
+class ExtraIntents:
+    @hookimpl
+    def crossdesk_intents(self):
+        return {"warranty_claim": {"en": ["warranty claim"]}}
+
+
+def test_one_classifier_per_process_for_the_same_lexicons():
+    first = _classifier(plugins_manager(only=[]))
+    assert _classifier(plugins_manager(only=[])) is first
+    other = _classifier(plugins_manager(only=[], extra=[ExtraIntents()]))
+    assert other is not first
+    assert "warranty_claim" in other.classify_texts(["I have a warranty claim"])[0].intents
+    assert "warranty_claim" not in first.classify_texts(["I have a warranty claim"])[0].intents
+
+
+def test_the_order_lookup_of_tickets_uses_the_remaining_index():
+    desk = Desk.memory()
+    names = {r[0] for r in desk.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "tickets_order" not in names and "tickets_order_intent" in names
+    plan = " ".join(
+        str(r[-1]) for r in desk.db.execute("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE order_id = 7")
+    )
+    assert "tickets_order_intent" in plan
