@@ -89,11 +89,26 @@ class Analytics:
 
     def automate(self, actor: Actor) -> dict[str, Any]:
         """The scheduled work of analytics (``crossdesk automate``): quality warnings (raising their
-        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due."""
+        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due.
+        Both read the rollups: while days wait for a rebuild they wait too, and say so (``waiting``)."""
         from crossdesk.analytics.html import scheduled_html
 
+        left = self.rollups_pending()
+        if left:
+            return {"waiting": f"the rollups ({left} day(s) left to build)", "quality_warnings": []}
         new = self.quality.check(actor)
         return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
+
+    def build_rollups(self, actor: Actor, days: int) -> int:
+        """One slice of the rollups' build for ``crossdesk automate``: the oldest ``days`` days marked in the
+        day rollups and in the SKU-day counts. Returns the larger of the two counts: fewer than ``days``
+        means both are complete."""
+        self.store.require(actor, "manage_rules")
+        return max(self.rollups.refresh(limit=days), self.quality.sales.refresh(limit=days))
+
+    def rollups_pending(self) -> int:
+        """Days waiting for a rebuild, in the day rollups and the SKU-day counts together."""
+        return self.rollups.pending() + self.quality.sales.pending()
 
     def board(self, actor: Actor, *, days: int = 7, by: str = "platform") -> Board:
         """What the TUI dashboard shows: the last ``days`` by ``by``, per day (the same computations as
