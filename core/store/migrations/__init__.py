@@ -33,6 +33,7 @@ from crossdesk.store.migrations import (
     m0170_reviews,
     m0180_analytics_rollups,
     m0181_rating_warnings,
+    m0190_tickets_created,
     m0220_review_tickets,
 )
 
@@ -66,5 +67,6 @@ MODULES = (
     m0170_reviews,
     m0180_analytics_rollups,
     m0181_rating_warnings,
+    m0190_tickets_created,
     m0220_review_tickets,
 )
