@@ -250,3 +250,24 @@ def test_a_deadline_already_past_interrupts_the_first_long_statement(h):
     with deadline.armed(), pytest.raises(Exception, match="interrupted"):
         h.desk.db.execute(LONG).fetchone()
     assert deadline.hit
+
+
+def test_the_command_says_what_was_cut_and_what_waits():
+    from crossdesk.autorun import TaskReport
+    from crossdesk.cli.automation import _task_line
+
+    parcels = TaskReport("parcels", left=None, seconds=3.5, detail={"interrupted": True})
+    assert (
+        _task_line(parcels, 60)
+        == "parcels: cut after 3.50 s\n  (cut at the end of the budget: its slice in progress was rolled back; next run)"
+    )
+    sla = TaskReport(
+        "sla", done=500, left=None, detail={"near_breaches": 0, "breaches": 3, "interrupted": True}
+    )
+    assert _task_line(sla, 60).startswith(
+        "SLA: 3 breach(es), 0 near-breach(es); 500 ticket(s) checked, a backlog left"
+    )
+    quality = TaskReport("quality", left=None, detail={"waiting": "the rollups (12 left)"})
+    assert _task_line(quality, 60) == "quality: waiting for the rollups (12 left); next run"
+    rollups = TaskReport("rollups", done=8, left=12, seconds=4.0, detail={"done": 8})
+    assert _task_line(rollups, 60) == "rollups: 8 day(s) built, 12 left; 4.00 s"
