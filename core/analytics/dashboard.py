@@ -100,11 +100,14 @@ class Analytics:
         return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
 
     def build_rollups(self, actor: Actor, days: int) -> int:
-        """One slice of the rollups' build for ``crossdesk automate``: the oldest ``days`` days marked in the
-        day rollups and in the SKU-day counts. Returns the larger of the two counts: fewer than ``days``
-        means both are complete."""
+        """One slice of the rollups' build for ``crossdesk automate``: at most ``days`` marked days, the
+        oldest of the day rollups first, then of the SKU-day counts. Returns how many it built: fewer than
+        ``days`` means both are complete."""
         self.store.require(actor, "manage_rules")
-        return max(self.rollups.refresh(limit=days), self.quality.sales.refresh(limit=days))
+        built = self.rollups.refresh(limit=days)
+        if built < days:
+            built += self.quality.sales.refresh(limit=days - built)
+        return built
 
     def rollups_pending(self) -> int:
         """Days waiting for a rebuild, in the day rollups and the SKU-day counts together."""
