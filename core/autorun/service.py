@@ -24,7 +24,10 @@ next run.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -51,7 +54,9 @@ ROLLUP_SLICE = 4
 #: Seconds past its budget a dead run's lock still holds.
 LOCK_GRACE = 60
 #: Seconds at most kept at the end of a budget (5% of it) for the audit row, the lock and closing the desk.
-CLOSING_RESERVE = 2.0
+CLOSING_RESERVE = 3.0
+#: WAL bytes past which a run checkpoints after each slice, so closing the desk has little left to copy.
+SETTLE_WAL = 4 * 1024 * 1024
 #: A pass cut at the deadline after t seconds is next started only with this many times t left.
 INTERRUPTED_GROWTH = 1.5
 #: Seconds the lock of a run without a budget holds should that run die.
@@ -246,6 +251,7 @@ class AutorunService:
                     report.interrupted = name
                     if name in one_pass:
                         self._cut_pass(name, clock.elapsed() - start)
+                self._settle()
                 task_report.seconds = round(clock.elapsed() - start, 3)
             report.elapsed = round(clock.elapsed(), 3)
             with self.store.tx():
@@ -301,6 +307,7 @@ class AutorunService:
                 if len(ids) < size:
                     state = {"done_at": window["now"]}
                 self.save_state("sla", state)
+            clock.timed(self._settle)
             report.done += len(ids)
             if ids:
                 report.detail["near_breaches"] += len(found.near_breaches)
@@ -373,9 +380,15 @@ class AutorunService:
         def task(actor: Actor, clock: Budget, report: TaskReport) -> None:
             report.left = None
             report.detail = {"done": 0}
-            while clock.allows():
+
+            def one_slice() -> int:
                 with self.store.tx():
-                    done = clock.timed(lambda: sliced.work(actor, size))
+                    done = sliced.work(actor, size)
+                self._settle()
+                return done
+
+            while clock.allows():
+                done = clock.timed(one_slice)  # its commit and checkpoint counted in
                 report.done += done
                 report.detail["done"] = report.done
                 if done < size:
@@ -410,6 +423,21 @@ class AutorunService:
             if done.messages < size:
                 report.left = 0
                 break
+
+    def _settle(self) -> None:
+        """Copy what the run wrote so far from the WAL into the database (a PASSIVE checkpoint: it never
+        waits for readers or writers), on the run's time. Otherwise closing the desk after the run does it
+        all at once, past the budget."""
+        wal = getattr(self.store.db, "wal_path", None)
+        if wal is None or self.store.db.conn.in_transaction:
+            return
+        try:
+            if os.stat(wal).st_size < SETTLE_WAL:
+                return
+        except OSError:
+            return
+        with contextlib.suppress(sqlite3.Error):  # busy or cut at the deadline: closing does the rest
+            self.store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     # ---- state ------------------------------------------------------------------------------------
 
