@@ -237,7 +237,10 @@ class AutorunService:
                 report.tasks.append(task_report)
                 before = report.task(waits[name]) if name in waits else None
                 if before is not None and before.left != 0:
-                    left = "work" if before.left is None else f"{before.left} left"
+                    if before.left is not None:
+                        left = f"{before.left} left"
+                    else:
+                        left = "not started this run" if not before.done else "some left"
                     task_report.left = None
                     task_report.detail = {"waiting": f"the {before.name} ({left})"}
                     continue

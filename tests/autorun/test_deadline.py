@@ -271,3 +271,25 @@ def test_the_command_says_what_was_cut_and_what_waits():
     assert _task_line(quality, 60) == "quality: waiting for the rollups (12 left); next run"
     rollups = TaskReport("rollups", done=8, left=12, seconds=4.0, detail={"done": 8})
     assert _task_line(rollups, 60) == "rollups: 8 day(s) built, 12 left; 4.00 s"
+
+
+def test_a_pass_waiting_for_rollups_not_started_says_so(h):
+    _desk_over_days(h, 2)
+    analytics = h.desk.analytics
+    with h.desk.tx():
+        analytics.rollups.mark_all()
+    service = AutorunService(
+        h.desk.store,
+        sla=h.desk.sla,
+        rules=h.desk.rules,
+        translation=h.desk.translation,
+        later=(
+            ("rollups", Sliced(analytics.build_rollups, 2, analytics.rollups_pending)),
+            ("quality", Waits(analytics.automate, on="rollups")),
+        ),
+        clock=lambda: 100.0,
+    )
+    late = service.run(h.admin, budget=5, started=90.0, translate=False)  # the budget was gone on arrival
+    assert late.task("rollups").left is None and late.task("rollups").done == 0
+    assert late.task("quality").detail == {"waiting": "the rollups (not started this run)"}
+    assert analytics.rollups_pending() > 0
