@@ -172,15 +172,17 @@ def rows(report: dict) -> list[tuple[str, str, str, str, str, str]]:
         info = auto.get("extra_info", {})
         budget = info.get("budget", 0)
         for run in ("first", "second"):
-            took = info.get(run, 0)
+            took = info.get(run + "_wall", info.get(run, 0))  # the run's wall time, its audit row's time
             out.append(
                 (
                     f"automate, {run} run, {info.get('tickets', 0):,} tickets",
                     _fmt(took),
-                    f"{info.get(run + '_checked', 0):,} tickets checked",
-                    "",
-                    "met" if took <= budget else "MISSED",
-                    f"<= {budget:g} s budget",
+                    f"{budget:g} s budget ({info.get(run + '_checked', 0):,} tickets checked)",
+                    _fmt(budget),
+                    f"{took / budget:.2f} of the budget ({'met' if took <= budget else 'MISSED'})"
+                    if budget
+                    else "-",
+                    "<= 1.00",
                 )
             )
         runs = info.get("runs")

@@ -89,11 +89,29 @@ class Analytics:
 
     def automate(self, actor: Actor) -> dict[str, Any]:
         """The scheduled work of analytics (``crossdesk automate``): quality warnings (raising their
-        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due."""
+        events), and the weekly HTML report when the ``report_html`` setting asks for one and it is due.
+        Both read the rollups: while days wait for a rebuild they wait too, and say so (``waiting``)."""
         from crossdesk.analytics.html import scheduled_html
 
+        left = self.rollups_pending()
+        if left:
+            return {"waiting": f"the rollups ({left} day(s) left to build)", "quality_warnings": []}
         new = self.quality.check(actor)
         return {"quality_warnings": [str(w) for w in new], "html_report": scheduled_html(self, actor)}
+
+    def build_rollups(self, actor: Actor, days: int) -> int:
+        """One slice of the rollups' build for ``crossdesk automate``: at most ``days`` marked days, the
+        oldest of the day rollups first, then of the SKU-day counts. Returns how many it built: fewer than
+        ``days`` means both are complete."""
+        self.store.require(actor, "manage_rules")
+        built = self.rollups.refresh(limit=days)
+        if built < days:
+            built += self.quality.sales.refresh(limit=days - built)
+        return built
+
+    def rollups_pending(self) -> int:
+        """Days waiting for a rebuild, in the day rollups and the SKU-day counts together."""
+        return self.rollups.pending() + self.quality.sales.pending()
 
     def board(self, actor: Actor, *, days: int = 7, by: str = "platform") -> Board:
         """What the TUI dashboard shows: the last ``days`` by ``by``, per day (the same computations as

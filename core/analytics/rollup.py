@@ -164,12 +164,20 @@ class Rollups:
         )
         return len(rows)
 
-    def dirty(self) -> list[int]:
-        return [r[0] for r in self.store.db.execute("SELECT day FROM analytics_dirty ORDER BY day")]
+    def dirty(self, limit: int | None = None) -> list[int]:
+        """The days marked for a rebuild, oldest first (the first ``limit`` of them)."""
+        sql = "SELECT day FROM analytics_dirty ORDER BY day" + ("" if limit is None else " LIMIT ?")
+        return [r[0] for r in self.store.db.execute(sql, [] if limit is None else [int(limit)])]
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild the days the pipeline marked since the last refresh; returns how many."""
-        days = self.dirty()
+    def pending(self) -> int:
+        """How many days wait for a rebuild."""
+        return int(self.store.db.execute("SELECT COUNT(*) FROM analytics_dirty").fetchone()[0])
+
+    def refresh(self, progress: Callable[[int, int], None] | None = None, *, limit: int | None = None) -> int:
+        """Rebuild the days the pipeline marked since the last refresh (the oldest ``limit`` of them, in
+        one transaction: ``crossdesk automate`` builds a large desk's rollups over several runs this way);
+        returns how many."""
+        days = self.dirty(limit)
         if not days:
             return 0
         select = self._select()

@@ -95,18 +95,30 @@ class SkuSales:
                     entry[at + k] = int(value or 0)
         return out
 
-    def refresh(self) -> int:
-        """Recount the days marked since the last refresh (all of them when the complaint intents
-        changed); returns how many."""
+    def _intents_changed(self) -> bool:
+        return list(self.store.get_setting("analytics_sku_days_intents", None) or []) != list(self.intents)
+
+    def pending(self) -> int:
+        """How many days wait for a recount (every day of orders when the complaint intents changed)."""
         db = self.store.db
-        if list(self.store.get_setting("analytics_sku_days_intents", None) or []) != list(self.intents):
+        if self._intents_changed():
+            return int(db.execute("SELECT COUNT(DISTINCT ordered_at / 86400) FROM orders").fetchone()[0])
+        return int(db.execute("SELECT COUNT(*) FROM sku_days_dirty").fetchone()[0])
+
+    def refresh(self, *, limit: int | None = None) -> int:
+        """Recount the days marked since the last refresh (all of them when the complaint intents
+        changed; the oldest ``limit`` of them when given, so a large desk's first count goes in slices);
+        returns how many."""
+        db = self.store.db
+        if self._intents_changed():
             with self.store.tx():
                 db.execute("DELETE FROM sku_days")
                 db.execute(
                     "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders"
                 )
                 self.store.put_setting("analytics_sku_days_intents", list(self.intents))
-        days = [r[0] for r in db.execute("SELECT day FROM sku_days_dirty ORDER BY day")]
+        sql = "SELECT day FROM sku_days_dirty ORDER BY day" + ("" if limit is None else " LIMIT ?")
+        days = [r[0] for r in db.execute(sql, [] if limit is None else [int(limit)])]
         if not days:
             return 0
         with self.store.tx():

@@ -24,7 +24,7 @@ from crossdesk.aftersales import CaseService
 from crossdesk.analytics import Analytics
 from crossdesk.approvals import ApprovalService
 from crossdesk.assist import AssistService
-from crossdesk.autorun import AutorunService, Sliced, automate_summary
+from crossdesk.autorun import ROLLUP_SLICE, AutorunService, Sliced, Waits, automate_summary
 from crossdesk.bulk import BulkService
 from crossdesk.classify.pipeline import TicketClassifier
 from crossdesk.conversation import ConversationService
@@ -284,7 +284,9 @@ class Desk:
         )
         service.channels["email"] = lambda shop: self.mail.connector(shop)
         service.pullers["mail"] = lambda actor: self.mail.poll(actor)
-        service.shop_pullers["reviews"] = lambda actor, conn, shop: self.reputation.pull_shop(actor, conn, shop)
+        service.shop_pullers["reviews"] = lambda actor, conn, shop: self.reputation.pull_shop(
+            actor, conn, shop
+        )
         return service
 
     @cached_property
@@ -313,7 +315,14 @@ class Desk:
             passes=(
                 ("parcels", self.tracking.automate),  # within the provider's quota; events feed time rules
                 ("handover", Sliced(lambda actor, n: len(self.routing.handover(actor, limit=n)))),
-                ("quality", self.analytics.automate),  # SKU quality warnings, the scheduled HTML report
+            ),
+            later=(  # after the time rules: figures wait, buyers do not
+                (
+                    "rollups",
+                    Sliced(self.analytics.build_rollups, ROLLUP_SLICE, self.analytics.rollups_pending),
+                ),
+                # SKU quality warnings and the scheduled HTML report, which read those rollups
+                ("quality", Waits(self.analytics.automate, on="rollups")),
             ),
         )
 

@@ -4,16 +4,19 @@ priority order and what did not fit resumed by the next run (see :mod:`crossdesk
 from crossdesk.autorun.lock import Busy, DeskLock, Holder
 from crossdesk.autorun.service import (
     DEFAULT_BUDGET,
+    ROLLUP_SLICE,
     AutorunService,
     Budget,
     RunReport,
     Sliced,
     TaskReport,
+    Waits,
     automate_summary,
 )
 
 __all__ = [
     "DEFAULT_BUDGET",
+    "ROLLUP_SLICE",
     "AutorunService",
     "Budget",
     "Busy",
@@ -22,5 +25,6 @@ __all__ = [
     "RunReport",
     "Sliced",
     "TaskReport",
+    "Waits",
     "automate_summary",
 ]

@@ -206,7 +206,18 @@ def automate(desk: Any, actor: Any, budget: float | None, no_translate: bool) ->
 
 
 def _task_line(task: Any, budget: float) -> str:
-    if task.left is None and not task.done:
+    line = _task_text(task, budget)
+    if task.detail.get("interrupted"):
+        line += "\n  (cut at the end of the budget: its slice in progress was rolled back; next run)"
+    return line
+
+
+def _task_text(task: Any, budget: float) -> str:
+    if task.detail.get("waiting"):
+        return f"{task.name.replace('_', ' ')}: waiting for {task.detail['waiting']}; next run"
+    if set(task.detail) == {"interrupted"}:  # a pass that runs whole, cut before it answered
+        return f"{task.name.replace('_', ' ')}: cut after {task.seconds:.2f} s"
+    if task.left is None and not task.done and not task.detail.get("interrupted"):
         needs = task.detail.get("needs", 0)
         if needs and needs > budget:
             return (
@@ -237,6 +248,8 @@ def _task_line(task: Any, budget: float) -> str:
             + (f"; stopped: {d['stopped']}" if d.get("stopped") else "")
             + f"; {task.seconds:.2f} s"
         )
+    if task.name == "rollups":  # docs/analytics.md, "Rollups"
+        return f"rollups: {task.done} day(s) built, {'?' if task.left is None else task.left} left; {task.seconds:.2f} s"
     if task.name == "handover":  # docs/team.md
         return f"shift ends: {d['done']} ticket(s) handed over; {tail}"
     if task.name == "quality":  # docs/analytics.md

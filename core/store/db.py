@@ -163,8 +163,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         try:
             yield db
         except BaseException:
-            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            conn.execute(f"RELEASE SAVEPOINT {name}")
+            if conn.in_transaction:  # SQLite may have rolled back the whole of it (a full disk, an interrupt)
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
             raise
         else:
             conn.execute(f"RELEASE SAVEPOINT {name}")
