@@ -89,6 +89,20 @@ def db_option(fn: Callable) -> Callable:
     )(fn)
 
 
+def name_values(items: tuple[str, ...], base_url: str | None = None) -> dict[str, Any]:
+    """The ``-o NAME=VALUE`` options of a plugin's flow or app (dashes in NAME read as underscores), and
+    ``--base-url`` as ``base_url`` when given; UserError on an item without ``=``."""
+    given: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"-o {item!r}: expected NAME=VALUE")
+        given[name.strip().replace("-", "_")] = value
+    if base_url:
+        given["base_url"] = base_url
+    return given
+
+
 def resolve_db(db_path: Path | None) -> Path:
     from crossdesk.store.db import default_path
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+from crossdesk.cli.common import UserError, cli_actor, db_option, name_values, open_desk
 
 
 def register(cli: click.Group) -> None:
@@ -110,15 +110,7 @@ def app_(
         if app is None:
             names = ", ".join(sorted(desk.reputation.apps.specs())) or "none installed"
             raise UserError(f"name the reviews app to attach ({names})")
-        options: dict[str, str] = {}
-        for item in extra:
-            name, sep, value = item.partition("=")
-            if not sep or not name.strip():
-                raise UserError(f"-o {item!r}: expected NAME=VALUE")
-            options[name.strip().replace("-", "_")] = value
-        if base_url:
-            options["base_url"] = base_url
-        done = desk.reputation.apps.attach(actor, shop, app, options)
+        done = desk.reputation.apps.attach(actor, shop, app, name_values(extra, base_url))
         click.echo(f"{done['name']}: reviews from {app} ({done['shop_domain']}); token in the vault")
     except (DeskError, VaultError) as exc:
         raise UserError(str(exc)) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, cli_actor, db_option, open_desk
+from crossdesk.cli.common import UserError, cli_actor, db_option, name_values, open_desk
 
 
 def register(cli: click.Group) -> None:
@@ -131,14 +131,7 @@ def _plugin_flow(
     """A flow a plugin offers (crossdesk_binding_flows), from its -o NAME=VALUE options."""
     import os
 
-    given: dict[str, object] = {}
-    for item in extra:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UserError(f"-o {item!r}: expected NAME=VALUE")
-        given[name.strip().replace("-", "_")] = value
-    if base_url:
-        given["base_url"] = base_url
+    given = name_values(extra, base_url)
     if since:
         given["initial_since"] = _epoch(since)
     if (
