@@ -9,11 +9,10 @@ import pytest
 
 from crossdesk.fakes.amazon import REPORTS, FakeAmazon
 from crossdesk.mail.lint import lint_amazon
-from crossdesk.models import Actor
 from crossdesk.platforms import MessageOut
-from tests.sync.conftest import _NO_FILE, Harness, build
+from tests.reputation.conftest import ADMIN, pull
+from tests.sync.conftest import Harness, build
 
-ADMIN = Actor.system("test")
 FAST = {"report_poll_seconds": 0.01, "report_wait_seconds": 2, "feedback_days": 3650}
 
 
@@ -26,14 +25,10 @@ def amazon() -> Iterator[Harness]:
         h.desk.close()
 
 
-def _pull(h: Harness, **kw):
-    return h.desk.reputation.pull(ADMIN, env=h.env, credentials_path=_NO_FILE, **kw)
-
-
 @pytest.mark.parametrize("gzipped", [True, False])
 def test_negative_feedback_from_the_report_opens_tickets(amazon: Harness, gzipped: bool) -> None:
     amazon.fake.gzip_reports = gzipped
-    report = _pull(amazon)
+    report = pull(amazon)
     assert report.errors == [] and (report.fetched, report.new, report.negative) == (4, 4, 2)
     assert len(amazon.fake.actions_of("createReport")) == 1
     assert len(amazon.fake.requests_to(f"{REPORTS}/reports/{{id}}", "GET")) == 2  # IN_PROGRESS, then DONE
@@ -56,34 +51,34 @@ def test_negative_feedback_from_the_report_opens_tickets(amazon: Harness, gzippe
             "seller_feedback",
         )
         assert amazon.fake.feedback_date(review["created_at"]) == amazon.fake.feedback_date(row["when"])
-    again = _pull(amazon)  # a new report, nothing new in it
+    again = pull(amazon)  # a new report, nothing new in it
     assert (again.new, again.negative) == (0, 0) and len(amazon.fake.actions_of("createReport")) == 2
 
 
 def test_a_report_not_ready_is_polled_again_by_the_next_pull(amazon: Harness) -> None:
     amazon.fake.report_polls = 10_000
     amazon.set_config(**{**FAST, "report_wait_seconds": 0.1})
-    first = _pull(amazon)
+    first = pull(amazon)
     assert first.new == 0 and first.errors == [] and "still IN_PROGRESS" in first.waiting[0]
     amazon.fake.report_polls = 0
-    second = _pull(amazon)
+    second = pull(amazon)
     assert second.errors == [] and second.new == 4
     assert len(amazon.fake.actions_of("createReport")) == 1  # the same report, not a new one
 
 
 def test_a_fatal_report_is_said_and_the_next_pull_asks_again(amazon: Harness) -> None:
     amazon.fake.report_status = "FATAL"
-    first = _pull(amazon)
+    first = pull(amazon)
     assert "FATAL" in first.errors[0] and amazon.count("reviews") == 0
     amazon.fake.report_status = "DONE"
-    assert _pull(amazon).new == 4
+    assert pull(amazon).new == 4
     assert len(amazon.fake.actions_of("createReport")) == 2
 
 
 def test_a_report_without_its_columns_is_refused_and_stores_nothing(amazon: Harness) -> None:
     import gzip
 
-    _pull(amazon)  # a first, good report
+    pull(amazon)  # a first, good report
     amazon.desk.db.execute("DELETE FROM sync_cursors WHERE resource = 'reviews'")
     original = amazon.fake._document
 
@@ -95,13 +90,13 @@ def test_a_report_without_its_columns_is_refused_and_stores_nothing(amazon: Harn
 
     amazon.fake._document = wrong  # type: ignore[method-assign]
     before = amazon.count("reviews")
-    report = _pull(amazon)
+    report = pull(amazon)
     assert "no column date, rating, order id" in report.errors[0]
     assert amazon.count("reviews") == before
 
 
 def _feedback_ticket(h: Harness) -> int:
-    report = _pull(h)
+    report = pull(h)
     return report.tickets[0]
 
 

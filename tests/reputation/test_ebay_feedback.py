@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from crossdesk.fakes.ebay import FakeEbay
-from crossdesk.models import Actor
-from tests.sync.conftest import _NO_FILE, Harness, build
-
-ADMIN = Actor.system("test")
-
-
-@pytest.fixture
-def ebay() -> Iterator[Harness]:
-    with FakeEbay() as fake:
-        h = build("ebay", fake)
-        yield h
-        h.desk.close()
+from tests.reputation.conftest import ADMIN
+from tests.sync.conftest import _NO_FILE, Harness
 
 
 def test_negative_feedback_opens_a_ticket_tied_to_buyer_order_and_sku(ebay: Harness) -> None:

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from crossdesk.fakes.ebay import FakeEbay
 from crossdesk.fakes.server import Fault
-from crossdesk.models import Actor
-from tests.sync.conftest import _NO_FILE, Harness, build
+from tests.reputation.conftest import ADMIN
+from tests.sync.conftest import _NO_FILE, Harness
 
-ADMIN = Actor.system("test")
 REPLY = "Sorry! A refund is on its way; we fixed the listing."
 RESPOND = "/commerce/feedback/v1/respond_to_feedback"
-
-
-@pytest.fixture
-def ebay() -> Iterator[Harness]:
-    with FakeEbay() as fake:
-        h = build("ebay", fake)
-        yield h
-        h.desk.close()
 
 
 def _negative_ticket(h: Harness) -> int:

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from crossdesk.fakes.ebay import FakeEbay
-from crossdesk.models import Actor
 from crossdesk.reputation import ReputationService
+from tests.reputation.conftest import ADMIN, pull
 from tests.sync.conftest import _NO_FILE, Harness, build
 
-ADMIN = Actor.system("test")
 FEEDBACK = "/commerce/feedback/v1/feedback"
 KINDS = ("POSITIVE", "NEGATIVE", "NEUTRAL")
 
@@ -25,10 +24,6 @@ def ebay() -> Iterator[Harness]:
         h = build("ebay", fake)
         yield h
         h.desk.close()
-
-
-def _pull(h: Harness, **kw):
-    return h.desk.reputation.pull(ADMIN, env=h.env, credentials_path=_NO_FILE, **kw)
 
 
 def _negatives(h: Harness) -> list[tuple]:
@@ -54,13 +49,13 @@ def test_sync_pulls_reviews_and_a_rerun_adds_nothing(ebay: Harness) -> None:
 
 
 def test_a_new_feedback_is_found_on_the_first_page(ebay: Harness) -> None:
-    _pull(ebay)
+    pull(ebay)
     entry = ebay.fake.add_feedback("NEGATIVE", order=1, days_later=30)
-    report = _pull(ebay)
+    report = pull(ebay)
     assert (report.new, report.negative, report.fetched) == (1, 1, 5)
     ticket = ebay.desk.db["tickets"].get(report.tickets[0])
     assert ticket["external_id"] == f"feedback:{entry['feedbackId']}"
-    assert _pull(ebay, full=True).fetched == 13  # --full reads every page, stores nothing twice
+    assert pull(ebay, full=True).fetched == 13  # --full reads every page, stores nothing twice
     assert ebay.count("reviews") == 13
 
 
@@ -78,11 +73,11 @@ def test_a_pull_that_dies_between_pages_resumes_and_loses_nothing(
 
     monkeypatch.setattr(ReputationService, "_take", dies_on_the_seventh)
     with pytest.raises(KeyboardInterrupt):
-        _pull(ebay)
+        pull(ebay)
     assert ebay.count("reviews") == 6
     monkeypatch.setattr(ReputationService, "_take", original)
     before = len(ebay.fake.requests_to(FEEDBACK, "GET"))
-    report = _pull(ebay)
+    report = pull(ebay)
     resumed = ebay.fake.requests_to(FEEDBACK, "GET")[before:]
     assert [r.arg("offset") for r in resumed] == ["5", "10"]  # from the page it died on
     assert report.new == 6 and ebay.count("reviews") == 12
@@ -100,15 +95,15 @@ def test_a_review_stored_without_its_ticket_gets_it_on_the_next_pull(
 
     monkeypatch.setattr(ReputationService, "_ticket", dies)
     with pytest.raises(KeyboardInterrupt):
-        _pull(ebay)
+        pull(ebay)
     [(_, ticket)] = _negatives(ebay)
     assert ticket is None
     monkeypatch.setattr(ReputationService, "_ticket", original)
-    report = _pull(ebay)
+    report = pull(ebay)
     negatives = _negatives(ebay)
     assert [n[0] for n in negatives] == _expected_negatives(ebay)
     assert all(ticket for _, ticket in negatives)
     assert len(report.tickets) == len(negatives) == len(set(report.tickets))
-    assert _pull(ebay, full=True).tickets == []  # nothing opened twice
+    assert pull(ebay, full=True).tickets == []  # nothing opened twice
     tickets = ebay.desk.db.execute("SELECT count(*) FROM tickets WHERE external_id LIKE 'feedback:%'")
     assert tickets.fetchone()[0] == len(negatives)

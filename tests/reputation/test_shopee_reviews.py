@@ -3,32 +3,13 @@ reply to it goes through the outbox and reaches the fake once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from crossdesk.fakes.shopee import FakeShopee
-from crossdesk.models import Actor
-from tests.sync.conftest import _NO_FILE, Harness, build
-
-ADMIN = Actor.system("test")
-
-
-@pytest.fixture
-def shopee() -> Iterator[Harness]:
-    with FakeShopee() as fake:
-        h = build("shopee", fake)
-        yield h
-        h.desk.close()
-
-
-def _pull(h: Harness):
-    return h.desk.reputation.pull(ADMIN, env=h.env, credentials_path=_NO_FILE)
+from tests.reputation.conftest import ADMIN, pull
+from tests.sync.conftest import Harness
 
 
 def test_negative_reviews_become_tickets_tied_to_buyer_order_and_sku(shopee: Harness) -> None:
     assert shopee.sync().ok  # orders first, so the reviews find theirs
-    report = _pull(shopee)
+    report = pull(shopee)
     assert report.errors == []
     assert (report.fetched, report.new, report.negative) == (4, 4, 2)
     negatives = [c for c in shopee.fake.comments if c["rating_star"] <= 2]
@@ -54,7 +35,7 @@ def test_negative_reviews_become_tickets_tied_to_buyer_order_and_sku(shopee: Har
         review = shopee.desk.db["reviews"].get(review[0])
         assert review["ticket_id"] == ticket_id and review["sku"] == comment["model_sku"]
     # a second pull stores nothing twice and opens no ticket
-    again = _pull(shopee)
+    again = pull(shopee)
     assert (again.fetched, again.new, again.negative) == (4, 0, 0)
     ratings = shopee.desk.reputation.ratings(ADMIN)
     assert sum(r["reviews"] for r in ratings) == 4 and sum(r["negative"] for r in ratings) == 2
@@ -62,7 +43,7 @@ def test_negative_reviews_become_tickets_tied_to_buyer_order_and_sku(shopee: Har
 
 def test_reply_to_a_review_reaches_shopee_once(shopee: Harness) -> None:
     shopee.sync()
-    report = _pull(shopee)
+    report = pull(shopee)
     ticket_id = report.tickets[0]
     shopee.desk.tickets.reply(ADMIN, ticket_id, "We are sorry: a replacement is on its way.")
     first = shopee.dispatch()
