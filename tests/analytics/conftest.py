@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,13 @@ def demo_desk(tmp_path_factory) -> Path:
     finally:
         desk.close()
     return path
+
+
+@pytest.fixture
+def desk(demo_desk, tmp_path):
+    """The module's demo desk, copied so a test may write to it, open."""
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_desk, path)
+    d = Desk.open(path)
+    yield d
+    d.close()

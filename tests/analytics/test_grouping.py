@@ -5,8 +5,6 @@ migration 0195 equal the counts without it."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -14,7 +12,6 @@ from crossdesk.analytics import columnar
 from crossdesk.analytics.quality import COMPLAINT_INTENTS
 from crossdesk.analytics.report import METRICS, _cohort
 from crossdesk.analytics.sales import LINES_INDEX, SkuSales
-from crossdesk.api import Desk
 
 DAY = 86_400
 COHORT = [m for m in METRICS if m not in ("backlog", "refunds", "ratings")]
@@ -94,15 +91,6 @@ def test_an_empty_cohort_has_only_a_total():
     assert list(parts) == [("__total__",)]
     assert parts[("__total__",)]["volume"] == 0
     assert parts[("__total__",)]["fcr"] == {"count": 0, "of": 0, "rate": None}
-
-
-@pytest.fixture
-def desk(demo_desk, tmp_path):
-    path = tmp_path / "desk.db"
-    shutil.copy(demo_desk, path)
-    d = Desk.open(path)
-    yield d
-    d.close()
 
 
 def test_edge_days_through_the_covering_index_equal_the_counts_without_it(desk):

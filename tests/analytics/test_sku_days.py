@@ -3,13 +3,8 @@ equal to a rebuild, and to counting the orders of any window directly (edges ins
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from crossdesk.analytics.quality import COMPLAINT_INTENTS
 from crossdesk.analytics.sales import _COMPLAINTS, _RETURNS, _SALES, SkuSales
-from crossdesk.api import Desk
 from crossdesk.models import Actor
 
 ADMIN = Actor.system("test")
@@ -35,15 +30,6 @@ def _raw(desk, start: int, end: int) -> dict[tuple[str, str], list[int]]:
 
 def _table(desk) -> list[tuple]:
     return desk.store.db.execute("SELECT * FROM sku_days ORDER BY day, sku, platform").fetchall()
-
-
-@pytest.fixture
-def desk(demo_desk, tmp_path):
-    path = tmp_path / "desk.db"
-    shutil.copy(demo_desk, path)
-    d = Desk.open(path)
-    yield d
-    d.close()
 
 
 def test_windows_equal_direct_counts(desk):
