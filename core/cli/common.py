@@ -89,6 +89,11 @@ def db_option(fn: Callable) -> Callable:
     )(fn)
 
 
+def name_value_option(help: str) -> Callable:
+    """``-o/--option NAME=VALUE`` (repeatable, into ``extra``): the options of a plugin's flow or app."""
+    return click.option("-o", "--option", "extra", multiple=True, metavar="NAME=VALUE", help=help)
+
+
 def name_values(items: tuple[str, ...], base_url: str | None = None) -> dict[str, Any]:
     """The ``-o NAME=VALUE`` options of a plugin's flow or app (dashes in NAME read as underscores), and
     ``--base-url`` as ``base_url`` when given; UserError on an item without ``=``."""

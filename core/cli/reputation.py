@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, cli_actor, db_option, name_values, open_desk
+from crossdesk.cli.common import UserError, cli_actor, db_option, name_value_option, name_values, open_desk
 
 
 def register(cli: click.Group) -> None:
@@ -70,14 +70,7 @@ def ratings(db_path: Path | None) -> None:
 @db_option
 @click.argument("shop", required=False)
 @click.argument("app", required=False)
-@click.option(
-    "-o",
-    "--option",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="An option of the app (judgeme: api_token).",
-)
+@name_value_option("An option of the app (judgeme: api_token).")
 @click.option("--base-url", default=None, help="The app's API base URL (a local fake).")
 @click.option(
     "--detach", is_flag=True, help="Stop reading SHOP's reviews from its app; its token leaves the vault."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crossdesk.cli.common import UserError, cli_actor, db_option, name_values, open_desk
+from crossdesk.cli.common import UserError, cli_actor, db_option, name_value_option, name_values, open_desk
 
 
 def register(cli: click.Group) -> None:
@@ -62,14 +62,7 @@ def _flow(platform: str, o: dict) -> object:
 @click.option(
     "--since", default=None, help="How far back the first sync reaches (ISO date; default 30 days)."
 )
-@click.option(
-    "-o",
-    "--option",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="An option of a plugin's flow (amazon: application_id, lwa_client_id, mail_address ...).",
-)
+@name_value_option("An option of a plugin's flow (amazon: application_id, lwa_client_id, mail_address ...).")
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open it yourself.")
 @click.option("--timeout", type=click.IntRange(min=1), default=300, help="Seconds to wait for the browser.")
 def add(
