@@ -152,15 +152,7 @@ class SettingsScreen(DeskScreen):
 
     def review_options(self) -> dict[str, str]:
         """What the reviews-app form holds: each filled option by name, and the base URL when given."""
-        out = {
-            str(w.name): w.value.strip()
-            for w in self.query("#review-fields Input").results(Input)
-            if w.value.strip()
-        }
-        base = self.query_one("#review-base-url", Input).value.strip()
-        if base:
-            out["base_url"] = base
-        return out
+        return self._form("#review-fields", "#review-base-url")
 
     @on(Button.Pressed, "#attach")
     def action_attach(self) -> None:
@@ -231,13 +223,16 @@ class SettingsScreen(DeskScreen):
             )
 
     def options(self) -> dict[str, str]:
-        """What the form holds: each filled option by name, and the base URL when given."""
+        """What the shop form holds: each filled option by name, and the base URL when given."""
+        return self._form("#fields", "#base-url")
+
+    def _form(self, fields: str, base_url: str) -> dict[str, str]:
         out = {
             str(w.name): w.value.strip()
-            for w in self.query("#fields Input").results(Input)
+            for w in self.query(f"{fields} Input").results(Input)
             if w.value.strip()
         }
-        base = self.query_one("#base-url", Input).value.strip()
+        base = self.query_one(base_url, Input).value.strip()
         if base:
             out["base_url"] = base
         return out
