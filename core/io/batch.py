@@ -113,7 +113,9 @@ class BatchImporter:
                 orders_in.append((number, line, row))
             except RecordError as exc:
                 failed[number] = self._reason(line, exc)
-        refs.orders = self._write(orders_in, intake.orders, failed, done, "order")
+        refs.orders = self._write(
+            orders_in, lambda actor, rows: intake.orders(actor, rows, checked=True), failed, done, "order"
+        )
         self._threads(prepared["thread"], refs, failed, done)
         for number, _, _ in batch:
             if number in done:
@@ -239,25 +241,37 @@ class BatchImporter:
         }
 
     def _check_order(self, record: dict) -> dict:
+        """The order's row and its lines' rows as ``OrderService.upsert`` would store them: the checks of
+        :func:`~crossdesk.io.records.order_lines` are those of the service (quantity at least 1, price and
+        total from 0 to ``MAX_MINOR``, a SKU, an ISO currency), so ``desk.intake.orders`` takes the row
+        as checked. The ids and SKU are trimmed and the status defaults as the service does."""
         platform, shop_id = self.importer.shop(record)
-        ext = text(record, "external_id", required=True)
+        ext = text(record, "external_id", required=True).strip()
+        code = currency(record, "currency", required=True)
         lines = order_lines(record)
+        total = amount(record, "total_minor")
+        if total is None:
+            total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
+        for line in lines:
+            line["sku"] = line["sku"].strip()
+            line["currency"] = code
         return {
             "platform": platform,
             "shop_id": shop_id,
             "external_id": ext,
-            "customer": text(record, "customer"),
-            "currency": currency(record, "currency", required=True),
+            "customer_id": None,
+            "status": text(record, "status") or "paid",
+            "currency": code,
+            "total_minor": total,
             "ordered_at": timestamp(record, "ordered_at", required=True),
-            "lines": lines,
-            "status": text(record, "status", default="paid"),
             "shipped_at": timestamp(record, "shipped_at"),
             "delivered_at": timestamp(record, "delivered_at"),
             "tracking_number": text(record, "tracking_number"),
             "carrier": text(record, "carrier"),
-            "country": text(record, "country"),
-            "region": text(record, "region"),
-            "total_minor": amount(record, "total_minor"),
+            "country": text(record, "country").upper(),
+            "region": text(record, "region").upper(),
+            "lines": lines,
+            "customer": text(record, "customer"),
         }
 
     def _check_message(self, record: dict) -> dict:

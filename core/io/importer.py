@@ -240,7 +240,7 @@ class Importer:
             currency=currency(record, "currency", required=True),
             ordered_at=timestamp(record, "ordered_at", required=True),
             lines=lines,
-            status=text(record, "status", default="paid"),
+            status=text(record, "status") or "paid",
             shipped_at=timestamp(record, "shipped_at"),
             delivered_at=timestamp(record, "delivered_at"),
             tracking_number=text(record, "tracking_number"),
