@@ -78,6 +78,8 @@ class Threads:
         # rows (the SLA clocks, the rules, events of other services), and ``IntakeService.deliver`` at
         # the latest.
         self.pending: dict[int, dict[str, Any]] = {}
+        # Every ticket this writer inserts or changes (``crossdesk.intake.days`` marks their days).
+        self.touched: set[int] = set()
 
     # ---- the ticket rows of the batch ---------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class Threads:
         return found
 
     def _patch(self, ticket_id: int, patch: dict[str, Any]) -> None:
+        self.touched.add(ticket_id)
         self.pending.setdefault(ticket_id, {}).update(patch)
 
     def flush(self, ticket_ids: Iterable[int] | None = None) -> None:
@@ -176,6 +179,7 @@ class Threads:
                 )
                 created.add(tid)
                 self.created.add(tid)
+                self.touched.add(tid)
                 audits.append(
                     (
                         "ticket.create",

@@ -19,6 +19,7 @@ from typing import Any
 
 from crossdesk.api import Desk, DeskError
 from crossdesk.errors import PermissionDenied
+from crossdesk.intake.days import deferred_days
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
 from crossdesk.io.records import (
@@ -49,6 +50,7 @@ class BatchImporter:
         self.actor = actor
         self.importer = importer
         self.describe = describe
+        self._touched: set[int] = set()  # tickets the batch in progress writes (their days are marked)
 
     def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
@@ -61,7 +63,8 @@ class BatchImporter:
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
-            with desk.tx():
+            with desk.tx(), deferred_days(desk.store) as touched:
+                self._touched = touched
                 self._bulk(batch, outcomes, bad)
         except PermissionDenied:
             raise
@@ -203,6 +206,8 @@ class BatchImporter:
         # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of
         # the batch takes them in file order, as the waves would.
         threads.flush()
+        # Tags raise ``ticket_updated``, on which the SLA clocks of the ticket are written again.
+        self._touched.update(threads.touched, (tid for _, tid, _, _ in tagged))
         have = self._have_tags([tid for _, tid, _, _ in tagged])
         for round_ in waves([("", tid, "") for _, tid, _, _ in tagged]):
             added = add_tags_many(
