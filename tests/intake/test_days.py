@@ -7,6 +7,7 @@ import contextlib
 import io
 from pathlib import Path
 
+import orjson
 import pytest
 
 from crossdesk.api import Desk
@@ -89,3 +90,28 @@ def test_the_triggers_are_on_outside_a_batch_and_after_a_failed_one():
         touched.add(1)
         desk.db.execute("UPDATE tickets SET status = 1 WHERE id = 1")
     assert _days(desk)["analytics_dirty"] == [NOW // 86400]
+
+
+def test_a_line_added_to_an_order_the_desk_has_marks_its_day(tmp_path):
+    shop = {"type": "shop", "platform": "shopify", "external_id": "s1", "name": "Acme"}
+    order = {
+        "type": "order",
+        "platform": "shopify",
+        "shop": "s1",
+        "external_id": "o1",
+        "currency": "EUR",
+        "ordered_at": NOW - 10 * 86400,
+        "lines": [{"sku": "MUG-1", "unit_price_minor": 1250}],
+    }
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_bytes(orjson.dumps(shop) + b"\n" + orjson.dumps(order) + b"\n")
+    more = dict(order, lines=[*order["lines"], {"sku": "CUP-2", "unit_price_minor": 900}], total_minor=1250)
+    second.write_bytes(orjson.dumps(shop) + b"\n" + orjson.dumps(more) + b"\n")
+    desk = Desk.memory(clock=lambda: NOW)
+    import_jsonl(desk, ADMIN, first)
+    assert _days(desk)["sku_days_dirty"] == [(NOW - 10 * 86400) // 86400]
+    _clear(desk)
+    report = import_jsonl(desk, ADMIN, second)
+    assert report.bad == [] and report.unchanged["order"] == 1  # the order row is as it was
+    assert desk.db.execute("SELECT count(*) FROM order_lines").fetchone()[0] == 2
+    assert _days(desk)["sku_days_dirty"] == [(NOW - 10 * 86400) // 86400]
