@@ -150,7 +150,7 @@ class BatchImporter:
             self.desk.store,
             "messages",
             "id",
-            ((r["platform"], r["shop_id"], r["external_id"]) for _, _, r in items if r["type"] == "message"),
+            (_message_key(r) for _, _, r in items if r["type"] == "message"),
         )
         refs.preload_refs(
             [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
@@ -158,7 +158,7 @@ class BatchImporter:
         )
         live = []
         for number, line, row in items:
-            if row["type"] == "message" and (row["platform"], row["shop_id"], row["external_id"]) in existing:
+            if row["type"] == "message" and _message_key(row) in existing:
                 done[number] = ("message", "unchanged")
                 continue
             if row["type"] == "message" and row["direction"] == "in":
@@ -171,6 +171,7 @@ class BatchImporter:
             live.append((number, line, row))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
+        threads.written = {}  # the messages the desk had are left out above
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
@@ -336,6 +337,13 @@ class BatchImporter:
             row["subject"] = text(record, "subject")
         row["tags"] = strings(record, "tags")
         return row
+
+
+def _message_key(row: dict) -> Key:
+    """A message's key as the desk stores it: a buyer message's id trimmed (``TicketService.receive``),
+    a reply's or note's as given."""
+    ext = row["external_id"]
+    return (row["platform"], row["shop_id"], ext.strip() if row["direction"] == "in" else ext)
 
 
 class References:
