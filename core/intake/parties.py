@@ -254,15 +254,24 @@ _ORDER = (
 
 
 def upsert_orders(
-    store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]]
+    store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]], *, checked: bool = False
 ) -> list[tuple[int, str] | DeskError]:
     """Each row as ``OrderService.upsert`` takes it; per row ``(order_id, "added" | "updated" |
-    "unchanged")`` (updated: the order row changed) or the :class:`DeskError` that refused it."""
+    "unchanged")`` (updated: the order row changed) or the :class:`DeskError` that refused it.
+
+    ``checked``: each row is already the order's row as :func:`order_row` makes it, its lines' rows under
+    ``"lines"``, from a caller whose checks are the same (the importer's record checks): not checked
+    again."""
     results: list[tuple[int, str] | DeskError] = []
     prepared: list[tuple[dict[str, Any], list[dict[str, Any]]] | None] = []
     for row in rows:
+        if checked:
+            order = dict(row)
+            prepared.append((order, order.pop("lines")))
+            results.append((0, ""))
+            continue
         try:
-            prepared.append(_order_row(row))
+            prepared.append(order_row(row))
             results.append((0, ""))
         except (DeskError, KeyError, TypeError, ValueError) as exc:
             prepared.append(None)
@@ -274,6 +283,7 @@ def upsert_orders(
     }
     new_id = next_id(store, "orders")
     inserts: list[dict[str, Any]] = []
+    unwritten: dict[int, dict[str, Any]] = {}  # the rows of ``inserts`` by id
     audits: list[tuple[str, str, int | None, Any, Any]] = []
     lines: list[dict[str, Any]] = []
     for i, item in enumerate(prepared):
@@ -285,6 +295,7 @@ def upsert_orders(
         if before is None:
             order_id, new_id = new_id, new_id + 1
             inserts.append({"id": order_id, **order})
+            unwritten[order_id] = inserts[-1]
             audits.append(("order.create", "order", order_id, None, order))
             existing[key] = {"id": order_id, **{k: order[k] for k in _ORDER[3:]}}
             results[i] = (order_id, "added")
@@ -292,7 +303,10 @@ def upsert_orders(
             order_id = before["id"]
             changed = {k: v for k, v in order.items() if k in before and before[k] != v}
             if changed:
-                store.update("orders", order_id, changed)
+                if order_id in unwritten:  # added by an earlier row of this batch: not written yet
+                    unwritten[order_id].update(changed)
+                else:
+                    store.update("orders", order_id, changed)
                 audits.append(("order.update", "order", order_id, {k: before[k] for k in changed}, changed))
                 before.update(changed)
             results[i] = (order_id, "updated" if changed else "unchanged")
@@ -311,8 +325,8 @@ def upsert_orders(
     return results
 
 
-def _order_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The checks and the row of ``OrderService.upsert``."""
+def order_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The checks and the row of ``OrderService.upsert``: the order's row and its lines' rows."""
     external_id = required(row["external_id"], "order external_id")
     currency = currency_code(row["currency"])
     delivered_at = row.get("delivered_at")

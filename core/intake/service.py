@@ -42,11 +42,16 @@ class IntakeService:
         with self.store.tx():
             return upsert_customers(self.store, actor, rows)
 
-    def orders(self, actor: Actor, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str] | DeskError]:
-        """As ``desk.orders.upsert`` per row: ``(order_id, "added" | "updated" | "unchanged")``."""
+    def orders(
+        self, actor: Actor, rows: Sequence[Any], *, checked: bool = False
+    ) -> list[tuple[int, str] | DeskError]:
+        """As ``desk.orders.upsert`` per row: ``(order_id, "added" | "updated" | "unchanged")``. With
+        ``checked`` each row is already the order's row with its lines' rows under ``"lines"``, as
+        ``crossdesk.intake.parties.order_row`` makes them from a row it has checked (the importer's record
+        checks are the same), and is not checked again."""
         self.store.require(actor, "manage_settings")
         with self.store.tx():
-            return upsert_orders(self.store, actor, rows)
+            return upsert_orders(self.store, actor, rows, checked=checked)
 
     def messages(
         self, actor: Actor, rows: Sequence[Mapping[str, Any]]

@@ -78,6 +78,12 @@ class Threads:
         # rows (the SLA clocks, the rules, events of other services), and ``IntakeService.deliver`` at
         # the latest.
         self.pending: dict[int, dict[str, Any]] = {}
+        # Every ticket this writer inserts or changes (``crossdesk.intake.days`` marks their days).
+        self.touched: set[int] = set()
+        # Set to a dict by a caller that has already left out the messages the desk had before its batch
+        # (the importer, with one lookup for the whole batch): a message is then a duplicate only of one
+        # this writer wrote, kept here as (ticket id, message id) by key, and no wave looks it up again.
+        self.written: dict[Key, tuple[int, int]] | None = None
 
     # ---- the ticket rows of the batch ---------------------------------------------------------------
 
@@ -92,7 +98,15 @@ class Threads:
                     found[key] = (row[0], *(patch.get(n, v) for n, v in zip(names, row[1:], strict=True)))
         return found
 
+    def _dups(self, columns: str, keys: Iterable[Key]) -> dict[Key, tuple]:
+        """The messages among ``keys`` already written: ``(ticket_id, id)`` or ``(id,)`` as ``columns``."""
+        if self.written is None:
+            return by_platform_key(self.store, "messages", columns, keys)
+        short = columns == "id"
+        return {k: ((w[1],) if short else w) for k in keys if (w := self.written.get(k)) is not None}
+
     def _patch(self, ticket_id: int, patch: dict[str, Any]) -> None:
+        self.touched.add(ticket_id)
         self.pending.setdefault(ticket_id, {}).update(patch)
 
     def flush(self, ticket_ids: Iterable[int] | None = None) -> None:
@@ -118,12 +132,7 @@ class Threads:
                 results.append((0, 0, False))
             except DeskError as exc:
                 results.append(exc)
-        dups = by_platform_key(
-            store,
-            "messages",
-            "ticket_id, id",
-            ((m["platform"], m["shop_id"], m["external_id"]) for _, m in good),
-        )
+        dups = self._dups("ticket_id, id", ((m["platform"], m["shop_id"], m["external_id"]) for _, m in good))
         fresh = []
         for i, m in good:
             dup = dups.get((m["platform"], m["shop_id"], m["external_id"]))
@@ -176,6 +185,7 @@ class Threads:
                 )
                 created.add(tid)
                 self.created.add(tid)
+                self.touched.add(tid)
                 audits.append(
                     (
                         "ticket.create",
@@ -234,6 +244,8 @@ class Threads:
             if m["repaired"]:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
+            if self.written is not None:
+                self.written[m["platform"], m["shop_id"], m["external_id"]] = (tid, mid)
         insert_many(store, "tickets", new_tickets)
         for tid, patch in patches:
             self._patch(tid, patch)
@@ -316,9 +328,7 @@ class Threads:
                 results.append((0, False))
             except DeskError as exc:
                 results.append(exc)
-        dups = by_platform_key(
-            store, "messages", "id", ((r["platform"], r["shop_id"], r["external_id"]) for _, r in good)
-        )
+        dups = self._dups("id", ((r["platform"], r["shop_id"], r["external_id"]) for _, r in good))
         threads = self._tickets(
             "id, first_replied_at, last_agent_msg_at, updated_at",
             ((r["platform"], r["shop_id"], r["thread_id"]) for _, r in good),
@@ -365,6 +375,8 @@ class Threads:
                 )
             audits.append((f"ticket.import_{r['direction']}", "ticket", tid, None, {"message_id": mid}))
             results[i] = (mid, True)
+            if self.written is not None:
+                self.written[r["platform"], r["shop_id"], r["external_id"]] = (tid, mid)
         insert_messages(store, inserts)
         audit_many(store, self.actor, audits)
         return results

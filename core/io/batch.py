@@ -19,6 +19,7 @@ from typing import Any
 
 from crossdesk.api import Desk, DeskError
 from crossdesk.errors import PermissionDenied
+from crossdesk.intake.days import deferred_days
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
 from crossdesk.io.records import (
@@ -49,6 +50,7 @@ class BatchImporter:
         self.actor = actor
         self.importer = importer
         self.describe = describe
+        self._touched: set[int] = set()  # tickets the batch in progress writes (their days are marked)
 
     def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
@@ -61,7 +63,8 @@ class BatchImporter:
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
-            with desk.tx():
+            with desk.tx(), deferred_days(desk.store) as touched:
+                self._touched = touched
                 self._bulk(batch, outcomes, bad)
         except PermissionDenied:
             raise
@@ -113,7 +116,9 @@ class BatchImporter:
                 orders_in.append((number, line, row))
             except RecordError as exc:
                 failed[number] = self._reason(line, exc)
-        refs.orders = self._write(orders_in, intake.orders, failed, done, "order")
+        refs.orders = self._write(
+            orders_in, lambda actor, rows: intake.orders(actor, rows, checked=True), failed, done, "order"
+        )
         self._threads(prepared["thread"], refs, failed, done)
         for number, _, _ in batch:
             if number in done:
@@ -145,7 +150,7 @@ class BatchImporter:
             self.desk.store,
             "messages",
             "id",
-            ((r["platform"], r["shop_id"], r["external_id"]) for _, _, r in items if r["type"] == "message"),
+            (_message_key(r) for _, _, r in items if r["type"] == "message"),
         )
         refs.preload_refs(
             [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
@@ -153,7 +158,7 @@ class BatchImporter:
         )
         live = []
         for number, line, row in items:
-            if row["type"] == "message" and (row["platform"], row["shop_id"], row["external_id"]) in existing:
+            if row["type"] == "message" and _message_key(row) in existing:
                 done[number] = ("message", "unchanged")
                 continue
             if row["type"] == "message" and row["direction"] == "in":
@@ -166,6 +171,7 @@ class BatchImporter:
             live.append((number, line, row))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
+        threads.written = {}  # the messages the desk had are left out above
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
@@ -201,6 +207,8 @@ class BatchImporter:
         # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of
         # the batch takes them in file order, as the waves would.
         threads.flush()
+        # Tags raise ``ticket_updated``, on which the SLA clocks of the ticket are written again.
+        self._touched.update(threads.touched, (tid for _, tid, _, _ in tagged))
         have = self._have_tags([tid for _, tid, _, _ in tagged])
         for round_ in waves([("", tid, "") for _, tid, _, _ in tagged]):
             added = add_tags_many(
@@ -239,25 +247,37 @@ class BatchImporter:
         }
 
     def _check_order(self, record: dict) -> dict:
+        """The order's row and its lines' rows as ``OrderService.upsert`` would store them: the checks of
+        :func:`~crossdesk.io.records.order_lines` are those of the service (quantity at least 1, price and
+        total from 0 to ``MAX_MINOR``, a SKU, an ISO currency), so ``desk.intake.orders`` takes the row
+        as checked. The ids and SKU are trimmed and the status defaults as the service does."""
         platform, shop_id = self.importer.shop(record)
-        ext = text(record, "external_id", required=True)
+        ext = text(record, "external_id", required=True).strip()
+        code = currency(record, "currency", required=True)
         lines = order_lines(record)
+        total = amount(record, "total_minor")
+        if total is None:
+            total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
+        for line in lines:
+            line["sku"] = line["sku"].strip()
+            line["currency"] = code
         return {
             "platform": platform,
             "shop_id": shop_id,
             "external_id": ext,
-            "customer": text(record, "customer"),
-            "currency": currency(record, "currency", required=True),
+            "customer_id": None,
+            "status": text(record, "status") or "paid",
+            "currency": code,
+            "total_minor": total,
             "ordered_at": timestamp(record, "ordered_at", required=True),
-            "lines": lines,
-            "status": text(record, "status", default="paid"),
             "shipped_at": timestamp(record, "shipped_at"),
             "delivered_at": timestamp(record, "delivered_at"),
             "tracking_number": text(record, "tracking_number"),
             "carrier": text(record, "carrier"),
-            "country": text(record, "country"),
-            "region": text(record, "region"),
-            "total_minor": amount(record, "total_minor"),
+            "country": text(record, "country").upper(),
+            "region": text(record, "region").upper(),
+            "lines": lines,
+            "customer": text(record, "customer"),
         }
 
     def _check_message(self, record: dict) -> dict:
@@ -317,6 +337,13 @@ class BatchImporter:
             row["subject"] = text(record, "subject")
         row["tags"] = strings(record, "tags")
         return row
+
+
+def _message_key(row: dict) -> Key:
+    """A message's key as the desk stores it: a buyer message's id trimmed (``TicketService.receive``),
+    a reply's or note's as given."""
+    ext = row["external_id"]
+    return (row["platform"], row["shop_id"], ext.strip() if row["direction"] == "in" else ext)
 
 
 class References:

@@ -126,10 +126,17 @@ class Importer:
         self.desk = desk
         self.actor = actor
         self._shops: dict[tuple[str, str], int] = {}
+        self._raw: dict[tuple[Any, Any], tuple[str, int]] = {}
 
     # ---- references ----------------------------------------------------------------------------------
 
     def shop(self, record: dict) -> tuple[str, int]:
+        # Every record names its shop: the answer is kept by the raw values as well, so the next record
+        # of the shop costs one lookup (only values that passed the checks below are kept).
+        raw = (record.get("platform"), record.get("shop"))
+        found = self._raw.get(raw)
+        if found is not None:
+            return found
         platform = text(record, "platform", required=True).lower()
         ext = text(record, "shop", required=True)
         key = (platform, ext)
@@ -138,6 +145,8 @@ class Importer:
                 self._shops[key] = self.desk.shop_id(platform, ext)
             except NotFound:
                 raise RecordError(f"unknown shop {platform}/{ext} (a shop record must come first)") from None
+        if type(raw[0]) is str and type(raw[1]) is str:
+            self._raw[raw] = (platform, self._shops[key])
         return platform, self._shops[key]
 
     def customer_id(self, platform: str, shop_id: int, ext: str) -> int:
@@ -240,7 +249,7 @@ class Importer:
             currency=currency(record, "currency", required=True),
             ordered_at=timestamp(record, "ordered_at", required=True),
             lines=lines,
-            status=text(record, "status", default="paid"),
+            status=text(record, "status") or "paid",
             shipped_at=timestamp(record, "shipped_at"),
             delivered_at=timestamp(record, "delivered_at"),
             tracking_number=text(record, "tracking_number"),

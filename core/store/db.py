@@ -44,6 +44,10 @@ BUSY_TIMEOUT_MS = 30000
 #: The WAL is truncated when a commit finds it larger than this (bytes); SQLite's own checkpoints run every
 #: 1000 pages but cannot shrink a WAL that readers held open while writers went on.
 WAL_LIMIT = 64 * 1024 * 1024
+#: The same during a bulk load (:func:`bulk_writes`), whose batches rewrite the same index pages: large
+#: enough that a desk of tens of thousands of tickets imports with one checkpoint at the end, small enough
+#: that a million-ticket import does not grow the WAL to gigabytes.
+BULK_WAL_LIMIT = 512 * 1024 * 1024
 
 
 def writable(path: Path) -> bool:
@@ -138,7 +142,8 @@ def checkpoint_if_large(db: sqlite_utils.Database) -> None:
         size = os.stat(wal).st_size
     except OSError:
         return
-    if size <= max(WAL_LIMIT, getattr(db, "wal_retry_at", 0)):
+    limit = BULK_WAL_LIMIT if getattr(db, "checkpoint_deferred", False) else WAL_LIMIT
+    if size <= max(limit, getattr(db, "wal_retry_at", 0)):
         return
     conn = db.conn
     conn.execute("PRAGMA busy_timeout = 0")  # never make a commit wait for a reader
@@ -149,7 +154,7 @@ def checkpoint_if_large(db: sqlite_utils.Database) -> None:
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
     # A reader still holds an old snapshot: try again once the WAL has grown by another quarter limit.
-    db.wal_retry_at = size + WAL_LIMIT // 4 if busy else 0  # type: ignore[attr-defined]
+    db.wal_retry_at = size + limit // 4 if busy else 0  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -191,18 +196,47 @@ BULK_CACHE_KIB = 256 * 1024
 @contextmanager
 def bulk_writes(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A bulk load's connection settings for the duration of the block, restored after: a page cache that
-    holds a batch (:data:`BULK_CACHE_KIB`) and temporary b-trees in memory. ``synchronous`` is left as it
-    is: a batch that committed must survive a crash of the process."""
+    holds a batch (:data:`BULK_CACHE_KIB`), temporary b-trees in memory, and no WAL checkpoint per commit
+    (SQLite's automatic one every 1000 pages; :func:`checkpoint_if_large` only past
+    :data:`BULK_WAL_LIMIT`): each would copy the pages of the ticket and message indexes that every batch
+    touches again into the database file, so the block ends with one checkpoint instead. ``synchronous`` is left as it is: a batch that committed is in the
+    WAL and survives a crash of the process (the next open replays it)."""
     conn = db.conn
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     temp = conn.execute("PRAGMA temp_store").fetchone()[0]
+    autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    deferred = getattr(db, "checkpoint_deferred", False)
     conn.execute(f"PRAGMA cache_size = {-int(BULK_CACHE_KIB)}")
     conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    db.checkpoint_deferred = True  # type: ignore[attr-defined]
     try:
         yield db
     finally:
+        db.checkpoint_deferred = deferred  # type: ignore[attr-defined]
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
         conn.execute(f"PRAGMA temp_store = {int(temp)}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
+        if not deferred and not conn.in_transaction:
+            checkpoint_now(db)
+
+
+def checkpoint_now(db: sqlite_utils.Database) -> None:
+    """Copy the WAL into the database file and truncate it when no reader holds an old snapshot (else a
+    passive checkpoint of what it can, and :func:`checkpoint_if_large` tries again after a later commit).
+    Never waits for a reader."""
+    if getattr(db, "wal_path", None) is None:
+        return
+    conn = db.conn
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    except sqlite3.Error:  # everything is committed: a checkpoint that cannot run now runs later
+        pass
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
 
 
 def known_migrations() -> list[tuple[int, str, object]]:

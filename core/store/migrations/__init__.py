@@ -36,6 +36,7 @@ from crossdesk.store.migrations import (
     m0190_tickets_created,
     m0195_quality_covering_indexes,
     m0200_ticket_order_index,
+    m0205_intake_days_deferred,
     m0220_review_tickets,
     m0230_review_updates,
 )
@@ -73,6 +74,7 @@ MODULES = (
     m0190_tickets_created,
     m0195_quality_covering_indexes,
     m0200_ticket_order_index,
+    m0205_intake_days_deferred,
     m0220_review_tickets,
     m0230_review_updates,
 )

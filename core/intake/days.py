@@ -1,0 +1,72 @@
+"""The dirty days of a batch's tickets, marked once per batch (migration 0205).
+
+Analytics rollups rebuild the days whose tickets or orders changed (``analytics_dirty``,
+``sku_days_dirty``, migration 0180); triggers mark them row by row. Inside :func:`deferred_days` the
+triggers of ticket writes and of order and order-line inserts are off, and the caller names every ticket
+its batch inserted or updated; at the end of the block (still inside the batch's transaction) their
+creation days and the days of their orders are marked, and the days of the orders and order lines the
+block inserted (their ids are above the largest before it: rowids grow), with one statement each. The set
+marked holds every day the triggers would have marked for those writes: bulk intake never changes a
+ticket's ``created_at`` nor replaces an order it has (it only fills one that was missing), so a ticket's
+days before and after the batch are its days now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import orjson
+
+from crossdesk.store import Store
+
+
+@contextmanager
+def deferred_days(store: Store) -> Iterator[set[int]]:
+    """Turn the day triggers of ticket writes and order and order-line inserts off for the block (call
+    inside a transaction); yields the set the block fills with the ids of the tickets it writes. Their
+    days, and those of the orders and lines inserted meanwhile, are marked when the block ends without an
+    error; on an error the transaction is to be rolled back anyway."""
+    conn = store.db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("deferred_days must run inside the batch's transaction")
+    conn.execute("INSERT INTO intake_days_deferred (batch) VALUES (1)")
+    orders, lines = (
+        conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        for table in ("orders", "order_lines")
+    )
+    touched: set[int] = set()
+    try:
+        yield touched
+    finally:
+        conn.execute("DELETE FROM intake_days_deferred")
+    mark_days(store, touched)
+    conn.execute(
+        "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders "
+        "WHERE id > ? AND ordered_at IS NOT NULL",
+        [orders],
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id WHERE l.id > ? AND o.ordered_at IS NOT NULL",
+        [lines],
+    )
+
+
+def mark_days(store: Store, ticket_ids: set[int]) -> None:
+    """Mark the creation days of these tickets and the order days of their orders dirty."""
+    if not ticket_ids:
+        return
+    ids = orjson.dumps(sorted(ticket_ids)).decode()
+    conn = store.db.conn
+    conn.execute(
+        "INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets "
+        "WHERE id IN (SELECT value FROM json_each(?)) AND created_at IS NOT NULL",
+        [ids],
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM orders o "
+        "WHERE o.id IN (SELECT order_id FROM tickets WHERE id IN (SELECT value FROM json_each(?))) "
+        "AND o.ordered_at IS NOT NULL",
+        [ids],
+    )
