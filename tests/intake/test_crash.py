@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.demo_export import demo_export
 
 from crossdesk.api import Desk
-from crossdesk.demo import build_demo
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor
 
@@ -26,13 +26,7 @@ NOW = 1_795_000_000
 
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
-    desk = Desk.memory(clock=lambda: NOW)
-    build_demo(desk, size=600, seed=5, now=NOW)
-    out = io.BytesIO()
-    export_jsonl(desk, ADMIN, out)
-    path = tmp_path_factory.mktemp("crash") / "export.jsonl"
-    path.write_bytes(out.getvalue())
-    return path
+    return demo_export(tmp_path_factory.mktemp("crash") / "export.jsonl", size=600, seed=5, now=NOW)
 
 
 def _import(db: Path, source: Path) -> subprocess.Popen:

@@ -4,16 +4,15 @@ marks are those the row triggers mark, and the triggers are back on outside the 
 from __future__ import annotations
 
 import contextlib
-import io
 from pathlib import Path
 
 import orjson
 import pytest
+from tests.demo_export import demo_export
 
 from crossdesk.api import Desk
-from crossdesk.demo import build_demo
 from crossdesk.intake.days import deferred_days
-from crossdesk.io import export_jsonl, import_jsonl
+from crossdesk.io import import_jsonl
 from crossdesk.models import Actor
 
 NOW = 1_795_000_000
@@ -23,14 +22,7 @@ DIRTY = ("analytics_dirty", "sku_days_dirty")
 
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
-    desk = Desk.memory(clock=lambda: NOW)
-    build_demo(desk, size=200, seed=5, now=NOW)
-    out = io.BytesIO()
-    export_jsonl(desk, ADMIN, out)
-    desk.close()
-    path = tmp_path_factory.mktemp("days") / "export.jsonl"
-    path.write_bytes(out.getvalue())
-    return path
+    return demo_export(tmp_path_factory.mktemp("days") / "export.jsonl", size=200, seed=5, now=NOW)
 
 
 def _days(desk: Desk) -> dict[str, list[int]]:

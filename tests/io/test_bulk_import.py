@@ -3,16 +3,15 @@ the connection settings of a bulk load, the facts left to the next report, one c
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
+from tests.demo_export import demo_export
 
 from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.classify.pipeline import _classifier
-from crossdesk.demo import build_demo
-from crossdesk.io import export_jsonl, import_jsonl
+from crossdesk.io import import_jsonl
 from crossdesk.io.batch import BatchImporter
 from crossdesk.models import Actor
 from crossdesk.plugin_manager import plugins_manager
@@ -30,14 +29,7 @@ TICKET_COLUMNS = (
 
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
-    desk = Desk.memory(clock=lambda: NOW)
-    build_demo(desk, size=300, seed=11, now=NOW)
-    out = io.BytesIO()
-    export_jsonl(desk, ADMIN, out)
-    desk.close()
-    path = tmp_path_factory.mktemp("bulk") / "export.jsonl"
-    path.write_bytes(out.getvalue())
-    return path
+    return demo_export(tmp_path_factory.mktemp("bulk") / "export.jsonl", size=300, seed=11, now=NOW)
 
 
 def _imported(source: Path, batch: int) -> Desk:
