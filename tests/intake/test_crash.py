@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.demo_export import demo_export
 
 from crossdesk.api import Desk
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor
+from tests.demo_export import demo_export
 
 ADMIN = Actor.system("test")
 NOW = 1_795_000_000

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.demo_export import demo_export
 
 from crossdesk.api import Desk
 from crossdesk.intake.days import deferred_days
 from crossdesk.io import import_jsonl
 from crossdesk.models import Actor
+from tests.demo_export import demo_export
 
 NOW = 1_795_000_000
 ADMIN = Actor.system("test")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.demo_export import demo_export
 
 from crossdesk import hookimpl
 from crossdesk.api import Desk
@@ -16,6 +15,7 @@ from crossdesk.io.batch import BatchImporter
 from crossdesk.models import Actor
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.store.db import BULK_CACHE_KIB, bulk_writes
+from tests.demo_export import demo_export
 
 NOW = 1_795_000_000
 ADMIN = Actor.system("test")
