@@ -253,6 +253,10 @@ _ORDER = (
 )
 
 
+#: The columns of an order line's row after ``order_id``, as :func:`order_row` makes them.
+_LINE = ("external_id", "sku", "title", "quantity", "unit_price_minor", "currency", "delivered_at")
+
+
 def upsert_orders(
     store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]], *, checked: bool = False
 ) -> list[tuple[int, str] | DeskError]:
@@ -285,7 +289,7 @@ def upsert_orders(
     inserts: list[dict[str, Any]] = []
     unwritten: dict[int, dict[str, Any]] = {}  # the rows of ``inserts`` by id
     audits: list[tuple[str, str, int | None, Any, Any]] = []
-    lines: list[dict[str, Any]] = []
+    lines: list[tuple] = []
     for i, item in enumerate(prepared):
         if item is None:
             continue
@@ -294,29 +298,27 @@ def upsert_orders(
         before = existing.get(key)
         if before is None:
             order_id, new_id = new_id, new_id + 1
+            # The row to insert is also what a later row of the batch with the same key compares with
+            # and changes (the key columns are equal and compared harmlessly).
             inserts.append({"id": order_id, **order})
-            unwritten[order_id] = inserts[-1]
+            unwritten[order_id] = existing[key] = inserts[-1]
             audits.append(("order.create", "order", order_id, None, order))
-            existing[key] = {"id": order_id, **{k: order[k] for k in _ORDER[3:]}}
             results[i] = (order_id, "added")
         else:
             order_id = before["id"]
             changed = {k: v for k, v in order.items() if k in before and before[k] != v}
             if changed:
-                if order_id in unwritten:  # added by an earlier row of this batch: not written yet
-                    unwritten[order_id].update(changed)
-                else:
+                if order_id not in unwritten:  # one added by an earlier row of this batch is written below
                     store.update("orders", order_id, changed)
                 audits.append(("order.update", "order", order_id, {k: before[k] for k in changed}, changed))
                 before.update(changed)
             results[i] = (order_id, "updated" if changed else "unchanged")
-        lines.extend(dict(line, order_id=order_id) for line in order_lines)
+        lines.extend((order_id, *(line[c] for c in _LINE)) for line in order_lines)
     insert_many(store, "orders", inserts)
     if lines:
         store.db.conn.executemany(
             "INSERT INTO order_lines (order_id, external_id, sku, title, quantity, unit_price_minor, "
-            "currency, delivered_at) VALUES (:order_id, :external_id, :sku, :title, :quantity, "
-            ":unit_price_minor, :currency, :delivered_at) ON CONFLICT (order_id, external_id) DO UPDATE "
+            "currency, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, external_id) DO UPDATE "
             "SET sku = excluded.sku, title = excluded.title, quantity = excluded.quantity, "
             "unit_price_minor = excluded.unit_price_minor, delivered_at = excluded.delivered_at",
             lines,

@@ -65,11 +65,16 @@ def insert_many(store: Store, table: str, rows: Sequence[dict[str, Any]]) -> Non
     """``executemany`` of rows that all have the same keys."""
     if not rows:
         return
-    columns = list(rows[0])
-    store.db.conn.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        [[row[c] for c in columns] for row in rows],
-    )
+    columns = tuple(rows[0])
+    insert_rows(store, table, columns, [tuple(row.values()) for row in rows])
+
+
+def insert_rows(store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """``executemany`` of value tuples in the order of ``columns``."""
+    if rows:
+        store.db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
 
 
 def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int | None, Any, Any]]) -> None:
@@ -77,15 +82,15 @@ def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int
     writes them, in one ``executemany``."""
     if not entries:
         return
-    now = store.now()
+    now, name, role = store.now(), actor.name, actor.role_name
     store.db.conn.executemany(
         "INSERT INTO audit (at, actor, role, action, object_type, object_id, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 now,
-                actor.name,
-                actor.role_name,
+                name,
+                role,
                 action,
                 kind,
                 oid,
@@ -97,21 +102,22 @@ def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int
     )
 
 
-def insert_messages(store: Store, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert message rows (ids allocated by :func:`next_id`, so consecutive) and index their text in
-    one statement instead of one trigger run per row (migration 0130)."""
+def insert_messages(store: Store, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert message rows (value tuples in the order of ``columns``, the first being the id, allocated by
+    :func:`next_id`, so consecutive) and index their text in one statement instead of one trigger run per
+    row (migration 0130)."""
     if not rows:
         return
     conn = store.db.conn
     conn.execute("INSERT INTO intake_fts_deferred (batch) VALUES (1)")
     try:
-        insert_many(store, "messages", rows)
+        insert_rows(store, "messages", columns, rows)
     finally:
         conn.execute("DELETE FROM intake_fts_deferred")
     conn.execute(
         "INSERT INTO messages_fts (rowid, body, translation) SELECT id, body, translation FROM messages "
         "WHERE id BETWEEN ? AND ?",
-        [rows[0]["id"], rows[-1]["id"]],
+        [rows[0][0], rows[-1][0]],
     )
 
 

@@ -21,8 +21,8 @@ from crossdesk.intake.sql import (
     audit_many,
     by_ids,
     by_platform_key,
-    insert_many,
     insert_messages,
+    insert_rows,
     next_id,
     update_many,
 )
@@ -34,6 +34,15 @@ from crossdesk.store.values import required
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 
 Key = tuple[str, int, str]
+#: The columns of a buyer message's row and of a reply's or note's, as the writers build them.
+_IN_COLUMNS = (
+    "id", "ticket_id", "platform", "shop_id", "external_id", "direction", "author", "body", "language",
+    "intents", "sentiment", "flags", "created_at",
+)  # fmt: skip
+_HISTORY_COLUMNS = (
+    "id", "ticket_id", "platform", "shop_id", "external_id", "direction", "author", "body", "language",
+    "translation", "created_at",
+)  # fmt: skip
 _REOPEN = (int(TicketStatus.PENDING), int(TicketStatus.ON_HOLD), int(TicketStatus.SOLVED))
 
 
@@ -78,6 +87,12 @@ class Threads:
         # rows (the SLA clocks, the rules, events of other services), and ``IntakeService.deliver`` at
         # the latest.
         self.pending: dict[int, dict[str, Any]] = {}
+        # Tickets this writer created and has not inserted yet, by id and by key: a new thread's later
+        # records (its replies, its restored status) change the row before it is written, so it is written
+        # once, whole, by :meth:`flush`, and never updated within the batch. Its messages go in before
+        # it: the foreign keys are checked at commit (``PRAGMA defer_foreign_keys``).
+        self.unborn: dict[int, dict[str, Any]] = {}
+        self.unborn_keys: dict[Key, int] = {}
         # Every ticket this writer inserts or changes (``crossdesk.intake.days`` marks their days).
         self.touched: set[int] = set()
         # Set to a dict by a caller that has already left out the messages the desk had before its batch
@@ -89,13 +104,23 @@ class Threads:
 
     def _tickets(self, columns: str, keys: Iterable[Key]) -> dict[Key, tuple]:
         """``by_platform_key`` over ``tickets`` (``columns`` start with ``id``), with the pending changes."""
-        found = by_platform_key(self.store, "tickets", columns, keys)
+        names = [c.strip() for c in columns.split(",")][1:]
+        unborn: dict[Key, tuple] = {}
+        stored: list[Key] = []
+        for key in keys:
+            tid = self.unborn_keys.get(key)
+            if tid is None:
+                stored.append(key)
+            else:
+                row = self.unborn[tid]
+                unborn[key] = (tid, *(row.get(n) for n in names))
+        found = by_platform_key(self.store, "tickets", columns, stored)
         if self.pending:
-            names = [c.strip() for c in columns.split(",")][1:]
             for key, row in found.items():
                 patch = self.pending.get(row[0])
                 if patch:
                     found[key] = (row[0], *(patch.get(n, v) for n, v in zip(names, row[1:], strict=True)))
+        found.update(unborn)
         return found
 
     def _dups(self, columns: str, keys: Iterable[Key]) -> dict[Key, tuple]:
@@ -107,16 +132,35 @@ class Threads:
 
     def _patch(self, ticket_id: int, patch: dict[str, Any]) -> None:
         self.touched.add(ticket_id)
-        self.pending.setdefault(ticket_id, {}).update(patch)
+        row = self.unborn.get(ticket_id)
+        if row is not None:
+            row.update(patch)
+        else:
+            self.pending.setdefault(ticket_id, {}).update(patch)
+
+    def _next_ticket_id(self) -> int:
+        return max(next_id(self.store, "tickets"), max(self.unborn, default=0) + 1)
 
     def flush(self, ticket_ids: Iterable[int] | None = None) -> None:
-        """Write the pending changes of these tickets (all when None), one ``executemany`` per set of
-        columns."""
+        """Write the new tickets and the pending changes of these tickets (all when None), one
+        ``executemany`` per set of columns."""
         if ticket_ids is None:
+            born, self.unborn = list(self.unborn.values()), {}
+            self.unborn_keys = {}
             items = list(self.pending.items())
             self.pending.clear()
         else:
-            items = [(tid, self.pending.pop(tid)) for tid in ticket_ids if tid in self.pending]
+            wanted = list(ticket_ids)
+            born = [self.unborn.pop(tid) for tid in wanted if tid in self.unborn]
+            for row in born:
+                del self.unborn_keys[row["platform"], row["shop_id"], row["external_id"]]
+            items = [(tid, self.pending.pop(tid)) for tid in wanted if tid in self.pending]
+        groups: dict[tuple[str, ...], list[tuple]] = {}
+        for row in born:
+            columns = tuple(sorted(row))
+            groups.setdefault(columns, []).append(tuple(row[c] for c in columns))
+        for columns, rows in groups.items():
+            insert_rows(self.store, "tickets", columns, rows)
         update_many(self.store, "tickets", items)
 
     # ---- buyer messages ------------------------------------------------------------------------------
@@ -149,9 +193,10 @@ class Threads:
         self._language_and_class([m for _, m in fresh])
         context = _Context(store, self.rates, fresh, tickets)
         now = store.now()
-        ticket_id = next_id(store, "tickets")
+        ticket_id = self._next_ticket_id()
         message_id = next_id(store, "messages")
-        new_tickets, messages, audits, tags, patches = [], [], [], [], []
+        messages: list[tuple] = []
+        audits, tags, patches = [], [], []
         created: set[int] = set()
         speakers: list[tuple[str, int]] = []
         for i, m in fresh:
@@ -162,27 +207,26 @@ class Threads:
                 tid, ticket_id = ticket_id, ticket_id + 1
                 tier, value = context.of(m["customer_id"], m["order_id"])
                 customer_id = m["customer_id"]
-                new_tickets.append(
-                    {
-                        "id": tid,
-                        "platform": m["platform"],
-                        "shop_id": m["shop_id"],
-                        "external_id": m["thread_id"],
-                        "customer_id": customer_id,
-                        "order_id": m["order_id"],
-                        "subject": m["subject"] or m["body"].strip().splitlines()[0][:120],
-                        "status": int(TicketStatus.NEW),
-                        "language": m["language"] or m["detected"],
-                        "tier": tier,
-                        "order_value_usd": value,
-                        "created_at": m["created_at"],
-                        "updated_at": m["created_at"],
-                        "last_customer_msg_at": m["created_at"],
-                        "intent": stronger("", r.intent),
-                        "flags": r.flags,
-                        "sentiment": r.sentiment if (r.intents or r.sentiment) else 0.0,
-                    }
-                )
+                self.unborn_keys[key] = tid
+                self.unborn[tid] = {
+                    "id": tid,
+                    "platform": m["platform"],
+                    "shop_id": m["shop_id"],
+                    "external_id": m["thread_id"],
+                    "customer_id": customer_id,
+                    "order_id": m["order_id"],
+                    "subject": m["subject"] or m["body"].strip().splitlines()[0][:120],
+                    "status": int(TicketStatus.NEW),
+                    "language": m["language"] or m["detected"],
+                    "tier": tier,
+                    "order_value_usd": value,
+                    "created_at": m["created_at"],
+                    "updated_at": m["created_at"],
+                    "last_customer_msg_at": m["created_at"],
+                    "intent": stronger("", r.intent),
+                    "flags": r.flags,
+                    "sentiment": r.sentiment if (r.intents or r.sentiment) else 0.0,
+                }
                 created.add(tid)
                 self.created.add(tid)
                 self.touched.add(tid)
@@ -225,31 +269,32 @@ class Threads:
                 speakers.append((m["detected"], customer_id))
             mid, message_id = message_id, message_id + 1
             messages.append(
-                {
-                    "id": mid,
-                    "ticket_id": tid,
-                    "platform": m["platform"],
-                    "shop_id": m["shop_id"],
-                    "external_id": m["external_id"],
-                    "direction": Direction.IN.value,
-                    "author": m["author"],
-                    "body": m["body"],
-                    "language": m["detected"],
-                    "intents": orjson.dumps(list(r.intents)).decode(),
-                    "sentiment": r.sentiment,
-                    "flags": r.flags,
-                    "created_at": m["created_at"],
-                }
+                (
+                    mid,
+                    tid,
+                    m["platform"],
+                    m["shop_id"],
+                    m["external_id"],
+                    "in",
+                    m["author"],
+                    m["body"],
+                    m["detected"],
+                    orjson.dumps(list(r.intents)).decode(),
+                    r.sentiment,
+                    r.flags,
+                    m["created_at"],
+                )
             )
             if m["repaired"]:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
             if self.written is not None:
                 self.written[m["platform"], m["shop_id"], m["external_id"]] = (tid, mid)
-        insert_many(store, "tickets", new_tickets)
+        if created:  # their rows go in at :meth:`flush`, after their messages
+            store.db.conn.execute("PRAGMA defer_foreign_keys = ON")
         for tid, patch in patches:
             self._patch(tid, patch)
-        insert_messages(store, messages)
+        insert_messages(store, _IN_COLUMNS, messages)
         conn = store.db.conn
         if tags:
             conn.executemany(
@@ -277,21 +322,19 @@ class Threads:
         for m, r in zip(fresh, results, strict=True):
             m["class"] = r
 
-    def _after(self, messages: list[dict[str, Any]], created: set[int]) -> None:
-        """SLA clocks once per touched ticket, then the rules per event in order."""
+    def _after(self, messages: list[tuple], created: set[int]) -> None:
+        """SLA clocks once per touched ticket, then the rules per event in order (``messages``: rows in
+        the order of ``_IN_COLUMNS``)."""
         # Without policies a ticket this batch created has no clock to set (its columns are NULL).
         clocks = [
-            tid
-            for tid in dict.fromkeys(m["ticket_id"] for m in messages)
-            if self.sla_active or tid not in self.created
+            tid for tid in dict.fromkeys(m[1] for m in messages) if self.sla_active or tid not in self.created
         ]
         # The clocks and the rules read the ticket rows: theirs are written first.
         self.flush(None if self.rules_step is not None else clocks)
         for tid in clocks:
             self.sla_recompute(tid)
         now, name = self.store.now(), self.actor.name
-        for m in messages:
-            tid = m["ticket_id"]
+        for mid, tid, *_ in messages:
             names = ("ticket_created", "message_received") if tid in created else ("message_received",)
             created.discard(tid)
             for event_name in names:
@@ -301,7 +344,7 @@ class Threads:
                     object_id=tid,
                     actor=name,
                     at=now,
-                    data={"message_id": m["id"]},
+                    data={"message_id": mid},
                 )
                 if self.rules_step is not None:
                     self.rules_step(self.actor, event)
@@ -350,19 +393,19 @@ class Threads:
             mid, message_id = message_id, message_id + 1
             created = r["created_at"]
             inserts.append(
-                {
-                    "id": mid,
-                    "ticket_id": tid,
-                    "platform": r["platform"],
-                    "shop_id": r["shop_id"],
-                    "external_id": r["external_id"],
-                    "direction": r["direction"],
-                    "author": r.get("author") or "",
-                    "body": r["body"],
-                    "language": r.get("language") or "",
-                    "translation": r.get("translation") or "",
-                    "created_at": created,
-                }
+                (
+                    mid,
+                    tid,
+                    r["platform"],
+                    r["shop_id"],
+                    r["external_id"],
+                    r["direction"],
+                    r.get("author") or "",
+                    r["body"],
+                    r.get("language") or "",
+                    r.get("translation") or "",
+                    created,
+                )
             )
             if r["direction"] == Direction.OUT.value:
                 self._patch(
@@ -377,7 +420,7 @@ class Threads:
             results[i] = (mid, True)
             if self.written is not None:
                 self.written[r["platform"], r["shop_id"], r["external_id"]] = (tid, mid)
-        insert_messages(store, inserts)
+        insert_messages(store, _HISTORY_COLUMNS, inserts)
         audit_many(store, self.actor, audits)
         return results
 
