@@ -333,22 +333,16 @@ class Threads:
         self.flush(None if self.rules_step is not None else clocks)
         for tid in clocks:
             self.sla_recompute(tid)
-        now, name = self.store.now(), self.actor.name
+        now, name, step, events = self.store.now(), self.actor.name, self.rules_step, self.events
         for mid, tid, *_ in messages:
             names = ("ticket_created", "message_received") if tid in created else ("message_received",)
             created.discard(tid)
             for event_name in names:
-                event = Event(
-                    name=event_name,
-                    object_type="ticket",
-                    object_id=tid,
-                    actor=name,
-                    at=now,
-                    data={"message_id": mid},
-                )
-                if self.rules_step is not None:
-                    self.rules_step(self.actor, event)
-                self.events.append(event)
+                # positional: an import raises tens of thousands of these (name, object, actor, at, data)
+                event = Event(event_name, "ticket", tid, name, now, {"message_id": mid})
+                if step is not None:
+                    step(self.actor, event)
+                events.append(event)
 
     # ---- history and state ---------------------------------------------------------------------------
 
