@@ -156,9 +156,8 @@ class Threads:
                 del self.unborn_keys[row["platform"], row["shop_id"], row["external_id"]]
             items = [(tid, self.pending.pop(tid)) for tid in wanted if tid in self.pending]
         groups: dict[tuple[str, ...], list[tuple]] = {}
-        for row in born:
-            columns = tuple(sorted(row))
-            groups.setdefault(columns, []).append(tuple(row[c] for c in columns))
+        for row in born:  # rows whose keys came in the same order share a statement
+            groups.setdefault(tuple(row), []).append(tuple(row.values()))
         for columns, rows in groups.items():
             insert_rows(self.store, "tickets", columns, rows)
         update_many(self.store, "tickets", items)

@@ -13,6 +13,7 @@ from crossdesk.api import Desk
 from crossdesk.intake.days import deferred_days
 from crossdesk.io import import_jsonl
 from crossdesk.models import Actor
+from crossdesk.store.migrations.m0205_intake_days_deferred import DEFERRED
 from tests.demo_export import demo_export
 
 NOW = 1_795_000_000
@@ -61,15 +62,29 @@ def test_an_import_marks_the_days_the_row_triggers_mark(export_file, monkeypatch
         assert set(_days(by_row)[table]) <= set(rerun[table])
 
 
+def _triggers(desk: Desk) -> list[tuple[str, str]]:
+    return desk.db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid"
+    ).fetchall()
+
+
 def test_the_triggers_are_on_outside_a_batch_and_after_a_failed_one():
     desk = Desk.memory(clock=lambda: NOW)
     shop = desk.upsert_shop(ADMIN, platform="shopify", external_id="s1", name="Acme")
+    before = _triggers(desk)
+    assert {name for name, _ in before} >= set(DEFERRED)
     with pytest.raises(RuntimeError, match="inside the batch"), deferred_days(desk.store):
         pass
     with pytest.raises(ZeroDivisionError), desk.tx(), deferred_days(desk.store) as touched:
+        # gone within the block (a trigger whose WHEN is false still costs its run per row)
+        assert not {name for name, _ in _triggers(desk)} & set(DEFERRED)
         touched.add(1)
         1 / 0  # noqa: B018
+    assert _triggers(desk) == before  # rolled back with the batch
     assert desk.db.execute("SELECT count(*) FROM intake_days_deferred").fetchone()[0] == 0
+    with desk.tx(), deferred_days(desk.store):
+        pass
+    assert _triggers(desk) == before  # made again as they were, in the same order
     desk.receive_message(
         ADMIN, platform="shopify", shop_id=shop, thread_id="t1", external_id="m1", body="Hi", created_at=NOW
     )
