@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from crossdesk.api import Desk, NotFound
 from crossdesk.io.batch import BatchImporter
-from crossdesk.io.prepare import Preparer, prepare_lines
+from crossdesk.io.prepare import Preparer, can_fork, prepare_lines
 from crossdesk.io.prepare import describe as _describe
 from crossdesk.io.records import (
     RecordError,
@@ -471,8 +471,9 @@ def _import(
 
 
 #: A file of more than this many batches of lines is prepared (parsed and checked) by a worker process
-#: while this one writes; a smaller file, or a stream such as a sync's, is prepared here: starting the
-#: worker costs little, but the overlap it buys is at most one batch's checks, nothing on a small file.
+#: while this one writes; a smaller file, or a stream, is prepared here: starting the worker costs
+#: little, but the overlap it buys is at most one batch's checks, nothing on a small file. So is any
+#: file while this process runs other threads (:func:`~crossdesk.io.prepare.can_fork`).
 WORKER_FROM_BATCHES = 2
 #: A chunk of lines sent to the worker ends at a batch of lines or at this many bytes, whichever first,
 #: so that files of long lines keep a few chunks in memory, not a few batches of them.
@@ -485,7 +486,7 @@ def _prepared(
     """Chunks of ``(line number, line)`` with each line prepared (:func:`~crossdesk.io.prepare.prepare_lines`),
     in file order. Lines too long to read go straight to ``report.bad``."""
     chunks = _chunks(stream, batch, report)
-    if worker:
+    if worker and can_fork():
         head = list(itertools.islice(chunks, WORKER_FROM_BATCHES))
         after = next(chunks, None) if len(head) == WORKER_FROM_BATCHES else None
         if after is not None:

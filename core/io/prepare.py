@@ -256,25 +256,27 @@ class WorkerFailed(RuntimeError):
     """The worker process failed on a chunk, or died."""
 
 
+def can_fork() -> bool:
+    """Whether a worker can be started: by ``fork``, and only while this process runs a single thread (a
+    forked child could inherit a lock another thread holds)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 class Preparer:
     """One worker process preparing chunks of lines one chunk ahead of the caller.
 
-    ``fork`` starts it in a few milliseconds with nothing to import; it is used only while the importing
-    process runs a single thread (a forked child could inherit a lock another thread holds), otherwise
-    ``spawn``. The child never touches the desk: it reads lines from its pipe and writes prepared chunks
-    back. It ends when the pipe closes: at the end of the import, on any error of the import
+    Forked (:func:`can_fork`): it starts in a few milliseconds with nothing to import, where ``spawn``
+    would start an interpreter that imports the package (a second or more here) and runs the caller's
+    main module again. The child never touches the desk: it reads lines from its pipe and writes prepared
+    chunks back. It ends when the pipe closes: at the end of the import, on any error of the import
     (:meth:`close` terminates it), and when the importing process is killed (the pipe's end is gone).
     """
 
     def __init__(self) -> None:
-        forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-        ctx = multiprocessing.get_context("fork" if forkable else "spawn")
+        ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_serve,
-            args=(child, self.conn if forkable else None),
-            name="crossdesk-import-prepare",
-            daemon=True,
+            target=_serve, args=(child, self.conn), name="crossdesk-import-prepare", daemon=True
         )
         # The child must not collect (and so close) anything of the parent's, its desk connection above
         # all: frozen objects are left alone by the child's garbage collector.
@@ -351,11 +353,10 @@ def _encode(prepared: list[Prepared]) -> bytes:
         return _PICKLE + pickle.dumps(prepared, pickle.HIGHEST_PROTOCOL)
 
 
-def _serve(conn: Connection, parents_end: Connection | None) -> None:
+def _serve(conn: Connection, parents_end: Connection) -> None:
     """The worker's loop: a pickled chunk of lines in, its prepared lines out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
-    if parents_end is not None:
-        parents_end.close()  # forked: only the parent may hold it, or its death would go unseen here
+    parents_end.close()  # only the parent may hold it, or its death would go unseen here
     while True:
         try:
             data = conn.recv_bytes()
@@ -377,6 +378,7 @@ __all__ = [
     "Prepared",
     "Preparer",
     "WorkerFailed",
+    "can_fork",
     "check",
     "describe",
     "parse_line",

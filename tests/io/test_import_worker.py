@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -250,3 +251,22 @@ def test_the_worker_ends_when_the_importing_process_is_killed(dirty_file, tmp_pa
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_no_worker_is_forked_while_other_threads_run(dirty_file, short_lines, monkeypatch):
+    """A forked child could inherit a lock another thread holds: with a second thread the file is
+    prepared in the importing process, and imports the same."""
+    started: list[object] = []
+    monkeypatch.setattr(prepare.Preparer, "__init__", lambda self: started.append(self) or 1 / 0)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    try:
+        report = import_jsonl(desk, ADMIN, dirty_file, batch=20)
+    finally:
+        release.set()
+        other.join()
+        desk.close()
+    assert started == []
+    assert len(report.bad) == 10 and report.imported > 400
