@@ -490,20 +490,23 @@ def _prepared(
         head = list(itertools.islice(chunks, WORKER_FROM_BATCHES))
         after = next(chunks, None) if len(head) == WORKER_FROM_BATCHES else None
         if after is not None:
-            everything = [*head, after]
+            first, *others = [*head, after]
             del head
             with Preparer() as preparer:
-                lines = itertools.chain(everything, chunks)
                 # the worker's view: the lines alone; this process keeps the numbers beside them
                 kept: collections.deque = collections.deque()
 
                 def sent() -> Iterator[list[bytes]]:
-                    for chunk in lines:
+                    for chunk in itertools.chain(others, chunks):
                         kept.append(chunk)
                         yield [line for _, line in chunk]
 
-                for results in preparer.prepared(sent()):
-                    yield kept.popleft(), results
+                # The worker starts on the second chunk while this process prepares the first: the first
+                # batch waits for neither.
+                results = preparer.prepared(sent())
+                yield first, prepare_lines(line for _, line in first)
+                for prepared in results:
+                    yield kept.popleft(), prepared
             return
         chunks = iter(head)
     for chunk in chunks:

@@ -289,17 +289,21 @@ class Preparer:
 
     def prepared(self, chunks: Iterable[list[bytes]]) -> Iterator[list[Prepared]]:
         """The prepared lines of each chunk, in order; the next chunk is prepared while the caller works
-        on this one. One chunk in flight: the worker is waiting on its pipe whenever a chunk is sent."""
+        on this one. The first chunk is sent at once, the others as the caller takes each result: one
+        chunk in flight, so the worker is waiting on its pipe whenever a chunk is sent."""
         it = iter(chunks)
         current = next(it, None)
-        if current is None:
-            return
-        self._send(current)
-        while current is not None:
+        if current is not None:
+            self._send(current)
+        return self._results(it, current is not None)
+
+    def _results(self, it: Iterator[list[bytes]], sent: bool) -> Iterator[list[Prepared]]:
+        while sent:
             results = self._receive()
-            current = next(it, None)
-            if current is not None:
-                self._send(current)
+            following = next(it, None)
+            sent = following is not None
+            if sent:
+                self._send(following)  # type: ignore[arg-type]
             yield results
 
     def _send(self, lines: list[bytes]) -> None:
