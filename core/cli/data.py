@@ -230,10 +230,19 @@ class _bytes_progress:
             return None
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-        self.bar = Progress(BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=self.console)
+        # Redrawn on each call, not by rich's refresh thread: the import forks its worker process only
+        # while this process runs a single thread (crossdesk.io.prepare.can_fork).
+        self.bar = Progress(
+            BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=self.console, auto_refresh=False
+        )
         self.bar.start()
         task = self.bar.add_task("import", total=self.total)
-        return lambda done, total: self.bar.update(task, completed=done, total=total)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+            self.bar.refresh()
+
+        return update
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

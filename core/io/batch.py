@@ -17,26 +17,16 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from crossdesk.api import Desk, DeskError
+from crossdesk.api import Desk
 from crossdesk.errors import PermissionDenied
 from crossdesk.intake.days import deferred_days
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
-from crossdesk.io.records import (
-    RecordError,
-    amount,
-    currency,
-    integer,
-    order_lines,
-    strings,
-    text,
-    timestamp,
-)
-from crossdesk.models import Actor, TicketStatus
+from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
+from crossdesk.io.records import RecordError
+from crossdesk.models import Actor
 
 Key = tuple[str, int, str]
-#: What a line's failure may raise; anything else stops the import.
-LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError, OverflowError)
 
 
 class BatchImporter:
@@ -52,20 +42,29 @@ class BatchImporter:
         self.describe = describe
         self._touched: set[int] = set()  # tickets the batch in progress writes (their days are marked)
 
-    def apply(self, batch: list[tuple[int, bytes, dict]], report: Any) -> None:
-        """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``."""
+    def apply(
+        self,
+        batch: list[tuple[int, bytes, dict | None]],
+        report: Any,
+        checked: list[Checked | None] | None = None,
+    ) -> None:
+        """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``.
+
+        ``checked`` holds each line's :func:`~crossdesk.io.prepare.check` when it was made elsewhere (by
+        the import's worker process); its records may then be None, parsed again only should the batch
+        fall back to the one-record path. A None check is run here."""
         desk = self.desk
         outcomes: list[tuple[str, str]] = []
         bad: list[tuple[int, str]] = []
         try:
-            if any(record["type"] == "shop" for _, _, record in batch):
+            if any(record is not None and record["type"] == "shop" for _, _, record in batch):
                 raise LookupError("shops go one by one")
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
             with desk.tx(), deferred_days(desk.store) as touched:
                 self._touched = touched
-                self._bulk(batch, outcomes, bad)
+                self._bulk(batch, checked, outcomes, bad)
         except PermissionDenied:
             raise
         except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
@@ -76,8 +75,10 @@ class BatchImporter:
             getattr(report, outcome)[kind] += 1
         report.bad.extend(bad)
 
-    def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
+    def _one_by_one(self, batch: list[tuple[int, bytes, dict | None]], outcomes: list, bad: list) -> None:
         for number, line, record in batch:
+            if record is None:
+                record = parse_line(line)  # it parsed in the worker: it parses here
             try:
                 with self.desk.tx():
                     outcomes.append((record["type"], self.importer.apply(record)))
@@ -86,24 +87,40 @@ class BatchImporter:
             except LINE_ERRORS as exc:
                 bad.append((number, self._reason(line, exc)))
 
-    def _reason(self, line: bytes, exc: Exception) -> str:
+    def _reason(self, line: bytes, exc: Exception | str) -> str:
         what = self.describe(line)
         return f"{what}{exc}" if what else str(exc)
 
     # ---- the set-based path --------------------------------------------------------------------------
 
-    def _bulk(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
+    def _bulk(
+        self,
+        batch: list[tuple[int, bytes, dict | None]],
+        checks: list[Checked | None] | None,
+        outcomes: list,
+        bad: list,
+    ) -> None:
         prepared: dict[str, list[tuple[int, bytes, dict]]] = {"customer": [], "order": [], "thread": []}
         failed: dict[int, str] = {}
-        for number, line, record in batch:
-            try:
-                row = getattr(self, f"_check_{record['type']}")(record)
-            except LINE_ERRORS as exc:
-                failed[number] = self._reason(line, exc)
+        shop_id = self.importer.shop_id
+        for i, (number, line, record) in enumerate(batch):
+            found = checks[i] if checks is not None else None
+            if found is None:
+                found = check(record if record is not None else parse_line(line))
+            kind, platform, shop, row, error = found
+            if platform is not None:
+                # The shop is looked up first: an unknown shop is the line's fault before any other.
+                try:
+                    shop_ref = shop_id(platform, shop)
+                except LINE_ERRORS as exc:
+                    error = str(exc)
+                else:
+                    if row is not None:
+                        row["shop_id"] = shop_ref
+            if error is not None:
+                failed[number] = self._reason(line, error)
                 continue
-            prepared["thread" if record["type"] in ("message", "ticket") else record["type"]].append(
-                (number, line, row)
-            )
+            prepared["thread" if kind in ("message", "ticket") else kind].append((number, line, row))
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
         customers = self._write(prepared["customer"], intake.customers, failed, done, "customer")
@@ -228,115 +245,6 @@ class BatchImporter:
             ):
                 have.setdefault(tid, set()).add(tag)
         return have
-
-    # ---- the checks of each record type (those of Importer, without touching the desk) -----------------
-
-    def _check_customer(self, record: dict) -> dict:
-        platform, shop_id = self.importer.shop(record)
-        ext = text(record, "external_id", required=True)
-        tier = integer(record, "tier")
-        if tier is not None and not 0 <= tier <= 3:
-            raise RecordError(f"tier must be 0-3 (new, potential, core, high-value), not {tier}")
-        fields = ("name", "email", "phone", "country", "region", "language", "handle")
-        return {
-            "platform": platform,
-            "shop_id": shop_id,
-            "external_id": ext,
-            "tier": tier,
-            **{f: text(record, f) for f in fields},
-        }
-
-    def _check_order(self, record: dict) -> dict:
-        """The order's row and its lines' rows as ``OrderService.upsert`` would store them: the checks of
-        :func:`~crossdesk.io.records.order_lines` are those of the service (quantity at least 1, price and
-        total from 0 to ``MAX_MINOR``, a SKU, an ISO currency), so ``desk.intake.orders`` takes the row
-        as checked. The ids and SKU are trimmed and the status defaults as the service does."""
-        platform, shop_id = self.importer.shop(record)
-        ext = text(record, "external_id", required=True).strip()
-        code = currency(record, "currency", required=True)
-        lines = order_lines(record)
-        total = amount(record, "total_minor")
-        if total is None:
-            total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
-        for line in lines:
-            line["sku"] = line["sku"].strip()
-            line["currency"] = code
-        return {
-            "platform": platform,
-            "shop_id": shop_id,
-            "external_id": ext,
-            "customer_id": None,
-            "status": text(record, "status") or "paid",
-            "currency": code,
-            "total_minor": total,
-            "ordered_at": timestamp(record, "ordered_at", required=True),
-            "shipped_at": timestamp(record, "shipped_at"),
-            "delivered_at": timestamp(record, "delivered_at"),
-            "tracking_number": text(record, "tracking_number"),
-            "carrier": text(record, "carrier"),
-            "country": text(record, "country").upper(),
-            "region": text(record, "region").upper(),
-            "lines": lines,
-            "customer": text(record, "customer"),
-        }
-
-    def _check_message(self, record: dict) -> dict:
-        platform, shop_id = self.importer.shop(record)
-        ext = text(record, "external_id", required=True)
-        thread = text(record, "thread_id", required=True)
-        direction = text(record, "direction", default="in")
-        if direction not in ("in", "out", "note"):
-            raise RecordError(f"direction must be in, out or note, not {direction!r}")
-        body = record.get("body")
-        if not isinstance(body, str):
-            raise RecordError(
-                "field 'body' is missing"
-                if body is None
-                else f"field 'body' must be a string, not a {type(body).__name__}"
-            )
-        row = {
-            "type": "message",
-            "platform": platform,
-            "shop_id": shop_id,
-            "thread_id": thread,
-            "external_id": ext,
-            "direction": direction,
-            "body": body,
-            "created_at": timestamp(record, "created_at", required=True),
-            "language": text(record, "language"),
-            "author": text(record, "author"),
-            "channel": text(record, "channel"),
-            "attachments": record.get("attachments") or [],
-        }
-        if not isinstance(row["attachments"], list):
-            raise RecordError("field 'attachments' must be a list")
-        if direction == "in":
-            row.update(
-                customer=text(record, "customer"),
-                order=text(record, "order"),
-                subject=text(record, "subject"),
-            )
-        else:
-            row["translation"] = text(record, "translation")
-        return row
-
-    def _check_ticket(self, record: dict) -> dict:
-        platform, shop_id = self.importer.shop(record)
-        row: dict[str, Any] = {
-            "type": "ticket",
-            "platform": platform,
-            "shop_id": shop_id,
-            "thread_id": text(record, "thread_id", required=True),
-        }
-        if record.get("status") is not None:
-            try:
-                row["status"] = int(TicketStatus.parse(text(record, "status")))
-            except ValueError as exc:
-                raise RecordError(str(exc)) from None
-        if record.get("subject") is not None:
-            row["subject"] = text(record, "subject")
-        row["tags"] = strings(record, "tags")
-        return row
 
 
 def _message_key(row: dict) -> Key:

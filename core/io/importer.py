@@ -11,22 +11,23 @@ loaded whole; a line longer than :data:`MAX_LINE_BYTES` is skipped without being
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import gc
 import io
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
 from crossdesk.api import Desk, NotFound
 from crossdesk.io.batch import BatchImporter
+from crossdesk.io.prepare import Preparer, can_fork, prepare_lines
+from crossdesk.io.prepare import describe as _describe
 from crossdesk.io.records import (
-    RECORD_TYPES,
     RecordError,
     amount,
     currency,
@@ -97,30 +98,6 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, str | None
             yield number, line, None
 
 
-def parse_line(line: bytes) -> dict:
-    """The record on one line, or :class:`RecordError` saying what is wrong with it."""
-    try:
-        record = orjson.loads(line)  # refuses invalid UTF-8 too: the bytes are checked only then
-    except orjson.JSONDecodeError as exc:
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as bad:
-            raise RecordError(
-                f"not valid UTF-8 (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
-            ) from None
-        raise RecordError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(record, dict):
-        raise RecordError("a record must be a JSON object")
-    kind = record.get("type")
-    if kind not in RECORD_TYPES:
-        raise RecordError(
-            f"unknown record type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
-            if kind is not None
-            else "field 'type' is missing"
-        )
-    return record
-
-
 class Importer:
     """Applies records to a desk as one actor; keeps the lookups of shops it has seen."""
 
@@ -140,16 +117,20 @@ class Importer:
         if found is not None:
             return found
         platform = text(record, "platform", required=True).lower()
-        ext = text(record, "shop", required=True)
-        key = (platform, ext)
-        if key not in self._shops:
+        shop_id = self.shop_id(platform, text(record, "shop", required=True))
+        if type(raw[0]) is str and type(raw[1]) is str:
+            self._raw[raw] = (platform, shop_id)
+        return platform, shop_id
+
+    def shop_id(self, platform: str, ext: str) -> int:
+        """The desk's id of the shop ``ext`` on ``platform`` (lower case), or :class:`RecordError`."""
+        found = self._shops.get((platform, ext))
+        if found is None:
             try:
-                self._shops[key] = self.desk.shop_id(platform, ext)
+                found = self._shops[platform, ext] = self.desk.shop_id(platform, ext)
             except NotFound:
                 raise RecordError(f"unknown shop {platform}/{ext} (a shop record must come first)") from None
-        if type(raw[0]) is str and type(raw[1]) is str:
-            self._raw[raw] = (platform, self._shops[key])
-        return platform, self._shops[key]
+        return found
 
     def customer_id(self, platform: str, shop_id: int, ext: str) -> int:
         row = self.desk.db.execute(
@@ -432,9 +413,12 @@ def import_jsonl(
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             with path.open("rb") as stream:
-                report = _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
+                report = _import(
+                    desk, actor, stream, path.stat().st_size, progress, batch, str(path), worker=True
+                )
         else:
-            report = _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+            name = getattr(source, "name", "<stream>")
+            report = _import(desk, actor, source, 0, progress, batch, name, worker=False)
     if run_rules:
         report.rules_run = desk.rules.replay(actor, arrivals)
     return report
@@ -448,40 +432,39 @@ def _import(
     progress: Callable[[int, int], None] | None,
     batch: int,
     name: str,
+    *,
+    worker: bool,
 ) -> ImportReport:
     report = ImportReport()
     importer = Importer(desk, actor)
     bulk = BatchImporter(desk, actor, importer, _describe)
-    pending: list[tuple[int, bytes, dict]] = []
+    pending: list[tuple[int, bytes, dict | None]] = []
+    checks: list = []
 
     def flush() -> None:
         if pending:
-            bulk.apply(pending, report)  # one transaction per batch
+            bulk.apply(pending, report, checks)  # one transaction per batch
             pending.clear()
+            checks.clear()
             if not gc.isenabled():  # paused by import_jsonl: what the batch left in a cycle goes now
                 gc.collect(1)
             if progress and total:
                 progress(_tell(stream), total)
 
-    for number, line, problem in read_lines(stream):
-        report.lines = number
-        if problem is not None:
-            report.bad.append((number, problem))
-            continue
-        try:
-            record = parse_line(line)  # type: ignore[arg-type]
-        except RecordError as exc:
-            what = _describe(line)
-            report.bad.append((number, f"{what}{exc}" if what else str(exc)))
-            continue
-        if record["type"] == "shop":  # every later line may need it: applied now, on its own
-            flush()
-            bulk.apply([(number, line, record)], report)  # type: ignore[list-item]
-            continue
-        pending.append((number, line, record))  # type: ignore[arg-type]
-        if len(pending) >= batch:
-            flush()
-    flush()
+    with contextlib.closing(_prepared(stream, batch, report, worker=worker)) as prepared:
+        for chunk, results in prepared:
+            for (number, line), result in zip(chunk, results, strict=True):
+                if result[0] == "bad":
+                    report.bad.append((number, result[1]))
+                elif result[0] == "shop":  # every later line may need it: applied now, on its own
+                    flush()
+                    bulk.apply([(number, line, result[1])], report)
+                else:
+                    pending.append((number, line, result[1]))
+                    checks.append(result[2])
+                    if len(pending) >= batch:
+                        flush()
+        flush()
     report.bad.sort()
     with desk.tx():
         summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
@@ -491,7 +474,7 @@ def _import(
     return report
 
 
-@contextmanager
+@contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """No automatic garbage collection during the block. An import allocates hundreds of thousands of
     dicts, lists and tuples that live for one batch; each gen-0 collection promotes the batch in progress,
@@ -509,20 +492,64 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _describe(line: bytes | None) -> str:
-    """``"order 302-1234567-7654321: "`` when the line is a readable record, to put the reason in context."""
-    if not line:
-        return ""
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return ""
-    if not isinstance(record, dict):
-        return ""
-    kind, ext = record.get("type"), record.get("external_id")
-    if isinstance(kind, str) and isinstance(ext, str | int) and not isinstance(ext, bool):
-        return f"{kind} {ext}: "
-    return ""
+#: A file of more than this many batches of lines is prepared (parsed and checked) by a worker process
+#: while this one writes; a smaller file, or a stream, is prepared here: starting the worker costs
+#: little, but the overlap it buys is at most one batch's checks, nothing on a small file. So is any
+#: file while this process runs other threads (:func:`~crossdesk.io.prepare.can_fork`).
+WORKER_FROM_BATCHES = 2
+#: A chunk of lines sent to the worker ends at a batch of lines or at this many bytes, whichever first,
+#: so that files of long lines keep a few chunks in memory, not a few batches of them.
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def _prepared(
+    stream: BinaryIO, batch: int, report: ImportReport, *, worker: bool
+) -> Iterator[tuple[list[tuple[int, bytes]], list]]:
+    """Chunks of ``(line number, line)`` with each line prepared (:func:`~crossdesk.io.prepare.prepare_lines`),
+    in file order. Lines too long to read go straight to ``report.bad``."""
+    chunks = _chunks(stream, batch, report)
+    if worker and can_fork():
+        head = list(itertools.islice(chunks, WORKER_FROM_BATCHES))
+        after = next(chunks, None) if len(head) == WORKER_FROM_BATCHES else None
+        if after is not None:
+            first, *others = [*head, after]
+            del head
+            with Preparer() as preparer:
+                # the worker's view: the lines alone; this process keeps the numbers beside them
+                kept: collections.deque = collections.deque()
+
+                def sent() -> Iterator[list[bytes]]:
+                    for chunk in itertools.chain(others, chunks):
+                        kept.append(chunk)
+                        yield [line for _, line in chunk]
+
+                # The worker starts on the second chunk while this process prepares the first: the first
+                # batch waits for neither.
+                results = preparer.prepared(sent())
+                yield first, prepare_lines(line for _, line in first)
+                for prepared in results:
+                    yield kept.popleft(), prepared
+            return
+        chunks = iter(head)
+    for chunk in chunks:
+        yield chunk, prepare_lines(line for _, line in chunk)
+
+
+def _chunks(stream: BinaryIO, size: int, report: ImportReport) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    held = 0
+    for number, line, problem in read_lines(stream):
+        report.lines = number
+        if problem is not None:
+            report.bad.append((number, problem))
+            continue
+        chunk.append((number, line))  # type: ignore[arg-type]
+        held += len(line)  # type: ignore[arg-type]
+        if len(chunk) >= size or held >= CHUNK_BYTES:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
 
 
 def _tell(stream: BinaryIO) -> int:
