@@ -102,22 +102,24 @@ def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int
     )
 
 
-def insert_messages(store: Store, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert message rows (value tuples in the order of ``columns``, the first being the id, allocated by
-    :func:`next_id`, so consecutive) and index their text in one statement instead of one trigger run per
-    row (migration 0130)."""
-    if not rows:
+def insert_messages(store: Store, groups: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> None:
+    """Insert message rows, as ``(columns, value tuples)`` groups whose first column is the id (allocated
+    by :func:`next_id`, so the groups together hold consecutive ids), and index their text in one
+    statement instead of one trigger run per row (migration 0130)."""
+    bounds = [(rows[0][0], rows[-1][0]) for _, rows in groups if rows]
+    if not bounds:
         return
     conn = store.db.conn
     conn.execute("INSERT INTO intake_fts_deferred (batch) VALUES (1)")
     try:
-        insert_rows(store, "messages", columns, rows)
+        for columns, rows in groups:
+            insert_rows(store, "messages", columns, rows)
     finally:
         conn.execute("DELETE FROM intake_fts_deferred")
     conn.execute(
         "INSERT INTO messages_fts (rowid, body, translation) SELECT id, body, translation FROM messages "
         "WHERE id BETWEEN ? AND ?",
-        [rows[0][0], rows[-1][0]],
+        [min(low for low, _ in bounds), max(high for _, high in bounds)],
     )
 
 

@@ -87,18 +87,23 @@ class Threads:
         # rows (the SLA clocks, the rules, events of other services), and ``IntakeService.deliver`` at
         # the latest.
         self.pending: dict[int, dict[str, Any]] = {}
-        # Tickets this writer created and has not inserted yet, by id and by key: a new thread's later
-        # records (its replies, its restored status) change the row before it is written, so it is written
-        # once, whole, by :meth:`flush`, and never updated within the batch. Its messages go in before
-        # it: the foreign keys are checked at commit (``PRAGMA defer_foreign_keys``).
+        # Tickets this writer created and has not inserted yet, by id and by key, and the messages and tags
+        # of the batch: a new thread's later records (its replies, its restored status) change the row
+        # before it is written, so it is written once, whole, and never updated within the batch.
+        # :meth:`flush` inserts the tickets first, then the messages and tags that refer to them.
         self.unborn: dict[int, dict[str, Any]] = {}
         self.unborn_keys: dict[Key, int] = {}
+        self.unborn_messages: dict[tuple[str, ...], list[tuple]] = {_IN_COLUMNS: [], _HISTORY_COLUMNS: []}
+        self.unborn_tags: list[tuple[int]] = []  # tickets whose text was repaired ("encoding-repaired")
+        self._next_message = 0  # the id after the last message handed out
         # Every ticket this writer inserts or changes (``crossdesk.intake.days`` marks their days).
         self.touched: set[int] = set()
-        # Set to a dict by a caller that has already left out the messages the desk had before its batch
-        # (the importer, with one lookup for the whole batch): a message is then a duplicate only of one
-        # this writer wrote, kept here as (ticket id, message id) by key, and no wave looks it up again.
-        self.written: dict[Key, tuple[int, int]] | None = None
+        # The messages this writer wrote, (ticket id, message id) by key. ``preloaded`` is set by a caller
+        # that has already left out the messages the desk had before its batch (the importer, with one
+        # lookup for the whole batch): a message is then a duplicate only of one of these, and no wave
+        # looks it up in the desk again.
+        self.written: dict[Key, tuple[int, int]] = {}
+        self.preloaded = False
 
     # ---- the ticket rows of the batch ---------------------------------------------------------------
 
@@ -125,10 +130,18 @@ class Threads:
 
     def _dups(self, columns: str, keys: Iterable[Key]) -> dict[Key, tuple]:
         """The messages among ``keys`` already written: ``(ticket_id, id)`` or ``(id,)`` as ``columns``."""
-        if self.written is None:
-            return by_platform_key(self.store, "messages", columns, keys)
         short = columns == "id"
-        return {k: ((w[1],) if short else w) for k in keys if (w := self.written.get(k)) is not None}
+        found: dict[Key, tuple] = {}
+        rest: list[Key] = []
+        for key in keys:
+            mine = self.written.get(key)
+            if mine is not None:
+                found[key] = (mine[1],) if short else mine
+            else:
+                rest.append(key)
+        if not self.preloaded:
+            found.update(by_platform_key(self.store, "messages", columns, rest))
+        return found
 
     def _patch(self, ticket_id: int, patch: dict[str, Any]) -> None:
         self.touched.add(ticket_id)
@@ -141,26 +154,35 @@ class Threads:
     def _next_ticket_id(self) -> int:
         return max(next_id(self.store, "tickets"), max(self.unborn, default=0) + 1)
 
-    def flush(self, ticket_ids: Iterable[int] | None = None) -> None:
-        """Write the new tickets and the pending changes of these tickets (all when None), one
+    def _next_message_id(self) -> int:
+        return max(next_id(self.store, "messages"), self._next_message)
+
+    def flush(self) -> None:
+        """Write the new tickets, then the batch's messages and tags, then every pending change, one
         ``executemany`` per set of columns."""
-        if ticket_ids is None:
-            born, self.unborn = list(self.unborn.values()), {}
-            self.unborn_keys = {}
-            items = list(self.pending.items())
-            self.pending.clear()
-        else:
-            wanted = list(ticket_ids)
-            born = [self.unborn.pop(tid) for tid in wanted if tid in self.unborn]
-            for row in born:
-                del self.unborn_keys[row["platform"], row["shop_id"], row["external_id"]]
-            items = [(tid, self.pending.pop(tid)) for tid in wanted if tid in self.pending]
         groups: dict[tuple[str, ...], list[tuple]] = {}
-        for row in born:  # rows whose keys came in the same order share a statement
+        for row in self.unborn.values():  # rows whose keys came in the same order share a statement
             groups.setdefault(tuple(row), []).append(tuple(row.values()))
+        self.unborn, self.unborn_keys = {}, {}
         for columns, rows in groups.items():
             insert_rows(self.store, "tickets", columns, rows)
-        update_many(self.store, "tickets", items)
+        insert_messages(
+            self.store, [(columns, rows) for columns, rows in self.unborn_messages.items() if rows]
+        )
+        self.unborn_messages = {columns: [] for columns in self.unborn_messages}
+        if self.unborn_tags:
+            self.store.db.conn.executemany(
+                "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, 'encoding-repaired')",
+                self.unborn_tags,
+            )
+            self.unborn_tags = []
+        self._write_pending(list(self.pending))
+
+    def _write_pending(self, ticket_ids: Iterable[int]) -> None:
+        """Write the pending changes of these tickets (stored ones: a new ticket takes its changes)."""
+        update_many(
+            self.store, "tickets", [(tid, self.pending.pop(tid)) for tid in ticket_ids if tid in self.pending]
+        )
 
     # ---- buyer messages ------------------------------------------------------------------------------
 
@@ -193,7 +215,7 @@ class Threads:
         context = _Context(store, self.rates, fresh, tickets)
         now = store.now()
         ticket_id = self._next_ticket_id()
-        message_id = next_id(store, "messages")
+        message_id = self._next_message_id()
         messages: list[tuple] = []
         audits, tags, patches = [], [], []
         created: set[int] = set()
@@ -287,18 +309,13 @@ class Threads:
             if m["repaired"]:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
-            if self.written is not None:
-                self.written[m["platform"], m["shop_id"], m["external_id"]] = (tid, mid)
-        if created:  # their rows go in at :meth:`flush`, after their messages
-            store.db.conn.execute("PRAGMA defer_foreign_keys = ON")
+            self.written[m["platform"], m["shop_id"], m["external_id"]] = (tid, mid)
+        self._next_message = message_id
         for tid, patch in patches:
             self._patch(tid, patch)
-        insert_messages(store, _IN_COLUMNS, messages)
+        self.unborn_messages[_IN_COLUMNS].extend(messages)
+        self.unborn_tags.extend(tags)
         conn = store.db.conn
-        if tags:
-            conn.executemany(
-                "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, 'encoding-repaired')", tags
-            )
         if speakers:
             conn.executemany("UPDATE customers SET language = ? WHERE id = ? AND language = ''", speakers)
         audit_many(store, self.actor, audits)
@@ -328,8 +345,13 @@ class Threads:
         clocks = [
             tid for tid in dict.fromkeys(m[1] for m in messages) if self.sla_active or tid not in self.created
         ]
-        # The clocks and the rules read the ticket rows: theirs are written first.
-        self.flush(None if self.rules_step is not None else clocks)
+        # The clocks and the rules read the ticket rows: theirs are written first. The rules, and the
+        # policies' conditions, may read anything of the batch; without a policy a clock reads only its
+        # ticket's row (these are tickets the desk had: a new one has no clock to set).
+        if self.rules_step is not None or self.sla_active:
+            self.flush()
+        else:
+            self._write_pending(clocks)
         for tid in clocks:
             self.sla_recompute(tid)
         now, name, step, events = self.store.now(), self.actor.name, self.rules_step, self.events
@@ -369,7 +391,7 @@ class Threads:
             "id, first_replied_at, last_agent_msg_at, updated_at",
             ((r["platform"], r["shop_id"], r["thread_id"]) for _, r in good),
         )
-        message_id = next_id(store, "messages")
+        message_id = self._next_message_id()
         inserts, audits = [], []
         for i, r in good:
             dup = dups.get((r["platform"], r["shop_id"], r["external_id"]))
@@ -411,9 +433,9 @@ class Threads:
                 )
             audits.append((f"ticket.import_{r['direction']}", "ticket", tid, None, {"message_id": mid}))
             results[i] = (mid, True)
-            if self.written is not None:
-                self.written[r["platform"], r["shop_id"], r["external_id"]] = (tid, mid)
-        insert_messages(store, _HISTORY_COLUMNS, inserts)
+            self.written[r["platform"], r["shop_id"], r["external_id"]] = (tid, mid)
+        self._next_message = message_id
+        self.unborn_messages[_HISTORY_COLUMNS].extend(inserts)
         audit_many(store, self.actor, audits)
         return results
 

@@ -188,7 +188,7 @@ class BatchImporter:
             live.append((number, line, row))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
-        threads.written = {}  # the messages the desk had are left out above
+        threads.preloaded = True  # the messages the desk had are left out above
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
@@ -218,7 +218,9 @@ class BatchImporter:
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
                         if result[-1] and (row.get("channel") or row.get("attachments")):
-                            # how it travelled and its attachments' metadata, as the one-record path
+                            # how it travelled and its attachments' metadata, as the one-record path;
+                            # on the message's row, which the writer holds until it is flushed
+                            threads.flush()
                             self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
         # The tags of the batch's ticket records go on once its ticket rows are written: adding a tag
         # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of

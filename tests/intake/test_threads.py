@@ -1,0 +1,116 @@
+"""Bulk intake of buyer messages (``desk.intake.messages``, the path of sync and mail) leaves the desk as
+``receive_message`` one message at a time does: ticket rows, messages, tags, the text index, SLA clocks
+and rule firings, with the batch's new tickets written once, after its waves. Message ids aside: the
+waves number a thread's second message after every thread's first."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossdesk.api import Desk
+from crossdesk.models import Actor, TicketStatus
+
+NOW = 1_795_000_000
+ADMIN = Actor.system("test")
+POLICY = {
+    "name": "everyone",
+    "position": 10,
+    "clock": "wall",
+    "targets": {"normal": {"first_reply": "8h", "next_reply": "4h", "resolution": "3d"}},
+}
+RULE = {
+    "name": "refunds",
+    "event": "message_received",
+    "all": [{"field": "keywords", "op": "contains", "value": "refund"}],
+    "actions": [{"action": "add_tag", "tag": "wants-refund"}],
+}
+
+
+def _desk(setup: str) -> tuple[Desk, int]:
+    desk = Desk.memory(clock=lambda: NOW)
+    shop = desk.upsert_shop(ADMIN, platform="shopify", external_id="s1", name="Acme")
+    if setup in ("sla", "sla+rules"):
+        desk.sla.save_policies(ADMIN, [POLICY])
+    if setup == "sla+rules":
+        desk.rules.save(ADMIN, [RULE])
+    buyer = desk.upsert_customer(ADMIN, platform="shopify", shop_id=shop, external_id="b0", name="Old")
+    # a conversation the desk had before the batch, solved since: a new message reopens it
+    old, _, _ = desk.receive_message(
+        ADMIN,
+        platform="shopify",
+        shop_id=shop,
+        thread_id="t-old",
+        external_id="m-old",
+        body="Where is my parcel?",
+        created_at=NOW - 7200,
+        customer_id=buyer,
+    )
+    desk.update_ticket(ADMIN, old, status=int(TicketStatus.SOLVED))
+    return desk, shop
+
+
+def _rows(shop: int) -> list[dict]:
+    def row(thread: str, n: int, body: str, at: int) -> dict:
+        return {
+            "platform": "shopify",
+            "shop_id": shop,
+            "thread_id": thread,
+            "external_id": f"{thread}-{n}",
+            "body": body,
+            "created_at": NOW - at,
+            "subject": "",
+            "language": "",
+            "author": "buyer",
+        }
+
+    return [
+        row("t1", 1, "Hello, my order has not arrived yet.", 3000),
+        row("t2", 1, "I want a refund, the mug arrived broken.", 2900),
+        row("t1", 2, "Any news? I still want a refund.", 2000),
+        row("t-old", 2, "It came back, please refund me.", 1900),
+        row("t3", 1, "Ich m\u00f6chte mein Geld zur\u00fcck, bitte.", 1800),
+        row("t2", 2, "Still broken \udcff, answer me.", 1000),  # a byte that was no text: repaired
+        row("t1", 2, "Any news? I still want a refund.", 2000),  # a duplicate delivery
+        row("t1", 3, "", 900),  # refused: empty
+        row("t3", 2, "Hallo?", 500),
+    ]
+
+
+def _state(desk: Desk) -> dict[str, list]:
+    db = desk.db
+    columns = [c[1] for c in db.execute("PRAGMA table_info(messages)") if c[1] != "id"]
+    return {
+        "tickets": db.execute("SELECT * FROM tickets ORDER BY id").fetchall(),
+        "messages": db.execute(f"SELECT {', '.join(columns)} FROM messages ORDER BY external_id").fetchall(),
+        "tags": db.execute("SELECT * FROM ticket_tags ORDER BY ticket_id, tag").fetchall(),
+        "firings": db.execute("SELECT rule_id, ticket_id FROM rule_firings ORDER BY 1, 2").fetchall(),
+        "indexed": db.execute(
+            "SELECT m.external_id FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+            "WHERE messages_fts MATCH 'refund OR broken OR geld' ORDER BY 1"
+        ).fetchall(),
+    }
+
+
+@pytest.mark.parametrize("setup", ["plain", "sla", "sla+rules"])
+def test_a_batch_of_buyer_messages_equals_them_one_by_one(setup):
+    bulk, shop = _desk(setup)
+    single, same_shop = _desk(setup)
+    assert shop == same_shop
+    rows = _rows(shop)
+    results = bulk.intake.messages(ADMIN, rows)
+    for row, result in zip(rows, results, strict=True):
+        try:
+            answer = single.receive_message(ADMIN, **row)
+        except Exception as exc:  # the same refusal, as an error in its place
+            assert isinstance(result, Exception) and str(result) == str(exc)
+            continue
+        assert (result[0], result[2]) == (answer[0], answer[2])  # the ticket, and whether it is new
+    state = _state(bulk)
+    assert state == _state(single)
+    assert len(state["tickets"]) == 4 and len(state["messages"]) == 8
+    assert state["indexed"], "the batch's messages are in the text index"
+    assert ("encoding-repaired",) in {(tag,) for _, tag in state["tags"]}
+    if setup == "sla+rules":
+        assert len(state["firings"]) == 4  # one per message that asks for a refund
+    if setup != "plain":
+        assert all(t[0] is not None for t in bulk.db.execute("SELECT sla_due FROM tickets").fetchall())
