@@ -14,8 +14,10 @@ path does.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -40,6 +42,8 @@ from crossdesk.io.records import (
 )
 from crossdesk.models import TicketStatus
 
+#: How much lower than the importing process the worker runs (``os.nice``).
+NICENESS = 10
 #: What a line's failure may raise; anything else stops the import.
 LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError, OverflowError)
 
@@ -360,6 +364,10 @@ def _encode(prepared: list[Prepared]) -> bytes:
 def _serve(conn: Connection, parents_end: Connection) -> None:
     """The worker's loop: a pickled chunk of lines in, its prepared lines out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
+    # The writer is the import's critical path and this worker has several times the time it needs (a
+    # chunk's checks against a batch's write): where cores are scarce, it gives way to the writer.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     parents_end.close()  # only the parent may hold it, or its death would go unseen here
     while True:
         try:
