@@ -283,13 +283,22 @@ class Preparer:
             target=_serve, args=(child, self.conn), name="crossdesk-import-prepare", daemon=True
         )
         # The child must not collect (and so close) anything of the parent's, its desk connection above
-        # all: frozen objects are left alone by the child's garbage collector.
+        # all: frozen objects are left alone by the child's garbage collector. They stay frozen in the
+        # parent too until the worker ends: a collection writes to the header of every object it scans,
+        # which would copy each page of the heap the two processes share.
         gc.freeze()
+        self._frozen = True
         try:
             self.process.start()
-        finally:
-            gc.unfreeze()
+        except BaseException:
+            self._thaw()
+            raise
         child.close()
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     def prepared(self, chunks: Iterable[list[bytes]]) -> Iterator[list[Prepared]]:
         """The prepared lines of each chunk, in order; the next chunk is prepared while the caller works
@@ -332,13 +341,16 @@ class Preparer:
 
     def close(self, *, terminate: bool = False) -> None:
         """End the worker: at once with ``terminate``, else once it has seen its pipe close."""
-        if terminate and self.process.is_alive():
-            self.process.terminate()
-        self.conn.close()
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+        try:
+            if terminate and self.process.is_alive():
+                self.process.terminate()
+            self.conn.close()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        finally:
+            self._thaw()
 
     def __enter__(self) -> Preparer:
         return self
