@@ -258,8 +258,6 @@ def _history(ticket: dict[str, Any]) -> dict[str, Any]:
             }
         ),
     }
-
-
 def _attachments(db: Any) -> dict[int, list[dict[str, Any]]]:
     """Attachment metadata per desk message (files stay beside the desk; the export names them)."""
     found: dict[int, list[dict[str, Any]]] = {}

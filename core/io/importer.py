@@ -497,6 +497,11 @@ def _collector_paused() -> Iterator[None]:
 #: little, but the overlap it buys is at most one batch's checks, nothing on a small file. So is any
 #: file while this process runs other threads (:func:`~crossdesk.io.prepare.can_fork`).
 WORKER_FROM_BATCHES = 2
+#: Whether a large file is prepared by the worker process at all. Off: on the shared two-core machine
+#: this was measured on, eight interleaved bench pairs gave the import 0.9 s slower on average with the
+#: worker (it takes 1.5-2 s of parsing and checking off the importing process, but that process's own
+#: work got slower by more while the worker ran; docs/scale.md). Turn it on where a core is free.
+PREPARE_IN_WORKER = False
 #: A chunk of lines sent to the worker ends at a batch of lines or at this many bytes, whichever first,
 #: so that files of long lines keep a few chunks in memory, not a few batches of them.
 CHUNK_BYTES = 64 * 1024 * 1024
@@ -508,7 +513,7 @@ def _prepared(
     """Chunks of ``(line number, line)`` with each line prepared (:func:`~crossdesk.io.prepare.prepare_lines`),
     in file order. Lines too long to read go straight to ``report.bad``."""
     chunks = _chunks(stream, batch, report)
-    if worker and can_fork():
+    if worker and PREPARE_IN_WORKER and can_fork():
         head = list(itertools.islice(chunks, WORKER_FROM_BATCHES))
         after = next(chunks, None) if len(head) == WORKER_FROM_BATCHES else None
         if after is not None:

@@ -14,8 +14,10 @@ path does.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -40,6 +42,8 @@ from crossdesk.io.records import (
 )
 from crossdesk.models import TicketStatus
 
+#: How much lower than the importing process the worker runs (``os.nice``).
+NICENESS = 10
 #: What a line's failure may raise; anything else stops the import.
 LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError, OverflowError)
 
@@ -279,13 +283,22 @@ class Preparer:
             target=_serve, args=(child, self.conn), name="crossdesk-import-prepare", daemon=True
         )
         # The child must not collect (and so close) anything of the parent's, its desk connection above
-        # all: frozen objects are left alone by the child's garbage collector.
+        # all: frozen objects are left alone by the child's garbage collector. They stay frozen in the
+        # parent too until the worker ends: a collection writes to the header of every object it scans,
+        # which would copy each page of the heap the two processes share.
         gc.freeze()
+        self._frozen = True
         try:
             self.process.start()
-        finally:
-            gc.unfreeze()
+        except BaseException:
+            self._thaw()
+            raise
         child.close()
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     def prepared(self, chunks: Iterable[list[bytes]]) -> Iterator[list[Prepared]]:
         """The prepared lines of each chunk, in order; the next chunk is prepared while the caller works
@@ -328,13 +341,16 @@ class Preparer:
 
     def close(self, *, terminate: bool = False) -> None:
         """End the worker: at once with ``terminate``, else once it has seen its pipe close."""
-        if terminate and self.process.is_alive():
-            self.process.terminate()
-        self.conn.close()
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+        try:
+            if terminate and self.process.is_alive():
+                self.process.terminate()
+            self.conn.close()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        finally:
+            self._thaw()
 
     def __enter__(self) -> Preparer:
         return self
@@ -360,6 +376,10 @@ def _encode(prepared: list[Prepared]) -> bytes:
 def _serve(conn: Connection, parents_end: Connection) -> None:
     """The worker's loop: a pickled chunk of lines in, its prepared lines out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
+    # The writer is the import's critical path and this worker has several times the time it needs (a
+    # chunk's checks against a batch's write): where cores are scarce, it gives way to the writer.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     parents_end.close()  # only the parent may hold it, or its death would go unseen here
     while True:
         try:

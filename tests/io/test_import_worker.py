@@ -95,6 +95,7 @@ def dirty_file(tmp_path_factory) -> Path:
 @pytest.fixture
 def short_lines(monkeypatch):
     monkeypatch.setattr(importer, "MAX_LINE_BYTES", 64 * 1024)
+    monkeypatch.setattr(importer, "PREPARE_IN_WORKER", True)  # off by default (docs/scale.md)
 
 
 def _import(path: Path, *, worker: bool, monkeypatch, batch: int = 40) -> tuple[dict, dict]:
@@ -228,6 +229,7 @@ def test_the_worker_ends_when_the_importing_process_is_killed(dirty_file, tmp_pa
         from crossdesk.io.batch import BatchImporter
         from crossdesk.models import Actor
         importer.MAX_LINE_BYTES = 64 * 1024
+        importer.PREPARE_IN_WORKER = True
         original = prepare.Preparer.__init__
         def counted(self):
             original(self)
