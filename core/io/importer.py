@@ -408,7 +408,7 @@ def import_jsonl(
         _collector_paused(),
         desk.segments.paused(),
         desk.analytics.facts.paused(),
-        desk.rules.held() as arrivals,
+        desk.rules.held(keep=run_rules) as arrivals,
     ):
         if isinstance(source, str | os.PathLike):
             path = Path(source)

@@ -95,26 +95,34 @@ class RuleService:
             store, self.vocabulary, ActionRunner(store, tickets, templates, cases, plugin_desk)
         )
         self._held: list[Event] | None = None
+        self._keep = True
 
     def on_event(self, actor: Actor, event: Event) -> None:
         """Pipeline step: run the rules that answer ``event`` (see :mod:`crossdesk.rules.engine`); while
         :meth:`held`, no rule runs and the arrivals are kept for :meth:`replay`."""
         if self._held is not None:
-            if event.name in _ARRIVALS and event.object_type == "ticket" and event.object_id is not None:
+            if (
+                self._keep
+                and event.name in _ARRIVALS
+                and event.object_type == "ticket"
+                and event.object_id is not None
+            ):
                 self._held.append(event)
             return
         self.engine.on_event(actor, event)
 
     @contextmanager
-    def held(self) -> Iterator[list[Event]]:
+    def held(self, *, keep: bool = True) -> Iterator[list[Event]]:
         """No rule runs on the events raised meanwhile: history coming in (an import) is not a buyer
-        writing now. The ``ticket_created`` and ``message_received`` events are collected in the list
-        yielded, for :meth:`replay` should the operator ask for the rules."""
-        outer, self._held = self._held, []
+        writing now. With ``keep`` the ``ticket_created`` and ``message_received`` events are collected in
+        the list yielded, for :meth:`replay` should the operator ask for the rules (an import of a million
+        tickets raises millions: without ``keep`` none is kept)."""
+        outer = self._held, self._keep
+        self._held, self._keep = [], keep
         try:
             yield self._held
         finally:
-            self._held = outer
+            self._held, self._keep = outer
 
     def replay(self, actor: Actor, events: Sequence[Event]) -> int:
         """Run the rules on ``events`` held during an import, in order, each in its own transaction;

@@ -289,3 +289,17 @@ def test_rule_changes_need_manage_rules(h):
         h.desk.rules.save(
             Actor("ana", Role.AGENT), [{"name": "x", "event": "time", "actions": [{"action": "escalate"}]}]
         )
+
+
+def test_held_rules_keep_arrivals_only_when_asked(h):
+    h.rules({"name": "ack", "event": "message_received", "actions": [{"action": "add_tag", "tag": "ack"}]})
+    with h.desk.rules.held() as kept:
+        first = h.ticket("one")
+    with h.desk.rules.held(keep=False) as dropped:
+        second = h.ticket("two")
+    assert [e.name for e in kept] == ["ticket_created", "message_received"]
+    assert [e.object_id for e in kept] == [first, first]
+    assert dropped == []  # an import that will not replay them holds none
+    assert h.tags(first) == h.tags(second) == []  # no rule ran while held
+    third = h.ticket("three")
+    assert h.tags(third) == ["ack"]  # and they run again after
