@@ -230,8 +230,8 @@ class _bytes_progress:
             return None
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-        # Redrawn on each call, not by rich's refresh thread: the import forks its worker process only
-        # while this process runs a single thread (crossdesk.io.prepare.can_fork).
+        # Redrawn on each call, not by rich's refresh thread: the import reports its progress once per
+        # batch, so a thread would only redraw the same figures in between.
         self.bar = Progress(
             BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=self.console, auto_refresh=False
         )

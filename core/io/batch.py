@@ -22,7 +22,7 @@ from crossdesk.errors import PermissionDenied
 from crossdesk.intake.days import deferred_days
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
-from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
+from crossdesk.io.prepare import LINE_ERRORS, Checked, check
 from crossdesk.io.records import RecordError
 from crossdesk.models import Actor
 
@@ -44,20 +44,19 @@ class BatchImporter:
 
     def apply(
         self,
-        batch: list[tuple[int, bytes, dict | None]],
+        batch: list[tuple[int, bytes, dict]],
         report: Any,
         checked: list[Checked | None] | None = None,
     ) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``.
 
-        ``checked`` holds each line's :func:`~crossdesk.io.prepare.check` when it was made elsewhere (by
-        the import's worker process); its records may then be None, parsed again only should the batch
-        fall back to the one-record path. A None check is run here."""
+        ``checked`` holds each line's :func:`~crossdesk.io.prepare.check` when it was made as the line was
+        read; a check that is missing (or None) is run here."""
         desk = self.desk
         outcomes: list[tuple[str, str]] = []
         bad: list[tuple[int, str]] = []
         try:
-            if any(record is not None and record["type"] == "shop" for _, _, record in batch):
+            if any(record["type"] == "shop" for _, _, record in batch):
                 raise LookupError("shops go one by one")
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
@@ -75,10 +74,8 @@ class BatchImporter:
             getattr(report, outcome)[kind] += 1
         report.bad.extend(bad)
 
-    def _one_by_one(self, batch: list[tuple[int, bytes, dict | None]], outcomes: list, bad: list) -> None:
+    def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
         for number, line, record in batch:
-            if record is None:
-                record = parse_line(line)  # it parsed in the worker: it parses here
             try:
                 with self.desk.tx():
                     outcomes.append((record["type"], self.importer.apply(record)))
@@ -95,7 +92,7 @@ class BatchImporter:
 
     def _bulk(
         self,
-        batch: list[tuple[int, bytes, dict | None]],
+        batch: list[tuple[int, bytes, dict]],
         checks: list[Checked | None] | None,
         outcomes: list,
         bad: list,
@@ -106,7 +103,7 @@ class BatchImporter:
         for i, (number, line, record) in enumerate(batch):
             found = checks[i] if checks is not None else None
             if found is None:
-                found = check(record if record is not None else parse_line(line))
+                found = check(record)
             kind, platform, shop, row, error = found
             if platform is not None:
                 # The shop is looked up first: an unknown shop is the line's fault before any other.

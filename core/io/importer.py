@@ -11,11 +11,9 @@ loaded whole; a line longer than :data:`MAX_LINE_BYTES` is skipped without being
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import gc
 import io
-import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,8 +23,8 @@ from typing import Any, BinaryIO
 
 from crossdesk.api import Desk, NotFound
 from crossdesk.io.batch import BatchImporter
-from crossdesk.io.prepare import Preparer, can_fork, prepare_lines
 from crossdesk.io.prepare import describe as _describe
+from crossdesk.io.prepare import prepare_line
 from crossdesk.io.records import (
     RecordError,
     amount,
@@ -413,12 +411,9 @@ def import_jsonl(
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             with path.open("rb") as stream:
-                report = _import(
-                    desk, actor, stream, path.stat().st_size, progress, batch, str(path), worker=True
-                )
+                report = _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
         else:
-            name = getattr(source, "name", "<stream>")
-            report = _import(desk, actor, source, 0, progress, batch, name, worker=False)
+            report = _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
     if run_rules:
         report.rules_run = desk.rules.replay(actor, arrivals)
     return report
@@ -432,13 +427,11 @@ def _import(
     progress: Callable[[int, int], None] | None,
     batch: int,
     name: str,
-    *,
-    worker: bool,
 ) -> ImportReport:
     report = ImportReport()
     importer = Importer(desk, actor)
     bulk = BatchImporter(desk, actor, importer, _describe)
-    pending: list[tuple[int, bytes, dict | None]] = []
+    pending: list[tuple[int, bytes, dict]] = []
     checks: list = []
 
     def flush() -> None:
@@ -454,20 +447,25 @@ def _import(
             if progress and total:
                 progress(_tell(stream), total)
 
-    with contextlib.closing(_prepared(stream, batch, report, worker=worker)) as prepared:
-        for chunk, results in prepared:
-            for (number, line), result in zip(chunk, results, strict=True):
-                if result[0] == "bad":
-                    report.bad.append((number, result[1]))
-                elif result[0] == "shop":  # every later line may need it: applied now, on its own
-                    flush()
-                    bulk.apply([(number, line, result[1])], report)
-                else:
-                    pending.append((number, line, result[1]))
-                    checks.append(result[2])
-                    if len(pending) >= batch:
-                        flush()
-        flush()
+    # Each line prepared as it is read: at most one batch of lines and their records is held, however
+    # long the lines.
+    for number, line, problem in read_lines(stream):
+        report.lines = number
+        if problem is not None:
+            report.bad.append((number, problem))
+            continue
+        result = prepare_line(line)  # type: ignore[arg-type]
+        if result[0] == "bad":
+            report.bad.append((number, result[1]))
+        elif result[0] == "shop":  # every later line may need it: applied now, on its own
+            flush()
+            bulk.apply([(number, line, result[1])], report)  # type: ignore[list-item]
+        else:
+            pending.append((number, line, result[1]))  # type: ignore[arg-type]
+            checks.append(result[2])
+            if len(pending) >= batch:
+                flush()
+    flush()
     report.bad.sort()
     with desk.tx():
         summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}
@@ -494,71 +492,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-#: A file of more than this many batches of lines is prepared (parsed and checked) by a worker process
-#: while this one writes; a smaller file, or a stream, is prepared here: starting the worker costs
-#: little, but the overlap it buys is at most one batch's checks, nothing on a small file. So is any
-#: file while this process runs other threads (:func:`~crossdesk.io.prepare.can_fork`).
-WORKER_FROM_BATCHES = 2
-#: Whether a large file is prepared by the worker process at all. Off: on the shared two-core machine
-#: this was measured on, eight interleaved bench pairs gave the import 0.9 s slower on average with the
-#: worker (it takes 1.5-2 s of parsing and checking off the importing process, but that process's own
-#: work got slower by more while the worker ran; docs/scale.md). Turn it on where a core is free.
-PREPARE_IN_WORKER = False
-#: A chunk of lines sent to the worker ends at a batch of lines or at this many bytes, whichever first,
-#: so that files of long lines keep a few chunks in memory, not a few batches of them.
-CHUNK_BYTES = 64 * 1024 * 1024
-
-
-def _prepared(
-    stream: BinaryIO, batch: int, report: ImportReport, *, worker: bool
-) -> Iterator[tuple[list[tuple[int, bytes]], list]]:
-    """Chunks of ``(line number, line)`` with each line prepared (:func:`~crossdesk.io.prepare.prepare_lines`),
-    in file order. Lines too long to read go straight to ``report.bad``."""
-    chunks = _chunks(stream, batch, report)
-    if worker and PREPARE_IN_WORKER and can_fork():
-        head = list(itertools.islice(chunks, WORKER_FROM_BATCHES))
-        after = next(chunks, None) if len(head) == WORKER_FROM_BATCHES else None
-        if after is not None:
-            first, *others = [*head, after]
-            del head
-            with Preparer() as preparer:
-                # the worker's view: the lines alone; this process keeps the numbers beside them
-                kept: collections.deque = collections.deque()
-
-                def sent() -> Iterator[list[bytes]]:
-                    for chunk in itertools.chain(others, chunks):
-                        kept.append(chunk)
-                        yield [line for _, line in chunk]
-
-                # The worker starts on the second chunk while this process prepares the first: the first
-                # batch waits for neither.
-                results = preparer.prepared(sent())
-                yield first, prepare_lines(line for _, line in first)
-                for prepared in results:
-                    yield kept.popleft(), prepared
-            return
-        chunks = iter(head)
-    for chunk in chunks:
-        yield chunk, prepare_lines(line for _, line in chunk)
-
-
-def _chunks(stream: BinaryIO, size: int, report: ImportReport) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
-    held = 0
-    for number, line, problem in read_lines(stream):
-        report.lines = number
-        if problem is not None:
-            report.bad.append((number, problem))
-            continue
-        chunk.append((number, line))  # type: ignore[arg-type]
-        held += len(line)  # type: ignore[arg-type]
-        if len(chunk) >= size or held >= CHUNK_BYTES:
-            yield chunk
-            chunk, held = [], 0
-    if chunk:
-        yield chunk
 
 
 def _tell(stream: BinaryIO) -> int:
