@@ -31,6 +31,7 @@ from crossdesk.io.records import (
     currency,
     integer,
     mapping,
+    message_body,
     order_lines,
     strings,
     text,
@@ -248,13 +249,7 @@ class Importer:
         direction = text(record, "direction", default="in")
         if direction not in ("in", "out", "note"):
             raise RecordError(f"direction must be in, out or note, not {direction!r}")
-        body = record.get("body")
-        if not isinstance(body, str):
-            raise RecordError(
-                "field 'body' is missing"
-                if body is None
-                else f"field 'body' must be a string, not a {type(body).__name__}"
-            )
+        body = message_body(record)
         created = timestamp(record, "created_at", required=True)
         existed = self._exists(
             "messages", "platform = ? AND shop_id = ? AND external_id = ?", [platform, shop_id, ext]

@@ -21,6 +21,7 @@ from crossdesk.io.records import (
     amount,
     currency,
     integer,
+    message_body,
     order_lines,
     strings,
     text,
@@ -156,13 +157,7 @@ def check_message(record: dict, platform: str) -> dict:
     direction = text(record, "direction", default="in")
     if direction not in ("in", "out", "note"):
         raise RecordError(f"direction must be in, out or note, not {direction!r}")
-    body = record.get("body")
-    if not isinstance(body, str):
-        raise RecordError(
-            "field 'body' is missing"
-            if body is None
-            else f"field 'body' must be a string, not a {type(body).__name__}"
-        )
+    body = message_body(record)
     row = {
         "type": "message",
         "platform": platform,

@@ -42,6 +42,18 @@ def text(record: Mapping[str, Any], key: str, *, required: bool = False, default
     return value
 
 
+def message_body(record: Mapping[str, Any]) -> str:
+    """A message's body: a string, as it came (the intake cleans and limits it)."""
+    value = record.get("body")
+    if not isinstance(value, str):
+        raise RecordError(
+            "field 'body' is missing"
+            if value is None
+            else f"field 'body' must be a string, not a {type(value).__name__}"
+        )
+    return value
+
+
 def integer(
     record: Mapping[str, Any], key: str, *, required: bool = False, default: int | None = None
 ) -> int | None:
