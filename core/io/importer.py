@@ -35,9 +35,10 @@ from crossdesk.io.records import (
     order_lines,
     strings,
     text,
+    ticket_state,
     timestamp,
 )
-from crossdesk.models import Actor, Direction, TicketStatus
+from crossdesk.models import Actor, Direction
 from crossdesk.store.db import bulk_writes
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 
@@ -353,14 +354,7 @@ class Importer:
         platform, shop_id = self.shop(record)
         thread = text(record, "thread_id", required=True)
         ticket_id = self.ticket_id(platform, shop_id, thread)
-        changes: dict[str, Any] = {}
-        if record.get("status") is not None:
-            try:
-                changes["status"] = int(TicketStatus.parse(text(record, "status")))
-            except ValueError as exc:
-                raise RecordError(str(exc)) from None
-        if record.get("subject") is not None:
-            changes["subject"] = text(record, "subject")
+        changes = ticket_state(record)
         tags = strings(record, "tags")
         if changes:
             # Restoring state, not an agent's action: no ticket_updated event, so no rule fires on history.

@@ -25,9 +25,9 @@ from crossdesk.io.records import (
     order_lines,
     strings,
     text,
+    ticket_state,
     timestamp,
 )
-from crossdesk.models import TicketStatus
 
 #: What a line's failure may raise; anything else stops the import.
 LINE_ERRORS = (RecordError, DeskError, ValueError, TypeError, KeyError, OverflowError)
@@ -192,13 +192,7 @@ def check_ticket(record: dict, platform: str) -> dict:
         "shop_id": None,
         "thread_id": text(record, "thread_id", required=True),
     }
-    if record.get("status") is not None:
-        try:
-            row["status"] = int(TicketStatus.parse(text(record, "status")))
-        except ValueError as exc:
-            raise RecordError(str(exc)) from None
-    if record.get("subject") is not None:
-        row["subject"] = text(record, "subject")
+    row.update(ticket_state(record))
     row["tags"] = strings(record, "tags")
     return row
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from crossdesk.models import TicketStatus
 from crossdesk.store.values import MAX_MINOR, iso_currencies
 
 RECORD_TYPES = ("shop", "customer", "order", "message", "ticket")
@@ -52,6 +53,19 @@ def message_body(record: Mapping[str, Any]) -> str:
             else f"field 'body' must be a string, not a {type(value).__name__}"
         )
     return value
+
+
+def ticket_state(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The ticket state a ticket record restores: its status (as a number) and subject, when given."""
+    state: dict[str, Any] = {}
+    if record.get("status") is not None:
+        try:
+            state["status"] = int(TicketStatus.parse(text(record, "status")))
+        except ValueError as exc:
+            raise RecordError(str(exc)) from None
+    if record.get("subject") is not None:
+        state["subject"] = text(record, "subject")
+    return state
 
 
 def integer(
