@@ -22,11 +22,13 @@ from crossdesk.errors import PermissionDenied
 from crossdesk.intake.days import deferred_days
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
-from crossdesk.io.prepare import LINE_ERRORS, Checked, check
+from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
 from crossdesk.io.records import RecordError
 from crossdesk.models import Actor
 
 Key = tuple[str, int, str]
+#: What rolls a set-based batch back to be applied again line by line (which names the line at fault).
+_BATCH_ERRORS = (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error)
 
 
 class BatchImporter:
@@ -44,19 +46,21 @@ class BatchImporter:
 
     def apply(
         self,
-        batch: list[tuple[int, bytes, dict]],
+        batch: list[tuple[int, bytes, dict | None]],
         report: Any,
         checked: list[Checked | None] | None = None,
     ) -> None:
         """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``.
 
         ``checked`` holds each line's :func:`~crossdesk.io.prepare.check` when it was made as the line was
-        read; a check that is missing (or None) is run here."""
+        read; a check that is missing (or None) is run here. A line checked by the fast path
+        (:mod:`crossdesk.io.wellformed`) comes with its check and no record (None): the record is parsed
+        from the line only should the batch be applied line by line."""
         desk = self.desk
         outcomes: list[tuple[str, str]] = []
         bad: list[tuple[int, str]] = []
         try:
-            if any(record["type"] == "shop" for _, _, record in batch):
+            if any(record is not None and record["type"] == "shop" for _, _, record in batch):
                 raise LookupError("shops go one by one")
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
@@ -66,7 +70,7 @@ class BatchImporter:
                 self._bulk(batch, checked, outcomes, bad)
         except PermissionDenied:
             raise
-        except (*LINE_ERRORS, LookupError, ArithmeticError, sqlite3.Error):
+        except _BATCH_ERRORS:
             outcomes, bad = [], []  # rolled back whole: applied again line by line, one transaction
             with desk.tx():
                 self._one_by_one(batch, outcomes, bad)
@@ -74,9 +78,11 @@ class BatchImporter:
             getattr(report, outcome)[kind] += 1
         report.bad.extend(bad)
 
-    def _one_by_one(self, batch: list[tuple[int, bytes, dict]], outcomes: list, bad: list) -> None:
+    def _one_by_one(self, batch: list[tuple[int, bytes, dict | None]], outcomes: list, bad: list) -> None:
         for number, line, record in batch:
             try:
+                if record is None:
+                    record = parse_line(line)
                 with self.desk.tx():
                     outcomes.append((record["type"], self.importer.apply(record)))
             except PermissionDenied:
@@ -92,7 +98,7 @@ class BatchImporter:
 
     def _bulk(
         self,
-        batch: list[tuple[int, bytes, dict]],
+        batch: list[tuple[int, bytes, dict | None]],
         checks: list[Checked | None] | None,
         outcomes: list,
         bad: list,
@@ -103,7 +109,7 @@ class BatchImporter:
         for i, (number, line, record) in enumerate(batch):
             found = checks[i] if checks is not None else None
             if found is None:
-                found = check(record)
+                found = check(record if record is not None else parse_line(line))
             kind, platform, shop, row, error = found
             if platform is not None:
                 # The shop is looked up first: an unknown shop is the line's fault before any other.

@@ -38,6 +38,7 @@ from crossdesk.io.records import (
     ticket_state,
     timestamp,
 )
+from crossdesk.io.wellformed import check_line
 from crossdesk.models import Actor, Direction
 from crossdesk.store.db import bulk_writes
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
@@ -420,7 +421,7 @@ def _import(
     report = ImportReport()
     importer = Importer(desk, actor)
     bulk = BatchImporter(desk, actor, importer, _describe)
-    pending: list[tuple[int, bytes, dict]] = []
+    pending: list[tuple[int, bytes, dict | None]] = []
     checks: list = []
 
     def flush() -> None:
@@ -443,7 +444,10 @@ def _import(
         if problem is not None:
             report.bad.append((number, problem))
             continue
-        result = prepare_line(line)  # type: ignore[arg-type]
+        # A well-formed record is decoded and checked in one pass (no record dict: None); any other line
+        # takes the checked path, which accepts all the format allows and names a bad line's fault.
+        checked = check_line(line)  # type: ignore[arg-type]
+        result = ("record", None, checked) if checked is not None else prepare_line(line)  # type: ignore[arg-type]
         if result[0] == "bad":
             report.bad.append((number, result[1]))
         elif result[0] == "shop":  # every later line may need it: applied now, on its own

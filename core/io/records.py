@@ -88,6 +88,11 @@ def timestamp(record: Mapping[str, Any], key: str, *, required: bool = False) ->
         if required:
             raise RecordError(f"field {key!r} is missing")
         return None
+    return time_value(key, value)
+
+
+def time_value(key: str, value: Any) -> int:
+    """The epoch seconds of field ``key``'s ``value`` (not None), as :func:`timestamp` reads it."""
     if isinstance(value, bool):
         raise RecordError(f"field {key!r} must be a time, not a boolean")
     if isinstance(value, int):
