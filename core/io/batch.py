@@ -25,6 +25,7 @@ from crossdesk.intake.threads import waves
 from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
 from crossdesk.io.records import RecordError
 from crossdesk.models import Actor
+from crossdesk.store.db import all_or_nothing
 
 Key = tuple[str, int, str]
 #: What rolls a set-based batch back to be applied again line by line (which names the line at fault).
@@ -65,7 +66,9 @@ class BatchImporter:
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
-            with desk.tx(), deferred_days(desk.store) as touched:
+            # No savepoint within it either (all_or_nothing): the intake's own units of work would each
+            # open one, and every statement inside a savepoint pays for the pages written before it.
+            with desk.tx(), all_or_nothing(desk.db), deferred_days(desk.store) as touched:
                 self._touched = touched
                 self._bulk(batch, checked, outcomes, bad)
         except PermissionDenied:

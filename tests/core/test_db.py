@@ -52,6 +52,50 @@ def test_transaction_rolls_back_everything_and_savepoints_roll_back_alone():
     assert [r[0] for r in db.execute("SELECT key FROM settings")] == ["a"]
 
 
+def _statements(db) -> list[str]:
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    return seen
+
+
+def test_all_or_nothing_opens_no_savepoint_and_is_one_unit():
+    db = storage.connect(":memory:")
+    seen = _statements(db)
+    with storage.transaction(db), storage.all_or_nothing(db), storage.transaction(db):
+        db.execute("INSERT INTO settings VALUES ('a', '1')")
+    assert not [s for s in seen if "SAVEPOINT" in s]
+    assert [r[0] for r in db.execute("SELECT key FROM settings")] == ["a"]
+    # an error that leaves the block rolls the whole transaction back, as before
+    with pytest.raises(RuntimeError), storage.transaction(db), storage.all_or_nothing(db):
+        db.execute("INSERT INTO settings VALUES ('b', '1')")
+        with storage.transaction(db):
+            db.execute("INSERT INTO settings VALUES ('c', '1')")
+            raise RuntimeError
+    assert [r[0] for r in db.execute("SELECT key FROM settings")] == ["a"]
+    # savepoints are back after the block
+    with storage.transaction(db), pytest.raises(RuntimeError), storage.transaction(db):
+        db.execute("INSERT INTO settings VALUES ('d', '1')")
+        raise RuntimeError
+    assert [r[0] for r in db.execute("SELECT key FROM settings")] == ["a"]
+    assert [s for s in seen if "SAVEPOINT" in s]
+
+
+def test_a_failed_unit_caught_inside_all_or_nothing_fails_the_block():
+    """With no savepoint, what a failed nested unit wrote stays: the block must not commit it."""
+    db = storage.connect(":memory:")
+    with pytest.raises(storage.PartlyWritten), storage.transaction(db), storage.all_or_nothing(db):
+        db.execute("INSERT INTO settings VALUES ('a', '1')")
+        try:
+            with storage.transaction(db):
+                db.execute("INSERT INTO settings VALUES ('half', '1')")
+                raise ValueError("fails after writing")
+        except ValueError:
+            pass  # a caller that goes on
+    assert db.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+    with pytest.raises(RuntimeError, match="inside a transaction"), storage.all_or_nothing(db):
+        pass
+
+
 def test_fts_follows_message_edits():
     db = storage.connect(":memory:")
     db.execute("INSERT INTO shops (platform, external_id, name, created_at) VALUES ('ebay', 'S', 'S', 0)")

@@ -110,6 +110,73 @@ def test_a_failed_batch_rolls_back_whole_and_its_events_are_heard_once(export_fi
     assert tag_events and len(tag_events) == len(set(tag_events))
 
 
+def test_a_set_based_batch_opens_no_savepoint(export_file, monkeypatch):
+    """The intake's units of work inside a batch open no savepoint (store.db.all_or_nothing): inside one,
+    every statement that may abort walks the sub-journal of all the pages written before it. (Shops go
+    one by one, with savepoints.)"""
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    statements: list[str] = []
+    inside: list[str] = []  # the statements of the set-based writes
+    real = BatchImporter._bulk
+
+    def traced(self, *args):
+        mark = len(statements)
+        try:
+            return real(self, *args)
+        finally:
+            inside.extend(statements[mark:])
+
+    monkeypatch.setattr(BatchImporter, "_bulk", traced)
+    desk.db.conn.set_trace_callback(statements.append)
+    report = import_jsonl(desk, ADMIN, export_file)
+    desk.db.conn.set_trace_callback(None)
+    assert report.bad == [] and sum(report.added.values()) > 1000
+    assert [s for s in inside if "INSERT INTO order_lines" in s]
+    # (sqlite-utils' query() wraps a read in a savepoint it releases at once; no write runs inside it)
+    assert not [s for s in inside if s.startswith("SAVEPOINT") and "sqlite_utils_query" not in s]
+
+
+def test_a_nested_failure_caught_within_a_batch_sends_it_line_by_line(export_file, monkeypatch):
+    """No savepoint undoes a unit of work that fails inside the batch and is caught: the batch is rolled
+    back and applied line by line, and the desk is the one a clean import makes."""
+    from crossdesk.intake.service import IntakeService
+
+    real = IntakeService.orders
+    calls = {"n": 0}
+
+    def half_written_once(self, actor, rows, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            try:
+                with self.store.tx():
+                    real(self, actor, rows[:1], **kw)  # written, then the unit fails
+                    raise ValueError("a unit that fails after writing")
+            except ValueError:
+                pass  # and its caller goes on
+        return real(self, actor, rows, **kw)
+
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    monkeypatch.setattr(IntakeService, "orders", half_written_once)
+    one_by_one = []
+    apply = BatchImporter._one_by_one
+
+    def counted(self, batch, outcomes, bad):
+        one_by_one.append(len(batch))
+        return apply(self, batch, outcomes, bad)
+
+    monkeypatch.setattr(BatchImporter, "_one_by_one", counted)
+    report = import_jsonl(desk, ADMIN, export_file)
+    monkeypatch.undo()
+    assert report.bad == [] and one_by_one
+    reference = _imported(export_file, batch=100_000)
+    for sql in (
+        "SELECT platform, shop_id, external_id, customer_id, total_minor FROM orders ORDER BY 1, 2, 3",
+        "SELECT count(*) FROM order_lines",
+        f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id",
+    ):
+        assert _rows(desk, sql) == _rows(reference, sql)
+
+
 def test_bulk_writes_restores_the_connection_and_keeps_synchronous(tmp_path):
     desk = Desk.open(tmp_path / "desk.db")
     conn = desk.db.conn
