@@ -9,7 +9,7 @@ is reported before any other fault of the line, as the one-record path does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -107,14 +107,7 @@ def check_customer(record: dict, platform: str) -> dict:
     tier = integer(record, "tier")
     if tier is not None and not 0 <= tier <= 3:
         raise RecordError(f"tier must be 0-3 (new, potential, core, high-value), not {tier}")
-    fields = ("name", "email", "phone", "country", "region", "language", "handle")
-    return {
-        "platform": platform,
-        "shop_id": None,
-        "external_id": ext,
-        "tier": tier,
-        **{f: text(record, f) for f in fields},
-    }
+    return customer_row(platform, ext, tier, lambda f: text(record, f))
 
 
 def check_order(record: dict, platform: str) -> dict:
@@ -122,33 +115,22 @@ def check_order(record: dict, platform: str) -> dict:
     :func:`~crossdesk.io.records.order_lines` are those of the service (quantity at least 1, price and
     total from 0 to ``MAX_MINOR``, a SKU, an ISO currency), so ``desk.intake.orders`` takes the row as
     checked. The ids and SKU are trimmed and the status defaults as the service does."""
-    ext = text(record, "external_id", required=True).strip()
-    code = currency(record, "currency", required=True)
-    lines = order_lines(record)
-    total = amount(record, "total_minor")
-    if total is None:
-        total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
-    for line in lines:
-        line["sku"] = line["sku"].strip()
-        line["currency"] = code
-    return {
-        "platform": platform,
-        "shop_id": None,
-        "external_id": ext,
-        "customer_id": None,
-        "status": text(record, "status") or "paid",
-        "currency": code,
-        "total_minor": total,
-        "ordered_at": timestamp(record, "ordered_at", required=True),
-        "shipped_at": timestamp(record, "shipped_at"),
-        "delivered_at": timestamp(record, "delivered_at"),
-        "tracking_number": text(record, "tracking_number"),
-        "carrier": text(record, "carrier"),
-        "country": text(record, "country").upper(),
-        "region": text(record, "region").upper(),
-        "lines": lines,
-        "customer": text(record, "customer"),
-    }
+    return order_row(
+        platform,
+        text(record, "external_id", required=True),
+        currency(record, "currency", required=True),
+        order_lines(record),
+        amount(record, "total_minor"),
+        status=text(record, "status"),
+        ordered_at=timestamp(record, "ordered_at", required=True),
+        shipped_at=timestamp(record, "shipped_at"),
+        delivered_at=timestamp(record, "delivered_at"),
+        tracking_number=text(record, "tracking_number"),
+        carrier=text(record, "carrier"),
+        country=text(record, "country"),
+        region=text(record, "region"),
+        customer=text(record, "customer"),
+    )
 
 
 def check_message(record: dict, platform: str) -> dict:
@@ -158,43 +140,129 @@ def check_message(record: dict, platform: str) -> dict:
     if direction not in ("in", "out", "note"):
         raise RecordError(f"direction must be in, out or note, not {direction!r}")
     body = message_body(record)
+    created = timestamp(record, "created_at", required=True)
+    language, author, channel = (text(record, f) for f in ("language", "author", "channel"))
+    attachments = record.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise RecordError("field 'attachments' must be a list")
+    return message_row(
+        platform, thread, ext, direction, body, created, language, author, channel, attachments,
+        lambda f: text(record, f),
+    )  # fmt: skip
+
+
+def check_ticket(record: dict, platform: str) -> dict:
+    return ticket_row(
+        platform, text(record, "thread_id", required=True), ticket_state(record), strings(record, "tags")
+    )
+
+
+# ---- the rows (one shape for both paths: the intake writes a batch's rows with its first row's columns) ----
+
+#: The text fields of a customer's row, after its id and tier, in the row's order.
+CUSTOMER_TEXT = ("name", "email", "phone", "country", "region", "language", "handle")
+
+
+def customer_row(platform: str, external_id: str, tier: int | None, field: Callable[[str], str]) -> dict:
+    """A customer's row; ``field(name)`` gives each of :data:`CUSTOMER_TEXT`."""
+    return {
+        "platform": platform,
+        "shop_id": None,
+        "external_id": external_id,
+        "tier": tier,
+        **{f: field(f) for f in CUSTOMER_TEXT},
+    }
+
+
+def order_row(
+    platform: str,
+    external_id: str,
+    currency: str,
+    lines: list[dict],
+    total: int | None,
+    *,
+    status: str,
+    ordered_at: int | None,
+    shipped_at: int | None,
+    delivered_at: int | None,
+    tracking_number: str,
+    carrier: str,
+    country: str,
+    region: str,
+    customer: str,
+) -> dict:
+    """An order's row with its lines' rows (``lines``, checked): the id and SKUs trimmed, the total the
+    lines' sum when not given, the status "paid" when not given, the country and region in capitals."""
+    if total is None:
+        total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
+    for line in lines:
+        line["sku"] = line["sku"].strip()
+        line["currency"] = currency
+    return {
+        "platform": platform,
+        "shop_id": None,
+        "external_id": external_id.strip(),
+        "customer_id": None,
+        "status": status or "paid",
+        "currency": currency,
+        "total_minor": total,
+        "ordered_at": ordered_at,
+        "shipped_at": shipped_at,
+        "delivered_at": delivered_at,
+        "tracking_number": tracking_number,
+        "carrier": carrier,
+        "country": country.upper(),
+        "region": region.upper(),
+        "lines": lines,
+        "customer": customer,
+    }
+
+
+def message_row(
+    platform: str,
+    thread_id: str,
+    external_id: str,
+    direction: str,
+    body: str,
+    created_at: int | None,
+    language: str,
+    author: str,
+    channel: str,
+    attachments: list,
+    field: Callable[[str], str],
+) -> dict:
+    """A message's row; ``field(name)`` gives its direction's own fields (a buyer message's customer,
+    order and subject, a reply's or note's translation), asked for only those."""
     row = {
         "type": "message",
         "platform": platform,
         "shop_id": None,
-        "thread_id": thread,
-        "external_id": ext,
+        "thread_id": thread_id,
+        "external_id": external_id,
         "direction": direction,
         "body": body,
-        "created_at": timestamp(record, "created_at", required=True),
-        "language": text(record, "language"),
-        "author": text(record, "author"),
-        "channel": text(record, "channel"),
-        "attachments": record.get("attachments") or [],
+        "created_at": created_at,
+        "language": language,
+        "author": author,
+        "channel": channel,
+        "attachments": attachments,
     }
-    if not isinstance(row["attachments"], list):
-        raise RecordError("field 'attachments' must be a list")
-    if direction == "in":
-        row.update(
-            customer=text(record, "customer"),
-            order=text(record, "order"),
-            subject=text(record, "subject"),
-        )
-    else:
-        row["translation"] = text(record, "translation")
+    row.update(
+        {f: field(f) for f in (("customer", "order", "subject") if direction == "in" else ("translation",))}
+    )
     return row
 
 
-def check_ticket(record: dict, platform: str) -> dict:
-    row: dict[str, Any] = {
+def ticket_row(platform: str, thread_id: str, state: dict[str, Any], tags: list[str]) -> dict:
+    """A ticket record's row: its thread, the state it restores (status, subject) and its tags."""
+    return {
         "type": "ticket",
         "platform": platform,
         "shop_id": None,
-        "thread_id": text(record, "thread_id", required=True),
+        "thread_id": thread_id,
+        **state,
+        "tags": tags,
     }
-    row.update(ticket_state(record))
-    row["tags"] = strings(record, "tags")
-    return row
 
 
 _CHECKS = {

@@ -182,22 +182,48 @@ def order_lines(record: Mapping[str, Any]) -> list[dict]:
             raise RecordError(f"order line {i} must be an object")
         try:
             lines.append(
-                {
-                    "external_id": text(line, "external_id") or str(i),
-                    "sku": text(line, "sku", required=True),
-                    "title": text(line, "title"),
-                    "quantity": quantity(line, "quantity"),
-                    "unit_price_minor": amount(line, "unit_price_minor", required=True),
-                    "delivered_at": timestamp(line, "delivered_at"),
-                }
+                line_row(
+                    i,
+                    text(line, "external_id"),
+                    text(line, "sku", required=True),
+                    text(line, "title"),
+                    quantity(line, "quantity"),
+                    amount(line, "unit_price_minor", required=True),
+                    timestamp(line, "delivered_at"),
+                )
             )
         except RecordError as exc:
             raise RecordError(f"order line {i}: {exc}") from None
+    finish_lines(lines, delivered, amount(record, "total_minor"))
+    return lines
+
+
+def line_row(
+    number: int,
+    external_id: str,
+    sku: str,
+    title: str,
+    quantity: int,
+    unit_price_minor: int,
+    delivered_at: int | None,
+) -> dict[str, Any]:
+    """An order line's row; a line without an id of its own takes its number on the order."""
+    return {
+        "external_id": external_id or str(number),
+        "sku": sku,
+        "title": title,
+        "quantity": quantity,
+        "unit_price_minor": unit_price_minor,
+        "delivered_at": delivered_at,
+    }
+
+
+def finish_lines(lines: list[dict], delivered: int | None, total: int | None) -> None:
+    """A line without its own delivery time takes the order's; then the sums are checked (:func:`line_total`)."""
     for line in lines:
         if line["delivered_at"] is None:
             line["delivered_at"] = delivered
-    line_total(lines, amount(record, "total_minor"))
-    return lines
+    line_total(lines, total)
 
 
 def strings(record: Mapping[str, Any], key: str) -> list[str]:

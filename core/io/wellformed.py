@@ -17,12 +17,13 @@ checks that both paths give the same answer for any line.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import msgspec
 
-from crossdesk.io.prepare import Checked
-from crossdesk.io.records import MAX_QUANTITY, line_total, time_value
+from crossdesk.io.prepare import Checked, customer_row, message_row, order_row, ticket_row
+from crossdesk.io.records import MAX_QUANTITY, finish_lines, line_row, time_value
 from crossdesk.models import TicketStatus
 from crossdesk.store.values import MAX_MINOR, iso_currencies
 
@@ -125,110 +126,79 @@ def _required(value: str) -> str:
 def _customer(r: Customer, platform: str) -> dict[str, Any]:
     if r.tier is not None and not 0 <= r.tier <= 3:
         raise _NotPlain
-    return {
-        "platform": platform,
-        "shop_id": None,
-        "external_id": _required(r.external_id),
-        "tier": r.tier,
-        "name": r.name,
-        "email": r.email,
-        "phone": r.phone,
-        "country": r.country,
-        "region": r.region,
-        "language": r.language,
-        "handle": r.handle,
-    }
+    return customer_row(platform, _required(r.external_id), r.tier, partial(getattr, r))
+
+
+def _time(key: str, value: Time | None) -> int | None:
+    return None if value is None else time_value(key, value)
 
 
 def _order(r: Order, platform: str) -> dict[str, Any]:
-    ext = _required(r.external_id).strip()
-    code = r.currency
-    if not code.strip() or code not in iso_currencies() or not r.lines:
+    if not r.currency.strip() or r.currency not in iso_currencies() or not r.lines:
         raise _NotPlain
-    delivered = None if r.delivered_at is None else time_value("delivered_at", r.delivered_at)
+    total = r.total_minor
+    if total is not None and not 0 <= total <= MAX_MINOR:
+        raise _NotPlain
     lines = []
     for i, x in enumerate(r.lines, 1):
         if not (1 <= x.quantity <= MAX_QUANTITY and 0 <= x.unit_price_minor <= MAX_MINOR):
             raise _NotPlain
         lines.append(
-            {
-                "external_id": x.external_id or str(i),
-                "sku": _required(x.sku),
-                "title": x.title,
-                "quantity": x.quantity,
-                "unit_price_minor": x.unit_price_minor,
-                "delivered_at": delivered
-                if x.delivered_at is None
-                else time_value("delivered_at", x.delivered_at),
-            }
+            line_row(
+                i,
+                x.external_id,
+                _required(x.sku),
+                x.title,
+                x.quantity,
+                x.unit_price_minor,
+                _time("delivered_at", x.delivered_at),
+            )
         )
-    total = r.total_minor
-    if total is not None and not 0 <= total <= MAX_MINOR:
-        raise _NotPlain
-    line_total(lines, total)
-    if total is None:
-        total = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
-    for x in lines:
-        x["sku"] = x["sku"].strip()
-        x["currency"] = code
-    return {
-        "platform": platform,
-        "shop_id": None,
-        "external_id": ext,
-        "customer_id": None,
-        "status": r.status or "paid",
-        "currency": code,
-        "total_minor": total,
-        "ordered_at": time_value("ordered_at", r.ordered_at),
-        "shipped_at": None if r.shipped_at is None else time_value("shipped_at", r.shipped_at),
-        "delivered_at": delivered,
-        "tracking_number": r.tracking_number,
-        "carrier": r.carrier,
-        "country": r.country.upper(),
-        "region": r.region.upper(),
-        "lines": lines,
-        "customer": r.customer,
-    }
+    delivered = _time("delivered_at", r.delivered_at)
+    finish_lines(lines, delivered, total)
+    return order_row(
+        platform,
+        _required(r.external_id),
+        r.currency,
+        lines,
+        total,
+        status=r.status,
+        ordered_at=time_value("ordered_at", r.ordered_at),
+        shipped_at=_time("shipped_at", r.shipped_at),
+        delivered_at=delivered,
+        tracking_number=r.tracking_number,
+        carrier=r.carrier,
+        country=r.country,
+        region=r.region,
+        customer=r.customer,
+    )
 
 
 def _message(r: Message, platform: str) -> dict[str, Any]:
-    direction = r.direction
-    if direction not in ("in", "out", "note") or r.attachments:
+    if r.direction not in ("in", "out", "note") or r.attachments:
         raise _NotPlain  # attachments' metadata is any JSON: read by the checked path, as it comes
-    row = {
-        "type": "message",
-        "platform": platform,
-        "shop_id": None,
-        "thread_id": _required(r.thread_id),
-        "external_id": _required(r.external_id),
-        "direction": direction,
-        "body": r.body,
-        "created_at": time_value("created_at", r.created_at),
-        "language": r.language,
-        "author": r.author,
-        "channel": r.channel,
-        "attachments": [],
-    }
-    if direction == "in":
-        row.update(customer=r.customer, order=r.order, subject=r.subject)
-    else:
-        row["translation"] = r.translation
-    return row
+    return message_row(
+        platform,
+        _required(r.thread_id),
+        _required(r.external_id),
+        r.direction,
+        r.body,
+        time_value("created_at", r.created_at),
+        r.language,
+        r.author,
+        r.channel,
+        [],
+        partial(getattr, r),
+    )
 
 
 def _ticket(r: Ticket, platform: str) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "type": "ticket",
-        "platform": platform,
-        "shop_id": None,
-        "thread_id": _required(r.thread_id),
-    }
+    state: dict[str, Any] = {}
     if r.status is not UNSET:
-        row["status"] = int(TicketStatus.parse(r.status))
+        state["status"] = int(TicketStatus.parse(r.status))
     if r.subject is not UNSET:
-        row["subject"] = r.subject
-    row["tags"] = r.tags
-    return row
+        state["subject"] = r.subject
+    return ticket_row(platform, _required(r.thread_id), state, r.tags)
 
 
 _ROWS = {Customer: _customer, Order: _order, Message: _message, Ticket: _ticket}
