@@ -5,8 +5,9 @@ its plain JSON type: text as strings, amounts and counts as integers, times as I
 seconds. :func:`check_line` decodes such a line with msgspec straight into one typed struct per record
 type (the JSON is parsed and the field types checked in one C pass, with no intermediate dict), then runs
 the value checks of :mod:`crossdesk.io.prepare` that types cannot express (non-blank ids, ranges, ISO
-currency codes, line totals) and builds the same row, key for key and in the same key order: the intake
-writes rows of one batch with the columns of its first row.
+currency codes, line totals) and builds the row with the checked path's own builders
+(``prepare.customer_row`` and the others), so both paths give rows of the same keys in the same order:
+the intake writes the rows of one batch with the columns of its first row.
 
 It only ever accepts: a line it cannot take whole (another JSON type for a field, a null, a value out of
 range, a shop record, attachments, invalid JSON or UTF-8, a number past 64 bits) gives None, and the line
