@@ -25,7 +25,7 @@ import pytest
 
 from crossdesk.api import Desk
 from crossdesk.demo import build_demo
-from crossdesk.intake import parties
+from crossdesk.intake import phones
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor, Role
 
@@ -138,7 +138,7 @@ def test_import_crossdesk(benchmark, export_file, tmp_path_factory):
         Desk.open(path).close()  # the schema is not part of the import
         # Each round meets its buyers' phone numbers for the first time, as a seller's import does: the
         # intake's cache of normalised numbers (filled by the round before) is emptied.
-        parties._phone.cache_clear()
+        phones.normalise.cache_clear()
         return (path, export_file), {}
 
     def timed(path: Path, source: Path) -> int:

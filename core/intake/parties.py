@@ -4,29 +4,30 @@ record by record, with one indexed lookup per shop and batch instead of one quer
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from crossdesk.customers.identity import normalise_email, normalise_phone
+from crossdesk.customers.identity import normalise_email
 from crossdesk.customers.service import _seller_sql
 from crossdesk.errors import DeskError
+from crossdesk.intake.phones import normalise as normalise_phone
 from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, chunks, insert_many, next_id
 from crossdesk.models import Actor
 from crossdesk.store import Store
 from crossdesk.store.values import amounts, currency_code, required
 
-#: Phone validation is the costliest check of a buyer; a sync or a rerun meets the same numbers again.
-_phone = lru_cache(maxsize=65536)(normalise_phone)
-
 _PROFILE = ("name", "email", "phone", "country", "region", "language", "tier", "merged_into")
 
 
 def upsert_customers(
-    store: Store, actor: Actor, rows: Sequence[Mapping[str, Any]]
+    store: Store,
+    actor: Actor,
+    rows: Sequence[Mapping[str, Any]],
+    phones: Callable[[str, str], str] = normalise_phone,
 ) -> list[tuple[int, str] | DeskError]:
     """Each row as ``CustomerService.upsert`` takes it; per row ``(customer_id, "added" | "unchanged")``
-    (added: the identity is new) or the :class:`DeskError` that refused it."""
+    (added: the identity is new) or the :class:`DeskError` that refused it. ``phones(phone, country)``
+    normalises a number (:mod:`crossdesk.intake.phones`)."""
     now = store.now()
     results: list[tuple[int, str] | DeskError] = []
     prepared: list[dict[str, Any] | None] = []
@@ -43,7 +44,7 @@ def upsert_customers(
                 "key": (row["platform"], row["shop_id"], ext),
                 "name": row.get("name") or "",
                 "email": normalise_email(row.get("email") or ""),
-                "phone": _phone(str(row.get("phone") or ""), country),
+                "phone": phones(str(row.get("phone") or ""), country),
                 "country": country.upper(),
                 "region": str(row.get("region") or "").upper(),
                 "language": row.get("language") or "",

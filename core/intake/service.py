@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crossdesk.errors import DeskError
 from crossdesk.intake.parties import upsert_customers, upsert_orders
+from crossdesk.intake.phones import normalise as normalise_phone
 from crossdesk.intake.threads import Threads, waves
 from crossdesk.models import Actor
 from crossdesk.orders import Rates
@@ -36,11 +37,18 @@ class IntakeService:
         self.sla = sla
         self.rules = rules
 
-    def customers(self, actor: Actor, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str] | DeskError]:
-        """As ``desk.customers.upsert`` per row: ``(customer_id, "added" | "unchanged")``."""
+    def customers(
+        self,
+        actor: Actor,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        phones: Callable[[str, str], str] = normalise_phone,
+    ) -> list[tuple[int, str] | DeskError]:
+        """As ``desk.customers.upsert`` per row: ``(customer_id, "added" | "unchanged")``. ``phones``
+        normalises a phone number (an importer passes its :class:`~crossdesk.intake.phones.Ahead`'s)."""
         self.store.require(actor, "manage_settings")
         with self.store.tx():
-            return upsert_customers(self.store, actor, rows)
+            return upsert_customers(self.store, actor, rows, phones)
 
     def orders(
         self, actor: Actor, rows: Sequence[Any], *, checked: bool = False

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crossdesk.api import Desk, NotFound
+from crossdesk.intake.phones import Ahead
 from crossdesk.io.batch import BatchImporter
 from crossdesk.io.prepare import describe as _describe
 from crossdesk.io.prepare import prepare_line
@@ -397,13 +398,16 @@ def import_jsonl(
         desk.segments.paused(),
         desk.analytics.facts.paused(),
         desk.rules.held(keep=run_rules) as arrivals,
+        Ahead() as phones,  # buyers' phone numbers, normalised with a worker process as the file is read
     ):
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             with path.open("rb") as stream:
-                report = _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path))
+                report = _import(desk, actor, stream, path.stat().st_size, progress, batch, str(path), phones)
         else:
-            report = _import(desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"))
+            report = _import(
+                desk, actor, source, 0, progress, batch, getattr(source, "name", "<stream>"), phones
+            )
     if run_rules:
         report.rules_run = desk.rules.replay(actor, arrivals)
     return report
@@ -417,10 +421,12 @@ def _import(
     progress: Callable[[int, int], None] | None,
     batch: int,
     name: str,
+    phones: Ahead,
 ) -> ImportReport:
     report = ImportReport()
     importer = Importer(desk, actor)
     bulk = BatchImporter(desk, actor, importer, _describe)
+    bulk.phones = phones
     pending: list[tuple[int, bytes, dict | None]] = []
     checks: list = []
 
@@ -430,6 +436,7 @@ def _import(
             bulk.apply(pending, report, checks)  # one transaction per batch
             pending.clear()
             checks.clear()
+            phones.forget()
             if len(report.bad) > refused and not gc.isenabled():
                 # paused by import_jsonl: a refused record's error, kept with its batch's results, holds
                 # the frames that made it and so the batch's rows in a cycle; they go now, not at the end
@@ -456,6 +463,8 @@ def _import(
         else:
             pending.append((number, line, result[1]))  # type: ignore[arg-type]
             checks.append(result[2])
+            if result[2] is not None and result[2][0] == "customer" and result[2][3] is not None:
+                phones.add(result[2][3]["phone"], result[2][3]["country"])  # normalised as the batch is read
             if len(pending) >= batch:
                 flush()
     flush()

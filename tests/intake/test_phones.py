@@ -1,0 +1,146 @@
+"""Buyers' phone numbers normalised with a worker process during an import (crossdesk.intake.phones): the
+same answers as one by one, whichever side gives them, and the import goes on should the worker fail."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+
+from crossdesk.api import Desk
+from crossdesk.customers.identity import normalise_phone
+from crossdesk.intake import phones
+from crossdesk.io import import_jsonl
+from crossdesk.models import Actor
+
+ADMIN = Actor.system("test")
+NOW = 1_795_000_000
+
+
+def _numbers(n: int, seed: int = 5) -> list[tuple[str, str]]:
+    """Valid, invalid, national and international numbers, a few of them twice."""
+    rng = random.Random(seed)
+    shapes = [
+        lambda: (f"+4915{rng.randrange(10**8, 10**9)}", "DE"),
+        lambda: (f"0{rng.randrange(7000000000, 7999999999)}", "GB"),
+        lambda: (f"+1 415 555 {rng.randrange(1000, 9999)}", "US"),
+        lambda: (f"+81 90 {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)}", "jp"),
+        lambda: (f"12{rng.randrange(100, 999)}", "FR"),  # too short: ""
+        lambda: ("not a number", "DE"),
+        lambda: (f"+33 6 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} 12", ""),
+    ]
+    out = [rng.choice(shapes)() for _ in range(n)]
+    return out + out[:: max(1, n // 20)]
+
+
+@pytest.fixture(autouse=True)
+def _cold():
+    phones.normalise.cache_clear()
+    yield
+    phones.normalise.cache_clear()
+
+
+def _counted(monkeypatch) -> list[tuple[str, str]]:
+    """The numbers normalised in this process (the worker's are not)."""
+    here: list[tuple[str, str]] = []
+    real = phones.normalise
+
+    def counting(phone: str, country: str) -> str:
+        here.append((phone, country))
+        return real(phone, country)
+
+    monkeypatch.setattr(phones, "normalise", counting)
+    return here
+
+
+def test_numbers_normalised_with_the_worker_are_those_normalised_here(monkeypatch):
+    pairs = _numbers(5 * phones.CHUNK)
+    here = _counted(monkeypatch)
+    with phones.Ahead() as ahead:
+        for pair in pairs:
+            ahead.add(*pair)
+        assert ahead.running
+        # the batch is written once the worker has had time for some of it (it never waits for the rest)
+        while not ahead._futures[0][0].done():
+            pass
+        ahead.ready(pairs)
+        got = [ahead.get(*pair) for pair in pairs]
+    assert got == [normalise_phone(*pair) for pair in pairs]
+    assert any(got) and "" in got
+    # the worker answered some (at least its first chunk), this process the rest, none twice here
+    assert len(here) <= len(set(pairs)) - phones.CHUNK
+    assert len(here) == len(set(here))
+
+
+def test_a_failing_worker_is_turned_off_and_the_numbers_are_normalised_here(monkeypatch):
+    # the worker's task raises there (int() of a list of pairs)
+    monkeypatch.setattr(phones, "normalise_all", int)
+    pairs = _numbers(3 * phones.CHUNK, seed=9)
+    with phones.Ahead() as ahead:
+        for pair in pairs:
+            ahead.add(*pair)
+        ahead._futures[-1][0].exception()  # the worker has answered (with its error)
+        ahead.ready(pairs)
+        assert not ahead.running
+        got = [ahead.get(*pair) for pair in pairs]
+        ahead.add("+4915112345678", "DE")  # off: nothing more is handed over
+        assert not ahead._queued
+    assert got == [normalise_phone(*pair) for pair in pairs]
+
+
+def test_no_worker_starts_for_fewer_numbers_than_a_chunk():
+    with phones.Ahead() as ahead:
+        for pair in _numbers(phones.CHUNK // 2):
+            ahead.add(*pair)
+        assert not ahead.running
+
+
+def _export(path: Path, buyers: int) -> Path:
+    lines = [{"type": "shop", "platform": "shopify", "external_id": "s1", "name": "Shop"}]
+    for i, (phone, country) in enumerate(_numbers(buyers, seed=3)[:buyers]):
+        lines.append(
+            {
+                "type": "customer",
+                "platform": "shopify",
+                "shop": "s1",
+                "external_id": f"c{i}",
+                "name": f"Buyer {i}",
+                "phone": phone,
+                "country": country,
+            }
+        )
+    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines) + b"\n")
+    return path
+
+
+def _phones_of(desk: Desk) -> list[tuple]:
+    return desk.db.execute(
+        "SELECT i.external_id, c.phone, c.country, c.merged_into FROM customer_identities i "
+        "JOIN customers c ON c.id = i.customer_id ORDER BY i.external_id"
+    ).fetchall()
+
+
+def test_an_import_with_the_worker_stores_the_numbers_an_import_without_it_does(tmp_path, monkeypatch):
+    source = _export(tmp_path / "buyers.jsonl", 3 * phones.CHUNK)
+    started: list[bool] = []
+    real_ready = phones.Ahead.ready
+
+    def ready(self, pairs):
+        started.append(self.running)
+        return real_ready(self, pairs)
+
+    monkeypatch.setattr(phones.Ahead, "ready", ready)
+    with_worker = Desk.memory(clock=lambda: NOW)
+    assert import_jsonl(with_worker, ADMIN, source, batch=4 * phones.CHUNK).bad == []
+    assert started == [True]
+
+    phones.normalise.cache_clear()
+    monkeypatch.setattr(phones.Ahead, "add", lambda self, phone, country: None)  # no worker
+    started.clear()
+    without = Desk.memory(clock=lambda: NOW)
+    assert import_jsonl(without, ADMIN, source, batch=4 * phones.CHUNK).bad == []
+    assert started == [False]
+    assert _phones_of(with_worker) == _phones_of(without)
+    assert any(row[1] for row in _phones_of(without))
