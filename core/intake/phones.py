@@ -13,7 +13,9 @@ same either way: the worker runs :func:`~crossdesk.customers.identity.normalise_
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,8 +70,8 @@ class Ahead:
         for key in reversed(need):
             if key not in self._known:
                 self._collect()
-            if key not in self._known:
-                self._known[key] = normalise(*key)
+                if key not in self._known:
+                    self._known[key] = normalise(*key)
         self._queued.clear()  # what was not handed over is answered now
 
     def get(self, phone: str, country: str) -> str:
@@ -98,7 +100,9 @@ class Ahead:
         pairs, self._queued = list(self._queued), {}
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=_context())
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=_context(), initializer=_outlive_no_parent, initargs=(os.getpid(),)
+                )
             self._futures.append((self._pool.submit(normalise_all, pairs), pairs))
         except Exception:  # no worker here (no processes allowed, none could start): answered here
             self._off = True
@@ -114,6 +118,18 @@ class Ahead:
                 self._futures.clear()
                 return
             self._known.update(zip(pairs, answers, strict=True))
+
+
+def _outlive_no_parent(parent: int) -> None:
+    """In the worker: end when the importer is gone. A killed importer cannot stop its worker, and the
+    worker, waiting for work on a pipe it holds both ends of, would never learn of it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="crossdesk-phones-parent", daemon=True).start()
 
 
 def _context() -> multiprocessing.context.BaseContext:

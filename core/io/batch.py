@@ -21,7 +21,6 @@ from crossdesk.api import Desk
 from crossdesk.errors import PermissionDenied
 from crossdesk.intake.days import deferred_days
 from crossdesk.intake.phones import Ahead
-from crossdesk.intake.phones import normalise as normalise_phone
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
 from crossdesk.intake.threads import waves
 from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
@@ -46,8 +45,8 @@ class BatchImporter:
         self.importer = importer
         self.describe = describe
         self._touched: set[int] = set()  # tickets the batch in progress writes (their days are marked)
-        #: the importer's buyers' phone numbers, normalised with a worker process (None: here, one by one)
-        self.phones: Ahead | None = None
+        #: buyers' phone numbers (an importer's, fed as it reads, are normalised with a worker process)
+        self.phones = Ahead()
 
     def apply(
         self,
@@ -133,17 +132,18 @@ class BatchImporter:
             prepared["thread" if kind in ("message", "ticket") else kind].append((number, line, row))
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
-        phone = normalise_phone
-        if self.phones is not None:
-            self.phones.ready([(row["phone"], row["country"]) for _, _, row in prepared["customer"]])
-            phone = self.phones.get
-        customers = self._write(
-            prepared["customer"],
-            lambda actor, rows: intake.customers(actor, rows, phones=phone),
-            failed,
-            done,
-            "customer",
-        )
+        phones = self.phones
+        phones.ready([(row["phone"], row["country"]) for _, _, row in prepared["customer"]])
+        try:
+            customers = self._write(
+                prepared["customer"],
+                lambda actor, rows: intake.customers(actor, rows, phones=phones.get),
+                failed,
+                done,
+                "customer",
+            )
+        finally:
+            phones.forget()
         refs = References(self.desk, customers)
         refs.preload_refs([row for _, _, row in prepared["order"]], ("customer",))
         orders_in = []

@@ -436,7 +436,6 @@ def _import(
             bulk.apply(pending, report, checks)  # one transaction per batch
             pending.clear()
             checks.clear()
-            phones.forget()
             if len(report.bad) > refused and not gc.isenabled():
                 # paused by import_jsonl: a refused record's error, kept with its batch's results, holds
                 # the frames that made it and so the batch's rows in a cycle; they go now, not at the end

@@ -4,6 +4,9 @@ same answers as one by one, whichever side gives them, and the import goes on sh
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -144,3 +147,37 @@ def test_an_import_with_the_worker_stores_the_numbers_an_import_without_it_does(
     assert started == [False]
     assert _phones_of(with_worker) == _phones_of(without)
     assert any(row[1] for row in _phones_of(without))
+
+
+_KILLED_IMPORTER = """
+import sys, time
+from crossdesk.intake import phones
+ahead = phones.Ahead()
+for i in range(phones.CHUNK):
+    ahead.add(f"+4915{10**8 + i}", "DE")
+ahead._futures[0][0].result()  # the worker runs
+print(*ahead._pool._processes, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def test_the_worker_of_a_killed_importer_ends_too():
+    importer = subprocess.Popen([sys.executable, "-c", _KILLED_IMPORTER], stdout=subprocess.PIPE, text=True)
+    try:
+        (worker,) = map(int, importer.stdout.readline().split())
+        assert _alive(worker)
+    finally:
+        importer.kill()
+        importer.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
