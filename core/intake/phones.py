@@ -12,6 +12,7 @@ same either way: the worker runs :func:`~crossdesk.customers.identity.normalise_
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -101,7 +102,7 @@ class Ahead:
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    1, mp_context=_context(), initializer=_outlive_no_parent, initargs=(os.getpid(),)
+                    1, mp_context=_context(), initializer=_worker_start, initargs=(os.getpid(),)
                 )
             self._futures.append((self._pool.submit(normalise_all, pairs), pairs))
         except Exception:  # no worker here (no processes allowed, none could start): answered here
@@ -120,9 +121,11 @@ class Ahead:
             self._known.update(zip(pairs, answers, strict=True))
 
 
-def _outlive_no_parent(parent: int) -> None:
-    """In the worker: end when the importer is gone. A killed importer cannot stop its worker, and the
-    worker, waiting for work on a pipe it holds both ends of, would never learn of it."""
+def _worker_start(parent: int) -> None:
+    """In the worker: the garbage collector on (a forked worker inherits the importer's, paused), and an
+    end once the importer is gone. A killed importer cannot stop its worker, and the worker, waiting for
+    work on a pipe it holds both ends of, would never learn of it."""
+    gc.enable()
 
     def watch() -> None:
         while os.getppid() == parent:
