@@ -65,9 +65,8 @@ def test_numbers_normalised_with_the_worker_are_those_normalised_here(monkeypatc
         for pair in pairs:
             ahead.add(*pair)
         assert ahead.running
-        # the batch is written once the worker has had time for some of it (it never waits for the rest)
-        while not ahead._futures[0][0].done():
-            pass
+        # the batch is written once the worker has answered some of it (it never waits for the rest)
+        ahead._futures[0][0].result(timeout=60)
         ahead.ready(pairs)
         got = [ahead.get(*pair) for pair in pairs]
     assert got == [normalise_phone(*pair) for pair in pairs]
@@ -84,7 +83,7 @@ def test_a_failing_worker_is_turned_off_and_the_numbers_are_normalised_here(monk
     with phones.Ahead() as ahead:
         for pair in pairs:
             ahead.add(*pair)
-        ahead._futures[-1][0].exception()  # the worker has answered (with its error)
+        ahead._futures[-1][0].exception(timeout=60)  # the worker has answered (with its error)
         ahead.ready(pairs)
         assert not ahead.running
         got = [ahead.get(*pair) for pair in pairs]
@@ -155,7 +154,7 @@ from crossdesk.intake import phones
 ahead = phones.Ahead()
 for i in range(phones.CHUNK):
     ahead.add(f"+4915{10**8 + i}", "DE")
-ahead._futures[0][0].result()  # the worker runs
+ahead._futures[0][0].result(timeout=60)  # the worker runs
 print(*ahead._pool._processes, flush=True)
 time.sleep(600)
 """
