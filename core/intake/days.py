@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 import orjson
 
+from crossdesk.intake.sql import triggers_dropped
 from crossdesk.store import Store
 from crossdesk.store.migrations.m0205_intake_days_deferred import DEFERRED
 
@@ -34,29 +35,17 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
         raise RuntimeError("deferred_days must run inside the batch's transaction")
     conn.execute("INSERT INTO intake_days_deferred (batch) VALUES (1)")
     # Off is not enough: a trigger whose WHEN is false still runs a sub-program per row, which made the
-    # insert of a batch's tickets cost about three times the insert itself. They are dropped for the
-    # block, inside the batch's transaction (SQLite's DDL is transactional: no other connection ever sees
-    # them gone, and a rollback or a crash brings them back), and made again as they were, in the order
-    # they were made.
-    marks = ",".join("?" * len(DEFERRED))
-    triggers = conn.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) ORDER BY rowid",
-        DEFERRED,
-    ).fetchall()
-    for name, _ in triggers:
-        conn.execute(f"DROP TRIGGER {name}")
+    # insert of a batch's tickets cost about three times the insert itself. They are dropped for the block.
     orders, lines = (
         conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         for table in ("orders", "order_lines")
     )
     touched: set[int] = set()
     try:
-        yield touched
+        with triggers_dropped(store, DEFERRED):
+            yield touched
     finally:
         conn.execute("DELETE FROM intake_days_deferred")
-        if conn.in_transaction:  # else rolled back, triggers and all
-            for _, sql in triggers:
-                conn.execute(sql)
     mark_days(store, touched)
     conn.execute(
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from crossdesk.api import Desk
+from crossdesk.intake.sql import insert_messages, triggers_dropped
 from crossdesk.models import Actor, TicketStatus
 
 NOW = 1_795_000_000
@@ -114,3 +115,32 @@ def test_a_batch_of_buyer_messages_equals_them_one_by_one(setup):
         assert len(state["firings"]) == 4  # one per message that asks for a refund
     if setup != "plain":
         assert all(t[0] is not None for t in bulk.db.execute("SELECT sla_due FROM tickets").fetchall())
+
+
+def _trigger(desk: Desk) -> list[tuple[str, str]]:
+    return desk.db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'messages' ORDER BY rowid"
+    ).fetchall()
+
+
+def test_the_text_index_trigger_stands_aside_for_a_batch_only():
+    desk, shop = _desk("plain")
+    before = _trigger(desk)
+    assert "messages_ai" in {name for name, _ in before}
+    rows = _rows(shop)
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        insert_messages(desk.store, [(("id", "body"), [(99, "x")])])
+    # A batch that fails after its messages went in is rolled back, the dropped trigger with it.
+    with pytest.raises(ZeroDivisionError), desk.tx(), triggers_dropped(desk.store, ("messages_ai",)):
+        assert "messages_ai" not in {name for name, _ in _trigger(desk)}
+        1 / 0  # noqa: B018
+    assert _trigger(desk) == before
+    desk.intake.messages(ADMIN, rows[:3])
+    assert _trigger(desk) == before  # made again as it was, in the same place
+    # The batch indexed its own messages; one received alone afterwards is indexed by the trigger.
+    desk.receive_message(ADMIN, **{**rows[4], "body": "Wo ist mein Geld?"})
+    hits = desk.db.execute(
+        "SELECT m.external_id FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+        "WHERE messages_fts MATCH 'refund OR geld' ORDER BY 1"
+    ).fetchall()
+    assert hits == [("t1-2",), ("t2-1",), ("t3-1",)]
