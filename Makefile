@@ -9,7 +9,7 @@ DEMO_DB ?= demo-desk/desk.db
 DEMO_SIZE ?= 5000
 ARGS ?=
 
-.PHONY: demo test lint bench build clean browser
+.PHONY: demo test lint bench instructions build clean browser
 
 # (Re)install when the package definition or a kernel changes.
 $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
@@ -43,6 +43,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benches/run.py $(ARGS)
+
+# Instructions of one import, counted by callgrind: repeatable to about 0.1% on a noisy machine (see the
+# script). Needs valgrind (Debian's package of that name).
+instructions: $(STAMP)
+	$(PY) benches/instructions.py
 
 clean:
 	rm -rf build dist *.egg-info ext/*.so ext/*.c $(VENV)/.installed
