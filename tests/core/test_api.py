@@ -186,3 +186,80 @@ def test_hook_crossdesk_event(crossdesk_desk):
             raise RuntimeError
         assert seen == []
         assert "vip" not in crossdesk_desk.tags(ids.tickets["de_wismo"])
+
+
+def test_a_batch_of_events_reaches_every_kind_of_observer_in_pluggy_order(monkeypatch):
+    """A batch's events go to plain observers directly and through pluggy to the others (a wrapper, an
+    observer without arguments, a tracing monitor): each hears every event, once, in pluggy's order."""
+    import pluggy
+
+    from crossdesk import hookimpl
+    from crossdesk.api import Desk
+    from crossdesk.models import Event
+    from crossdesk.testing import plugin_registered
+
+    desk = Desk.memory()
+    heard: list[tuple[str, int]] = []
+
+    class First:
+        @hookimpl
+        def crossdesk_event(self, event):
+            heard.append(("first", event.object_id))
+
+    class Last:  # registered last: pluggy calls it first
+        @hookimpl
+        def crossdesk_event(self, event):
+            heard.append(("last", event.object_id))
+
+    class Bare:
+        @hookimpl
+        def crossdesk_event(self):
+            heard.append(("bare", 0))
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def crossdesk_event(self, event):
+            heard.append(("wrap", event.object_id))
+            return (yield)
+
+    class Joins:  # an observer that registers another while events are delivered
+        @hookimpl
+        def crossdesk_event(self, event):
+            if event.object_id == 1 and not desk.pm.has_plugin("bare"):
+                desk.pm.register(Bare(), name="bare")
+
+    def deliver(n: int) -> None:
+        desk.store.defer([Event("ticket_updated", "ticket", i, "test", 0, {}) for i in range(1, n + 1)])
+
+    through_pluggy: list[str] = []
+    hook_call = pluggy.HookCaller.__call__
+
+    def counted(self, **kwargs):
+        through_pluggy.append(self.name)
+        return hook_call(self, **kwargs)
+
+    with plugin_registered(desk.pm, First()), plugin_registered(desk.pm, Last()):
+        with monkeypatch.context() as patch:
+            patch.setattr(pluggy.HookCaller, "__call__", counted)
+            deliver(2)
+        assert heard == [("last", 1), ("first", 1), ("last", 2), ("first", 2)]
+        assert "crossdesk_event" not in through_pluggy  # plain observers: called directly
+        heard.clear()
+        with plugin_registered(desk.pm, Joins()):
+            deliver(2)  # Bare joins during the first event: it hears the second
+        assert heard == [("last", 1), ("first", 1), ("bare", 0), ("last", 2), ("first", 2)]
+        desk.pm.unregister(name="bare")
+        heard.clear()
+        with plugin_registered(desk.pm, Wrapper()):
+            deliver(2)
+        assert heard == [("wrap", 1), ("last", 1), ("first", 1), ("wrap", 2), ("last", 2), ("first", 2)]
+        heard.clear()
+        traced: list[str] = []
+        undo = desk.pm.add_hookcall_monitoring(
+            lambda name, impls, kwargs: traced.append(name), lambda outcome, name, impls, kwargs: None
+        )
+        try:
+            deliver(3)
+        finally:
+            undo()
+        assert traced.count("crossdesk_event") == 3 and len(heard) == 6
