@@ -123,8 +123,8 @@ def insert_messages(store: Store, groups: Sequence[tuple[Sequence[str], Sequence
 @contextmanager
 def triggers_dropped(store: Store, names: Sequence[str]) -> Iterator[None]:
     """The triggers ``names`` dropped for the block and made again as they were, in the order they were
-    made, inside the current transaction. A trigger whose WHEN is false still runs a sub-program per row
-    (about a microsecond, as much as a third of a plain insert); SQLite's DDL is transactional, so no other
+    made, inside the current transaction. A trigger whose WHEN is false still runs a sub-program per row:
+    about a microsecond, a sixth of inserting a message. SQLite's DDL is transactional, so no other
     connection ever sees them gone, and a rollback or a crash brings them back."""
     conn = store.db.conn
     if not conn.in_transaction:
