@@ -362,3 +362,34 @@ def test_the_example_policies_load(h):
     japanese = h.ticket("荷物はいつ届きますか", platform="ebay", language="ja")
     assert h.desk.sla.status(h.admin, amazon)["policy"] == "Amazon: 24 hours, every day"
     assert h.desk.sla.status(h.admin, japanese)["policy"] == "eBay: 1 business day"  # first match wins
+
+
+def test_without_policies_a_timed_ticket_is_stopped_and_an_untimed_one_left_alone(h):
+    """Without any policy a ticket that still has a clock (a deadline, a pause) has it stopped on its next
+    event, and one that has none is not written at all."""
+    untimed = h.ticket("hello")
+    before = _row(h, untimed)
+    assert h.desk.sla.recompute(untimed) == {}
+    assert _row(h, untimed) == before
+    timed = h.ticket("hi")
+    with h.desk.tx():  # left by a policy since removed behind the desk's back
+        h.desk.db.execute(
+            "UPDATE tickets SET resolution_due = ?, sla_due = ?, sla_paused_at = ? WHERE id = ?",
+            [h.clock.now + DAY, h.clock.now + DAY, h.clock.now, timed],
+        )
+        h.desk.db.execute(
+            "INSERT INTO sla_pauses (ticket_id, started_at, seconds) VALUES (?, ?, 0)", [timed, h.clock.now]
+        )
+    h.clock.advance(HOUR)
+    assert h.desk.sla.recompute(timed) == {"sla_paused_at": None, "resolution_due": None, "sla_due": None}
+    assert [p["ended_at"] for p in h.desk.sla.status(h.admin, timed)["pauses"]] == [h.clock.now]
+    assert h.desk.sla.recompute(timed) == {}
+    # Each column alone is a clock to stop.
+    for column in ("sla_policy_id", "sla_paused_at", "first_reply_due", "next_reply_due", "resolution_due"):
+        with h.desk.tx():
+            h.desk.db.execute(  # an inactive policy: no clock runs, but a ticket may still name it
+                "INSERT OR IGNORE INTO sla_policies (id, name, active, created_at, updated_at) "
+                "VALUES (99, 'off', 0, 0, 0)"
+            )
+            h.desk.db.execute(f"UPDATE tickets SET {column} = 99 WHERE id = ?", [timed])
+        assert h.desk.sla.recompute(timed) == {column: None}, column
