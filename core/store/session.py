@@ -164,18 +164,20 @@ class Store:
 
     def _deliver(self) -> None:
         events, self._pending_events = self._pending_events, []
-        hook = self.pm.hook.crossdesk_event if events else None
+        if not events:
+            return
+        hook = self.pm.hook.crossdesk_event
         impls: list = []
         calls: list[Callable[[Event], object]] | None = None
         for event in events:
             # A batch delivers tens of thousands of events (an import), and pluggy's bookkeeping per call
             # costs more than the observers: plain observers are called here directly, as pluggy would
             # call them. Looked at again per event: an observer may register another.
-            now = hook.get_hookimpls()  # type: ignore[union-attr]
+            now = hook.get_hookimpls()
             if now != impls:
                 impls, calls = now, _plain_calls(self.pm, now)
             if calls is None:
-                hook(event=event)  # type: ignore[misc]
+                hook(event=event)
             else:
                 for call in calls:
                     call(event)
