@@ -73,16 +73,18 @@ class Ahead:
                 self._collect()
                 if key not in self._known:
                     self._known[key] = normalise(*key)
-        self._queued.clear()  # what was not handed over is answered now
+            self._queued.pop(key, None)  # answered: not to be handed over (the next batch's numbers stay)
 
     def get(self, phone: str, country: str) -> str:
         """The normalised number, as :data:`normalise` gives it."""
         found = self._known.get((phone, country))
         return normalise(phone, country) if found is None else found
 
-    def forget(self) -> None:
-        """Drop the answers held (their batch is written)."""
-        self._known.clear()
+    def forget(self, pairs: Sequence[Pair]) -> None:
+        """Drop the answers to ``pairs`` (their batch is written); those the worker gave for the batch
+        read meanwhile stay."""
+        for key in pairs:
+            self._known.pop(key, None)
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -133,7 +133,8 @@ class BatchImporter:
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
         phones = self.phones
-        phones.ready([(row["phone"], row["country"]) for _, _, row in prepared["customer"]])
+        numbers = [(row["phone"], row["country"]) for _, _, row in prepared["customer"]]
+        phones.ready(numbers)
         try:
             customers = self._write(
                 prepared["customer"],
@@ -143,7 +144,7 @@ class BatchImporter:
                 "customer",
             )
         finally:
-            phones.forget()
+            phones.forget(numbers)
         refs = References(self.desk, customers)
         refs.preload_refs([row for _, _, row in prepared["order"]], ("customer",))
         orders_in = []

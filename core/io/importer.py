@@ -15,7 +15,7 @@ import contextlib
 import gc
 import io
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -429,21 +429,30 @@ def _import(
     bulk.phones = phones
     pending: list[tuple[int, bytes, dict | None]] = []
     checks: list = []
+    # Batches read and not yet applied, with the file's position after each. One waits while the next is
+    # read, so the phone worker validates the next batch's buyers while this process writes the last.
+    held: deque[tuple[list, list, int]] = deque()
 
-    def flush() -> None:
+    def apply(lines: list, found: list, position: int) -> None:
+        refused = len(report.bad)
+        bulk.apply(lines, report, found)  # one transaction per batch
+        if len(report.bad) > refused and not gc.isenabled():
+            # paused by import_jsonl: a refused record's error, kept with its batch's results, holds the
+            # frames that made it and so the batch's rows in a cycle; they go now, not at the end
+            gc.collect(1)
+        if progress and total:
+            progress(position, total)
+
+    def cut(keep: int) -> None:
+        """End the batch being read; apply the held batches, in file order, but the last ``keep``."""
+        nonlocal pending, checks
         if pending:
-            refused = len(report.bad)
-            bulk.apply(pending, report, checks)  # one transaction per batch
-            pending.clear()
-            checks.clear()
-            if len(report.bad) > refused and not gc.isenabled():
-                # paused by import_jsonl: a refused record's error, kept with its batch's results, holds
-                # the frames that made it and so the batch's rows in a cycle; they go now, not at the end
-                gc.collect(1)
-            if progress and total:
-                progress(_tell(stream), total)
+            held.append((pending, checks, _tell(stream)))
+            pending, checks = [], []
+        while len(held) > keep:
+            apply(*held.popleft())
 
-    # Each line prepared as it is read: at most one batch of lines and their records is held, however
+    # Each line prepared as it is read: at most two batches of lines and their records are held, however
     # long the lines.
     for number, line, problem in read_lines(stream):
         report.lines = number
@@ -457,7 +466,7 @@ def _import(
         if result[0] == "bad":
             report.bad.append((number, result[1]))
         elif result[0] == "shop":  # every later line may need it: applied now, on its own
-            flush()
+            cut(0)
             bulk.apply([(number, line, result[1])], report)  # type: ignore[list-item]
         else:
             pending.append((number, line, result[1]))  # type: ignore[arg-type]
@@ -465,8 +474,8 @@ def _import(
             if result[2] is not None and result[2][0] == "customer" and result[2][3] is not None:
                 phones.add(result[2][3]["phone"], result[2][3]["country"])  # normalised as the batch is read
             if len(pending) >= batch:
-                flush()
-    flush()
+                cut(1)
+    cut(0)
     report.bad.sort()
     with desk.tx():
         summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}

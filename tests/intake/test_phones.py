@@ -16,6 +16,7 @@ from crossdesk.api import Desk
 from crossdesk.customers.identity import normalise_phone
 from crossdesk.intake import phones
 from crossdesk.io import import_jsonl
+from crossdesk.io.batch import BatchImporter
 from crossdesk.models import Actor
 
 ADMIN = Actor.system("test")
@@ -146,6 +147,46 @@ def test_an_import_with_the_worker_stores_the_numbers_an_import_without_it_does(
     assert started == [False]
     assert _phones_of(with_worker) == _phones_of(without)
     assert any(row[1] for row in _phones_of(without))
+
+
+def test_the_worker_has_the_next_batch_of_numbers_while_a_batch_is_written(tmp_path, monkeypatch):
+    """A batch waits while the next is read: when it is written, the worker was handed the next batch's
+    numbers too, and the answers it gives for them are kept until that batch is written."""
+    batch = 2 * phones.CHUNK
+    source = _export(tmp_path / "buyers.jsonl", 3 * batch)
+    handed: list[int] = []
+    at_write: list[tuple[int, int]] = []  # (numbers handed over so far, lines in the batch written)
+    real_add, real_apply = phones.Ahead.add, BatchImporter.apply
+
+    def add(self, phone, country):
+        handed.append(1)
+        return real_add(self, phone, country)
+
+    def apply(self, lines, report, checked=None):
+        at_write.append((len(handed), len(lines)))
+        return real_apply(self, lines, report, checked)
+
+    monkeypatch.setattr(phones.Ahead, "add", add)
+    monkeypatch.setattr(BatchImporter, "apply", apply)
+    desk = Desk.memory(clock=lambda: NOW)
+    report = import_jsonl(desk, ADMIN, source, batch=batch)
+    assert report.bad == [] and report.added["customer"] == 3 * batch
+    buyers = [(n, size) for n, size in at_write if size > 1]  # the shop goes alone
+    assert buyers == [(2 * batch, batch), (3 * batch, batch), (3 * batch, batch)]
+
+
+def test_forgetting_a_written_batch_keeps_the_answers_for_the_next(monkeypatch):
+    first = _numbers(40, seed=1)
+    second = [pair for pair in _numbers(40, seed=2) if pair not in first]  # a shared one goes with the first
+    here = _counted(monkeypatch)
+    with phones.Ahead() as ahead:  # fewer than a chunk: all answered here
+        ahead.ready(first + second)
+        ahead.forget(first)
+        done = len(here)
+        ahead.ready(second)
+        assert len(here) == done  # the next batch's answers were kept
+        ahead.ready(first)
+        assert len(here) > done  # the written batch's were dropped
 
 
 _KILLED_IMPORTER = """
