@@ -30,8 +30,8 @@ def register(cli: click.Group) -> None:
     "--batch",
     type=click.IntRange(1, 100_000),
     default=None,
-    help="Records per transaction (10,000 by default): a crash loses at most the batch being written "
-    "and the one read after it.",
+    help="Records per transaction (10,000 by default): a crash loses at most the two batches read "
+    "last.",
 )
 @click.option(
     "--run-rules",

@@ -21,6 +21,7 @@ import orjson
 
 from crossdesk.intake.sql import triggers_dropped
 from crossdesk.store import Store
+from crossdesk.store.behind import later
 from crossdesk.store.migrations.m0205_intake_days_deferred import DEFERRED
 
 
@@ -47,12 +48,14 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
     finally:
         conn.execute("DELETE FROM intake_days_deferred")
     mark_days(store, touched)
-    conn.execute(
+    later(
+        store.db,
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders "
         "WHERE id > ? AND ordered_at IS NOT NULL",
         [orders],
     )
-    conn.execute(
+    later(
+        store.db,
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM order_lines l "
         "JOIN orders o ON o.id = l.order_id WHERE l.id > ? AND o.ordered_at IS NOT NULL",
         [lines],
@@ -64,13 +67,14 @@ def mark_days(store: Store, ticket_ids: set[int]) -> None:
     if not ticket_ids:
         return
     ids = orjson.dumps(sorted(ticket_ids)).decode()
-    conn = store.db.conn
-    conn.execute(
+    later(
+        store.db,
         "INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets "
         "WHERE id IN (SELECT value FROM json_each(?)) AND created_at IS NOT NULL",
         [ids],
     )
-    conn.execute(
+    later(
+        store.db,
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM orders o "
         "WHERE o.id IN (SELECT order_id FROM tickets WHERE id IN (SELECT value FROM json_each(?))) "
         "AND o.ordered_at IS NOT NULL",

@@ -7,9 +7,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
+
 from crossdesk.models import Actor
 from crossdesk.store import Store
-from crossdesk.store.session import to_json
+from crossdesk.store.behind import later
+from crossdesk.store.session import JSON_OPTIONS
 
 #: Bound parameters per ``IN (...)`` list, well under SQLite's limit.
 CHUNK = 900
@@ -80,26 +83,19 @@ def insert_rows(store: Store, table: str, columns: Sequence[str], rows: Sequence
 
 def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int | None, Any, Any]]) -> None:
     """One audit row per ``(action, object_type, object_id, before, after)``, as :meth:`Store.audit`
-    writes them, in one ``executemany``."""
+    writes them, in one statement: the entries go to SQLite as one JSON array (``json_each``), whose
+    ``before`` and ``after`` elements come back as the very text :func:`to_json` makes of them (the array
+    is written with its options, and ``->`` returns an element's JSON text as written). Faster than an
+    ``executemany`` even in place, and deferred to the commit when the transaction is committed behind
+    (:func:`crossdesk.store.behind.later`)."""
     if not entries:
         return
-    now, name, role = store.now(), actor.name, actor.role_name
-    store.db.conn.executemany(
+    later(
+        store.db,
         "INSERT INTO audit (at, actor, role, action, object_type, object_id, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                now,
-                name,
-                role,
-                action,
-                kind,
-                oid,
-                None if before is None else to_json(before),
-                None if after is None else to_json(after),
-            )
-            for action, kind, oid, before, after in entries
-        ],
+        "SELECT ?, ?, ?, value ->> 0, value ->> 1, value ->> 2, nullif(value -> 3, 'null'), "
+        "nullif(value -> 4, 'null') FROM json_each(?) ORDER BY key",
+        [store.now(), actor.name, actor.role_name, orjson.dumps(entries, option=JSON_OPTIONS)],
     )
 
 
@@ -113,7 +109,8 @@ def insert_messages(store: Store, groups: Sequence[tuple[Sequence[str], Sequence
     with triggers_dropped(store, ("messages_ai",)):
         for columns, rows in groups:
             insert_rows(store, "messages", columns, rows)
-    store.db.conn.execute(
+    later(  # the batch's text is searched once it is in: indexed at its commit
+        store.db,
         "INSERT INTO messages_fts (rowid, body, translation) SELECT id, body, translation FROM messages "
         "WHERE id BETWEEN ? AND ?",
         [min(low for low, _ in bounds), max(high for _, high in bounds)],

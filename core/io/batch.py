@@ -13,6 +13,7 @@ applied one by one as they come.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from crossdesk.intake.threads import waves
 from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
 from crossdesk.io.records import RecordError
 from crossdesk.models import Actor
-from crossdesk.store.db import all_or_nothing
+from crossdesk.store.behind import CommitFailed, WriteBehind
 
 Key = tuple[str, int, str]
 #: What rolls a set-based batch back to be applied again line by line (which names the line at fault).
@@ -47,20 +48,30 @@ class BatchImporter:
         self._touched: set[int] = set()  # tickets the batch in progress writes (their days are marked)
         #: buyers' phone numbers (an importer's, fed as it reads, are normalised with a worker process)
         self.phones = Ahead()
+        #: commits each set-based batch on a thread while the next is read
+        self.behind = WriteBehind(desk.db)
+        self._committing: tuple[list, list, list] | None = None  # the batch it commits, and its outcomes
 
     def apply(
         self,
         batch: list[tuple[int, bytes, dict | None]],
         report: Any,
         checked: list[Checked | None] | None = None,
-    ) -> None:
-        """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``.
+    ) -> int:
+        """Apply ``batch`` (line number, line, record) in one transaction, outcomes into ``report``;
+        return how many of its lines were refused.
 
         ``checked`` holds each line's :func:`~crossdesk.io.prepare.check` when it was made as the line was
         read; a check that is missing (or None) is run here. A line checked by the fast path
         (:mod:`crossdesk.io.wellformed`) comes with its check and no record (None): the record is parsed
-        from the line only should the batch be applied line by line."""
+        from the line only should the batch be applied line by line.
+
+        The set-based write is committed behind (:mod:`crossdesk.store.behind`): this returns while its
+        audit rows, its text index and its COMMIT are written, and the caller reads the next batch
+        meanwhile. Its outcomes reach ``report`` when the next call, or :meth:`settle`, has seen it commit;
+        should the commit fail, the batch is applied again line by line then."""
         desk = self.desk
+        self.settle(report)
         outcomes: list[tuple[str, str]] = []
         bad: list[tuple[int, str]] = []
         try:
@@ -69,17 +80,50 @@ class BatchImporter:
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
-            # No savepoint within it either (all_or_nothing): the intake's own units of work would each
-            # open one, and every statement inside a savepoint pays for the pages written before it.
-            with desk.tx(), all_or_nothing(desk.db), deferred_days(desk.store) as touched:
+            # No savepoint within it either (a transaction committed behind is all or nothing): the
+            # intake's own units of work would each open one, and every statement inside a savepoint pays
+            # for the pages written before it.
+            with desk.store.tx_behind(self.behind), deferred_days(desk.store) as touched:
                 self._touched = touched
                 self._bulk(batch, checked, outcomes, bad)
         except PermissionDenied:
             raise
         except _BATCH_ERRORS:
-            outcomes, bad = [], []  # rolled back whole: applied again line by line, one transaction
-            with desk.tx():
-                self._one_by_one(batch, outcomes, bad)
+            return self._again(batch, report)  # rolled back whole: applied again line by line
+        self._committing = (batch, outcomes, bad)
+        return len(bad)
+
+    def settle(self, report: Any) -> None:
+        """Wait for the batch being committed behind: its outcomes into ``report``, or, if its commit
+        failed (and rolled it back), the batch applied again line by line."""
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return
+        batch, outcomes, bad = committing
+        try:
+            self.behind.wait()
+        except CommitFailed:
+            self._again(batch, report)
+            return
+        self._record(report, outcomes, bad)
+
+    def close(self) -> None:
+        """Let a commit still in flight end (on the way out of an import that failed): never leave the
+        connection to the writer's thread."""
+        self._committing = None
+        with contextlib.suppress(CommitFailed):
+            self.behind.wait()
+
+    def _again(self, batch: list[tuple[int, bytes, dict | None]], report: Any) -> int:
+        outcomes: list[tuple[str, str]] = []
+        bad: list[tuple[int, str]] = []
+        with self.desk.tx():
+            self._one_by_one(batch, outcomes, bad)
+        self._record(report, outcomes, bad)
+        return len(bad)
+
+    @staticmethod
+    def _record(report: Any, outcomes: list[tuple[str, str]], bad: list[tuple[int, str]]) -> None:
         for kind, outcome in outcomes:
             getattr(report, outcome)[kind] += 1
         report.bad.extend(bad)

@@ -2,9 +2,9 @@
 
 Each line is checked on its own, so a bad line is reported with its number and the reason and the import
 goes on. The good lines of a batch are written set-based (:mod:`crossdesk.io.batch`), one transaction per
-batch, so a crash loses at most the batch being written and the one read after it (one batch waits
-while the next is read); should a batch fail in a way no check foresaw, it is rolled back and applied
-line by line through :class:`Importer` (the one-record path: the desk's service calls, a savepoint per
+batch, so a crash loses at most the two batches read last (one is committed, on a thread, while the
+next waits and the one after is read) and nothing committed; should a batch fail in a way no check
+foresaw, in its write or its commit, it is rolled back and applied line by line through :class:`Importer` (the one-record path: the desk's service calls, a savepoint per
 line), which names the failing line. Records are idempotent by the platform's
 uniqueness keys, so importing the same file twice adds nothing. The file is read line by line, never
 loaded whole; a line longer than :data:`MAX_LINE_BYTES` is skipped without being held in memory.
@@ -435,9 +435,8 @@ def _import(
     held: deque[tuple[list, list, int]] = deque()
 
     def apply(lines: list, found: list, position: int) -> None:
-        refused = len(report.bad)
-        bulk.apply(lines, report, found)  # one transaction per batch
-        if len(report.bad) > refused and not gc.isenabled():
+        refused = bulk.apply(lines, report, found)  # one transaction per batch
+        if refused and not gc.isenabled():
             # paused by import_jsonl: a refused record's error, kept with its batch's results, holds the
             # frames that made it and so the batch's rows in a cycle; they go now, not at the end
             gc.collect(1)
@@ -453,30 +452,35 @@ def _import(
         while len(held) > keep:
             apply(*held.popleft())
 
-    # Each line prepared as it is read: at most two batches of lines and their records are held, however
-    # long the lines.
-    for number, line, problem in read_lines(stream):
-        report.lines = number
-        if problem is not None:
-            report.bad.append((number, problem))
-            continue
-        # A well-formed record is decoded and checked in one pass (no record dict: None); any other line
-        # takes the checked path, which accepts all the format allows and names a bad line's fault.
-        checked = check_line(line)  # type: ignore[arg-type]
-        result = ("record", None, checked) if checked is not None else prepare_line(line)  # type: ignore[arg-type]
-        if result[0] == "bad":
-            report.bad.append((number, result[1]))
-        elif result[0] == "shop":  # every later line may need it: applied now, on its own
-            cut(0)
-            bulk.apply([(number, line, result[1])], report)  # type: ignore[list-item]
-        else:
-            pending.append((number, line, result[1]))  # type: ignore[arg-type]
-            checks.append(result[2])
-            if result[2] is not None and result[2][0] == "customer" and result[2][3] is not None:
-                phones.add(result[2][3]["phone"], result[2][3]["country"])  # normalised as the batch is read
-            if len(pending) >= batch:
-                cut(1)
-    cut(0)
+    try:
+        # Each line prepared as it is read: at most two batches of lines and their records are held,
+        # however long the lines.
+        for number, line, problem in read_lines(stream):
+            report.lines = number
+            if problem is not None:
+                report.bad.append((number, problem))
+                continue
+            # A well-formed record is decoded and checked in one pass (no record dict: None); any other
+            # line takes the checked path, which accepts all the format allows and names a bad line's fault.
+            checked = check_line(line)  # type: ignore[arg-type]
+            result = ("record", None, checked) if checked is not None else prepare_line(line)  # type: ignore[arg-type]
+            if result[0] == "bad":
+                report.bad.append((number, result[1]))
+            elif result[0] == "shop":  # every later line may need it: applied now, on its own
+                cut(0)
+                bulk.apply([(number, line, result[1])], report)  # type: ignore[list-item]
+            else:
+                pending.append((number, line, result[1]))  # type: ignore[arg-type]
+                checks.append(result[2])
+                if result[2] is not None and result[2][0] == "customer" and result[2][3] is not None:
+                    # normalised as the batch is read
+                    phones.add(result[2][3]["phone"], result[2][3]["country"])
+                if len(pending) >= batch:
+                    cut(1)
+        cut(0)
+        bulk.settle(report)  # the last batch committed
+    finally:
+        bulk.close()  # on the way out of a failed import, a batch still committing ends first
     report.bad.sort()
     with desk.tx():
         summary = {"file": name, **report.as_dict(), "bad": len(report.bad)}

@@ -29,6 +29,7 @@ except ImportError:  # another layout of pluggy: it makes every call itself
 from crossdesk.errors import DeskError, NotFound, PermissionDenied
 from crossdesk.models import Actor, Event, Role
 from crossdesk.store import db as storage
+from crossdesk.store.behind import WriteBehind, catch_up
 from crossdesk.store.permissions import PERMISSIONS, REFUND_LIMITS_USD_MINOR, check, permitted
 
 if TYPE_CHECKING:
@@ -38,9 +39,13 @@ if TYPE_CHECKING:
 Step = Callable[[Actor, Event], None]
 
 
+#: The options of the JSON text the desk stores.
+JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
 def to_json(value: Any) -> str:
     """The JSON text the desk stores: sorted keys, so equal values are equal text."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(value, option=JSON_OPTIONS).decode()
 
 
 class Store:
@@ -162,6 +167,21 @@ class Store:
         if outermost:
             self._deliver()
 
+    @contextmanager
+    def tx_behind(self, behind: WriteBehind) -> Iterator[sqlite_utils.Database]:
+        """:meth:`tx` committed behind (:mod:`crossdesk.store.behind`): when the block ends, its deferred
+        statements and COMMIT run on ``behind``'s thread and this returns at once. The events raised inside
+        reach observers when ``behind.wait()`` has seen the transaction commit, never if it was rolled
+        back."""
+        try:
+            with behind.transaction():
+                yield self.db
+                events, self._pending_events = self._pending_events, []
+                behind.on_commit(lambda: self.defer(events))
+        except BaseException:
+            self._pending_events.clear()
+            raise
+
     def _deliver(self) -> None:
         events, self._pending_events = self._pending_events, []
         if not events:
@@ -216,6 +236,7 @@ class Store:
         after: Any = None,
     ) -> int:
         """Write one audit row. Call inside the transaction of the change it records."""
+        catch_up(self.db)  # after the audit rows the transaction deferred, if any
         return self.insert(
             "audit",
             {

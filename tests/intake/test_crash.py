@@ -18,6 +18,7 @@ import pytest
 from crossdesk.api import Desk
 from crossdesk.io import export_jsonl, import_jsonl
 from crossdesk.models import Actor
+from crossdesk.store.behind import CommitFailed, WriteBehind
 from tests.demo_export import demo_export
 
 ADMIN = Actor.system("test")
@@ -132,3 +133,52 @@ def test_a_batch_is_all_or_nothing(tmp_path, export_file, monkeypatch):
     for table in ("tickets", "messages", "customers", "orders"):
         count = f"SELECT count(*) FROM {table}"
         assert desk.db.execute(count).fetchone() == reference.db.execute(count).fetchone()
+
+
+def test_a_batch_whose_commit_fails_is_applied_again_line_by_line(tmp_path, export_file, monkeypatch):
+    """A batch's audit rows and text index are written with its COMMIT on a thread while the next batch
+    is read; should that end fail, the batch is rolled back whole and applied again line by line, and the
+    desk and the report are those of an import that never failed."""
+    reference = Desk.open(tmp_path / "reference.db")
+    expected = import_jsonl(reference, ADMIN, export_file, batch=150)
+    desk = Desk.open(tmp_path / "desk.db")
+    failures = {"left": 1}
+
+    def fail_once() -> int:
+        if failures["left"]:
+            failures["left"] -= 1
+            return 1
+        return 0
+
+    desk.db.conn.create_function("fail_once", 0, fail_once)
+    # the first audit row written in a batch's commit fails it (a full disk, say); not a TEMP trigger,
+    # which the import's own settings would drop (changing temp_store empties the temporary schema)
+    desk.db.execute(
+        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit WHEN NEW.action = 'ticket.create' "
+        "AND fail_once() BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    real_wait = WriteBehind.wait
+    failed: list[str] = []
+
+    def wait(self) -> None:
+        try:
+            real_wait(self)
+        except CommitFailed as exc:
+            failed.append(str(exc))
+            raise
+
+    monkeypatch.setattr(WriteBehind, "wait", wait)
+    report = import_jsonl(desk, ADMIN, export_file, batch=150)
+    desk.db.execute("DROP TRIGGER audit_fails")
+    assert failures["left"] == 0
+    assert len(failed) == 1 and "disk full" in failed[0]  # failed in the commit, not before
+    assert report.bad == expected.bad == []
+    assert (report.added, report.updated, report.unchanged) == (
+        expected.added,
+        expected.updated,
+        expected.unchanged,
+    )
+    desk.close()
+    reference.close()
+    assert _counts(tmp_path / "desk.db") == _counts(tmp_path / "reference.db")
+    assert _export(tmp_path / "desk.db") == _export(tmp_path / "reference.db")

@@ -144,3 +144,34 @@ def test_the_text_index_trigger_stands_aside_for_a_batch_only():
         "WHERE messages_fts MATCH 'refund OR geld' ORDER BY 1"
     ).fetchall()
     assert hits == [("t1-2",), ("t2-1",), ("t3-1",)]
+
+
+def test_audit_rows_of_a_batch_are_those_store_audit_writes():
+    """audit_many hands its entries to SQLite as one JSON array; each row's text is still what
+    Store.audit stores (to_json: sorted keys, non-string keys, any text)."""
+    from crossdesk.intake.sql import audit_many
+    from crossdesk.store import to_json
+
+    desk = Desk.memory(clock=lambda: NOW)
+    values = [
+        None,
+        {"b": 1, "a": [1.5, -0.0, 1e300, 12345678901234567], "z": None},
+        {3: "three", "é": "ü\u2028\"q\"\\\n\t\x00", "nested": {"y": [], "x": {}}},
+        "plain text",
+        "null",
+        0,
+        True,
+        [None, False, "x"],
+    ]
+    entries = [("check", "ticket", i, values[i], values[-1 - i]) for i in range(len(values))]
+    with desk.store.tx():
+        for action, kind, oid, before, after in entries:
+            desk.store.audit(ADMIN, action, kind, oid, before, after)
+        audit_many(desk.store, ADMIN, entries)
+    rows = desk.db.execute(
+        "SELECT at, actor, role, action, object_type, object_id, before, after, typeof(object_id) "
+        "FROM audit WHERE action = 'check' ORDER BY id"
+    ).fetchall()
+    one_by_one, batch = rows[: len(entries)], rows[len(entries) :]
+    assert batch == one_by_one
+    assert [r[6] for r in batch] == [None if v is None else to_json(v) for v in values]
