@@ -71,12 +71,20 @@ class BatchImporter:
         meanwhile. Its outcomes reach ``report`` when the next call, or :meth:`settle`, has seen it commit;
         should the commit fail, the batch is applied again line by line then."""
         desk = self.desk
+        if any(record is not None and record["type"] == "shop" for _, _, record in batch):
+            self.settle(report)
+            return self._again(batch, report)  # shops go one by one
+        # What needs no database is done while the batch before is still committing: the checks, and
+        # the buyers' phone numbers the worker process has not reached.
+        try:
+            prepared, failed = self._prepare(batch, checked, report)
+        except _BATCH_ERRORS:
+            self.settle(report)
+            return self._again(batch, report)
         self.settle(report)
         outcomes: list[tuple[str, str]] = []
         bad: list[tuple[int, str]] = []
         try:
-            if any(record is not None and record["type"] == "shop" for _, _, record in batch):
-                raise LookupError("shops go one by one")
             # The set-based write is the batch's transaction itself, not a savepoint within one: SQLite
             # copies every page a savepoint touches to its journal, which for a batch of thousands of
             # records costs as much as writing them.
@@ -85,7 +93,7 @@ class BatchImporter:
             # for the pages written before it.
             with desk.store.tx_behind(self.behind), deferred_days(desk.store) as touched:
                 self._touched = touched
-                self._bulk(batch, checked, outcomes, bad)
+                self._bulk(batch, prepared, failed, outcomes, bad)
         except PermissionDenied:
             raise
         except _BATCH_ERRORS:
@@ -146,16 +154,15 @@ class BatchImporter:
 
     # ---- the set-based path --------------------------------------------------------------------------
 
-    def _bulk(
-        self,
-        batch: list[tuple[int, bytes, dict | None]],
-        checks: list[Checked | None] | None,
-        outcomes: list,
-        bad: list,
-    ) -> None:
+    def _prepare(
+        self, batch: list[tuple[int, bytes, dict | None]], checks: list[Checked | None] | None, report: Any
+    ) -> tuple[dict[str, list[tuple[int, bytes, dict]]], dict[int, str]]:
+        """The batch's lines by kind with their checked rows, and the reasons of those refused; the
+        buyers' phone numbers normalised. Touches the database only for a shop it has not seen, once the
+        batch committing before it has ended (``report`` takes that batch's outcomes)."""
         prepared: dict[str, list[tuple[int, bytes, dict]]] = {"customer": [], "order": [], "thread": []}
         failed: dict[int, str] = {}
-        shop_id = self.importer.shop_id
+        importer = self.importer
         for i, (number, line, record) in enumerate(batch):
             found = checks[i] if checks is not None else None
             if found is None:
@@ -163,22 +170,34 @@ class BatchImporter:
             kind, platform, shop, row, error = found
             if platform is not None:
                 # The shop is looked up first: an unknown shop is the line's fault before any other.
-                try:
-                    shop_ref = shop_id(platform, shop)
-                except LINE_ERRORS as exc:
-                    error = str(exc)
-                else:
-                    if row is not None:
-                        row["shop_id"] = shop_ref
+                shop_ref = importer.known_shop(platform, shop)
+                if shop_ref is None:
+                    self.settle(report)
+                    try:
+                        shop_ref = importer.shop_id(platform, shop)
+                    except LINE_ERRORS as exc:
+                        error = str(exc)
+                if row is not None and shop_ref is not None:
+                    row["shop_id"] = shop_ref
             if error is not None:
                 failed[number] = self._reason(line, error)
                 continue
             prepared["thread" if kind in ("message", "ticket") else kind].append((number, line, row))
+        self.phones.ready([(row["phone"], row["country"]) for _, _, row in prepared["customer"]])
+        return prepared, failed
+
+    def _bulk(
+        self,
+        batch: list[tuple[int, bytes, dict | None]],
+        prepared: dict[str, list[tuple[int, bytes, dict]]],
+        failed: dict[int, str],
+        outcomes: list,
+        bad: list,
+    ) -> None:
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
         phones = self.phones
         numbers = [(row["phone"], row["country"]) for _, _, row in prepared["customer"]]
-        phones.ready(numbers)
         try:
             customers = self._write(
                 prepared["customer"],

@@ -125,6 +125,10 @@ class Importer:
             self._raw[raw] = (platform, shop_id)
         return platform, shop_id
 
+    def known_shop(self, platform: str, ext: str) -> int | None:
+        """The desk's id of a shop this importer has looked up or written already, else None."""
+        return self._shops.get((platform, ext))
+
     def shop_id(self, platform: str, ext: str) -> int:
         """The desk's id of the shop ``ext`` on ``platform`` (lower case), or :class:`RecordError`."""
         found = self._shops.get((platform, ext))
