@@ -46,11 +46,6 @@ class WriteBehind:
         self._error: BaseException | None = None
         self._on_commit: list[Callable[[], None]] = []
 
-    @property
-    def collecting(self) -> bool:
-        """Whether a transaction of this writer is open on the caller's thread (deferring statements)."""
-        return self._deferred is not None
-
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """``BEGIN IMMEDIATE``, then the block, which may defer statements (:func:`later`) and runs as one
