@@ -3,11 +3,12 @@
 Each line is checked on its own, so a bad line is reported with its number and the reason and the import
 goes on. The good lines of a batch are written set-based (:mod:`crossdesk.io.batch`), one transaction per
 batch, so a crash loses at most the two batches read last (one is committed, on a thread, while the
-next waits and the one after is read) and nothing committed; should a batch fail in a way no check
-foresaw, in its write or its commit, it is rolled back and applied line by line through :class:`Importer` (the one-record path: the desk's service calls, a savepoint per
-line), which names the failing line. Records are idempotent by the platform's
-uniqueness keys, so importing the same file twice adds nothing. The file is read line by line, never
-loaded whole; a line longer than :data:`MAX_LINE_BYTES` is skipped without being held in memory.
+next waits and the one after is read), never a committed one; should a batch fail in a way no check
+foresaw, in its write or its commit, it is rolled back and applied line by line through
+:class:`Importer` (the one-record path: the desk's service calls, a savepoint per line), which names the
+failing line. Records are idempotent by the platform's uniqueness keys, so importing the same file twice
+adds nothing. The file is read line by line, never loaded whole; a line longer than
+:data:`MAX_LINE_BYTES` is skipped without being held in memory.
 """
 
 from __future__ import annotations
