@@ -386,7 +386,8 @@ def import_jsonl(
 ) -> ImportReport:
     """Import a JSON Lines file (path or binary stream) of shop, customer, order, message and ticket
     records. Bad lines are reported in :attr:`ImportReport.bad` as ``(line number, reason)`` and skipped;
-    the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read.
+    the rest is imported. ``progress(bytes_read, total_bytes)`` is called as the file is read, while a
+    batch may still be committing on another thread: it must not use the desk.
 
     Imported messages are history: no rule runs, so nothing is queued for the buyers. With ``run_rules``
     the rules run once the whole file is in, on the messages it added, in file order, and never on a
