@@ -182,3 +182,59 @@ def test_a_batch_whose_commit_fails_is_applied_again_line_by_line(tmp_path, expo
     reference.close()
     assert _counts(tmp_path / "desk.db") == _counts(tmp_path / "reference.db")
     assert _export(tmp_path / "desk.db") == _export(tmp_path / "reference.db")
+
+
+def test_an_import_that_fails_while_a_batch_commits_leaves_that_batch_committed(tmp_path, export_file):
+    """The file fails to read while the batch before is being committed on its thread: the error reaches
+    the caller only once that commit has ended, the commit stands, and the rerun finishes the import."""
+    import threading
+
+    data = export_file.read_bytes()
+    armed, held = threading.Event(), threading.Event()
+    commits: set[int] = set()
+
+    def hold() -> int:  # in the commit thread: once armed, a commit lingers at its first audit row
+        if armed.is_set() and threading.get_ident() not in commits:
+            commits.add(threading.get_ident())
+            held.set()
+            time.sleep(0.5)
+            held.clear()
+        return 0
+
+    class Failing(io.BytesIO):
+        waited = False
+
+        def readline(self, size: int = -1) -> bytes:
+            if self.tell() >= len(data) // 2:
+                armed.set()
+                if not self.waited:  # the commit in flight may yet come to its first audit row
+                    self.waited = True
+                    held.wait(1)
+                if held.is_set():  # a commit is in flight: the disk goes away now
+                    raise OSError("the disk went away")
+            return super().readline(size)
+
+    path = tmp_path / "desk.db"
+    desk = Desk.open(path)
+    desk.db.conn.create_function("hold", 0, hold)
+    desk.db.execute(
+        "CREATE TRIGGER audit_held BEFORE INSERT ON audit WHEN hold() BEGIN SELECT 1; END"
+    )
+    with pytest.raises(OSError, match="went away"):
+        import_jsonl(desk, ADMIN, Failing(data), batch=600)
+    assert commits  # the failure came while a commit was in flight
+    assert not any(t.name == "crossdesk-commit-behind" for t in threading.enumerate())
+    assert not desk.db.conn.in_transaction
+    desk.db.execute("DROP TRIGGER audit_held")
+    desk.close()
+    assert _committed(path) > 0  # the batches read before the failure are in, the held one too
+    desk = Desk.open(path)
+    report = import_jsonl(desk, ADMIN, export_file, batch=600)
+    desk.close()
+    assert report.bad == []
+    clean = tmp_path / "clean.db"
+    desk = Desk.open(clean)
+    import_jsonl(desk, ADMIN, export_file, batch=600)
+    desk.close()
+    assert _counts(path) == _counts(clean)
+    assert _export(path) == _export(clean)
