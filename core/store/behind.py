@@ -82,8 +82,7 @@ class WriteBehind:
     def _commit(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
         conn = self.db.conn
         try:
-            for sql, args in deferred:
-                conn.execute(sql, args)
+            self._run(deferred)
             conn.execute("COMMIT")
         except BaseException as exc:  # handed to wait(), on the caller's thread
             self._error = exc
@@ -104,6 +103,9 @@ class WriteBehind:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, []
+        self._run(deferred)
+
+    def _run(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
         for sql, args in deferred:
             self.db.conn.execute(sql, args)
 
