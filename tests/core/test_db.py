@@ -1,4 +1,7 @@
+import os
 import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -112,3 +115,69 @@ def test_fts_follows_message_edits():
     assert db.execute(hit, ["damaged"]).fetchall() == [(1,)]
     db.execute("DELETE FROM messages WHERE id = 1")
     assert db.execute(hit, ["damaged"]).fetchall() == []
+
+
+def _checkpointers() -> list:
+    return [t for t in threading.enumerate() if t.name == "crossdesk-checkpoint"]
+
+
+def _write_settings(db, tx: int, rows: int = 50, size: int = 4000) -> None:
+    for _ in range(tx):
+        t = db.execute("SELECT count(*) FROM settings").fetchone()[0]
+        with storage.transaction(db):
+            db.conn.executemany(
+                "INSERT INTO settings VALUES (?, ?)", [(f"k{t}-{i}", "x" * size) for i in range(rows)]
+            )
+
+
+def _settle(done) -> None:
+    """Wait until ``done()`` (up to a generous deadline: a wait for the thread, not a speed limit)."""
+    deadline = time.monotonic() + 30
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_bulk_load_copies_its_commits_into_the_file_on_the_side(tmp_path, monkeypatch):
+    """Each commit of a bulk load is copied from the WAL into the database file by the checkpointer's
+    thread while the block goes on (the writer's own checkpoint is off); a reader's snapshot is left
+    alone, and the block's end stops the thread."""
+    monkeypatch.setattr(storage, "ASIDE_FROM", 0)
+    path = tmp_path / "desk.db"
+    db = storage.connect(path)
+    storage.checkpoint_now(db)
+    empty = os.path.getsize(path)
+    reader = sqlite3.connect(path, isolation_level=None)
+    with storage.bulk_writes(db):
+        _write_settings(db, 1)
+        reader.execute("BEGIN")
+        seen = reader.execute("SELECT count(*) FROM settings").fetchone()[0]
+        _write_settings(db, 3)
+        _settle(lambda: db.checkpointer.runs >= 1)
+        assert db.checkpointer.runs >= 1 and len(_checkpointers()) == 1
+        # The writer went on while the reader held its snapshot, which is unchanged.
+        assert reader.execute("SELECT count(*) FROM settings").fetchone()[0] == seen
+        reader.execute("COMMIT")
+        _write_settings(db, 1)  # its commit asks again: everything is copied now that no reader holds it
+        _settle(lambda: os.path.getsize(path) > empty + 5 * 50 * 4000)
+        assert os.path.getsize(path) > empty + 5 * 50 * 4000  # copied while the block still runs
+    assert _checkpointers() == []
+    assert getattr(db, "checkpointer", None) is None
+    assert db.execute("SELECT count(*) FROM settings WHERE key LIKE 'k%'").fetchone()[0] == 5 * 50
+    assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    reader.close()
+
+
+def test_a_small_bulk_load_starts_no_checkpointer(tmp_path):
+    db = storage.connect(tmp_path / "desk.db")
+    with storage.bulk_writes(db):
+        _write_settings(db, 2, rows=5, size=10)
+        assert _checkpointers() == []
+    with storage.bulk_writes(db), pytest.raises(RuntimeError):  # a failed load stops it too
+        storage.ASIDE_FROM, keep = 0, storage.ASIDE_FROM
+        try:
+            _write_settings(db, 1)
+            assert len(_checkpointers()) == 1
+        finally:
+            storage.ASIDE_FROM = keep
+        raise RuntimeError("the load failed")
+    assert _checkpointers() == []
