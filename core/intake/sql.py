@@ -11,7 +11,7 @@ import orjson
 
 from crossdesk.models import Actor
 from crossdesk.store import Store
-from crossdesk.store.behind import later
+from crossdesk.store.behind import later, later_rows
 from crossdesk.store.session import JSON_OPTIONS
 
 #: Bound parameters per ``IN (...)`` list, well under SQLite's limit.
@@ -87,15 +87,17 @@ def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int
     ``before`` and ``after`` elements come back as the very text :func:`to_json` makes of them (the array
     is written with its options, and ``->`` returns an element's JSON text as written). Faster than an
     ``executemany`` even in place, and deferred to the commit when the transaction is committed behind
-    (:func:`crossdesk.store.behind.later`)."""
+    (:func:`crossdesk.store.behind.later_rows`: a batch's audit rows of the same second are one statement
+    there)."""
     if not entries:
         return
-    later(
+    later_rows(
         store.db,
         "INSERT INTO audit (at, actor, role, action, object_type, object_id, before, after) "
         "SELECT ?, ?, ?, value ->> 0, value ->> 1, value ->> 2, nullif(value -> 3, 'null'), "
         "nullif(value -> 4, 'null') FROM json_each(?) ORDER BY key",
-        [store.now(), actor.name, actor.role_name, orjson.dumps(entries, option=JSON_OPTIONS)],
+        [store.now(), actor.name, actor.role_name],
+        orjson.dumps(entries, option=JSON_OPTIONS),
     )
 
 

@@ -98,6 +98,20 @@ class WriteBehind:
             raise RuntimeError("no transaction of this writer is open")
         self._deferred.append((sql, args))
 
+    def defer_rows(self, sql: str, head: Sequence[Any], rows: bytes) -> None:
+        """:meth:`defer` of ``sql`` with the parameters ``head`` and then ``rows``, a JSON array (of rows
+        read back by ``json_each``). Following the same statement with the same ``head``, it joins it:
+        the arrays are run as one, in order, so a batch's many small writes of one kind cost one
+        statement at the commit."""
+        if self._deferred is None:
+            raise RuntimeError("no transaction of this writer is open")
+        if self._deferred:
+            last_sql, last_args = self._deferred[-1]
+            if last_sql == sql and isinstance(last_args[-1], _Arrays) and list(last_args[:-1]) == list(head):
+                last_args[-1].append(rows)
+                return
+        self._deferred.append((sql, [*head, _Arrays([rows])]))
+
     def catch_up(self) -> None:
         """Run the statements deferred so far, now, on the caller's thread (inside the transaction)."""
         if not self._deferred:
@@ -107,6 +121,8 @@ class WriteBehind:
 
     def _run(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
         for sql, args in deferred:
+            if args and isinstance(args[-1], _Arrays):
+                args = [*args[:-1], args[-1].joined()]
             self.db.conn.execute(sql, args)
 
     def on_commit(self, call: Callable[[], None]) -> None:
@@ -136,6 +152,14 @@ class WriteBehind:
             call()
 
 
+class _Arrays(list):
+    """JSON arrays deferred by :meth:`WriteBehind.defer_rows`, to be run as one."""
+
+    def joined(self) -> bytes:
+        items = [array[1:-1] for array in self if array[1:-1].strip()]
+        return b"[" + b",".join(items) + b"]"
+
+
 def later(db: sqlite_utils.Database, sql: str, args: Sequence[Any] = ()) -> None:
     """Run ``sql`` now, or, inside a transaction committed behind, at its end on the writer's thread: for a
     write that nothing in the transaction reads again."""
@@ -146,6 +170,16 @@ def later(db: sqlite_utils.Database, sql: str, args: Sequence[Any] = ()) -> None
         behind.defer(sql, args)
 
 
+def later_rows(db: sqlite_utils.Database, sql: str, head: Sequence[Any], rows: bytes) -> None:
+    """:func:`later` of ``sql`` with the parameters ``head`` and then ``rows``, a JSON array; deferred, it
+    joins the same statement deferred just before it (:meth:`WriteBehind.defer_rows`)."""
+    behind: WriteBehind | None = getattr(db, "write_behind", None)
+    if behind is None:
+        db.conn.execute(sql, [*head, rows])
+    else:
+        behind.defer_rows(sql, head, rows)
+
+
 def catch_up(db: sqlite_utils.Database) -> None:
     """Run what the open transaction committed behind has deferred (if any), now: before a write that must
     come after it."""
@@ -154,4 +188,4 @@ def catch_up(db: sqlite_utils.Database) -> None:
         behind.catch_up()
 
 
-__all__ = ["CommitFailed", "WriteBehind", "catch_up", "later"]
+__all__ = ["CommitFailed", "WriteBehind", "catch_up", "later", "later_rows"]

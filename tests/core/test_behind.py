@@ -12,7 +12,7 @@ from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.models import Actor
 from crossdesk.store import db as storage
-from crossdesk.store.behind import CommitFailed, WriteBehind, catch_up, later
+from crossdesk.store.behind import CommitFailed, WriteBehind, catch_up, later, later_rows
 
 ADMIN = Actor.system("test")
 
@@ -45,6 +45,30 @@ def test_deferred_statements_run_at_the_commit_in_their_order(db):
     assert not db.conn.in_transaction
     later(db, "INSERT INTO t (v) VALUES ('in place')")  # no transaction committed behind: runs now
     assert _values(db.conn)[-1] == "in place"
+
+
+_ROWS = "INSERT INTO t (v) SELECT ? || ':' || (value ->> 0) FROM json_each(?) ORDER BY key"
+
+
+def test_deferred_arrays_of_one_statement_run_as_one_in_their_order(db):
+    """Rows deferred by the same statement with the same other parameters, one after the other, are one
+    statement at the commit; a different parameter, or another statement between, starts a new one."""
+    seen: list[str] = []
+    behind = WriteBehind(db)
+    with behind.transaction():
+        later_rows(db, _ROWS, ["a"], b'[["1"],["2"]]')
+        later_rows(db, _ROWS, ["a"], b"[]")
+        later_rows(db, _ROWS, ["a"], b'[["3"]]')
+        later_rows(db, _ROWS, ["b"], b'[["4"]]')  # another head
+        later(db, "INSERT INTO t (v) VALUES ('between')")
+        later_rows(db, _ROWS, ["b"], b'[["5"]]')  # not next to the one before: its own statement
+        db.conn.set_trace_callback(seen.append)
+    behind.wait()
+    db.conn.set_trace_callback(None)
+    assert _values(db.conn) == ["a:1", "a:2", "a:3", "b:4", "between", "b:5"]
+    assert sum(sql.startswith("INSERT INTO t (v) SELECT") for sql in seen) == 3
+    later_rows(db, _ROWS, ["c"], b'[["6"]]')  # no transaction committed behind: runs now
+    assert _values(db.conn)[-1] == "c:6"
 
 
 def test_the_caller_goes_on_while_the_commit_runs(db, tmp_path):
