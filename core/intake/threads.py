@@ -193,7 +193,7 @@ class Threads:
         good: list[tuple[int, dict[str, Any]]] = []
         for i, row in enumerate(rows):
             try:
-                good.append((i, _message(row)))
+                good.append((i, _checked(row)))
                 results.append((0, 0, False))
             except DeskError as exc:
                 results.append(exc)
@@ -211,7 +211,7 @@ class Threads:
             "id, status, last_customer_msg_at, customer_id, order_id, language, intent, flags",
             ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
         )
-        self._language_and_class([m for _, m in fresh])
+        language_and_class(store.pm, [m for _, m in fresh if "class" not in m])
         context = _Context(store, self.rates, fresh, tickets)
         now = store.now()
         ticket_id = self._next_ticket_id()
@@ -321,22 +321,6 @@ class Threads:
         audit_many(store, self.actor, audits)
         self._after(messages, created)
         return results
-
-    def _language_and_class(self, fresh: list[dict[str, Any]]) -> None:
-        """The language step and the classification step over the wave's messages, before anything is
-        written: ``m["detected"]`` (the message's language, "" when undetermined) and ``m["class"]``."""
-        pm = self.store.pm
-        unknown = [m for m in fresh if not m["language"]]
-        for m in fresh:
-            m["detected"] = m["language"]
-        if unknown:
-            for m, guess in zip(unknown, detect_many([m["body"] for m in unknown], pm=pm), strict=True):
-                m["detected"] = "" if guess.language == "und" else guess.language
-        results = _classifier(pm).classify_texts(
-            [m["body"] for m in fresh], [m["detected"] or None for m in fresh]
-        )
-        for m, r in zip(fresh, results, strict=True):
-            m["class"] = r
 
     def _after(self, messages: list[tuple], created: set[int]) -> None:
         """SLA clocks once per touched ticket, then the rules per event in order (``messages``: rows in
@@ -471,6 +455,56 @@ class Threads:
             results.append((tid, bool(diff)))
         audit_many(store, self.actor, audits)
         return results
+
+
+def language_and_class(pm: Any, fresh: list[dict[str, Any]]) -> None:
+    """The language step and the classification step over messages checked by :func:`_message`, before
+    anything is written: ``m["detected"]`` (the message's language, "" when undetermined) and
+    ``m["class"]``."""
+    if not fresh:
+        return
+    unknown = [m for m in fresh if not m["language"]]
+    for m in fresh:
+        m["detected"] = m["language"]
+    if unknown:
+        for m, guess in zip(unknown, detect_many([m["body"] for m in unknown], pm=pm), strict=True):
+            m["detected"] = "" if guess.language == "und" else guess.language
+    results = _classifier(pm).classify_texts(
+        [m["body"] for m in fresh], [m["detected"] or None for m in fresh]
+    )
+    for m, r in zip(fresh, results, strict=True):
+        m["class"] = r
+
+
+#: Where :func:`ahead` leaves a buyer message row's checks, language and class.
+AHEAD = "_intake_ahead"
+
+
+def ahead(pm: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """What :meth:`Threads.receive` needs of each buyer message row and no database gives, done ahead:
+    its checks (or the error that refuses it), its language and its class, kept on the row. The importer
+    does this for the next batch while the batch before commits; the rows' ``customer_id`` and
+    ``order_id`` may still change (they are read again when the row is received)."""
+    checked = []
+    for row in rows:
+        try:
+            row[AHEAD] = m = _message(row)
+            checked.append(m)
+        except DeskError as exc:  # kept without its traceback: no frame of this call stays alive
+            row[AHEAD] = exc.with_traceback(None)
+    language_and_class(pm, checked)
+
+
+def _checked(row: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`_message` of ``row``, or what :func:`ahead` made of it (taken off the row: an error raised
+    here must not be held by the row its traceback holds), with its buyer and order now."""
+    done = row.get(AHEAD)
+    if done is None:
+        return _message(row)
+    del row[AHEAD]  # type: ignore[attr-defined]
+    if isinstance(done, DeskError):
+        raise done
+    return {**done, "customer_id": row.get("customer_id"), "order_id": row.get("order_id")}
 
 
 def _message(row: Mapping[str, Any]) -> dict[str, Any]:

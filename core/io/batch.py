@@ -23,7 +23,7 @@ from crossdesk.errors import PermissionDenied
 from crossdesk.intake.days import deferred_days
 from crossdesk.intake.phones import Ahead
 from crossdesk.intake.sql import add_tags_many, by_platform_key, chunks
-from crossdesk.intake.threads import waves
+from crossdesk.intake.threads import ahead, waves
 from crossdesk.io.prepare import LINE_ERRORS, Checked, check, parse_line
 from crossdesk.io.records import RecordError
 from crossdesk.models import Actor
@@ -158,8 +158,9 @@ class BatchImporter:
         self, batch: list[tuple[int, bytes, dict | None]], checks: list[Checked | None] | None, report: Any
     ) -> tuple[dict[str, list[tuple[int, bytes, dict]]], dict[int, str]]:
         """The batch's lines by kind with their checked rows, and the reasons of those refused; the
-        buyers' phone numbers normalised. Touches the database only for a shop it has not seen, once the
-        batch committing before it has ended (``report`` takes that batch's outcomes)."""
+        buyers' phone numbers normalised, and the buyer messages' checks, language and class
+        (:func:`crossdesk.intake.threads.ahead`). Touches the database only for a shop it has not seen,
+        once the batch committing before it has ended (``report`` takes that batch's outcomes)."""
         prepared: dict[str, list[tuple[int, bytes, dict]]] = {"customer": [], "order": [], "thread": []}
         failed: dict[int, str] = {}
         importer = self.importer
@@ -184,6 +185,7 @@ class BatchImporter:
                 continue
             prepared["thread" if kind in ("message", "ticket") else kind].append((number, line, row))
         self.phones.ready([(row["phone"], row["country"]) for _, _, row in prepared["customer"]])
+        ahead(self.desk.store.pm, [row for _, _, row in prepared["thread"] if row.get("direction") == "in"])
         return prepared, failed
 
     def _bulk(

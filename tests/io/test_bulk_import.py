@@ -177,6 +177,39 @@ def test_a_nested_failure_caught_within_a_batch_sends_it_line_by_line(export_fil
         assert _rows(desk, sql) == _rows(reference, sql)
 
 
+def test_buyer_messages_checked_and_classified_ahead_equal_those_received_one_by_one(
+    export_file, monkeypatch
+):
+    """The importer checks, detects and classifies a batch's buyer messages before it waits for the batch
+    before (``intake.threads.ahead``); the messages and tickets are those of the one-record path."""
+    import crossdesk.intake.threads as threads_module
+
+    ahead_rows = []
+    real_ahead = threads_module.ahead
+
+    def counted(pm, rows):
+        ahead_rows.extend(rows)
+        return real_ahead(pm, rows)
+
+    monkeypatch.setattr("crossdesk.io.batch.ahead", counted)
+    bulk = _imported(export_file, batch=100_000)
+    assert ahead_rows and all(threads_module.AHEAD not in row for row in ahead_rows)  # each taken, once
+    monkeypatch.setattr(
+        BatchImporter, "apply", lambda self, batch, report, checked=None: self._again(batch, report)
+    )
+    single = _imported(export_file, batch=100_000)
+    messages = (
+        "SELECT platform, shop_id, external_id, direction, body, language, intents, sentiment, flags "
+        "FROM messages ORDER BY 1, 2, 3"
+    )
+    assert _rows(bulk, messages) == _rows(single, messages)
+    assert len(_rows(bulk, messages)) > 300
+    assert _rows(bulk, "SELECT count(DISTINCT language) FROM messages WHERE direction = 'in'")[0][0] > 2
+    assert _rows(bulk, "SELECT count(*) FROM messages WHERE intents <> '[]'")[0][0] > 0
+    tickets = "SELECT platform, shop_id, external_id, language, intent, flags, sentiment FROM tickets ORDER BY 1, 2, 3"
+    assert _rows(bulk, tickets) == _rows(single, tickets)
+
+
 def test_bulk_writes_restores_the_connection_and_keeps_synchronous(tmp_path):
     desk = Desk.open(tmp_path / "desk.db")
     conn = desk.db.conn
