@@ -261,7 +261,7 @@ class BatchImporter:
         )
         live = []
         for number, line, row in items:
-            if row["type"] == "message" and _message_key(row) in existing:
+            if existing and row["type"] == "message" and _message_key(row) in existing:
                 done[number] = ("message", "unchanged")
                 continue
             if row["type"] == "message" and row["direction"] == "in":
