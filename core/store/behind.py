@@ -156,7 +156,7 @@ class _Arrays(list):
     """JSON arrays deferred by :meth:`WriteBehind.defer_rows`, to be run as one."""
 
     def joined(self) -> bytes:
-        items = [array[1:-1] for array in self if array[1:-1].strip()]
+        items = [array[1:-1] for array in self if array != b"[]"]
         return b"[" + b",".join(items) + b"]"
 
 

@@ -202,7 +202,8 @@ class Checkpointer:
         except sqlite3.Error:
             return
         try:
-            conn.execute("PRAGMA busy_timeout = 0")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA busy_timeout = 0")
             while True:
                 self._asked.wait()
                 self._asked.clear()
@@ -308,8 +309,9 @@ def bulk_writes(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     :data:`BULK_WAL_LIMIT`): each would stop the writer to copy the pages of the ticket and message indexes
     that every batch touches again into the database file. They are copied on the side instead, by a
     :class:`Checkpointer` asked after each commit, so the block ends with a checkpoint of the last commit
-    only (copying a whole 20k-ticket import's WAL there took 0.2 s of its 5-6). ``synchronous`` is left as it is: a batch that committed is in the
-    WAL and survives a crash of the process (the next open replays it)."""
+    only (copying a whole 20k-ticket import's WAL there took 0.2 s of its 5-6). ``synchronous`` is left
+    as it is: a batch that committed is in the WAL and survives a crash of the process (the next open
+    replays it)."""
     conn = db.conn
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     temp = conn.execute("PRAGMA temp_store").fetchone()[0]
