@@ -50,7 +50,9 @@ class BatchImporter:
         self.phones = Ahead()
         #: commits each set-based batch on a thread while the next is read
         self.behind = WriteBehind(desk.db)
-        self._committing: tuple[list, list, list] | None = None  # the batch it commits, and its outcomes
+        self._committing: tuple[list, list, list, list] | None = None  # the batch it commits, its outcomes
+        #: ids of the buyers and orders earlier batches wrote or found, while no one else writes the desk
+        self.known = Known(desk.db)
 
     def apply(
         self,
@@ -93,12 +95,12 @@ class BatchImporter:
             # for the pages written before it.
             with desk.store.tx_behind(self.behind), deferred_days(desk.store) as touched:
                 self._touched = touched
-                self._bulk(batch, prepared, failed, outcomes, bad)
+                written = self._bulk(batch, prepared, failed, outcomes, bad)
         except PermissionDenied:
             raise
         except _BATCH_ERRORS:
             return self._again(batch, report)  # rolled back whole: applied again line by line
-        self._committing = (batch, outcomes, bad)
+        self._committing = (batch, outcomes, bad, written)
         return len(bad)
 
     def settle(self, report: Any) -> None:
@@ -107,12 +109,14 @@ class BatchImporter:
         committing, self._committing = self._committing, None
         if committing is None:
             return
-        batch, outcomes, bad = committing
+        batch, outcomes, bad, written = committing
         try:
             self.behind.wait()
         except CommitFailed:
             self._again(batch, report)
             return
+        for kind, ids in written:
+            self.known.add(kind, {key: id_ for key, (id_, _) in ids.items()})
         self._record(report, outcomes, bad)
 
     def close(self) -> None:
@@ -195,7 +199,9 @@ class BatchImporter:
         failed: dict[int, str],
         outcomes: list,
         bad: list,
-    ) -> None:
+    ) -> list[tuple[str, dict[Key, tuple[int, int]]]]:
+        """The set-based write of a batch; returns the ids of the buyers and orders it wrote, by kind."""
+        self.known.check()
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
         phones = self.phones
@@ -210,7 +216,7 @@ class BatchImporter:
             )
         finally:
             phones.forget(numbers)
-        refs = References(self.desk, customers)
+        refs = References(self.desk, customers, self.known)
         refs.preload_refs([row for _, _, row in prepared["order"]], ("customer",))
         orders_in = []
         for number, line, row in prepared["order"]:
@@ -228,6 +234,7 @@ class BatchImporter:
                 outcomes.append(done[number])
             elif number in failed:
                 bad.append((number, failed[number]))
+        return [("customer", customers), ("order", refs.orders)]
 
     def _write(
         self, items: list, call: Callable, failed: dict, done: dict, kind: str
@@ -342,20 +349,65 @@ def _message_key(row: dict) -> Key:
     return (row["platform"], row["shop_id"], ext.strip() if row["direction"] == "in" else ext)
 
 
+#: Ids a :class:`Known` keeps per kind; past this it starts again (a million-buyer import stays bounded).
+KNOWN_MAX = 200_000
+
+
+class Known:
+    """Ids by platform key of buyers (by identity) and orders, kept from one batch of an import to the
+    next: those earlier batches wrote (added once their commit was seen) or found in the desk. All are
+    forgotten when another connection has committed since the last batch (``PRAGMA data_version``, which
+    this connection's own commits leave alone): an agent may have merged two buyers meanwhile, which moves
+    identities and orders to another buyer."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.ids: dict[str, dict[Key, int]] = {"customer": {}, "order": {}}
+        self._version: int | None = None
+
+    def check(self) -> None:
+        """Forget everything if another connection has committed since the last check (call inside the
+        batch's transaction: no one else commits until it ends)."""
+        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._version = version
+            for ids in self.ids.values():
+                ids.clear()
+
+    def add(self, kind: str, found: dict[Key, int]) -> None:
+        ids = self.ids[kind]
+        if len(ids) + len(found) > KNOWN_MAX:
+            ids.clear()
+        ids.update(found)
+
+
 class References:
     """Customer and order references of a batch: written by this batch on an earlier line, or in the
-    desk already (one indexed lookup per shop for the whole batch, on first need)."""
+    desk already (known from an earlier batch, else one indexed lookup per shop for the whole batch, on
+    first need)."""
 
-    def __init__(self, desk: Desk, customers: dict[Key, tuple[int, int]]) -> None:
+    def __init__(self, desk: Desk, customers: dict[Key, tuple[int, int]], known: Known | None = None) -> None:
         self.desk = desk
         self.customers = customers
         self.orders: dict[Key, tuple[int, int]] = {}
+        self.known = known
         self._stored: dict[str, dict[Key, int]] = {}
 
     def preload(self, kind: str, keys: Iterable[Key]) -> None:
+        stored = self._stored.setdefault(kind, {})
+        known = self.known.ids[kind] if self.known is not None else {}
+        rest = []
+        for key in keys:
+            id_ = known.get(key)
+            if id_ is None:
+                rest.append(key)
+            else:
+                stored[key] = id_
         table, column = ("customer_identities", "customer_id") if kind == "customer" else ("orders", "id")
-        found = by_platform_key(self.desk.store, table, column, keys)
-        self._stored.setdefault(kind, {}).update({k: v[0] for k, v in found.items()})
+        found = {k: v[0] for k, v in by_platform_key(self.desk.store, table, column, rest).items()}
+        stored.update(found)
+        if self.known is not None:
+            self.known.add(kind, found)  # in the desk before this batch: they stand whatever it does
 
     def customer(self, row: dict, line: int) -> int | None:
         return self._find("customer", self.customers, row, row.pop("customer", ""), line)
@@ -388,4 +440,4 @@ class References:
             self.preload(kind, [k for k in keys if k not in mine])
 
 
-__all__ = ["BatchImporter", "References"]
+__all__ = ["BatchImporter", "Known", "References"]

@@ -3,15 +3,18 @@ the connection settings of a bulk load, the facts left to the next report, one c
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from crossdesk import hookimpl
 from crossdesk.api import Desk
 from crossdesk.classify.pipeline import _classifier
 from crossdesk.io import import_jsonl
-from crossdesk.io.batch import BatchImporter
+from crossdesk.io.batch import BatchImporter, Known
 from crossdesk.models import Actor
 from crossdesk.plugin_manager import plugins_manager
 from crossdesk.store.db import BULK_CACHE_KIB, bulk_writes
@@ -276,3 +279,99 @@ def test_the_order_lookup_of_tickets_uses_the_remaining_index():
         str(r[-1]) for r in desk.db.execute("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE order_id = 7")
     )
     assert "tickets_order_intent" in plan
+
+
+def test_known_ids_are_forgotten_when_another_connection_commits(tmp_path):
+    """``PRAGMA data_version`` moves for another connection's commit, never for this one's."""
+    desk = Desk.open(tmp_path / "desk.db")
+    known = Known(desk.db)
+    known.check()
+    known.add("customer", {("ebay", 1, "b1"): 7})
+    with desk.tx():
+        desk.store.put_setting("mine", True)  # this connection's own commit
+    known.check()
+    assert known.ids["customer"] == {("ebay", 1, "b1"): 7}
+    other = sqlite3.connect(tmp_path / "desk.db")
+    with other:
+        other.execute("INSERT INTO settings VALUES ('theirs', '1')")
+    other.close()
+    known.check()
+    assert known.ids["customer"] == {}
+    desk.close()
+
+
+def _buyers_with_messages(source: Path) -> set[tuple[str, str, str]]:
+    """(platform, shop, buyer) of the buyer messages of an export."""
+    found = set()
+    for line in source.read_bytes().splitlines():
+        record = orjson.loads(line)
+        if record["type"] == "message" and record.get("customer"):
+            found.add((record["platform"], record["shop"], record["customer"]))
+    return found
+
+
+def _identity_lookups(desk: Desk, source: Path, batch: int) -> tuple[Any, int]:
+    lookups: list[str] = []
+    desk.db.conn.set_trace_callback(
+        lambda sql: lookups.append(sql) if "FROM customer_identities WHERE platform" in sql else None
+    )
+    try:
+        report = import_jsonl(desk, ADMIN, source, batch=batch)
+    finally:
+        desk.db.conn.set_trace_callback(None)
+    return report, len(lookups)
+
+
+def test_buyers_known_from_earlier_batches_are_not_looked_up_again(tmp_path, export_file, monkeypatch):
+    known = Desk.memory(clock=lambda: NOW + 3600)
+    _, with_known = _identity_lookups(known, export_file, 200)
+    monkeypatch.setattr(Known, "check", lambda self: [ids.clear() for ids in self.ids.values()])
+    every = Desk.memory(clock=lambda: NOW + 3600)
+    _, without = _identity_lookups(every, export_file, 200)
+    assert 0 < with_known < without / 2
+    tickets = f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"
+    assert _rows(known, tickets) == _rows(every, tickets)
+
+
+def test_a_merge_between_batches_is_seen_by_the_batches_after_it(tmp_path, export_file, monkeypatch):
+    """An agent who merges two buyers between two batches moves identities: the batches after the merge
+    attach the merged buyer's messages to the buyer kept, as a lookup in the desk would, though the
+    importer knew the merged buyer's id from an earlier batch."""
+    path = tmp_path / "desk.db"
+    Desk.open(path).close()
+    desk = Desk.open(path)
+    writing = _buyers_with_messages(export_file)
+    merged: dict[str, int] = {}
+    real_settle = BatchImporter.settle
+
+    def settle_then_merge(self, report):
+        real_settle(self, report)
+        if merged or not self.known.ids["customer"]:
+            return
+        agent = Desk.open(path)  # another connection, between two batches
+        try:
+            rows = agent.db.execute(
+                "SELECT i.customer_id, i.platform, s.external_id, i.external_id, i.shop_id "
+                "FROM customer_identities i JOIN shops s ON s.id = i.shop_id ORDER BY i.customer_id"
+            ).fetchall()
+            later = [
+                r
+                for r in rows
+                if (r[1], r[2], r[3]) in writing and r[0] in self.known.ids["customer"].values()
+            ]
+            if not later:
+                return
+            other = later[-1]
+            keep = next(r for r in rows if r[4] == other[4] and r[0] != other[0])
+            agent.merges.merge(ADMIN, keep[0], other[0])
+            merged.update(keep=keep[0], other=other[0])
+        finally:
+            agent.close()
+
+    monkeypatch.setattr(BatchImporter, "settle", settle_then_merge)
+    report = import_jsonl(desk, ADMIN, export_file, batch=200)
+    assert report.bad == [] and merged
+    # The merged buyer's messages went to the buyer kept, none to the one merged away.
+    assert _rows(desk, f"SELECT count(*) FROM tickets WHERE customer_id = {merged['other']}") == [(0,)]
+    assert _rows(desk, f"SELECT count(*) FROM tickets WHERE customer_id = {merged['keep']}")[0][0] > 0
+    desk.close()
