@@ -349,8 +349,9 @@ def _message_key(row: dict) -> Key:
     return (row["platform"], row["shop_id"], ext.strip() if row["direction"] == "in" else ext)
 
 
-#: Ids a :class:`Known` keeps per kind; past this it starts again (a million-buyer import stays bounded).
-KNOWN_MAX = 200_000
+#: Ids a :class:`Known` keeps per kind (about 20 MB each); past this it starts again: a million-buyer import
+#: stays bounded.
+KNOWN_MAX = 100_000
 
 
 class Known:

@@ -300,6 +300,14 @@ def test_known_ids_are_forgotten_when_another_connection_commits(tmp_path):
     desk.close()
 
 
+def test_known_ids_are_bounded(monkeypatch):
+    monkeypatch.setattr("crossdesk.io.batch.KNOWN_MAX", 2)
+    known = Known(None)
+    known.add("order", {("ebay", 1, "o1"): 1, ("ebay", 1, "o2"): 2})
+    known.add("order", {("ebay", 1, "o3"): 3})  # past the bound: starts again
+    assert known.ids["order"] == {("ebay", 1, "o3"): 3}
+
+
 def _buyers_with_messages(source: Path) -> set[tuple[str, str, str]]:
     """(platform, shop, buyer) of the buyer messages of an export."""
     found = set()
