@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from crossdesk.api import Desk
@@ -116,7 +116,10 @@ class BatchImporter:
             self._again(batch, report)
             return
         for kind, ids in written:
-            self.known.add(kind, {key: id_ for key, (id_, _) in ids.items()})
+            if kind == "message":
+                self.known.add_messages(ids)
+            else:
+                self.known.add(kind, {key: id_ for key, (id_, _) in ids.items()})
         self._record(report, outcomes, bad)
 
     def close(self) -> None:
@@ -132,6 +135,8 @@ class BatchImporter:
         with self.desk.tx():
             self._one_by_one(batch, outcomes, bad)
         self._record(report, outcomes, bad)
+        if any(kind == "message" for kind, _ in outcomes):
+            self.known.messages = None  # written one by one: their keys are not kept
         return len(bad)
 
     @staticmethod
@@ -199,8 +204,9 @@ class BatchImporter:
         failed: dict[int, str],
         outcomes: list,
         bad: list,
-    ) -> list[tuple[str, dict[Key, tuple[int, int]]]]:
-        """The set-based write of a batch; returns the ids of the buyers and orders it wrote, by kind."""
+    ) -> list[tuple[str, Any]]:
+        """The set-based write of a batch; returns the ids of the buyers and orders it wrote, and the keys
+        of the messages it added, by kind."""
         self.known.check()
         done: dict[int, tuple[str, str]] = {}
         intake = self.desk.intake
@@ -228,13 +234,13 @@ class BatchImporter:
         refs.orders = self._write(
             orders_in, lambda actor, rows: intake.orders(actor, rows, checked=True), failed, done, "order"
         )
-        self._threads(prepared["thread"], refs, failed, done)
+        messages = self._threads(prepared["thread"], refs, failed, done)
         for number, _, _ in batch:
             if number in done:
                 outcomes.append(done[number])
             elif number in failed:
                 bad.append((number, failed[number]))
-        return [("customer", customers), ("order", refs.orders)]
+        return [("customer", customers), ("order", refs.orders), ("message", messages)]
 
     def _write(
         self, items: list, call: Callable, failed: dict, done: dict, kind: str
@@ -255,13 +261,14 @@ class BatchImporter:
             done[number] = (kind, result[1])
         return ids
 
-    def _threads(self, items: list, refs: References, failed: dict, done: dict) -> None:
-        existing = by_platform_key(
-            self.desk.store,
-            "messages",
-            "id",
-            (_message_key(r) for _, _, r in items if r["type"] == "message"),
-        )
+    def _threads(self, items: list, refs: References, failed: dict, done: dict) -> list[Key]:
+        """Write the batch's messages and ticket records; returns the keys of the messages it added."""
+        keys = (_message_key(r) for _, _, r in items if r["type"] == "message")
+        known = self.known.messages
+        if known is None:
+            existing: Collection[Key] = by_platform_key(self.desk.store, "messages", "id", keys)
+        else:  # every message of the desk is known: no lookup
+            existing = {key for key in keys if key in known}
         refs.preload_refs(
             [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
             ("customer", "order"),
@@ -283,6 +290,7 @@ class BatchImporter:
         threads = intake.threads(self.actor)
         threads.preloaded = True  # the messages the desk had are left out above
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
+        new_messages: list[Key] = []
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
             for i in wave:
@@ -310,6 +318,8 @@ class BatchImporter:
                             done[number] = ("ticket", "updated" if result[1] else "unchanged")
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
+                        if result[-1]:
+                            new_messages.append(_message_key(row))
                         if result[-1] and (row.get("channel") or row.get("attachments")):
                             # how it travelled and its attachments' metadata, as the one-record path;
                             # on the message's row, which the writer holds until it is flushed
@@ -330,6 +340,7 @@ class BatchImporter:
                 number, tid, _, changed = tagged[i]
                 done[number] = ("ticket", "updated" if changed or tid in added else "unchanged")
         intake.deliver(threads)
+        return new_messages
 
     def _have_tags(self, ticket_ids: list[int]) -> dict[int, set[str]]:
         have: dict[int, set[str]] = {}
@@ -364,6 +375,9 @@ class Known:
     def __init__(self, db: Any) -> None:
         self.db = db
         self.ids: dict[str, dict[Key, int]] = {"customer": {}, "order": {}}
+        #: The keys of every message in the desk, when known: the import began on a desk with none, and
+        #: since then only its own set-based batches wrote them (None: look them up in the desk).
+        self.messages: set[Key] | None = None
         self._version: int | None = None
 
     def check(self) -> None:
@@ -371,9 +385,19 @@ class Known:
         batch's transaction: no one else commits until it ends)."""
         version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._version:
+            first = self._version is None
             self._version = version
             for ids in self.ids.values():
                 ids.clear()
+            empty = first and self.db.conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+            self.messages = set() if empty else None
+
+    def add_messages(self, keys: list[Key]) -> None:
+        """Messages a set-based batch wrote (its commit seen)."""
+        if self.messages is not None:
+            self.messages.update(keys)
+            if len(self.messages) > KNOWN_MAX * 5:
+                self.messages = None
 
     def add(self, kind: str, found: dict[Key, int]) -> None:
         ids = self.ids[kind]

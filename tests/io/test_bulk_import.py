@@ -383,3 +383,28 @@ def test_a_merge_between_batches_is_seen_by_the_batches_after_it(tmp_path, expor
     assert _rows(desk, f"SELECT count(*) FROM tickets WHERE customer_id = {merged['other']}") == [(0,)]
     assert _rows(desk, f"SELECT count(*) FROM tickets WHERE customer_id = {merged['keep']}")[0][0] > 0
     desk.close()
+
+
+def test_a_file_that_repeats_itself_on_an_empty_desk_adds_nothing_twice(tmp_path, export_file):
+    """On a desk that had no message, the keys of those the import added are known, so its batches look
+    none up; a record met again in a later batch is unchanged, as with the lookups."""
+    twice = tmp_path / "twice.jsonl"
+    twice.write_bytes(export_file.read_bytes() * 2)
+    desk = Desk.memory(clock=lambda: NOW + 3600)
+    lookups: list[str] = []
+    desk.db.conn.set_trace_callback(
+        lambda sql: lookups.append(sql) if "FROM messages WHERE platform" in sql else None
+    )
+    report = import_jsonl(desk, ADMIN, twice, batch=500)
+    desk.db.conn.set_trace_callback(None)
+    assert report.bad == [] and lookups == []
+    reference = _imported(export_file, batch=100_000)
+    assert report.unchanged["message"] == reference.db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    for sql in (
+        "SELECT platform, shop_id, external_id, body FROM messages ORDER BY 1, 2, 3",
+        f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id",
+    ):
+        assert _rows(desk, sql) == _rows(reference, sql)
+    # A desk that has messages already is looked up as before.
+    again = import_jsonl(desk, ADMIN, export_file, batch=500)
+    assert sum(again.added.values()) == 0 and again.unchanged["message"] == report.unchanged["message"]
