@@ -61,7 +61,7 @@ Progress = Callable[[str, int, int], None]
 _LIVE_INDEXES = frozenset(
     {
         "messages_ticket",
-        "messages_untranslated",
+        "messages_incoming",
         "tickets_customer",
         "orders_customer",
         "customer_identities_customer",

@@ -39,6 +39,7 @@ from crossdesk.store.migrations import (
     m0205_intake_days_deferred,
     m0220_review_tickets,
     m0230_review_updates,
+    m0240_messages_incoming,
 )
 
 #: Every migration module, oldest first.
@@ -77,4 +78,5 @@ MODULES = (
     m0205_intake_days_deferred,
     m0220_review_tickets,
     m0230_review_updates,
+    m0240_messages_incoming,
 )
