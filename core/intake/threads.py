@@ -29,6 +29,7 @@ from crossdesk.intake.sql import (
 from crossdesk.language import detect_many
 from crossdesk.models import Actor, Direction, Event, TicketStatus
 from crossdesk.orders import Rates
+from crossdesk.sla import CLOCK_STATE
 from crossdesk.store import Store
 from crossdesk.store.values import required
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
@@ -331,7 +332,12 @@ class Threads:
         ]
         # The clocks and the rules read the ticket rows: theirs are written first. The rules, and the
         # policies' conditions, may read anything of the batch; without a policy a clock reads only its
-        # ticket's row (these are tickets the desk had: a new one has no clock to set).
+        # ticket's row, and only a ticket with a clock to stop has one to recompute (these are tickets the
+        # desk had: a new one has no clock to set). The others keep their changes pending, written once
+        # at the end of the batch.
+        if not self.sla_active:
+            state = by_ids(self.store, "tickets", CLOCK_STATE, clocks)
+            clocks = [tid for tid in clocks if any(value is not None for value in state.get(tid, ()))]
         if self.rules_step is not None or self.sla_active:
             self.flush()
         else:

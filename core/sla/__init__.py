@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from crossdesk.sla.calendar import BusinessCalendar, WallClock
 from crossdesk.sla.policy import SlaPolicy, parse_duration
-from crossdesk.sla.service import SlaCheck, SlaService
+from crossdesk.sla.service import CLOCK_STATE, SlaCheck, SlaService
 
-__all__ = ["BusinessCalendar", "SlaCheck", "SlaPolicy", "SlaService", "WallClock", "parse_duration"]
+__all__ = [
+    "CLOCK_STATE",
+    "BusinessCalendar",
+    "SlaCheck",
+    "SlaPolicy",
+    "SlaService",
+    "WallClock",
+    "parse_duration",
+]

@@ -37,7 +37,7 @@ log = logging.getLogger("crossdesk.sla")
 PAUSED = (int(TicketStatus.PENDING), int(TicketStatus.ON_HOLD))
 CLOSED = (int(TicketStatus.SOLVED), int(TicketStatus.CLOSED))
 #: The columns a ticket's clock leaves set: all NULL on a ticket no policy has ever timed.
-_CLOCK_STATE = ", ".join(("sla_policy_id", "sla_paused_at", *(f"{t}_due" for t in TARGETS), "sla_due"))
+CLOCK_STATE = ", ".join(("sla_policy_id", "sla_paused_at", *(f"{t}_due" for t in TARGETS), "sla_due"))
 BREACH_BITS = {"first_reply": 1, "next_reply": 2, "resolution": 4}
 _BULK_COLUMNS = (
     "id",
@@ -266,7 +266,7 @@ class SlaService:
             # No policy, so no clock: a ticket that has none to stop (no deadline, no policy, no pause)
             # stays as it is. Said without reading the whole row: this runs on every ticket event.
             found = self.store.db.execute(
-                f"SELECT {_CLOCK_STATE} FROM tickets WHERE id = ?", [ticket_id]
+                f"SELECT {CLOCK_STATE} FROM tickets WHERE id = ?", [ticket_id]
             ).fetchone()
             if found is None or all(value is None for value in found):
                 return {}

@@ -30,7 +30,7 @@ RULE = {
 def _desk(setup: str) -> tuple[Desk, int]:
     desk = Desk.memory(clock=lambda: NOW)
     shop = desk.upsert_shop(ADMIN, platform="shopify", external_id="s1", name="Acme")
-    if setup in ("sla", "sla+rules"):
+    if setup in ("sla", "sla+rules", "sla switched off"):
         desk.sla.save_policies(ADMIN, [POLICY])
     if setup == "sla+rules":
         desk.rules.save(ADMIN, [RULE])
@@ -47,6 +47,11 @@ def _desk(setup: str) -> tuple[Desk, int]:
         customer_id=buyer,
     )
     desk.update_ticket(ADMIN, old, status=int(TicketStatus.SOLVED))
+    if setup == "sla switched off":
+        # the old conversation keeps the clock its policy set; with no policy left, its next message
+        # stops it (the bulk path reads the clocks of the batch's tickets in one query for that)
+        with desk.tx():
+            desk.db.execute("UPDATE sla_policies SET active = 0")
     return desk, shop
 
 
@@ -92,11 +97,14 @@ def _state(desk: Desk) -> dict[str, list]:
     }
 
 
-@pytest.mark.parametrize("setup", ["plain", "sla", "sla+rules"])
+@pytest.mark.parametrize("setup", ["plain", "sla", "sla+rules", "sla switched off"])
 def test_a_batch_of_buyer_messages_equals_them_one_by_one(setup):
     bulk, shop = _desk(setup)
     single, same_shop = _desk(setup)
     assert shop == same_shop
+    clocked = "SELECT count(*) FROM tickets WHERE sla_policy_id IS NOT NULL"
+    if setup == "sla switched off":
+        assert bulk.db.execute(clocked).fetchone()[0] == 1  # the old conversation keeps its policy
     rows = _rows(shop)
     results = bulk.intake.messages(ADMIN, rows)
     for row, result in zip(rows, results, strict=True):
@@ -113,8 +121,10 @@ def test_a_batch_of_buyer_messages_equals_them_one_by_one(setup):
     assert ("encoding-repaired",) in {(tag,) for _, tag in state["tags"]}
     if setup == "sla+rules":
         assert len(state["firings"]) == 4  # one per message that asks for a refund
-    if setup != "plain":
+    if setup in ("sla", "sla+rules"):
         assert all(t[0] is not None for t in bulk.db.execute("SELECT sla_due FROM tickets").fetchall())
+    if setup == "sla switched off":
+        assert bulk.db.execute(clocked).fetchone()[0] == 0  # stopped by the message that reopened it
 
 
 def _trigger(desk: Desk) -> list[tuple[str, str]]:
