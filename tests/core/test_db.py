@@ -117,6 +117,66 @@ def test_fts_follows_message_edits():
     assert db.execute(hit, ["damaged"]).fetchall() == []
 
 
+def _inserts_build_temporary_btrees(db, table: str, row: dict) -> int:
+    sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+    return sum(1 for op in db.execute("EXPLAIN " + sql, list(row.values())) if op[1] == "OpenEphemeral")
+
+
+def test_the_direction_check_of_messages_is_edited_in_place_and_refuses_the_same(tmp_path):
+    from crossdesk.store.migrations import m0241_messages_direction_check as m0241
+
+    db = storage.connect(tmp_path / "desk.db")
+    db.execute("INSERT INTO shops (platform, external_id, name, created_at) VALUES ('ebay', 'S', 'S', 0)")
+    db.execute(
+        "INSERT INTO tickets (platform, shop_id, external_id, created_at, updated_at) VALUES ('ebay',1,'T',0,0)"
+    )
+    message = {
+        "ticket_id": 1,
+        "platform": "ebay",
+        "shop_id": 1,
+        "external_id": "M",
+        "direction": "in",
+        "body": "where is it",
+        "created_at": 0,
+    }
+    # the desk as it was before migration 0241, with a message in it
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = ? WHERE name = 'messages'", [sql.replace(m0241.NEW, m0241.OLD)]
+    )
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+    db.execute("DELETE FROM schema_migrations WHERE version = 241")
+    db.execute(
+        "INSERT INTO messages ({}) VALUES ({})".format(", ".join(message), ", ".join("?" * len(message))),
+        list(message.values()),
+    )
+    assert _inserts_build_temporary_btrees(db, "messages", message) == 1  # the IN list, once per row
+
+    assert storage.apply_migrations(db) == [241]
+    assert _inserts_build_temporary_btrees(db, "messages", message) == 0
+    assert db.execute("SELECT external_id, direction FROM messages").fetchall() == [("M", "in")]
+    assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    for n, direction in enumerate(("in", "out", "note")):
+        db.execute(
+            "INSERT INTO messages (ticket_id, platform, shop_id, external_id, direction, body, created_at) "
+            "VALUES (1, 'ebay', 1, ?, ?, 'x', 0)",
+            [f"M{n}", direction],
+        )
+    for direction in ("sideways", "IN", ""):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            db.execute(
+                "INSERT INTO messages (ticket_id, platform, shop_id, external_id, direction, body, "
+                "created_at) VALUES (1, 'ebay', 1, 'bad', ?, 'x', 0)",
+                [direction],
+            )
+    # a desk whose definition is not the expected one is left alone
+    with pytest.raises(RuntimeError, match="refusing"):
+        m0241.up(db)
+
+
 def _checkpointers() -> list:
     return [t for t in threading.enumerate() if t.name == "crossdesk-checkpoint"]
 

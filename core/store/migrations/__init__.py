@@ -40,6 +40,7 @@ from crossdesk.store.migrations import (
     m0220_review_tickets,
     m0230_review_updates,
     m0240_messages_incoming,
+    m0241_messages_direction_check,
 )
 
 #: Every migration module, oldest first.
@@ -79,4 +80,5 @@ MODULES = (
     m0220_review_tickets,
     m0230_review_updates,
     m0240_messages_incoming,
+    m0241_messages_direction_check,
 )
