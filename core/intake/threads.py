@@ -105,6 +105,9 @@ class Threads:
         # looks it up in the desk again.
         self.written: dict[Key, tuple[int, int]] = {}
         self.preloaded = False
+        # Buyers whose language this writer has set if they had none: theirs is set from then on, and
+        # their later messages' languages change nothing (the first one detected stays, as one by one).
+        self.spoken: set[int] = set()
 
     # ---- the ticket rows of the batch ---------------------------------------------------------------
 
@@ -287,7 +290,8 @@ class Threads:
                 if r.intents or r.sentiment:
                     patch["sentiment"] = r.sentiment
                 patches.append((tid, patch))
-            if m["detected"] and customer_id is not None:
+            if m["detected"] and customer_id is not None and customer_id not in self.spoken:
+                self.spoken.add(customer_id)
                 speakers.append((m["detected"], customer_id))
             mid, message_id = message_id, message_id + 1
             messages.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -141,8 +142,8 @@ class BatchImporter:
 
     @staticmethod
     def _record(report: Any, outcomes: list[tuple[str, str]], bad: list[tuple[int, str]]) -> None:
-        for kind, outcome in outcomes:
-            getattr(report, outcome)[kind] += 1
+        for (kind, outcome), n in Counter(outcomes).items():
+            getattr(report, outcome)[kind] += n
         report.bad.extend(bad)
 
     def _one_by_one(self, batch: list[tuple[int, bytes, dict | None]], outcomes: list, bad: list) -> None:
@@ -263,19 +264,20 @@ class BatchImporter:
 
     def _threads(self, items: list, refs: References, failed: dict, done: dict) -> list[Key]:
         """Write the batch's messages and ticket records; returns the keys of the messages it added."""
-        keys = (_message_key(r) for _, _, r in items if r["type"] == "message")
+        # each message's key, by its line
+        keys = {number: _message_key(r) for number, _, r in items if r["type"] == "message"}
         known = self.known.messages
         if known is None:
-            existing: Collection[Key] = by_platform_key(self.desk.store, "messages", "id", keys)
+            existing: Collection[Key] = by_platform_key(self.desk.store, "messages", "id", keys.values())
         else:  # every message of the desk is known: no lookup
-            existing = {key for key in keys if key in known}
+            existing = {key for key in keys.values() if key in known}
         refs.preload_refs(
             [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
             ("customer", "order"),
         )
         live = []
         for number, line, row in items:
-            if existing and row["type"] == "message" and _message_key(row) in existing:
+            if existing and keys.get(number) in existing:
                 done[number] = ("message", "unchanged")
                 continue
             if row["type"] == "message" and row["direction"] == "in":
@@ -319,7 +321,7 @@ class BatchImporter:
                     else:
                         done[number] = ("message", "added" if result[-1] else "unchanged")
                         if result[-1]:
-                            new_messages.append(_message_key(row))
+                            new_messages.append(keys[number])
                         if result[-1] and (row.get("channel") or row.get("attachments")):
                             # how it travelled and its attachments' metadata, as the one-record path;
                             # on the message's row, which the writer holds until it is flushed
