@@ -105,6 +105,10 @@ class Threads:
         # looks it up in the desk again.
         self.written: dict[Key, tuple[int, int]] = {}
         self.preloaded = False
+        # The threads the desk may hold, when the caller knows a superset of them (the importer, on a desk
+        # it began empty): a key outside it is a new ticket, not looked up. Each ticket this writer
+        # inserts is added to it.
+        self.stored: set[Key] | None = None
         # Buyers whose language this writer has set if they had none: theirs is set from then on, and
         # their later messages' languages change nothing (the first one detected stays, as one by one).
         self.spoken: set[int] = set()
@@ -116,10 +120,12 @@ class Threads:
         names = [c.strip() for c in columns.split(",")][1:]
         unborn: dict[Key, tuple] = {}
         stored: list[Key] = []
+        maybe = self.stored
         for key in keys:
             tid = self.unborn_keys.get(key)
             if tid is None:
-                stored.append(key)
+                if maybe is None or key in maybe:
+                    stored.append(key)
             else:
                 row = self.unborn[tid]
                 unborn[key] = (tid, *(row.get(n) for n in names))
@@ -167,6 +173,8 @@ class Threads:
         groups: dict[tuple[str, ...], list[tuple]] = {}
         for row in self.unborn.values():  # rows whose keys came in the same order share a statement
             groups.setdefault(tuple(row), []).append(tuple(row.values()))
+        if self.stored is not None:
+            self.stored.update(self.unborn_keys)
         self.unborn, self.unborn_keys = {}, {}
         for columns, rows in groups.items():
             insert_rows(self.store, "tickets", columns, rows)

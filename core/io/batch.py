@@ -136,8 +136,9 @@ class BatchImporter:
         with self.desk.tx():
             self._one_by_one(batch, outcomes, bad)
         self._record(report, outcomes, bad)
-        if any(kind == "message" for kind, _ in outcomes):
-            self.known.messages = None  # written one by one: their keys are not kept
+        if any(kind in ("message", "ticket") for kind, _ in outcomes):
+            # written one by one: the keys of their messages and tickets are not kept
+            self.known.messages = self.known.threads = None
         return len(bad)
 
     @staticmethod
@@ -264,53 +265,57 @@ class BatchImporter:
 
     def _threads(self, items: list, refs: References, failed: dict, done: dict) -> list[Key]:
         """Write the batch's messages and ticket records; returns the keys of the messages it added."""
-        # each message's key, by its line
-        keys = {number: _message_key(r) for number, _, r in items if r["type"] == "message"}
+        keys: dict[int, Key] = {}  # each message's key, by its line
+        buyers = []  # the buyer messages' rows
+        for number, _, r in items:
+            if r["type"] == "message":
+                if r["direction"] == "in":
+                    keys[number] = _message_key(r)
+                    buyers.append(r)
+                else:
+                    keys[number] = (r["platform"], r["shop_id"], r["external_id"])
         known = self.known.messages
         if known is None:
             existing: Collection[Key] = by_platform_key(self.desk.store, "messages", "id", keys.values())
         else:  # every message of the desk is known: no lookup
             existing = {key for key in keys.values() if key in known}
-        refs.preload_refs(
-            [r for _, _, r in items if r["type"] == "message" and r["direction"] == "in"],
-            ("customer", "order"),
-        )
-        live = []
+        refs.preload_refs(buyers, ("customer", "order"))
+        # each line to write, with the part of the intake that writes it
+        live: list[tuple[int, bytes, dict, str]] = []
         for number, line, row in items:
-            if existing and keys.get(number) in existing:
+            if row["type"] == "ticket":
+                live.append((number, line, row, "ticket"))
+                continue
+            if existing and keys[number] in existing:
                 done[number] = ("message", "unchanged")
                 continue
-            if row["type"] == "message" and row["direction"] == "in":
-                try:
-                    row["customer_id"] = refs.customer(row, number)
-                    row["order_id"] = refs.order(row, number)
-                except RecordError as exc:
-                    failed[number] = self._reason(line, exc)
-                    continue
-            live.append((number, line, row))
+            if row["direction"] != "in":
+                live.append((number, line, row, "history"))
+                continue
+            try:
+                row["customer_id"] = refs.customer(row, number)
+                row["order_id"] = refs.order(row, number)
+            except RecordError as exc:
+                failed[number] = self._reason(line, exc)
+                continue
+            live.append((number, line, row, "in"))
         intake = self.desk.intake
         threads = intake.threads(self.actor)
         threads.preloaded = True  # the messages the desk had are left out above
+        threads.stored = self.known.threads
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         new_messages: list[Key] = []
-        for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r in live]):
+        methods = (("in", threads.receive), ("history", threads.history), ("ticket", threads.restore))
+        for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r, _ in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
             for i in wave:
-                row = live[i][2]
-                part = (
-                    "ticket" if row["type"] == "ticket" else ("in" if row["direction"] == "in" else "history")
-                )
-                parts[part].append(live[i])
-            for part, method in (
-                ("in", threads.receive),
-                ("history", threads.history),
-                ("ticket", threads.restore),
-            ):
+                parts[live[i][3]].append(live[i])
+            for part, method in methods:
                 items_ = parts[part]
                 if not items_:
                     continue
-                results = method([row for _, _, row in items_])
-                for (number, line, row), result in zip(items_, results, strict=True):
+                results = method([item[2] for item in items_])
+                for (number, line, row, _), result in zip(items_, results, strict=True):
                     if isinstance(result, Exception):
                         failed[number] = self._reason(line, result)
                     elif part == "ticket":
@@ -318,11 +323,12 @@ class BatchImporter:
                             tagged.append((number, result[0], row["tags"], result[1]))
                         else:
                             done[number] = ("ticket", "updated" if result[1] else "unchanged")
+                    elif not result[-1]:
+                        done[number] = ("message", "unchanged")
                     else:
-                        done[number] = ("message", "added" if result[-1] else "unchanged")
-                        if result[-1]:
-                            new_messages.append(keys[number])
-                        if result[-1] and (row.get("channel") or row.get("attachments")):
+                        done[number] = ("message", "added")
+                        new_messages.append(keys[number])
+                        if row["channel"] or row["attachments"]:
                             # how it travelled and its attachments' metadata, as the one-record path;
                             # on the message's row, which the writer holds until it is flushed
                             threads.flush()
@@ -380,6 +386,9 @@ class Known:
         #: The keys of every message in the desk, when known: the import began on a desk with none, and
         #: since then only its own set-based batches wrote them (None: look them up in the desk).
         self.messages: set[Key] | None = None
+        #: A superset of the keys of the threads (tickets) in the desk, when known, as for messages: the
+        #: intake's writer adds the tickets it inserts (``Threads.stored``), whether their batch commits or not.
+        self.threads: set[Key] | None = None
         self._version: int | None = None
 
     def check(self) -> None:
@@ -391,8 +400,13 @@ class Known:
             self._version = version
             for ids in self.ids.values():
                 ids.clear()
-            empty = first and self.db.conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+            conn = self.db.conn
+            empty = first and conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
             self.messages = set() if empty else None
+            empty = first and conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is None
+            self.threads = set() if empty else None
+        elif self.threads is not None and len(self.threads) > KNOWN_MAX * 5:
+            self.threads = None
 
     def add_messages(self, keys: list[Key]) -> None:
         """Messages a set-based batch wrote (its commit seen)."""
