@@ -85,12 +85,14 @@ def upsert_customers(
             continue
         key = p["key"]
         outcome = "unchanged"
+        made = False
         customer_id = identities.get(key)
         if customer_id is None:
             outcome = "added"
             customer_id = contacts.match(p["email"], p["phone"], key[1])
             if customer_id is None:
                 customer_id, new_id = new_id, new_id + 1
+                made = True
                 profile = {
                     "id": customer_id,
                     "name": p["name"],
@@ -136,6 +138,9 @@ def upsert_customers(
                     {"platform": key[0], "shop_id": key[1], "external_id": key[2]},
                 )
             )
+        if made:  # the profile was made from this row just now: it has nothing to fill
+            results[i] = (customer_id, outcome)
+            continue
         current = profiles.get(customer_id)
         if current is None:  # an identity whose profile was not fetched yet
             fetched = by_ids(store, "customers", ", ".join(_PROFILE), [customer_id])[customer_id]

@@ -109,6 +109,10 @@ class Threads:
         # it began empty): a key outside it is a new ticket, not looked up. Each ticket this writer
         # inserts is added to it.
         self.stored: set[Key] | None = None
+        # Tiers of buyers and values of orders read for earlier waves (kept while no rule runs between
+        # waves: nothing else of the batch changes them), and each set of intents as its JSON.
+        self._context: tuple[dict[int, int], dict[int, tuple]] | None = None if rules_step else ({}, {})
+        self._intents: dict[tuple[str, ...], str] = {}
         # Buyers whose language this writer has set if they had none: theirs is set from then on, and
         # their later messages' languages change nothing (the first one detected stays, as one by one).
         self.spoken: set[int] = set()
@@ -128,7 +132,7 @@ class Threads:
                     stored.append(key)
             else:
                 row = self.unborn[tid]
-                unborn[key] = (tid, *(row.get(n) for n in names))
+                unborn[key] = (tid, *map(row.get, names))
         found = by_platform_key(self.store, "tickets", columns, stored)
         if self.pending:
             for key, row in found.items():
@@ -224,7 +228,8 @@ class Threads:
             ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
         )
         language_and_class(store.pm, [m for _, m in fresh if "class" not in m])
-        context = _Context(store, self.rates, fresh, tickets)
+        context = _Context(store, self.rates, fresh, tickets, self._context)
+        intents_json = self._intents
         now = store.now()
         ticket_id = self._next_ticket_id()
         message_id = self._next_message_id()
@@ -313,7 +318,8 @@ class Threads:
                     m["author"],
                     m["body"],
                     m["detected"],
-                    orjson.dumps(list(r.intents)).decode(),
+                    intents_json.get(r.intents)
+                    or intents_json.setdefault(r.intents, orjson.dumps(list(r.intents)).decode()),
                     r.sentiment,
                     r.flags,
                     m["created_at"],
@@ -550,16 +556,27 @@ def _message(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _Context:
-    """Tiers and order values of a wave's buyers and orders, fetched once (``TicketService._context``)."""
+    """Tiers and order values of a wave's buyers and orders, fetched once (``TicketService._context``);
+    ``cache`` holds those of earlier waves, and takes this wave's."""
 
-    def __init__(self, store: Store, rates: Rates, fresh: list, tickets: dict) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rates: Rates,
+        fresh: list,
+        tickets: dict,
+        cache: tuple[dict[int, int], dict[int, tuple]] | None = None,
+    ) -> None:
         customers = {m["customer_id"] for _, m in fresh if m["customer_id"] is not None}
         orders = {m["order_id"] for _, m in fresh if m["order_id"] is not None}
         for t in tickets.values():
             customers.add(t[3]) if t[3] is not None else None
             orders.add(t[4]) if t[4] is not None else None
-        self.tiers = {k: v[0] for k, v in by_ids(store, "customers", "tier", customers).items()}
-        self.orders = by_ids(store, "orders", "total_minor, currency", orders)
+        self.tiers, self.orders = cache if cache is not None else ({}, {})
+        self.tiers.update(
+            (k, v[0]) for k, v in by_ids(store, "customers", "tier", customers.difference(self.tiers)).items()
+        )
+        self.orders.update(by_ids(store, "orders", "total_minor, currency", orders.difference(self.orders)))
         self.rates = rates
 
     def of(self, customer_id: int | None, order_id: int | None) -> tuple[int, float]:
