@@ -13,7 +13,7 @@ from crossdesk.errors import DeskError
 from crossdesk.intake.phones import normalise as normalise_phone
 from crossdesk.intake.sql import audit_many, by_ids, by_platform_key, chunks, insert_many, next_id
 from crossdesk.models import Actor
-from crossdesk.store import Store
+from crossdesk.store import Store, to_json
 from crossdesk.store.values import amounts, currency_code, required
 
 _PROFILE = ("name", "email", "phone", "country", "region", "language", "tier", "merged_into")
@@ -308,7 +308,7 @@ def upsert_orders(
             # and changes (the key columns are equal and compared harmlessly).
             inserts.append({"id": order_id, **order})
             unwritten[order_id] = existing[key] = inserts[-1]
-            audits.append(("order.create", "order", order_id, None, order))
+            audits.append(("order.create", "order", order_id, None, to_json(order)))
             results[i] = (order_id, "added")
         else:
             order_id = before["id"]
@@ -316,7 +316,9 @@ def upsert_orders(
             if changed:
                 if order_id not in unwritten:  # one added by an earlier row of this batch is written below
                     store.update("orders", order_id, changed)
-                audits.append(("order.update", "order", order_id, {k: before[k] for k in changed}, changed))
+                audits.append(
+                    ("order.update", "order", order_id, to_json({k: before[k] for k in changed}), to_json(changed))
+                )
                 before.update(changed)
             results[i] = (order_id, "updated" if changed else "unchanged")
         lines.extend((order_id, *(line[c] for c in _LINE)) for line in order_lines)
@@ -329,7 +331,7 @@ def upsert_orders(
             "unit_price_minor = excluded.unit_price_minor, delivered_at = excluded.delivered_at",
             lines,
         )
-    audit_many(store, actor, audits)
+    audit_many(store, actor, audits, encoded=True)  # an order's row is large: written once, here
     return results
 
 

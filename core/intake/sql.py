@@ -81,21 +81,31 @@ def insert_rows(store: Store, table: str, columns: Sequence[str], rows: Sequence
         )
 
 
-def audit_many(store: Store, actor: Actor, entries: Sequence[tuple[str, str, int | None, Any, Any]]) -> None:
+def audit_many(
+    store: Store,
+    actor: Actor,
+    entries: Sequence[tuple[str, str, int | None, Any, Any]],
+    *,
+    encoded: bool = False,
+) -> None:
     """One audit row per ``(action, object_type, object_id, before, after)``, as :meth:`Store.audit`
     writes them, in one statement: the entries go to SQLite as one JSON array (``json_each``), whose
     ``before`` and ``after`` elements come back as the very text :func:`to_json` makes of them (the array
     is written with its options, and ``->`` returns an element's JSON text as written). Faster than an
     ``executemany`` even in place, and deferred to the commit when the transaction is committed behind
     (:func:`crossdesk.store.behind.later_rows`: a batch's audit rows of the same second are one statement
-    there)."""
+    there).
+
+    ``encoded``: every ``before`` and ``after`` is that text already (or None), and is stored as it is.
+    For large values (an order with its lines): SQLite then copies a string instead of writing the
+    element's JSON out again, at the commit, on the writer's thread."""
     if not entries:
         return
+    values = "value ->> 3, value ->> 4" if encoded else "nullif(value -> 3, 'null'), nullif(value -> 4, 'null')"
     later_rows(
         store.db,
         "INSERT INTO audit (at, actor, role, action, object_type, object_id, before, after) "
-        "SELECT ?, ?, ?, value ->> 0, value ->> 1, value ->> 2, nullif(value -> 3, 'null'), "
-        "nullif(value -> 4, 'null') FROM json_each(?) ORDER BY key",
+        f"SELECT ?, ?, ?, value ->> 0, value ->> 1, value ->> 2, {values} FROM json_each(?) ORDER BY key",
         [store.now(), actor.name, actor.role_name],
         orjson.dumps(entries, option=JSON_OPTIONS),
     )
