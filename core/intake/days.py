@@ -6,7 +6,7 @@ triggers of ticket writes and of order and order-line inserts are off (dropped w
 transaction and made again at its end; off by migration 0205's flag too), and the caller names every ticket
 its batch inserted or updated; at the end of the block (still inside the batch's transaction) their
 creation days and the days of their orders are marked, and the days of the orders and order lines the
-block inserted (their ids are above the largest before it: rowids grow), with one statement each. The set
+block inserted (their ids are above the largest before it: rowids grow), with a statement or two each (the tickets it inserted read as a range of ids). The set
 marked holds every day the triggers would have marked for those writes: bulk intake never changes a
 ticket's ``created_at`` nor replaces an order it has (it only fills one that was missing), so a ticket's
 days before and after the batch are its days now.
@@ -37,9 +37,9 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
     conn.execute("INSERT INTO intake_days_deferred (batch) VALUES (1)")
     # Off is not enough: a trigger whose WHEN is false still runs a sub-program per row, which made the
     # insert of a batch's tickets cost about three times the insert itself. They are dropped for the block.
-    orders, lines = (
+    tickets, orders, lines = (
         conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-        for table in ("orders", "order_lines")
+        for table in ("tickets", "orders", "order_lines")
     )
     touched: set[int] = set()
     try:
@@ -47,7 +47,7 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
             yield touched
     finally:
         conn.execute("DELETE FROM intake_days_deferred")
-    mark_days(store, touched)
+    mark_days(store, touched, tickets)
     later(
         store.db,
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT ordered_at / 86400 FROM orders "
@@ -62,21 +62,26 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
     )
 
 
-def mark_days(store: Store, ticket_ids: set[int]) -> None:
-    """Mark the creation days of these tickets and the order days of their orders dirty."""
+def mark_days(store: Store, ticket_ids: set[int], above: int) -> None:
+    """Mark the creation days of these tickets and the order days of their orders dirty. Every ticket with
+    an id past ``above`` is among them (those the block inserted: rowids grow) and is read as a range; the
+    others by their ids."""
     if not ticket_ids:
         return
-    ids = orjson.dumps(sorted(ticket_ids)).decode()
-    later(
-        store.db,
-        "INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets "
-        "WHERE id IN (SELECT value FROM json_each(?)) AND created_at IS NOT NULL",
-        [ids],
-    )
-    later(
-        store.db,
-        "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM orders o "
-        "WHERE o.id IN (SELECT order_id FROM tickets WHERE id IN (SELECT value FROM json_each(?))) "
-        "AND o.ordered_at IS NOT NULL",
-        [ids],
-    )
+    old = sorted(t for t in ticket_ids if t <= above)
+    wheres = [("id > ?", above)]
+    if old:
+        wheres.append(("id IN (SELECT value FROM json_each(?))", orjson.dumps(old).decode()))
+    for where, arg in wheres:
+        later(
+            store.db,
+            "INSERT OR IGNORE INTO analytics_dirty (day) SELECT DISTINCT created_at / 86400 FROM tickets "
+            f"WHERE {where} AND created_at IS NOT NULL",
+            [arg],
+        )
+        later(
+            store.db,
+            "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM orders o "
+            f"WHERE o.id IN (SELECT order_id FROM tickets WHERE {where}) AND o.ordered_at IS NOT NULL",
+            [arg],
+        )
