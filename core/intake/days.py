@@ -6,7 +6,8 @@ triggers of ticket writes and of order and order-line inserts are off (dropped w
 transaction and made again at its end; off by migration 0205's flag too), and the caller names every ticket
 its batch inserted or updated; at the end of the block (still inside the batch's transaction) their
 creation days and the days of their orders are marked, and the days of the orders and order lines the
-block inserted (their ids are above the largest before it: rowids grow), with a statement or two each (the tickets it inserted read as a range of ids). The set
+block inserted, a statement or two each: what the block inserted is read as a range of ids (theirs are
+above the largest before it: rowids grow), the tickets it changed that the desk had by their ids. The set
 marked holds every day the triggers would have marked for those writes: bulk intake never changes a
 ticket's ``created_at`` nor replaces an order it has (it only fills one that was missing), so a ticket's
 days before and after the batch are its days now.
