@@ -305,7 +305,9 @@ class BatchImporter:
         threads.stored = self.known.threads
         tagged: list[tuple[int, int, list[str], bool]] = []  # line, ticket, tags, state changed
         new_messages: list[Key] = []
-        channels: list[tuple[str, int]] = []  # how the batch's messages without attachments travelled
+        # how the batch's messages travelled and their attachments' metadata, as the one-record path
+        # restores them (``MailService.adopt``), once their rows are written
+        adopted: list[tuple[int, str, list]] = []
         methods = (("in", threads.receive), ("history", threads.history), ("ticket", threads.restore))
         for wave in waves([(r["platform"], r["shop_id"], r["thread_id"]) for _, _, r, _ in live]):
             parts: dict[str, list] = {"in": [], "history": [], "ticket": []}
@@ -329,19 +331,13 @@ class BatchImporter:
                     else:
                         done[number] = ("message", "added")
                         new_messages.append(keys[number])
-                        if row["attachments"]:
-                            # how it travelled and its attachments' metadata, as the one-record path;
-                            # on the message's row, which the writer holds until it is flushed
-                            threads.flush()
-                            self.desk.mail.adopt(self.actor, result[-2], row["channel"], row["attachments"])
-                        elif row["channel"]:
-                            channels.append((row["channel"], result[-2]))
+                        if row["channel"] or row["attachments"]:
+                            adopted.append((result[-2], row["channel"], row["attachments"]))
         # The tags of the batch's ticket records go on once its ticket rows are written: adding a tag
         # raises ``ticket_updated``, whose pipeline steps read the row. A ticket named by two records of
         # the batch takes them in file order, as the waves would.
         threads.flush()
-        # The channel (as ``MailService.adopt`` sets it for a message without attachments), in one go.
-        self.desk.db.conn.executemany("UPDATE messages SET channel = ? WHERE id = ?", channels)
+        self.desk.mail.adopt_many(self.actor, adopted)
         # Tags raise ``ticket_updated``, on which the SLA clocks of the ticket are written again.
         self._touched.update(threads.touched, (tid for _, tid, _, _ in tagged))
         have = self._have_tags([tid for _, tid, _, _ in tagged])

@@ -11,12 +11,13 @@ import tempfile
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from crossdesk.customers import CustomerService
 from crossdesk.errors import DeskError, NotFound
+from crossdesk.intake.sql import audit_many, by_ids, insert_rows, next_id
 from crossdesk.mail.accounts import Account, Accounts, password
 from crossdesk.mail.attachments import MAX_BYTES, FileStore
 from crossdesk.mail.imap import ImapPoller, PollResult, connect_imap, quote
@@ -43,6 +44,12 @@ def files_root(store: Store) -> Path:
         return Path(tempfile.gettempdir()) / f"crossdesk-files-{uuid.uuid4().hex}"
     path = Path(str(store.path))
     return path.with_name(path.name + ".files")
+
+
+#: The note of a mail row made for an imported message, and the columns written for it and its files.
+_ADOPTED = "imported from an export: the raw mail stayed with the desk it came from"
+_MAIL_COLUMNS = ("id", "shop_id", "sha256", "kind", "ticket_id", "desk_message_id", "note", "created_at")
+_FILE_COLUMNS = ("mail_id", "sha256", "filename", "declared_type", "sniffed_type", "size", "stored")
 
 
 class MailService:
@@ -263,46 +270,67 @@ class MailService:
 
     def adopt(self, actor: Actor, message_id: int, channel: str, attachments: list[dict[str, Any]]) -> None:
         """Restore, on an imported message, its channel and its attachments' metadata as exported."""
+        self.adopt_many(actor, [(message_id, channel, attachments)])
+
+    def adopt_many(self, actor: Actor, messages: Sequence[tuple[int, str, list[dict[str, Any]]]]) -> None:
+        """:meth:`adopt` of each ``(message id, channel, attachments)``, a statement per table for them
+        all (an import's batch: a seller's export may hold photos on many of its messages). Nothing is
+        written if one attachment lacks its sha256 or filename, or one message is not in the desk."""
         self.store.require(actor, "manage_settings")
-        db = self.store.db
-        with self.store.tx():
-            msg = self.store.row(
-                "SELECT id, ticket_id, shop_id, external_id, created_at FROM messages WHERE id = ?",
-                [message_id],
-            )
-            if msg is None:
-                raise NotFound(f"no message #{message_id}")
-            db.execute("UPDATE messages SET channel = ? WHERE id = ?", [channel, message_id])
-            if not attachments:
-                return
-            mail_id = self.store.insert(
-                "mail_messages",
-                {
-                    "shop_id": msg["shop_id"],
-                    "sha256": f"import:{msg['external_id']}",
-                    "kind": "buyer",
-                    "ticket_id": msg["ticket_id"],
-                    "desk_message_id": message_id,
-                    "note": "imported from an export: the raw mail stayed with the desk it came from",
-                    "created_at": msg["created_at"],
-                },
-            )
+        for _, _, attachments in messages:
             for a in attachments:
                 if not isinstance(a, dict) or not a.get("sha256") or not a.get("filename"):
                     raise DeskError("an attachment needs at least sha256 and filename")
-                self.store.insert(
-                    "mail_attachments",
-                    {
-                        "mail_id": mail_id,
-                        "sha256": str(a["sha256"]),
-                        "filename": str(a["filename"]),
-                        "declared_type": str(a.get("declared_type") or ""),
-                        "sniffed_type": str(a.get("sniffed_type") or ""),
-                        "size": int(a.get("size") or 0),
-                        "stored": int(bool(a.get("stored", True))),
-                    },
+        if not messages:
+            return
+        store = self.store
+        with store.tx():
+            found = by_ids(
+                store, "messages", "ticket_id, shop_id, external_id, created_at", [m for m, _, _ in messages]
+            )
+            for message_id, _, _ in messages:
+                if message_id not in found:
+                    raise NotFound(f"no message #{message_id}")
+            store.db.conn.executemany(
+                "UPDATE messages SET channel = ? WHERE id = ?", [(channel, m) for m, channel, _ in messages]
+            )
+            mail_id = next_id(store, "mail_messages")
+            mails: list[tuple] = []
+            files: list[tuple] = []
+            audits: list[tuple[str, str, int | None, Any, Any]] = []
+            for message_id, _, attachments in messages:
+                if not attachments:
+                    continue
+                ticket_id, shop_id, external_id, created_at = found[message_id]
+                mails.append(
+                    (
+                        mail_id,
+                        shop_id,
+                        f"import:{external_id}",
+                        "buyer",
+                        ticket_id,
+                        message_id,
+                        _ADOPTED,
+                        created_at,
+                    )
                 )
-            self.store.audit(actor, "mail.adopt", "mail", mail_id, None, {"message_id": message_id})
+                files.extend(
+                    (
+                        mail_id,
+                        str(a["sha256"]),
+                        str(a["filename"]),
+                        str(a.get("declared_type") or ""),
+                        str(a.get("sniffed_type") or ""),
+                        int(a.get("size") or 0),
+                        int(bool(a.get("stored", True))),
+                    )
+                    for a in attachments
+                )
+                audits.append(("mail.adopt", "mail", mail_id, None, {"message_id": message_id}))
+                mail_id += 1
+            insert_rows(store, "mail_messages", _MAIL_COLUMNS, mails)
+            insert_rows(store, "mail_attachments", _FILE_COLUMNS, files)
+            audit_many(store, actor, audits)
 
     # ---- reading ---------------------------------------------------------------------------------
 
