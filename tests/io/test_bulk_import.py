@@ -497,3 +497,38 @@ def test_orders_are_audited_in_the_words_of_the_one_record_path(export_file, tmp
     assert actions == {"order.create", "order.update"}
     updates = [(before, after) for action, _, before, after in bulk if action == "order.update"]
     assert updates and all('"tracking_number":"NEW-' in after for _, after in updates)
+
+
+def _ticket_lookups(desk: Desk, source: Path, batch: int) -> int:
+    lookups: list[str] = []
+    desk.db.conn.set_trace_callback(
+        lambda sql: lookups.append(sql) if " FROM tickets WHERE platform = " in sql else None
+    )
+    try:
+        assert import_jsonl(desk, ADMIN, source, batch=batch).bad == []
+    finally:
+        desk.db.conn.set_trace_callback(None)
+    return len(lookups)
+
+
+def test_an_import_into_an_empty_desk_looks_up_only_threads_it_wrote(export_file, monkeypatch):
+    """On a desk that had no ticket, a thread the import has not written yet is new: it is not looked up
+    (``Known.threads``). Turned off, every wave looks its threads up; the desks are the same."""
+    known = Desk.memory(clock=lambda: NOW + 3600)
+    with_known = _ticket_lookups(known, export_file, 200)
+    check = Known.check
+
+    def forgetting(self: Known) -> None:
+        check(self)
+        self.threads = None
+
+    monkeypatch.setattr(Known, "check", forgetting)
+    every = Desk.memory(clock=lambda: NOW + 3600)
+    without = _ticket_lookups(every, export_file, 200)
+    assert 0 < with_known < without / 2, (with_known, without)
+    tickets = f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"
+    assert _rows(known, tickets) == _rows(every, tickets)
+    # a rerun looks the threads up (they are all in the desk now) and adds nothing
+    monkeypatch.undo()
+    assert _ticket_lookups(known, export_file, 200) > 0
+    assert _rows(known, tickets) == _rows(every, tickets)
