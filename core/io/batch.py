@@ -269,11 +269,9 @@ class BatchImporter:
         buyers = []  # the buyer messages' rows
         for number, _, r in items:
             if r["type"] == "message":
+                keys[number] = _message_key(r)
                 if r["direction"] == "in":
-                    keys[number] = _message_key(r)
                     buyers.append(r)
-                else:
-                    keys[number] = (r["platform"], r["shop_id"], r["external_id"])
         known = self.known.messages
         if known is None:
             existing: Collection[Key] = by_platform_key(self.desk.store, "messages", "id", keys.values())
