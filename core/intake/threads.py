@@ -213,21 +213,22 @@ class Threads:
                 results.append((0, 0, False))
             except DeskError as exc:
                 results.append(exc)
-        dups = self._dups("ticket_id, id", ((m["platform"], m["shop_id"], m["external_id"]) for _, m in good))
-        fresh = []
-        for i, m in good:
-            dup = dups.get((m["platform"], m["shop_id"], m["external_id"]))
+        keys = [(m["platform"], m["shop_id"], m["external_id"]) for _, m in good]
+        dups = self._dups("ticket_id, id", keys)
+        fresh = []  # (row index, checked row, message key, thread key)
+        for (i, m), key in zip(good, keys, strict=True):
+            dup = dups.get(key)
             if dup is not None:
                 results[i] = (dup[0], dup[1], False)
             else:
-                fresh.append((i, m))
+                fresh.append((i, m, key, (m["platform"], m["shop_id"], m["thread_id"])))
         if not fresh:
             return results
         tickets = self._tickets(
             "id, status, last_customer_msg_at, customer_id, order_id, language, intent, flags",
-            ((m["platform"], m["shop_id"], m["thread_id"]) for _, m in fresh),
+            (thread for _, _, _, thread in fresh),
         )
-        language_and_class(store.pm, [m for _, m in fresh if "class" not in m])
+        language_and_class(store.pm, [m for _, m, _, _ in fresh if "class" not in m])
         context = _Context(store, self.rates, fresh, tickets, self._context)
         intents_json = self._intents
         now = store.now()
@@ -237,8 +238,7 @@ class Threads:
         audits, tags, patches = [], [], []
         created: set[int] = set()
         speakers: list[tuple[str, int]] = []
-        for i, m in fresh:
-            key = (m["platform"], m["shop_id"], m["thread_id"])
+        for i, m, message_key, key in fresh:
             found = tickets.get(key)
             r = m["class"]
             if found is None:
@@ -328,7 +328,7 @@ class Threads:
             if m["repaired"]:
                 tags.append((tid,))
             results[i] = (tid, mid, True)
-            self.written[m["platform"], m["shop_id"], m["external_id"]] = (tid, mid)
+            self.written[message_key] = (tid, mid)
         self._next_message = message_id
         for tid, patch in patches:
             self._patch(tid, patch)
@@ -528,7 +528,9 @@ def _checked(row: Mapping[str, Any]) -> dict[str, Any]:
     del row[AHEAD]  # type: ignore[attr-defined]
     if isinstance(done, DeskError):
         raise done
-    return {**done, "customer_id": row.get("customer_id"), "order_id": row.get("order_id")}
+    done["customer_id"] = row.get("customer_id")  # ``done`` is this call's alone now: taken off the row
+    done["order_id"] = row.get("order_id")
+    return done
 
 
 def _message(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -557,7 +559,8 @@ def _message(row: Mapping[str, Any]) -> dict[str, Any]:
 
 class _Context:
     """Tiers and order values of a wave's buyers and orders, fetched once (``TicketService._context``);
-    ``cache`` holds those of earlier waves, and takes this wave's."""
+    ``fresh`` holds the wave's messages as :meth:`Threads.receive` has them (each checked row second),
+    ``cache`` those of earlier waves, and takes this wave's."""
 
     def __init__(
         self,
@@ -567,8 +570,8 @@ class _Context:
         tickets: dict,
         cache: tuple[dict[int, int], dict[int, tuple]] | None = None,
     ) -> None:
-        customers = {m["customer_id"] for _, m in fresh if m["customer_id"] is not None}
-        orders = {m["order_id"] for _, m in fresh if m["order_id"] is not None}
+        customers = {f[1]["customer_id"] for f in fresh if f[1]["customer_id"] is not None}
+        orders = {f[1]["order_id"] for f in fresh if f[1]["order_id"] is not None}
         for t in tickets.values():
             customers.add(t[3]) if t[3] is not None else None
             orders.add(t[4]) if t[4] is not None else None
