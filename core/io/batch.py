@@ -96,7 +96,7 @@ class BatchImporter:
             # for the pages written before it.
             with desk.store.tx_behind(self.behind), deferred_days(desk.store) as touched:
                 self._touched = touched
-                written = self._bulk(batch, prepared, failed, outcomes, bad)
+                written = self._bulk(prepared, failed, outcomes, bad)
         except PermissionDenied:
             raise
         except _BATCH_ERRORS:
@@ -201,7 +201,6 @@ class BatchImporter:
 
     def _bulk(
         self,
-        batch: list[tuple[int, bytes, dict | None]],
         prepared: dict[str, list[tuple[int, bytes, dict]]],
         failed: dict[int, str],
         outcomes: list,
@@ -237,11 +236,8 @@ class BatchImporter:
             orders_in, lambda actor, rows: intake.orders(actor, rows, checked=True), failed, done, "order"
         )
         messages = self._threads(prepared["thread"], refs, failed, done)
-        for number, _, _ in batch:
-            if number in done:
-                outcomes.append(done[number])
-            elif number in failed:
-                bad.append((number, failed[number]))
+        outcomes.extend(done.values())  # counted, whatever their order
+        bad.extend(sorted((number, why) for number, why in failed.items() if number not in done))
         return [("customer", customers), ("order", refs.orders), ("message", messages)]
 
     def _write(
