@@ -424,7 +424,12 @@ def _by_mail(source: Path, folder: Path) -> Path:
     return path
 
 
-def test_messages_that_came_by_mail_keep_their_channel_without_a_write_each(export_file, tmp_path):
+def _line_by_line(self: BatchImporter, *args: Any, **kwargs: Any) -> Any:
+    """In place of ``BatchImporter._bulk``: every batch rolled back and applied line by line."""
+    raise LookupError("forced")
+
+
+def test_messages_that_came_by_mail_keep_their_channel_without_a_write_each(export_file, tmp_path, monkeypatch):
     """How a batch's messages travelled and their attachments' metadata are restored once the batch's rows
     are written, a statement per table: not one lookup and one update per message (a seller's export may
     hold hundreds of thousands of mails, and photos on many). The desk is the one the one-record path
@@ -444,12 +449,8 @@ def test_messages_that_came_by_mail_keep_their_channel_without_a_write_each(expo
     assert report.bad == [] and report.added["message"] == messages
     assert reads == []
     one_by_one = Desk.memory(clock=lambda: NOW + 3600)
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(BatchImporter, "_bulk", lambda self, *a, **kw: (_ for _ in ()).throw(LookupError()))
-    try:
-        import_jsonl(one_by_one, ADMIN, source, batch=500)
-    finally:
-        monkeypatch.undo()
+    monkeypatch.setattr(BatchImporter, "_bulk", _line_by_line)
+    import_jsonl(one_by_one, ADMIN, source, batch=500)
     for sql in (
         "SELECT external_id, channel FROM messages ORDER BY external_id",
         "SELECT m.external_id, x.sha256, x.kind, x.note, x.created_at, t.external_id FROM mail_messages x "
@@ -491,7 +492,7 @@ def test_orders_are_audited_in_the_words_of_the_one_record_path(export_file, tmp
         return _order_audit(desk)
 
     bulk = both()
-    monkeypatch.setattr(BatchImporter, "_bulk", lambda self, *a, **kw: (_ for _ in ()).throw(LookupError()))
+    monkeypatch.setattr(BatchImporter, "_bulk", _line_by_line)
     assert both() == bulk
     actions = {action for action, *_ in bulk}
     assert actions == {"order.create", "order.update"}
