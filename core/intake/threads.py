@@ -390,7 +390,7 @@ class Threads:
                     raise DeskError(
                         f"message {row['external_id']} is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}"
                     )
-                good.append((i, dict(row, body=body)))
+                good.append((i, row if body is row["body"] else dict(row, body=body)))
                 results.append((0, False))
             except DeskError as exc:
                 results.append(exc)
