@@ -18,12 +18,19 @@ $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 	$(PY) -m pip install --quiet -e ".[dev,dask,parquet]"
 	touch $(STAMP)
 
-build: $(STAMP)
+# The compiled twins of the bulk-intake modules (crossdesk._accel), again when one of their sources changes:
+# until then the changed module is imported from its source (slower, never stale).
+ACCEL := $(VENV)/.accel
+$(ACCEL): $(STAMP) $(wildcard core/io/*.py core/intake/*.py)
+	$(PY) -m crossdesk._accel 2>/dev/null || $(PY) setup.py --quiet build_ext --inplace
+	touch $(ACCEL)
 
-demo: $(STAMP)
+build: $(STAMP) $(ACCEL)
+
+demo: $(STAMP) $(ACCEL)
 	$(VENV)/bin/crossdesk demo --db $(DEMO_DB) --size $(DEMO_SIZE) --sla examples/sla.toml --rules examples/rules.toml $(ARGS)
 
-test: $(STAMP) lint browser
+test: $(STAMP) $(ACCEL) lint browser
 	$(PY) -m pytest -q $(ARGS)
 
 # The headless browser of the `crossdesk serve` test (tests/serve): Debian's chromium, installed only when
@@ -41,13 +48,13 @@ lint: $(STAMP)
 	cp -r plugins build/lint/crossdesk/plugins && cp -r tui build/lint/crossdesk/tui
 	cd build/lint && PYTHONPATH=. ../../$(VENV)/bin/lint-imports ../../pyproject.toml
 
-bench: $(STAMP)
+bench: $(STAMP) $(ACCEL)
 	$(PY) benches/run.py $(ARGS)
 
 # Instructions of one import, counted by callgrind: repeatable to about 0.1% on a noisy machine (see the
 # script). Needs valgrind (Debian's package of that name).
-instructions: $(STAMP)
+instructions: $(STAMP) $(ACCEL)
 	$(PY) benches/instructions.py
 
 clean:
-	rm -rf build dist *.egg-info ext/*.so ext/*.c $(VENV)/.installed
+	rm -rf build dist *.egg-info ext/*.so ext/*.c core/_accel/*/ core/_accel/manifest.json $(VENV)/.installed $(ACCEL)

@@ -7,6 +7,7 @@ detection, one pass of the native matcher), SLA clocks once per touched ticket, 
 before. See docs/scale.md.
 """
 
+import crossdesk._accel  # noqa: F401  (before the modules below: their compiled twins, when built)
 from crossdesk.intake.service import IntakeService, RowError
 
 __all__ = ["IntakeService", "RowError"]

@@ -7,6 +7,7 @@ export_jsonl(desk, actor, "desk.jsonl")
 
 from __future__ import annotations
 
+import crossdesk._accel  # noqa: F401  (before the modules below: their compiled twins, when built)
 from crossdesk.io.exporter import export_jsonl, records
 from crossdesk.io.importer import MAX_LINE_BYTES, ImportReport, import_jsonl
 from crossdesk.io.records import RECORD_TYPES, RecordError
