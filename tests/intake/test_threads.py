@@ -166,7 +166,7 @@ def test_audit_rows_of_a_batch_are_those_store_audit_writes():
     values = [
         None,
         {"b": 1, "a": [1.5, -0.0, 1e300, 12345678901234567], "z": None},
-        {3: "three", "é": "ü\u2028\"q\"\\\n\t\x00", "nested": {"y": [], "x": {}}},
+        {3: "three", "é": 'ü\u2028"q"\\\n\t\x00', "nested": {"y": [], "x": {}}},
         "plain text",
         "null",
         0,
@@ -185,3 +185,27 @@ def test_audit_rows_of_a_batch_are_those_store_audit_writes():
     one_by_one, batch = rows[: len(entries)], rows[len(entries) :]
     assert batch == one_by_one
     assert [r[6] for r in batch] == [None if v is None else to_json(v) for v in values]
+
+
+def test_audit_rows_of_batches_committed_behind_keep_the_order_they_were_written_in(tmp_path):
+    """Thousands of entries in several calls, deferred to the commit and run there as one array: the rows'
+    ids follow the entries' order, as Store.audit one by one would number them."""
+    from crossdesk.intake.sql import audit_many
+    from crossdesk.store.behind import WriteBehind
+
+    desk = Desk.open(tmp_path / "desk.db", clock=lambda: NOW)
+    order = [7919 * i % 5003 for i in range(5003)]  # every id once, in an order that is not sorted
+    behind = WriteBehind(desk.db)
+    with desk.store.tx_behind(behind):
+        for start in range(0, len(order), 1000):
+            audit_many(
+                desk.store,
+                ADMIN,
+                [("check", "ticket", i, None, {"n": i}) for i in order[start : start + 1000]],
+            )
+    behind.wait()
+    written = [
+        oid for (oid,) in desk.db.execute("SELECT object_id FROM audit WHERE action = 'check' ORDER BY id")
+    ]
+    desk.close()
+    assert written == order
