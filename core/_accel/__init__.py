@@ -65,12 +65,18 @@ class Finder:
         return importlib.util.spec_from_file_location(name, twin, loader=loader)
 
 
+def _manifest() -> dict[str, str] | None:
+    try:
+        return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # nothing was compiled
+
+
 def stale() -> list[str]:
     """The compiled modules that would not be used: missing, or built from another text of their source
     (``["manifest.json"]`` when nothing was built)."""
-    try:
-        manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = _manifest()
+    if manifest is None:
         return [MANIFEST.name]
     finder = Finder(manifest)
     return [name for name in sorted(manifest) if finder.find_spec(name) is None]
@@ -82,11 +88,8 @@ def install() -> Finder | None:
     for finder in sys.meta_path:
         if isinstance(finder, Finder):
             return finder
-    if os.environ.get("CROSSDESK_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = _manifest()
+    if manifest is None or os.environ.get("CROSSDESK_PURE_PYTHON", "") not in ("", "0"):
         return None
     finder = Finder(manifest)
     sys.meta_path.insert(0, finder)
