@@ -55,11 +55,11 @@ def deferred_days(store: Store) -> Iterator[set[int]]:
         "WHERE id > ? AND ordered_at IS NOT NULL",
         [orders],
     )
-    later(
+    later(  # the new lines of orders the desk had: those of new orders are on their orders' days, above
         store.db,
         "INSERT OR IGNORE INTO sku_days_dirty (day) SELECT DISTINCT o.ordered_at / 86400 FROM order_lines l "
-        "JOIN orders o ON o.id = l.order_id WHERE l.id > ? AND o.ordered_at IS NOT NULL",
-        [lines],
+        "JOIN orders o ON o.id = l.order_id WHERE l.id > ? AND l.order_id <= ? AND o.ordered_at IS NOT NULL",
+        [lines, orders],
     )
 
 
