@@ -16,7 +16,7 @@ from tests.demo_export import demo_export
 NOW = 1_796_000_000
 PURE = os.environ.get("CROSSDESK_PURE_PYTHON", "") not in ("", "0")
 
-#: Imports an export into a desk on a stopped clock, as the test process does, in a process of its own.
+#: Imports an export into a desk on a stopped clock, in a process of its own; prints where io.batch came from.
 _IMPORT = """
 import sys
 from crossdesk.api import Desk
@@ -24,7 +24,7 @@ from crossdesk.io import import_jsonl
 from crossdesk.models import Actor, Role
 import crossdesk.io.batch
 desk = Desk.open(sys.argv[1], clock=lambda: {now})
-report = import_jsonl(desk, Actor(name="admin", role=Role.ADMIN), sys.argv[2], batch=int(sys.argv[3]))
+import_jsonl(desk, Actor(name="admin", role=Role.ADMIN), sys.argv[2], batch=int(sys.argv[3]))
 desk.close()
 print(crossdesk.io.batch.__file__)
 """
@@ -75,7 +75,7 @@ def _rows(db: Path) -> dict[str, list[tuple]]:
 
 
 def test_the_compiled_and_the_source_modules_import_the_same_desk(tmp_path):
-    """The same export imported by this process (the compiled twins, as built) and by one that imports
+    """The same export imported by a process with the compiled twins (as built) and by one that imports
     every module from its source: every row of the two desks is the same, ids and audit trail included."""
     export = demo_export(tmp_path / "export.jsonl", size=250, seed=11, now=NOW)
     script = _IMPORT.format(now=NOW)
