@@ -43,6 +43,7 @@ from crossdesk.io.records import (
 )
 from crossdesk.io.wellformed import check_line
 from crossdesk.models import Actor, Direction
+from crossdesk.store.aside import aside
 from crossdesk.store.db import bulk_writes
 from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 
@@ -51,6 +52,9 @@ from crossdesk.tickets import MAX_BODY_CHARS, clean_text
 MAX_LINE_BYTES = 8 * 1024 * 1024
 #: Records per batch (one transaction each): ten thousand keep the per-batch lookups and the commits few.
 BATCH = 10_000
+#: Tables whose secondary indexes an import sets aside while it fills them from empty
+#: (:mod:`crossdesk.store.aside`): the intake finds their records by their unique keys alone.
+ASIDE = ("tickets", "messages", "orders", "order_lines")
 
 
 @dataclass
@@ -401,6 +405,7 @@ def import_jsonl(
         desk.store.put_setting("analytics_facts_stale", True)
     with (
         bulk_writes(desk.db),
+        aside(desk.db, ASIDE),  # made again, by a sort each, once the file is in
         _collector_paused(),
         desk.segments.paused(),
         desk.analytics.facts.paused(),

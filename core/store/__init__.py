@@ -1,6 +1,7 @@
 """The store layer: the desk database and the disciplines every service shares.
 
 - :mod:`crossdesk.store.db`: connecting, WAL, numbered migrations, transactions;
+- :mod:`crossdesk.store.aside`: secondary indexes set aside while a bulk load fills empty tables;
 - :mod:`crossdesk.store.behind`: a transaction whose last statements and COMMIT run on a thread;
 - :mod:`crossdesk.store.permissions`: roles, the permission matrix and refund limits;
 - :mod:`crossdesk.store.session`: :class:`Store`, one session over a desk database (transactions,

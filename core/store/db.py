@@ -22,6 +22,7 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
+from crossdesk.store import aside
 from crossdesk.store.migrations import MODULES
 
 ENV_DB = "CROSSDESK_DB"
@@ -128,6 +129,8 @@ def connect(
                 f"the desk at {path} is read-only and its schema is behind: open it writable once"
             )
     elif migrate:
+        # indexes a killed bulk load set aside come back first: a migration may rely on them
+        aside.restore(db)
         apply_migrations(db)
     return db
 

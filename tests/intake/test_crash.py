@@ -65,6 +65,20 @@ def _counts(db: Path) -> dict[str, int]:
         desk.close()
 
 
+def _schema(db: Path) -> list[tuple]:
+    """The desk's indexes and triggers (an import sets indexes aside while it fills empty tables: a killed
+    one leaves them to the next open)."""
+    desk = Desk.open(db)
+    try:
+        return sorted(
+            desk.db.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+            ).fetchall()
+        )
+    finally:
+        desk.close()
+
+
 def _committed(db: Path) -> int:
     """Rows the import has committed so far, read through a connection of its own (WAL: a reader sees
     the committed batches while the import writes)."""
@@ -107,6 +121,7 @@ def test_killed_import_then_rerun_equals_one_clean_import(tmp_path, export_file)
 
     assert _counts(killed) == _counts(clean), f"seed {seed}, kills {kills}"
     assert _export(killed) == _export(clean), f"seed {seed}, kills {kills}"
+    assert _schema(killed) == _schema(clean), f"seed {seed}, kills {kills}"
 
 
 def test_a_batch_is_all_or_nothing(tmp_path, export_file, monkeypatch):

@@ -533,3 +533,45 @@ def test_an_import_into_an_empty_desk_looks_up_only_threads_it_wrote(export_file
     monkeypatch.undo()
     assert _ticket_lookups(known, export_file, 200) > 0
     assert _rows(known, tickets) == _rows(every, tickets)
+
+
+def _schema(db: Any) -> list[tuple]:
+    return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'index'").fetchall())
+
+
+def test_an_import_into_empty_tables_sets_their_indexes_aside_and_leaves_them_as_they_were(
+    tmp_path, export_file
+):
+    path = tmp_path / "desk.db"
+    desk = Desk.open(path, clock=lambda: NOW + 3600)
+    fresh = _schema(desk.db)
+    seen: list[set[str]] = []
+
+    def progress(done: int, total: int) -> None:
+        # another connection, as the desk's other users see it while the import runs
+        other = sqlite3.connect(path)
+        seen.append({r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'index'")})
+        other.close()
+
+    report = import_jsonl(desk, ADMIN, export_file, batch=200, progress=progress)
+    assert report.bad == [] and report.added["message"] > 250
+    assert len(seen) > 3
+    during = seen[1]  # after a batch, before the end
+    for name in ("tickets_queue", "tickets_inbox", "messages_ticket", "orders_customer", "order_lines_sku"):
+        assert name not in during
+    for name in ("customers_email", "customer_identities_customer", "audit_object"):
+        assert name in during  # the intake reads these, or their tables were not empty
+    assert _schema(desk.db) == fresh
+    assert desk.db.execute("SELECT count(*) FROM indexes_aside").fetchone()[0] == 0
+    plan = " ".join(
+        str(r[-1]) for r in desk.db.execute("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE customer_id = 7")
+    )
+    assert "tickets_customer" in plan
+
+    # Tables that have rows keep their indexes: a second import drops none.
+    dropped: list[str] = []
+    desk.db.conn.set_trace_callback(lambda sql: dropped.append(sql) if sql.startswith("DROP INDEX") else None)
+    again = import_jsonl(desk, ADMIN, export_file, batch=200)
+    desk.db.conn.set_trace_callback(None)
+    assert sum(again.added.values()) == 0 and dropped == []
+    desk.close()

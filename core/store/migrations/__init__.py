@@ -41,6 +41,7 @@ from crossdesk.store.migrations import (
     m0230_review_updates,
     m0240_messages_incoming,
     m0241_messages_direction_check,
+    m0250_indexes_aside,
 )
 
 #: Every migration module, oldest first.
@@ -81,4 +82,5 @@ MODULES = (
     m0230_review_updates,
     m0240_messages_incoming,
     m0241_messages_direction_check,
+    m0250_indexes_aside,
 )
