@@ -86,6 +86,12 @@ class Ahead:
         for key in pairs:
             self._known.pop(key, None)
 
+    def finish(self) -> None:
+        """No more numbers will be added: the worker is told to stop once it has answered those handed
+        over (their answers are still taken in), so its exit overlaps the work left instead of ending it."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
     def close(self) -> None:
         pool, self._pool = self._pool, None
         self._queued.clear()

@@ -464,6 +464,7 @@ def _import(
                     phones.add(result[2][3]["phone"], result[2][3]["country"])
                 if len(batches.pending) >= batch:
                     batches.cut(1)
+        phones.finish()  # every buyer is read
         batches.cut(0)
         bulk.settle(report)  # the last batch committed
     finally:

@@ -77,6 +77,28 @@ def test_numbers_normalised_with_the_worker_are_those_normalised_here(monkeypatc
     assert len(here) == len(set(here))
 
 
+def test_once_finished_the_worker_still_answers_what_it_was_handed_then_ends(monkeypatch):
+    pairs = _numbers(4 * phones.CHUNK, seed=9)
+    here = _counted(monkeypatch)
+    with phones.Ahead() as ahead:
+        for pair in pairs:
+            ahead.add(*pair)
+        pool = ahead._pool
+        assert pool is not None
+        workers = list(pool._processes.values())
+        ahead.finish()  # told to stop: what it was handed is still answered
+        for future, _ in list(ahead._futures):
+            future.result(timeout=60)
+        for worker in workers:
+            worker.join(timeout=60)
+            assert not worker.is_alive()  # ended on its own, before the block
+        ahead.ready(pairs)
+        got = [ahead.get(*pair) for pair in pairs]
+    assert got == [normalise_phone(*pair) for pair in pairs]
+    # every full chunk came from the worker: here only the numbers never handed over
+    assert len(here) < phones.CHUNK
+
+
 def test_a_failing_worker_is_turned_off_and_the_numbers_are_normalised_here(monkeypatch):
     # the worker's task raises there (int() of a list of pairs)
     monkeypatch.setattr(phones, "normalise_all", int)
