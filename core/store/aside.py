@@ -5,7 +5,7 @@ inserts, ten of them into indexes that only the desk's views read (the queue, th
 An import into tables that are still empty (a seller bringing their history to a new desk) reads none of
 them, and making an index once over the whole table, by a sort, costs far less than keeping it in step row
 by row: on a 20k-ticket import, setting aside those of tickets, messages, orders and order lines took
-about a twentieth off its time, their rebuild included.
+about 4% off its time, their rebuild included (docs/scale.md).
 
 :func:`set_aside` drops the explicit indexes of the named tables that hold no row and records each
 statement in ``indexes_aside`` (migration 0250), in one transaction; :func:`restore` makes them again from
@@ -41,11 +41,7 @@ def aside(db: sqlite_utils.Database, tables: Sequence[str]) -> Iterator[list[str
 def set_aside(db: sqlite_utils.Database, tables: Sequence[str]) -> list[str]:
     """Drop the explicit indexes of those of ``tables`` that are empty (call outside a transaction);
     return their names."""
-    conn = db.conn
-    if conn.in_transaction:
-        raise RuntimeError("indexes are set aside in a transaction of their own")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _immediate(db.conn, "set aside") as conn:
         empty = [t for t in tables if conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is None]
         marks = ",".join("?" * len(empty))
         found = conn.execute(
@@ -57,11 +53,6 @@ def set_aside(db: sqlite_utils.Database, tables: Sequence[str]) -> list[str]:
         for position, (name, sql) in enumerate(found, last + 1):
             conn.execute("INSERT INTO indexes_aside (name, sql, position) VALUES (?, ?, ?)", [name, sql, position])
             conn.execute(f'DROP INDEX "{name}"')
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return [name for name, _ in found]
 
 
@@ -69,16 +60,12 @@ def restore(db: sqlite_utils.Database) -> list[str]:
     """Make again every index set aside, in the order they were first made (call outside a transaction);
     return their names. A desk with none set aside costs one lookup; one without the table (its schema
     not yet migrated to 0250) has none."""
-    conn = db.conn
     try:
-        if conn.execute("SELECT 1 FROM indexes_aside LIMIT 1").fetchone() is None:
+        if db.conn.execute("SELECT 1 FROM indexes_aside LIMIT 1").fetchone() is None:
             return []
     except sqlite3.OperationalError:  # no such table: before migration 0250
         return []
-    if conn.in_transaction:
-        raise RuntimeError("indexes are restored in a transaction of their own")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _immediate(db.conn, "restored") as conn:
         # read again inside the transaction: another connection may have restored them meanwhile
         found = conn.execute("SELECT name, sql FROM indexes_aside ORDER BY position").fetchall()
         for name, sql in found:
@@ -88,9 +75,20 @@ def restore(db: sqlite_utils.Database) -> list[str]:
             if exists is None:
                 conn.execute(sql)
         conn.execute("DELETE FROM indexes_aside")
+    return [name for name, _ in found]
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection, what: str) -> Iterator[sqlite3.Connection]:
+    """A transaction of its own (BEGIN IMMEDIATE: no other writer meanwhile), rolled back on any error.
+    Not :func:`crossdesk.store.db.transaction`, which imports this module."""
+    if conn.in_transaction:
+        raise RuntimeError(f"indexes are {what} in a transaction of their own")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-    return [name for name, _ in found]
