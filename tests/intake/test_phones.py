@@ -67,7 +67,8 @@ def test_numbers_normalised_with_the_worker_are_those_normalised_here(monkeypatc
             ahead.add(*pair)
         assert ahead.running
         # the batch is written once the worker has answered some of it (it never waits for the rest)
-        ahead._futures[0][0].result(timeout=60)
+        ahead._collect(timeout=60)
+        assert ahead._known
         ahead.ready(pairs)
         got = [ahead.get(*pair) for pair in pairs]
     assert got == [normalise_phone(*pair) for pair in pairs]
@@ -83,15 +84,14 @@ def test_once_finished_the_worker_still_answers_what_it_was_handed_then_ends(mon
     with phones.Ahead() as ahead:
         for pair in pairs:
             ahead.add(*pair)
-        pool = ahead._pool
-        assert pool is not None
-        workers = list(pool._processes.values())
+        worker = ahead._process
+        assert worker is not None
         ahead.finish()  # told to stop: what it was handed is still answered
-        for future, _ in list(ahead._futures):
-            future.result(timeout=60)
-        for worker in workers:
-            worker.join(timeout=60)
-            assert not worker.is_alive()  # ended on its own, before the block
+        while ahead._flight:
+            ahead._collect(timeout=60)
+        worker.join(timeout=60)
+        assert not worker.is_alive()  # ended on its own, before the block
+        assert worker.exitcode == 0
         ahead.ready(pairs)
         got = [ahead.get(*pair) for pair in pairs]
     assert got == [normalise_phone(*pair) for pair in pairs]
@@ -106,12 +106,48 @@ def test_a_failing_worker_is_turned_off_and_the_numbers_are_normalised_here(monk
     with phones.Ahead() as ahead:
         for pair in pairs:
             ahead.add(*pair)
-        ahead._futures[-1][0].exception(timeout=60)  # the worker has answered (with its error)
+        ahead._collect(timeout=60)  # the worker has answered (that it failed)
         ahead.ready(pairs)
         assert not ahead.running
         got = [ahead.get(*pair) for pair in pairs]
         ahead.add("+4915112345678", "DE")  # off: nothing more is handed over
         assert not ahead._queued
+    assert got == [normalise_phone(*pair) for pair in pairs]
+
+
+def test_what_is_handed_over_never_fills_the_pipes_whatever_their_size(monkeypatch):
+    """Pipes of one page: one chunk in flight at a time, and a chunk larger than the pipe still goes when
+    none is in flight (the idle worker reads it); nothing blocks, every answer is the one made here."""
+    monkeypatch.setattr(phones, "PIPE_BYTES", 4096)
+    pairs = _numbers(12 * phones.CHUNK, seed=4)
+    pairs += [(f"+4915{10**8 + i} {'x' * 40}", "DE") for i in range(phones.CHUNK)]  # 15 KB a chunk
+    with phones.Ahead() as ahead:
+        for pair in pairs:
+            ahead.add(*pair)
+            assert len(ahead._flight) <= 1
+        assert ahead.running and ahead._waiting  # the rest waits for room
+        while ahead._flight:
+            ahead._collect(timeout=60)
+        ahead.ready(pairs)
+        got = [ahead.get(*pair) for pair in pairs]
+        assert ahead.running
+    assert got == [normalise_phone(*pair) for pair in pairs]
+
+
+def test_a_worker_killed_in_the_middle_is_turned_off_and_the_numbers_are_normalised_here():
+    pairs = _numbers(6 * phones.CHUNK, seed=6)
+    with phones.Ahead() as ahead:
+        for pair in pairs[: 3 * phones.CHUNK]:
+            ahead.add(*pair)
+        worker = ahead._process
+        assert worker is not None
+        worker.kill()
+        worker.join(timeout=60)
+        for pair in pairs[3 * phones.CHUNK :]:
+            ahead.add(*pair)
+        ahead.ready(pairs)
+        assert not ahead.running
+        got = [ahead.get(*pair) for pair in pairs]
     assert got == [normalise_phone(*pair) for pair in pairs]
 
 
@@ -217,8 +253,9 @@ from crossdesk.intake import phones
 ahead = phones.Ahead()
 for i in range(phones.CHUNK):
     ahead.add(f"+4915{10**8 + i}", "DE")
-ahead._futures[0][0].result(timeout=60)  # the worker runs
-print(*ahead._pool._processes, flush=True)
+ahead._collect(timeout=60)  # the worker runs
+assert ahead._known
+print(ahead._process.pid, flush=True)
 time.sleep(600)
 """
 
