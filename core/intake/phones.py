@@ -13,8 +13,9 @@ The chunks go to the worker, and its answers come back, through two pipes that t
 and reads itself: no thread of this process stands between them. (A ``ProcessPoolExecutor`` moved each
 chunk through two threads of its own, each of which had to take the interpreter lock from the importing
 thread, a switch interval at a time: its worker waited for work and this process normalised about half as
-many numbers again as it does now.) Nothing handed over is ever more than the pipes hold, answers
-included, so neither side blocks on a write.
+many numbers again as it does now.) What is in flight never fills either pipe, answers included, so
+neither side waits on a write for the other; a chunk larger than a pipe goes only when nothing is in
+flight, the worker idle and reading.
 """
 
 from __future__ import annotations
